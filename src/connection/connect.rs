@@ -1,0 +1,307 @@
+//! Opening a TDS session: address resolution (incl. SQL Server Browser), TLS, login, timeouts, retries, and
+//! errors worded for an administrator.
+
+use super::params::{ConnectionSettings, Credentials, Encryption};
+use crate::error::PcmError;
+use std::time::Duration;
+use tiberius::{AuthMethod, Client, Config, EncryptionLevel};
+use tokio::net::TcpStream;
+use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
+
+/// A TDS session with the server.
+pub type SqlClient = Client<Compat<TcpStream>>;
+
+/// An open connection and what is known about how it was made.
+pub struct SqlConnection {
+    pub client: SqlClient,
+    /// Whether the session is encrypted beyond the login.
+    pub encrypted: bool,
+    /// How many attempts it took.
+    pub attempts: u32,
+}
+
+/// Application name shown in sys.dm_exec_sessions, so DBAs can see who is connected.
+const APPLICATION_NAME: &str = concat!("pchat-migrate ", env!("CARGO_PKG_VERSION"));
+
+/// Builds the tiberius configuration for the settings, optionally overriding the database.
+pub fn build_config(settings: &ConnectionSettings, database: Option<&str>) -> Result<Config, PcmError> {
+    let mut config = Config::new();
+    config.host(&settings.instance.host);
+    config.port(settings.instance.effective_port());
+    if settings.instance.needs_browser() {
+        if let Some(instance) = &settings.instance.instance {
+            config.instance_name(instance);
+        }
+    }
+    if let Some(db) = database.or(settings.database.as_deref()) {
+        config.database(db);
+    }
+    config.application_name(APPLICATION_NAME);
+    config.encryption(match settings.encryption {
+        Encryption::Strict => EncryptionLevel::Strict,
+        Encryption::Mandatory => EncryptionLevel::Required,
+        Encryption::Optional => EncryptionLevel::Off,
+        Encryption::Plaintext => EncryptionLevel::NotSupported,
+    });
+    if settings.trust_server_certificate {
+        config.trust_cert();
+    } else if let Some(path) = &settings.ca_certificate_path {
+        config.trust_cert_ca(path);
+    }
+    if let Some(name) = &settings.host_name_in_certificate {
+        config.hostname_in_certificate(name);
+    }
+    config.handshake_timeout(Some(Duration::from_secs(settings.connect_timeout_seconds.into())));
+    config.command_timeout(match settings.command_timeout_seconds {
+        0 => None,
+        seconds => Some(Duration::from_secs(seconds.into())),
+    });
+    config.authentication(auth_method(&settings.credentials)?);
+    Ok(config)
+}
+
+fn auth_method(credentials: &Credentials) -> Result<AuthMethod, PcmError> {
+    match credentials {
+        Credentials::SqlLogin { user, password } => Ok(AuthMethod::sql_server(user, password.expose())),
+        #[cfg(all(windows, feature = "winauth"))]
+        Credentials::Integrated => Ok(AuthMethod::Integrated),
+        #[cfg(windows)]
+        Credentials::Ntlm { user, password } => Ok(AuthMethod::windows(user, password.expose())),
+        #[cfg(all(unix, feature = "ntlm"))]
+        Credentials::Ntlm { user, password } => Ok(AuthMethod::windows(user, password.expose())),
+        #[allow(unreachable_patterns)]
+        other => Err(PcmError::AuthenticationUnavailable(format!(
+            "{:?} authentication is not built into this copy of the library on this platform",
+            other.authentication()
+        ))),
+    }
+}
+
+/// Connects, retrying transient failures with exponential backoff (1 s, 2 s, 4 s, ...).
+pub async fn connect(settings: &ConnectionSettings, database: Option<&str>) -> Result<SqlConnection, PcmError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match connect_once(settings, database).await {
+            Ok((client, encrypted)) => {
+                return Ok(SqlConnection {
+                    client,
+                    encrypted,
+                    attempts: attempt,
+                })
+            }
+            Err(failure) if failure.transient && attempt <= settings.connect_retry_count => {
+                tokio::time::sleep(Duration::from_secs(1 << (attempt - 1).min(5))).await;
+            }
+            Err(failure) => return Err(failure.error),
+        }
+    }
+}
+
+struct ConnectFailure {
+    error: PcmError,
+    transient: bool,
+}
+
+async fn connect_once(
+    settings: &ConnectionSettings,
+    database: Option<&str>,
+) -> Result<(SqlClient, bool), ConnectFailure> {
+    let config = build_config(settings, database).map_err(|error| ConnectFailure {
+        error,
+        transient: false,
+    })?;
+    let instance = settings.instance_text.clone();
+    let timeout = Duration::from_secs(settings.connect_timeout_seconds.into());
+    let timed_out = |what: &str| ConnectFailure {
+        error: PcmError::Timeout(format!(
+            "{what} to SQL Server '{instance}' did not finish within {} s (-ConnectTimeoutSeconds); check the \
+             server name, that TCP/IP is enabled on the instance, and the firewall",
+            settings.connect_timeout_seconds
+        )),
+        transient: true,
+    };
+    let tcp = match tokio::time::timeout(timeout, open_tcp(&config, settings)).await {
+        Err(_) => return Err(timed_out("the TCP connection")),
+        Ok(Err(failure)) => return Err(failure),
+        Ok(Ok(tcp)) => tcp,
+    };
+    let _ = tcp.set_nodelay(true);
+    let encrypted = !matches!(settings.encryption, Encryption::Plaintext | Encryption::Optional);
+    match tokio::time::timeout(timeout, Client::connect(config, tcp.compat_write())).await {
+        Err(_) => Err(timed_out("the login")),
+        Ok(Ok(client)) => Ok((client, encrypted)),
+        Ok(Err(tiberius::error::Error::Routing { host, port })) => Err(ConnectFailure {
+            error: PcmError::ConnectionFailed {
+                instance,
+                reason: format!("the server redirected the connection to {host},{port}; connect to that address"),
+            },
+            transient: false,
+        }),
+        Ok(Err(error)) => Err(classify_login_error(settings, error)),
+    }
+}
+
+async fn open_tcp(config: &Config, settings: &ConnectionSettings) -> Result<TcpStream, ConnectFailure> {
+    let instance = settings.instance_text.clone();
+    if settings.instance.needs_browser() {
+        use tiberius::SqlBrowser;
+        return TcpStream::connect_named(config).await.map_err(|e| ConnectFailure {
+            error: PcmError::ConnectionFailed {
+                instance,
+                reason: format!(
+                    "the SQL Server Browser (UDP 1434) did not give the port of instance '{}': {e}. Start the \
+                     SQL Server Browser service or give the port as 'host,port'",
+                    settings.instance.instance.as_deref().unwrap_or_default()
+                ),
+            },
+            transient: false,
+        });
+    }
+    let address = format!("{}:{}", settings.instance.host, settings.instance.effective_port());
+    let address = if settings.instance.host.contains(':') {
+        format!("[{}]:{}", settings.instance.host, settings.instance.effective_port())
+    } else {
+        address
+    };
+    TcpStream::connect(&address).await.map_err(|e| {
+        let transient = matches!(
+            e.kind(),
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted
+        );
+        let reason = match e.kind() {
+            std::io::ErrorKind::ConnectionRefused => format!(
+                "nothing accepts connections on {address} (connection refused); check that SQL Server runs, that \
+                 TCP/IP is enabled and the port is right"
+            ),
+            _ => format!("{address}: {e}"),
+        };
+        ConnectFailure {
+            error: PcmError::ConnectionFailed { instance, reason },
+            transient,
+        }
+    })
+}
+
+/// SQL Server error numbers after which a new attempt may succeed.
+const TRANSIENT_SERVER_ERRORS: &[u32] = &[233, 4060, 10053, 10054, 10060, 40197, 40501, 40613, 49918];
+
+fn classify_login_error(settings: &ConnectionSettings, error: tiberius::error::Error) -> ConnectFailure {
+    use tiberius::error::Error;
+    let instance = settings.instance_text.clone();
+    match error {
+        Error::Server(token) if token.code() == 18456 || token.code() == 18452 || token.code() == 18470 => {
+            ConnectFailure {
+                error: PcmError::LoginFailed {
+                    instance,
+                    reason: format!(
+                        "{} (error {}). Check the user name and password, that SQL Server accepts this kind of \
+                         login, and that the login is enabled",
+                        token.message(),
+                        token.code()
+                    ),
+                },
+                transient: false,
+            }
+        }
+        Error::Server(token) if token.code() == 4060 => ConnectFailure {
+            error: PcmError::LoginFailed {
+                instance,
+                reason: format!(
+                    "{} Check -DBName and that the login has access to that database",
+                    token.message()
+                ),
+            },
+            transient: false,
+        },
+        Error::Server(token) => ConnectFailure {
+            transient: TRANSIENT_SERVER_ERRORS.contains(&token.code()),
+            error: PcmError::Sql {
+                number: token.code(),
+                state: token.state(),
+                class: token.class(),
+                message: token.message().to_string(),
+            },
+        },
+        Error::Tls(reason) => ConnectFailure {
+            error: PcmError::TlsFailed {
+                instance,
+                hint: tls_hint(settings, &reason),
+                reason,
+            },
+            transient: false,
+        },
+        Error::Protocol(message) if message.contains("encryption level") => ConnectFailure {
+            error: PcmError::TlsFailed {
+                instance,
+                reason: message.to_string(),
+                hint: "The server does not offer encryption. Configure a certificate on SQL Server (SQL Server \
+                       Configuration Manager > Protocols > Certificate), or, on an isolated network only, use \
+                       -Encryption Optional"
+                    .to_string(),
+            },
+            transient: false,
+        },
+        Error::Io { kind, message } => ConnectFailure {
+            transient: matches!(
+                kind,
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::TimedOut
+                    | std::io::ErrorKind::UnexpectedEof
+            ),
+            error: PcmError::ConnectionFailed {
+                instance,
+                reason: format!("the connection broke during the login: {message}"),
+            },
+        },
+        other => ConnectFailure {
+            error: PcmError::ConnectionFailed {
+                instance,
+                reason: other.to_string(),
+            },
+            transient: false,
+        },
+    }
+}
+
+/// The fix to name when a TLS handshake fails.
+fn tls_hint(settings: &ConnectionSettings, reason: &str) -> String {
+    let lower = reason.to_ascii_lowercase();
+    if lower.contains("certificate") || lower.contains("unknownissuer") || lower.contains("not valid for name") {
+        if settings.trust_server_certificate {
+            "The certificate was refused even with -TrustServerCertificate; check -HostNameInCertificate".to_string()
+        } else {
+            "The server's certificate is not trusted by this machine or does not carry the server's name. Install \
+             the issuing CA in the trusted root store (or pass -CACertificatePath), connect with the name in the \
+             certificate, or, if you accept the risk, use -TrustServerCertificate"
+                .to_string()
+        }
+    } else {
+        "SQL Server 2008 R2 and 2012 without the TLS 1.2 update often fail TLS handshakes from modern clients \
+         ('handshake eof'). Install the SQL Server TLS 1.2 update (KB3135244), or use a build of this library with \
+         native TLS (SChannel on Windows, feature 'native-tls'); on an isolated network -Encryption Optional \
+         encrypts only the login"
+            .to_string()
+    }
+}
+
+/// Turns a statement error into the library's error.
+pub fn sql_error(error: tiberius::error::Error) -> PcmError {
+    match error {
+        tiberius::error::Error::Server(token) => PcmError::Sql {
+            number: token.code(),
+            state: token.state(),
+            class: token.class(),
+            message: token.message().to_string(),
+        },
+        tiberius::error::Error::Io { message, .. } if message.to_ascii_lowercase().contains("timed out") => {
+            PcmError::Timeout(format!("a statement did not finish within -CommandTimeoutSeconds: {message}"))
+        }
+        tiberius::error::Error::Io { message, .. } => PcmError::ConnectionFailed {
+            instance: String::new(),
+            reason: format!("the connection broke: {message}"),
+        },
+        other => PcmError::Internal(format!("protocol error: {other}")),
+    }
+}

@@ -1,0 +1,307 @@
+//! Connection parameters as the request carries them, and their validation into settings the connector uses.
+
+use super::instance::DbInstance;
+use crate::error::PcmError;
+use serde::{Deserialize, Deserializer};
+use std::fmt;
+
+/// How to authenticate to SQL Server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub enum Authentication {
+    /// Integrated Windows authentication (SSPI) as the current user. Windows only.
+    Windows,
+    /// A SQL Server login (user and password).
+    SqlServer,
+    /// NTLM with explicit Windows credentials (`DOMAIN\user` and password).
+    Ntlm,
+}
+
+/// Transport encryption, from strictest to none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+pub enum Encryption {
+    /// TDS 8.0: TLS before any TDS traffic (SQL Server 2022+).
+    Strict,
+    /// TLS for the whole session; fail if the server cannot (the default).
+    #[default]
+    Mandatory,
+    /// TLS for the login at least; the session is encrypted only if the server requires it.
+    Optional,
+    /// No TLS at all, not even for the login. Only for isolated test networks: the password crosses the wire
+    /// merely obfuscated.
+    Plaintext,
+}
+
+/// A password that never appears in Debug output, logs or error messages.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Secret)
+    }
+}
+
+fn default_connect_timeout() -> u32 {
+    15
+}
+fn default_command_timeout() -> u32 {
+    30
+}
+fn default_retry_count() -> u32 {
+    2
+}
+
+/// The connection part of a request (camelCase JSON, unknown fields refused so a typo is not silently ignored).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConnectionParams {
+    pub db_instance: String,
+    #[serde(default)]
+    pub db_name: Option<String>,
+    #[serde(default)]
+    pub authentication: Option<Authentication>,
+    #[serde(default)]
+    pub user: Option<String>,
+    #[serde(default)]
+    pub password: Option<Secret>,
+    #[serde(default)]
+    pub encryption: Encryption,
+    #[serde(default)]
+    pub trust_server_certificate: bool,
+    /// PEM/DER file of a CA to trust besides the system store (e.g. an enterprise CA not in the store).
+    #[serde(default)]
+    pub ca_certificate_path: Option<String>,
+    /// Name expected in the server certificate when it differs from the host typed in -DBInstance.
+    #[serde(default)]
+    pub host_name_in_certificate: Option<String>,
+    #[serde(default = "default_connect_timeout")]
+    pub connect_timeout_seconds: u32,
+    /// 0 means no limit.
+    #[serde(default = "default_command_timeout")]
+    pub command_timeout_seconds: u32,
+    /// How often a transient connection failure is retried (with backoff).
+    #[serde(default = "default_retry_count")]
+    pub connect_retry_count: u32,
+}
+
+/// Validated connection settings.
+#[derive(Debug, Clone)]
+pub struct ConnectionSettings {
+    pub instance: DbInstance,
+    /// The text the administrator typed, for messages.
+    pub instance_text: String,
+    pub database: Option<String>,
+    pub credentials: Credentials,
+    pub encryption: Encryption,
+    pub trust_server_certificate: bool,
+    pub ca_certificate_path: Option<String>,
+    pub host_name_in_certificate: Option<String>,
+    pub connect_timeout_seconds: u32,
+    pub command_timeout_seconds: u32,
+    pub connect_retry_count: u32,
+}
+
+/// Resolved credentials.
+#[derive(Debug, Clone)]
+pub enum Credentials {
+    Integrated,
+    SqlLogin { user: String, password: Secret },
+    Ntlm { user: String, password: Secret },
+}
+
+impl Credentials {
+    pub fn authentication(&self) -> Authentication {
+        match self {
+            Credentials::Integrated => Authentication::Windows,
+            Credentials::SqlLogin { .. } => Authentication::SqlServer,
+            Credentials::Ntlm { .. } => Authentication::Ntlm,
+        }
+    }
+}
+
+/// Longest database name SQL Server accepts (sysname).
+const MAX_DATABASE_NAME: usize = 128;
+
+impl ConnectionParams {
+    /// Checks every field and resolves defaults; errors name the parameter as the cmdlets call it.
+    pub fn validate(&self) -> Result<ConnectionSettings, PcmError> {
+        let instance = DbInstance::parse(&self.db_instance)?;
+        let database = match self.db_name.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(name) if name.chars().count() > MAX_DATABASE_NAME => {
+                return Err(PcmError::invalid_parameter(
+                    "DBName",
+                    format!("-DBName has {} characters; SQL Server allows at most 128", name.chars().count()),
+                ))
+            }
+            Some(name) if name.contains('\0') => {
+                return Err(PcmError::invalid_parameter("DBName", "-DBName contains a NUL character"))
+            }
+            Some(name) => Some(name.to_string()),
+        };
+        let user = self.user.as_deref().map(str::trim).filter(|u| !u.is_empty());
+        let authentication = self.authentication.unwrap_or(if user.is_some() {
+            Authentication::SqlServer
+        } else {
+            Authentication::Windows
+        });
+        let credentials = match authentication {
+            Authentication::Windows => {
+                if user.is_some() {
+                    return Err(PcmError::invalid_parameter(
+                        "Authentication",
+                        "Windows authentication uses the identity of the current user; do not give a user name \
+                         (use -Authentication Ntlm for explicit Windows credentials, or SqlServer for a SQL login)",
+                    ));
+                }
+                if !cfg!(windows) {
+                    return Err(PcmError::AuthenticationUnavailable(
+                        "Windows integrated authentication is only available on Windows; here give a SQL login \
+                         (-Credential) or use -Authentication Ntlm with explicit Windows credentials"
+                            .to_string(),
+                    ));
+                }
+                Credentials::Integrated
+            }
+            Authentication::SqlServer | Authentication::Ntlm => {
+                let Some(user) = user else {
+                    return Err(PcmError::invalid_parameter(
+                        "Credential",
+                        format!("{authentication:?} authentication needs a user name (-Credential)"),
+                    ));
+                };
+                let password = self.password.clone().unwrap_or_default();
+                if authentication == Authentication::SqlServer {
+                    Credentials::SqlLogin {
+                        user: user.to_string(),
+                        password,
+                    }
+                } else {
+                    if !cfg!(any(windows, feature = "ntlm")) {
+                        return Err(PcmError::AuthenticationUnavailable(
+                            "NTLM authentication is not built into this copy of the library on this platform \
+                             (build with the 'ntlm' feature, or use a SQL login)"
+                                .to_string(),
+                        ));
+                    }
+                    Credentials::Ntlm {
+                        user: user.to_string(),
+                        password,
+                    }
+                }
+            }
+        };
+        if self.connect_timeout_seconds == 0 || self.connect_timeout_seconds > 600 {
+            return Err(PcmError::invalid_parameter(
+                "ConnectTimeoutSeconds",
+                "-ConnectTimeoutSeconds must be between 1 and 600",
+            ));
+        }
+        if self.connect_retry_count > 10 {
+            return Err(PcmError::invalid_parameter(
+                "ConnectRetryCount",
+                "-ConnectRetryCount must be between 0 and 10",
+            ));
+        }
+        if let Some(path) = &self.ca_certificate_path {
+            if !std::path::Path::new(path).is_file() {
+                return Err(PcmError::invalid_parameter(
+                    "CACertificatePath",
+                    format!("the CA certificate file '{path}' does not exist"),
+                ));
+            }
+        }
+        Ok(ConnectionSettings {
+            instance,
+            instance_text: self.db_instance.trim().to_string(),
+            database,
+            credentials,
+            encryption: self.encryption,
+            trust_server_certificate: self.trust_server_certificate,
+            ca_certificate_path: self.ca_certificate_path.clone(),
+            host_name_in_certificate: self.host_name_in_certificate.clone(),
+            connect_timeout_seconds: self.connect_timeout_seconds,
+            command_timeout_seconds: self.command_timeout_seconds,
+            connect_retry_count: self.connect_retry_count,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn params(value: serde_json::Value) -> ConnectionParams {
+        serde_json::from_value(value).expect("params parse")
+    }
+
+    #[test]
+    fn sql_login_is_the_default_when_a_user_is_given() {
+        let s = params(json!({"dbInstance": "sql01\\rtc", "user": "sa", "password": "pw"}))
+            .validate()
+            .expect("valid");
+        assert!(matches!(s.credentials, Credentials::SqlLogin { ref user, .. } if user == "sa"));
+        assert_eq!(s.encryption, Encryption::Mandatory);
+        assert_eq!(s.connect_timeout_seconds, 15);
+        assert_eq!(s.command_timeout_seconds, 30);
+    }
+
+    #[test]
+    fn windows_authentication_without_user() {
+        let result = params(json!({"dbInstance": "sql01"})).validate();
+        if cfg!(windows) {
+            assert!(matches!(result.expect("valid").credentials, Credentials::Integrated));
+        } else {
+            assert_eq!(result.expect_err("unavailable").code(), "authentication_unavailable");
+        }
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let err = serde_json::from_value::<ConnectionParams>(json!({"dbInstance": "a", "dbNmae": "x"}))
+            .expect_err("typo refused");
+        assert!(err.to_string().contains("dbNmae"));
+    }
+
+    #[test]
+    fn password_never_prints() {
+        let p = params(json!({"dbInstance": "a", "user": "u", "password": "hunter2"}));
+        assert!(!format!("{p:?}").contains("hunter2"));
+        let s = p.validate().expect("valid");
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn bad_values_name_the_parameter() {
+        let e = params(json!({"dbInstance": "a", "user": "u", "dbName": "x".repeat(129)}))
+            .validate()
+            .expect_err("too long");
+        assert!(e.to_string().contains("-DBName"));
+        let e = params(json!({"dbInstance": "a", "user": "u", "connectTimeoutSeconds": 0}))
+            .validate()
+            .expect_err("zero timeout");
+        assert!(e.to_string().contains("ConnectTimeoutSeconds"));
+        let e = params(json!({"dbInstance": "a", "authentication": "SqlServer"}))
+            .validate()
+            .expect_err("no user");
+        assert!(e.to_string().contains("-Credential"));
+        let e = params(json!({"dbInstance": ""})).validate().expect_err("empty");
+        assert_eq!(e.code(), "invalid_db_instance");
+    }
+}

@@ -1,0 +1,132 @@
+//! Typed errors of the library and their stable codes.
+//!
+//! Every error carries a stable snake_case `code` (the contract with PowerShell runbooks, which may branch on it),
+//! an administrator-facing message, and optional structured `details`. Messages never contain passwords.
+
+use serde_json::{json, Value};
+
+/// Errors the library reports. Codes returned by [`PcmError::code`] are stable across releases.
+#[derive(Debug, thiserror::Error)]
+pub enum PcmError {
+    /// The request JSON could not be parsed at all.
+    #[error("the request is not valid JSON: {0}")]
+    InvalidJson(String),
+
+    /// The request was well-formed JSON but a parameter is missing or wrong.
+    #[error("{message}")]
+    InvalidParameter { parameter: String, message: String },
+
+    /// The request named an operation the library does not have (or asked a job operation synchronously).
+    #[error("{0}")]
+    UnknownOperation(String),
+
+    /// The -DBInstance value cannot be understood.
+    #[error("-DBInstance '{value}' is not valid: {reason}")]
+    InvalidDbInstance { value: String, reason: String },
+
+    /// The server could not be reached (DNS, TCP, SQL Server Browser).
+    #[error("cannot reach SQL Server '{instance}': {reason}")]
+    ConnectionFailed { instance: String, reason: String },
+
+    /// The TLS handshake failed.
+    #[error("TLS with SQL Server '{instance}' failed: {reason}. {hint}")]
+    TlsFailed { instance: String, reason: String, hint: String },
+
+    /// The server refused the login.
+    #[error("SQL Server '{instance}' refused the login: {reason}")]
+    LoginFailed { instance: String, reason: String },
+
+    /// The requested authentication method is not available in this build or on this platform.
+    #[error("{0}")]
+    AuthenticationUnavailable(String),
+
+    /// A statement failed on the server.
+    #[error("SQL Server error {number} (state {state}, class {class}): {message}")]
+    Sql { number: u32, state: u8, class: u8, message: String },
+
+    /// A connect or command timeout expired.
+    #[error("{0}")]
+    Timeout(String),
+
+    /// The database is not a chat database of a known kind.
+    #[error("{0}")]
+    NotAChatDatabase(String),
+
+    /// The operation was cancelled by the caller.
+    #[error("the operation was cancelled")]
+    Cancelled,
+
+    /// The job runtime (threads) could not be created.
+    #[error("the job runtime could not be started: {0}")]
+    RuntimeUnavailable(String),
+
+    /// An error already rendered once (kept so a job's result can be read more than once).
+    #[error("{message}")]
+    Reported {
+        code: &'static str,
+        message: String,
+        details: Value,
+    },
+
+    /// A failure inside the library that is not the caller's fault.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl PcmError {
+    /// Shorthand for a parameter error.
+    pub fn invalid_parameter(parameter: impl Into<String>, message: impl Into<String>) -> Self {
+        PcmError::InvalidParameter {
+            parameter: parameter.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The stable machine-readable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PcmError::InvalidJson(_) => "invalid_json",
+            PcmError::InvalidParameter { .. } => "invalid_parameter",
+            PcmError::UnknownOperation(_) => "unknown_operation",
+            PcmError::InvalidDbInstance { .. } => "invalid_db_instance",
+            PcmError::ConnectionFailed { .. } => "connection_failed",
+            PcmError::TlsFailed { .. } => "tls_failed",
+            PcmError::LoginFailed { .. } => "login_failed",
+            PcmError::AuthenticationUnavailable(_) => "authentication_unavailable",
+            PcmError::Sql { .. } => "sql_error",
+            PcmError::Timeout(_) => "timeout",
+            PcmError::NotAChatDatabase(_) => "not_a_chat_database",
+            PcmError::Cancelled => "cancelled",
+            PcmError::RuntimeUnavailable(_) => "runtime_unavailable",
+            PcmError::Reported { code, .. } => code,
+            PcmError::Internal(_) => "internal_error",
+        }
+    }
+
+    /// Structured details for the error envelope.
+    pub fn details(&self) -> Value {
+        match self {
+            PcmError::InvalidParameter { parameter, .. } => json!({ "parameter": parameter }),
+            PcmError::InvalidDbInstance { value, reason } => json!({ "value": value, "reason": reason }),
+            PcmError::ConnectionFailed { instance, .. }
+            | PcmError::LoginFailed { instance, .. } => json!({ "instance": instance }),
+            PcmError::TlsFailed { instance, hint, .. } => json!({ "instance": instance, "hint": hint }),
+            PcmError::Sql {
+                number,
+                state,
+                class,
+                ..
+            } => json!({ "number": number, "state": state, "class": class }),
+            PcmError::Reported { details, .. } => details.clone(),
+            _ => Value::Object(Default::default()),
+        }
+    }
+
+    /// The error as the `error` member of a response envelope.
+    pub fn to_json(&self) -> Value {
+        json!({ "code": self.code(), "message": self.to_string(), "details": self.details() })
+    }
+}
+
+/// Result alias used throughout the library.
+pub type Result<T> = std::result::Result<T, PcmError>;

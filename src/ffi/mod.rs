@@ -1,0 +1,299 @@
+//! The C ABI (prefix `pcm_`): the only module with `unsafe`.
+//!
+//! Contract (docs/c-abi.md): UTF-8 JSON in and out; every export behind a panic boundary; every pointer
+//! checked; strings handed out are freed with [`pcm_string_free`]; jobs are opaque handles looked up in a
+//! registry, so a stale or doubly-freed handle is an error, never undefined behaviour.
+#![allow(non_camel_case_types)]
+#![allow(clippy::missing_safety_doc)]
+
+mod handles;
+
+use crate::error::PcmError;
+use crate::jobs::{panic_message, JobProtocolError};
+use crate::operations::{self, Request};
+use handles::JobRegistry;
+use serde_json::{json, Value};
+use std::ffi::{c_char, CStr, CString};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::Duration;
+
+/// Stable status codes returned by every fallible export.
+#[repr(i32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum pcm_status {
+    PCM_STATUS_OK = 0,
+    PCM_STATUS_NULL_ARGUMENT = 7001,
+    PCM_STATUS_INVALID_UTF8 = 7002,
+    PCM_STATUS_INVALID_JSON = 7003,
+    PCM_STATUS_INVALID_REQUEST = 7004,
+    PCM_STATUS_UNKNOWN_OPERATION = 7005,
+    PCM_STATUS_OPERATION_FAILED = 7006,
+    PCM_STATUS_JOB_RUNNING = 7007,
+    PCM_STATUS_JOB_FINISHED = 7008,
+    PCM_STATUS_CANCELLED = 7009,
+    PCM_STATUS_PANIC = 7010,
+    PCM_STATUS_RUNTIME = 7011,
+    PCM_STATUS_INVALID_HANDLE = 7012,
+}
+
+use pcm_status::*;
+
+/// Opaque handle of a running or finished job.
+pub struct pcm_job {
+    _private: [u8; 0],
+}
+
+/// Version of the ABI; the same value as [`crate::ABI_VERSION`] (a test keeps them equal).
+pub const PCM_ABI_VERSION: u32 = 1;
+
+static VERSION: &CStr = match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+    Ok(v) => v,
+    Err(_) => panic!("version contains NUL"),
+};
+
+/// What went wrong at the boundary: a status plus the error envelope to hand back.
+struct Failure {
+    status: pcm_status,
+    error: Value,
+}
+
+impl Failure {
+    fn new(status: pcm_status, code: &str, message: impl Into<String>) -> Failure {
+        Failure {
+            status,
+            error: json!({ "code": code, "message": message.into(), "details": {} }),
+        }
+    }
+}
+
+impl From<PcmError> for Failure {
+    fn from(error: PcmError) -> Failure {
+        Failure {
+            status: status_for_code(error.code()),
+            error: error.to_json(),
+        }
+    }
+}
+
+fn status_for_code(code: &str) -> pcm_status {
+    match code {
+        "invalid_json" => PCM_STATUS_INVALID_JSON,
+        "invalid_parameter" | "invalid_db_instance" | "authentication_unavailable" => PCM_STATUS_INVALID_REQUEST,
+        "unknown_operation" => PCM_STATUS_UNKNOWN_OPERATION,
+        "cancelled" => PCM_STATUS_CANCELLED,
+        "runtime_unavailable" => PCM_STATUS_RUNTIME,
+        _ => PCM_STATUS_OPERATION_FAILED,
+    }
+}
+
+fn ok_envelope(data: Value) -> Value {
+    json!({ "ok": true, "data": data })
+}
+
+fn error_envelope(error: Value) -> Value {
+    json!({ "ok": false, "error": error })
+}
+
+/// Writes `value` as a freshly allocated C string into `*out`.
+unsafe fn write_response(out: *mut *mut c_char, value: &Value) {
+    if out.is_null() {
+        return;
+    }
+    // serde_json escapes U+0000 as \u0000, so the text never holds an interior NUL.
+    let text = CString::new(value.to_string()).unwrap_or_else(|_| c"{\"ok\":false}".to_owned());
+    *out = text.into_raw();
+}
+
+/// Runs `body` behind the panic boundary and writes its response envelope.
+unsafe fn respond(out: *mut *mut c_char, body: impl FnOnce() -> Result<Value, Failure>) -> i32 {
+    if out.is_null() {
+        return PCM_STATUS_NULL_ARGUMENT as i32;
+    }
+    *out = std::ptr::null_mut();
+    let (status, envelope) = match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(data)) => (PCM_STATUS_OK, ok_envelope(data)),
+        Ok(Err(failure)) => (failure.status, error_envelope(failure.error)),
+        Err(panic) => (
+            PCM_STATUS_PANIC,
+            error_envelope(json!({
+                "code": "internal_panic",
+                "message": format!(
+                    "internal error in pchat-migrate (caught; the session is intact): {}",
+                    panic_message(panic.as_ref())
+                ),
+                "details": {}
+            })),
+        ),
+    };
+    write_response(out, &envelope);
+    status as i32
+}
+
+/// Reads a NUL-terminated UTF-8 argument.
+unsafe fn read_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str, Failure> {
+    if ptr.is_null() {
+        return Err(Failure::new(
+            PCM_STATUS_NULL_ARGUMENT,
+            "null_argument",
+            format!("argument '{name}' is NULL"),
+        ));
+    }
+    CStr::from_ptr(ptr).to_str().map_err(|e| {
+        Failure::new(
+            PCM_STATUS_INVALID_UTF8,
+            "invalid_utf8",
+            format!("argument '{name}' is not valid UTF-8 (byte {})", e.valid_up_to()),
+        )
+    })
+}
+
+fn parse_request(text: &str) -> Result<Request, Failure> {
+    let request = Request::parse(text)?;
+    #[cfg(test)]
+    if request.operation == "__test_panic" {
+        panic!("forced by a test");
+    }
+    Ok(request)
+}
+
+fn invalid_handle() -> Failure {
+    Failure::new(
+        PCM_STATUS_INVALID_HANDLE,
+        "invalid_handle",
+        "the job handle is NULL, was already freed, or did not come from pcm_job_start",
+    )
+}
+
+fn protocol_failure(error: JobProtocolError) -> Failure {
+    match error {
+        JobProtocolError::Finished => Failure::new(PCM_STATUS_JOB_FINISHED, "job_finished", error.to_string()),
+        JobProtocolError::StillRunning => Failure::new(PCM_STATUS_JOB_RUNNING, "job_running", error.to_string()),
+    }
+}
+
+/// Library version, e.g. `"0.1.0"`. Static: do not free.
+#[no_mangle]
+pub extern "C" fn pcm_version() -> *const c_char {
+    VERSION.as_ptr()
+}
+
+/// ABI version ([`PCM_ABI_VERSION`]); hosts refuse to run on mismatch.
+#[no_mangle]
+pub extern "C" fn pcm_abi_version() -> u32 {
+    PCM_ABI_VERSION
+}
+
+/// Name of a status code, e.g. `"PCM_STATUS_NULL_ARGUMENT"`; `"PCM_STATUS_UNKNOWN"` for other values.
+/// Static: do not free.
+#[no_mangle]
+pub extern "C" fn pcm_status_name(status: i32) -> *const c_char {
+    let name: &CStr = match status {
+        0 => c"PCM_STATUS_OK",
+        7001 => c"PCM_STATUS_NULL_ARGUMENT",
+        7002 => c"PCM_STATUS_INVALID_UTF8",
+        7003 => c"PCM_STATUS_INVALID_JSON",
+        7004 => c"PCM_STATUS_INVALID_REQUEST",
+        7005 => c"PCM_STATUS_UNKNOWN_OPERATION",
+        7006 => c"PCM_STATUS_OPERATION_FAILED",
+        7007 => c"PCM_STATUS_JOB_RUNNING",
+        7008 => c"PCM_STATUS_JOB_FINISHED",
+        7009 => c"PCM_STATUS_CANCELLED",
+        7010 => c"PCM_STATUS_PANIC",
+        7011 => c"PCM_STATUS_RUNTIME",
+        7012 => c"PCM_STATUS_INVALID_HANDLE",
+        _ => c"PCM_STATUS_UNKNOWN",
+    };
+    name.as_ptr()
+}
+
+/// Runs a synchronous operation. `*response_out` receives a JSON envelope for every status except
+/// `PCM_STATUS_NULL_ARGUMENT` on `response_out` itself; free it with [`pcm_string_free`].
+#[no_mangle]
+pub unsafe extern "C" fn pcm_call(request_json: *const c_char, response_out: *mut *mut c_char) -> i32 {
+    respond(response_out, || {
+        let request = parse_request(read_str(request_json, "request_json")?)?;
+        Ok(operations::call(&request)?)
+    })
+}
+
+/// Starts a job. On success `*job_out` receives the handle (free it with [`pcm_job_free`]).
+#[no_mangle]
+pub unsafe extern "C" fn pcm_job_start(
+    request_json: *const c_char,
+    job_out: *mut *mut pcm_job,
+    response_out: *mut *mut c_char,
+) -> i32 {
+    if !job_out.is_null() {
+        *job_out = std::ptr::null_mut();
+    }
+    respond(response_out, || {
+        if job_out.is_null() {
+            return Err(Failure::new(
+                PCM_STATUS_NULL_ARGUMENT,
+                "null_argument",
+                "argument 'job_out' is NULL",
+            ));
+        }
+        let request = parse_request(read_str(request_json, "request_json")?)?;
+        let job = operations::start_job(&request)?;
+        let operation = job.operation().to_string();
+        *job_out = JobRegistry::global().insert(job) as *mut pcm_job;
+        Ok(json!({ "operation": operation }))
+    })
+}
+
+/// Waits up to `timeout_ms` for events and returns `{"state": ..., "events": [...]}`. After the job ended and
+/// every event was delivered: `PCM_STATUS_JOB_FINISHED`.
+#[no_mangle]
+pub unsafe extern "C" fn pcm_job_poll(job: *mut pcm_job, timeout_ms: u32, response_out: *mut *mut c_char) -> i32 {
+    respond(response_out, || {
+        let job = JobRegistry::global().get(job as usize).ok_or_else(invalid_handle)?;
+        let batch = job
+            .poll(Duration::from_millis(timeout_ms.into()))
+            .map_err(protocol_failure)?;
+        serde_json::to_value(batch).map_err(|e| PcmError::Internal(e.to_string()).into())
+    })
+}
+
+/// Requests cancellation; the job ends with state `cancelled`. `PCM_STATUS_JOB_FINISHED` if it already ended.
+#[no_mangle]
+pub extern "C" fn pcm_job_cancel(job: *mut pcm_job) -> i32 {
+    let outcome = catch_unwind(|| match JobRegistry::global().get(job as usize) {
+        None => PCM_STATUS_INVALID_HANDLE,
+        Some(job) => match job.cancel() {
+            Ok(()) => PCM_STATUS_OK,
+            Err(_) => PCM_STATUS_JOB_FINISHED,
+        },
+    });
+    outcome.unwrap_or(PCM_STATUS_PANIC) as i32
+}
+
+/// The final envelope of an ended job (`PCM_STATUS_JOB_RUNNING` before the end).
+#[no_mangle]
+pub unsafe extern "C" fn pcm_job_result(job: *mut pcm_job, response_out: *mut *mut c_char) -> i32 {
+    respond(response_out, || {
+        let job = JobRegistry::global().get(job as usize).ok_or_else(invalid_handle)?;
+        let outcome = job.result().map_err(protocol_failure)?;
+        Ok(outcome?)
+    })
+}
+
+/// Frees a job handle (cancelling the job if it still runs). NULL and already-freed handles are ignored.
+#[no_mangle]
+pub extern "C" fn pcm_job_free(job: *mut pcm_job) {
+    let _ = catch_unwind(|| {
+        JobRegistry::global().remove(job as usize);
+    });
+}
+
+/// Frees a string returned by this library. NULL is ignored.
+#[no_mangle]
+pub unsafe extern "C" fn pcm_string_free(s: *mut c_char) {
+    if s.is_null() {
+        return;
+    }
+    let _ = catch_unwind(AssertUnwindSafe(|| drop(CString::from_raw(s))));
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,190 @@
+//! Misuse of the C ABI must give clear errors, never a crash.
+
+use super::*;
+use std::ffi::CString;
+use std::net::TcpListener;
+use std::ptr;
+
+fn take(s: *mut c_char) -> Value {
+    assert!(!s.is_null(), "a response was expected");
+    let text = unsafe { CStr::from_ptr(s) }.to_str().expect("utf-8").to_string();
+    unsafe { pcm_string_free(s) };
+    serde_json::from_str(&text).expect("response is JSON")
+}
+
+fn call(request: &[u8]) -> (i32, Value) {
+    let c = CString::new(request).expect("no NUL");
+    let mut out = ptr::null_mut();
+    let status = unsafe { pcm_call(c.as_ptr(), &mut out) };
+    (status, take(out))
+}
+
+fn start(request: &str) -> (i32, *mut pcm_job, Value) {
+    let c = CString::new(request).expect("no NUL");
+    let mut job = ptr::null_mut();
+    let mut out = ptr::null_mut();
+    let status = unsafe { pcm_job_start(c.as_ptr(), &mut job, &mut out) };
+    (status, job, take(out))
+}
+
+fn poll(job: *mut pcm_job, timeout_ms: u32) -> (i32, Value) {
+    let mut out = ptr::null_mut();
+    let status = unsafe { pcm_job_poll(job, timeout_ms, &mut out) };
+    (status, take(out))
+}
+
+fn result(job: *mut pcm_job) -> (i32, Value) {
+    let mut out = ptr::null_mut();
+    let status = unsafe { pcm_job_result(job, &mut out) };
+    (status, take(out))
+}
+
+/// Polls until the job reports an end state; returns every event seen.
+fn drain(job: *mut pcm_job) -> Vec<Value> {
+    let mut events = Vec::new();
+    for _ in 0..400 {
+        let (status, response) = poll(job, 100);
+        if status == PCM_STATUS_JOB_FINISHED as i32 {
+            return events;
+        }
+        assert_eq!(status, 0, "{response}");
+        events.extend(response["data"]["events"].as_array().cloned().unwrap_or_default());
+    }
+    panic!("job did not finish in 40 s");
+}
+
+#[test]
+fn version_and_abi() {
+    let v = unsafe { CStr::from_ptr(pcm_version()) }.to_str().expect("utf-8");
+    assert_eq!(v, env!("CARGO_PKG_VERSION"));
+    assert_eq!(pcm_abi_version(), crate::ABI_VERSION);
+    let name = unsafe { CStr::from_ptr(pcm_status_name(7001)) }.to_str().expect("utf-8");
+    assert_eq!(name, "PCM_STATUS_NULL_ARGUMENT");
+    let name = unsafe { CStr::from_ptr(pcm_status_name(-5)) }.to_str().expect("utf-8");
+    assert_eq!(name, "PCM_STATUS_UNKNOWN");
+    let (status, response) = call(br#"{"operation":"version"}"#);
+    assert_eq!(status, 0);
+    assert_eq!(response["data"]["abiVersion"], crate::ABI_VERSION);
+}
+
+#[test]
+fn null_pointers_are_refused() {
+    let mut out = ptr::null_mut();
+    assert_eq!(unsafe { pcm_call(ptr::null(), &mut out) }, PCM_STATUS_NULL_ARGUMENT as i32);
+    let response = take(out);
+    assert_eq!(response["error"]["code"], "null_argument");
+    let req = CString::new("{}").expect("no NUL");
+    assert_eq!(unsafe { pcm_call(req.as_ptr(), ptr::null_mut()) }, PCM_STATUS_NULL_ARGUMENT as i32);
+    let mut out = ptr::null_mut();
+    assert_eq!(
+        unsafe { pcm_job_start(req.as_ptr(), ptr::null_mut(), &mut out) },
+        PCM_STATUS_NULL_ARGUMENT as i32
+    );
+    take(out);
+    let (status, response) = poll(ptr::null_mut(), 0);
+    assert_eq!(status, PCM_STATUS_INVALID_HANDLE as i32);
+    assert_eq!(response["error"]["code"], "invalid_handle");
+    assert_eq!(pcm_job_cancel(ptr::null_mut()), PCM_STATUS_INVALID_HANDLE as i32);
+    pcm_job_free(ptr::null_mut());
+    unsafe { pcm_string_free(ptr::null_mut()) };
+}
+
+#[test]
+fn invalid_utf8_and_json() {
+    let (status, response) = call(b"{\"operation\":\"\xff\"}");
+    assert_eq!(status, PCM_STATUS_INVALID_UTF8 as i32);
+    assert!(response["error"]["message"].as_str().unwrap_or_default().contains("UTF-8"));
+    let (status, response) = call(b"{not json");
+    assert_eq!(status, PCM_STATUS_INVALID_JSON as i32);
+    assert_eq!(response["ok"], false);
+    let (status, response) = call(br#"{"operation":"frobnicate"}"#);
+    assert_eq!(status, PCM_STATUS_UNKNOWN_OPERATION as i32);
+    assert!(response["error"]["message"].as_str().unwrap_or_default().contains("frobnicate"));
+    let (status, _) = call(br#"{"operation":"version","extra":1}"#);
+    assert_eq!(status, PCM_STATUS_INVALID_REQUEST as i32);
+}
+
+#[test]
+fn validation_errors_name_the_parameter() {
+    let (status, response) =
+        call(br#"{"operation":"validate","params":{"operation":"probe","params":{"dbInstance":""}}}"#);
+    assert_eq!(status, PCM_STATUS_INVALID_REQUEST as i32);
+    assert_eq!(response["error"]["code"], "invalid_db_instance");
+    let (status, _job, response) = start(r#"{"operation":"probe","params":{"dbInstance":"a,b"}}"#);
+    assert_eq!(status, PCM_STATUS_INVALID_REQUEST as i32);
+    assert!(response["error"]["message"].as_str().unwrap_or_default().contains("'b'"));
+}
+
+#[test]
+fn a_panic_inside_an_export_becomes_an_error() {
+    let (status, response) = call(br#"{"operation":"__test_panic"}"#);
+    assert_eq!(status, PCM_STATUS_PANIC as i32);
+    assert_eq!(response["error"]["code"], "internal_panic");
+    assert!(response["error"]["message"].as_str().unwrap_or_default().contains("forced by a test"));
+    // The library still works afterwards.
+    let (status, _) = call(br#"{"operation":"version"}"#);
+    assert_eq!(status, 0);
+}
+
+#[test]
+fn failed_job_lifecycle_and_misuse() {
+    // A closed port: the probe fails fast with a connection error.
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let request = format!(
+        r#"{{"operation":"probe","params":{{"dbInstance":"127.0.0.1,{port}","user":"sa","password":"x","encryption":"Plaintext","connectTimeoutSeconds":5,"connectRetryCount":0}}}}"#
+    );
+    let (status, job, response) = start(&request);
+    assert_eq!(status, 0, "{response}");
+    assert_eq!(response["data"]["operation"], "probe");
+    let events = drain(job);
+    assert!(events.iter().any(|e| e["type"] == "progress"), "{events:?}");
+    let (status, response) = result(job);
+    assert_eq!(status, PCM_STATUS_OPERATION_FAILED as i32);
+    assert_eq!(response["error"]["code"], "connection_failed", "{response}");
+    // Taking the result twice gives the same answer.
+    assert_eq!(result(job).1, response);
+    // Polling or cancelling a finished job is a clear error.
+    let (status, response) = poll(job, 0);
+    assert_eq!(status, PCM_STATUS_JOB_FINISHED as i32);
+    assert_eq!(response["error"]["code"], "job_finished");
+    assert_eq!(pcm_job_cancel(job), PCM_STATUS_JOB_FINISHED as i32);
+    pcm_job_free(job);
+    // A freed handle is unknown, and freeing twice is harmless.
+    assert_eq!(poll(job, 0).0, PCM_STATUS_INVALID_HANDLE as i32);
+    pcm_job_free(job);
+}
+
+#[test]
+fn cancelling_a_hanging_job() {
+    // A listener that accepts and never answers: the probe hangs in the pre-login until cancelled.
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let request = format!(
+        r#"{{"operation":"probe","params":{{"dbInstance":"127.0.0.1,{port}","user":"sa","password":"x","encryption":"Plaintext","connectTimeoutSeconds":60}}}}"#
+    );
+    let (status, job, _) = start(&request);
+    assert_eq!(status, 0);
+    let (status, response) = poll(job, 200);
+    assert_eq!(status, 0);
+    assert_eq!(response["data"]["state"], "running");
+    let (status, _) = result(job);
+    assert_eq!(status, PCM_STATUS_JOB_RUNNING as i32);
+    assert_eq!(pcm_job_cancel(job), 0);
+    // A second cancel while it winds down is fine.
+    let second = pcm_job_cancel(job);
+    assert!(second == 0 || second == PCM_STATUS_JOB_FINISHED as i32);
+    drain(job);
+    let (status, response) = result(job);
+    assert_eq!(status, PCM_STATUS_CANCELLED as i32);
+    assert_eq!(response["error"]["code"], "cancelled");
+    pcm_job_free(job);
+    drop(listener);
+}
+
+#[test]
+fn abi_constants_agree() {
+    assert_eq!(PCM_ABI_VERSION, crate::ABI_VERSION);
+}

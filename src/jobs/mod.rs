@@ -1,0 +1,319 @@
+//! Long-running operations as jobs: one process-wide tokio runtime, an event queue the host drains by polling on
+//! its own thread (PowerShell cannot take callbacks on foreign threads), cooperative cancellation, a final result.
+
+mod runtime;
+
+pub use runtime::runtime;
+
+use crate::error::PcmError;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+/// Where a job is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobState {
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+impl JobState {
+    pub fn is_finished(self) -> bool {
+        self != JobState::Running
+    }
+}
+
+/// Something a job tells its host while it runs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum JobEvent {
+    #[serde(rename_all = "camelCase")]
+    Progress {
+        activity: String,
+        status: String,
+        percent: Option<f64>,
+        current: Option<u64>,
+        total: Option<u64>,
+        seconds_remaining: Option<u64>,
+    },
+    Verbose {
+        message: String,
+    },
+    Warning {
+        code: String,
+        message: String,
+    },
+    Item {
+        data: Value,
+    },
+}
+
+/// What one poll returns.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PollBatch {
+    pub state: JobState,
+    pub events: Vec<JobEvent>,
+}
+
+/// Errors of the job protocol itself (not of the operation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum JobProtocolError {
+    #[error("the job has finished and every event has been delivered; take its result with pcm_job_result")]
+    Finished,
+    #[error("the job is still running; poll until its state is no longer 'running' before taking the result")]
+    StillRunning,
+}
+
+struct Inner {
+    state: JobState,
+    events: VecDeque<JobEvent>,
+    outcome: Option<Result<Value, PcmError>>,
+    cancel_requested: bool,
+}
+
+struct Shared {
+    inner: Mutex<Inner>,
+    changed: Condvar,
+    cancel: CancellationToken,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A poisoned lock only means another thread panicked while holding it; the data is still consistent
+        // because every critical section here is a few field assignments.
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The operation's side of a job: emit events and observe cancellation.
+#[derive(Clone)]
+pub struct JobContext {
+    shared: Arc<Shared>,
+}
+
+impl JobContext {
+    fn push(&self, event: JobEvent) {
+        let mut inner = self.shared.lock();
+        inner.events.push_back(event);
+        drop(inner);
+        self.shared.changed.notify_all();
+    }
+
+    pub fn progress(&self, activity: &str, status: impl Into<String>, current: Option<u64>, total: Option<u64>) {
+        let percent = match (current, total) {
+            (Some(c), Some(t)) if t > 0 => Some((c as f64 * 100.0 / t as f64).min(100.0)),
+            _ => None,
+        };
+        self.push(JobEvent::Progress {
+            activity: activity.to_string(),
+            status: status.into(),
+            percent,
+            current,
+            total,
+            seconds_remaining: None,
+        });
+    }
+
+    pub fn progress_event(&self, event: JobEvent) {
+        self.push(event);
+    }
+
+    pub fn verbose(&self, message: impl Into<String>) {
+        self.push(JobEvent::Verbose {
+            message: message.into(),
+        });
+    }
+
+    pub fn warning(&self, code: &str, message: impl Into<String>) {
+        self.push(JobEvent::Warning {
+            code: code.to_string(),
+            message: message.into(),
+        });
+    }
+
+    pub fn item(&self, data: Value) {
+        self.push(JobEvent::Item { data });
+    }
+
+    /// The token an operation may hand to its own tasks; cancelled when the host cancels.
+    pub fn cancellation(&self) -> CancellationToken {
+        self.shared.cancel.clone()
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.shared.cancel.is_cancelled()
+    }
+}
+
+/// The host's side of a job.
+pub struct Job {
+    shared: Arc<Shared>,
+    operation: String,
+}
+
+impl Job {
+    /// Starts `work` on the process-wide runtime. The future is dropped (so its connections close and its
+    /// temporary files are removed by their guards) as soon as the host cancels.
+    pub fn spawn<F, Fut>(operation: &str, work: F) -> Result<Job, PcmError>
+    where
+        F: FnOnce(JobContext) -> Fut,
+        Fut: Future<Output = Result<Value, PcmError>> + Send + 'static,
+    {
+        let shared = Arc::new(Shared {
+            inner: Mutex::new(Inner {
+                state: JobState::Running,
+                events: VecDeque::new(),
+                outcome: None,
+                cancel_requested: false,
+            }),
+            changed: Condvar::new(),
+            cancel: CancellationToken::new(),
+        });
+        let context = JobContext {
+            shared: shared.clone(),
+        };
+        let future = work(context);
+        let task_shared = shared.clone();
+        let rt = runtime()?;
+        rt.spawn(async move {
+            let guarded = std::panic::AssertUnwindSafe(future);
+            let outcome = tokio::select! {
+                outcome = futures_util::FutureExt::catch_unwind(guarded) => match outcome {
+                    Ok(result) => result,
+                    Err(panic) => Err(PcmError::Internal(format!(
+                        "the operation panicked: {}",
+                        panic_message(panic.as_ref())
+                    ))),
+                },
+                _ = task_shared.cancel.cancelled() => Err(PcmError::Cancelled),
+            };
+            let mut inner = task_shared.lock();
+            inner.state = match &outcome {
+                Ok(_) => JobState::Succeeded,
+                Err(PcmError::Cancelled) => JobState::Cancelled,
+                Err(_) if inner.cancel_requested => JobState::Cancelled,
+                Err(_) => JobState::Failed,
+            };
+            inner.outcome = Some(if inner.state == JobState::Cancelled {
+                Err(PcmError::Cancelled)
+            } else {
+                outcome
+            });
+            drop(inner);
+            task_shared.changed.notify_all();
+        });
+        Ok(Job {
+            shared,
+            operation: operation.to_string(),
+        })
+    }
+
+    pub fn operation(&self) -> &str {
+        &self.operation
+    }
+
+    /// Waits up to `timeout` for at least one event or the end of the job, then returns what is queued.
+    /// Once the job has ended and every event was delivered, returns [`JobProtocolError::Finished`].
+    pub fn poll(&self, timeout: Duration) -> Result<PollBatch, JobProtocolError> {
+        let deadline = Instant::now() + timeout;
+        let mut inner = self.shared.lock();
+        if inner.state.is_finished() && inner.events.is_empty() {
+            return Err(JobProtocolError::Finished);
+        }
+        while inner.events.is_empty() && !inner.state.is_finished() {
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            let (guard, _) = self
+                .shared
+                .changed
+                .wait_timeout(inner, deadline - now)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            inner = guard;
+        }
+        let events: Vec<JobEvent> = inner.events.drain(..).collect();
+        Ok(PollBatch {
+            state: inner.state,
+            events,
+        })
+    }
+
+    /// Requests cancellation. Idempotent while the job winds down; an error once the job has ended.
+    pub fn cancel(&self) -> Result<(), JobProtocolError> {
+        let mut inner = self.shared.lock();
+        if inner.state.is_finished() {
+            return Err(JobProtocolError::Finished);
+        }
+        inner.cancel_requested = true;
+        drop(inner);
+        self.shared.cancel.cancel();
+        Ok(())
+    }
+
+    pub fn state(&self) -> JobState {
+        self.shared.lock().state
+    }
+
+    /// The final outcome, once the job has ended. May be taken repeatedly.
+    pub fn result(&self) -> Result<Result<Value, PcmError>, JobProtocolError> {
+        let inner = self.shared.lock();
+        match &inner.outcome {
+            None => Err(JobProtocolError::StillRunning),
+            Some(Ok(value)) => Ok(Ok(value.clone())),
+            Some(Err(error)) => Ok(Err(clone_error(error))),
+        }
+    }
+
+    /// Blocks until the job ends (used by the CLI and tests), forwarding events to `on_event`.
+    pub fn wait(&self, mut on_event: impl FnMut(&JobEvent)) -> Result<Value, PcmError> {
+        loop {
+            match self.poll(Duration::from_millis(250)) {
+                Ok(batch) => batch.events.iter().for_each(&mut on_event),
+                // poll only ever reports Finished
+                Err(_) => break,
+            }
+        }
+        match self.result() {
+            Ok(outcome) => outcome,
+            Err(e) => Err(PcmError::Internal(e.to_string())),
+        }
+    }
+}
+
+impl Drop for Job {
+    fn drop(&mut self) {
+        // Freeing a running job cancels it, so nothing keeps writing after the host let go.
+        self.shared.cancel.cancel();
+    }
+}
+
+/// Errors are not Clone (they may wrap sources); results are re-materialised from their rendered form.
+fn clone_error(error: &PcmError) -> PcmError {
+    match error {
+        PcmError::Cancelled => PcmError::Cancelled,
+        other => PcmError::Reported {
+            code: other.code(),
+            message: other.to_string(),
+            details: other.details(),
+        },
+    }
+}
+
+/// Text of a caught panic payload.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_string()
+    }
+}

@@ -1,0 +1,181 @@
+//! The request router: every surface (C ABI, CLI, tests) goes through these functions, so they all behave alike.
+//!
+//! A request is `{"operation": "<name>", "params": {...}}`. Synchronous operations answer at once; job
+//! operations return a [`Job`] the caller polls.
+
+mod probe;
+
+use crate::error::PcmError;
+use crate::jobs::Job;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub use probe::{probe, ProbeParams};
+
+/// Operations answered synchronously by [`call`].
+pub const SYNC_OPERATIONS: &[&str] = &["version", "validate"];
+/// Operations run as jobs by [`start_job`].
+pub const JOB_OPERATIONS: &[&str] = &["probe"];
+
+/// A parsed request.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    pub operation: String,
+    #[serde(default)]
+    pub params: Value,
+}
+
+impl Request {
+    pub fn parse(json_text: &str) -> Result<Request, PcmError> {
+        let value: Value = serde_json::from_str(json_text).map_err(|e| PcmError::InvalidJson(e.to_string()))?;
+        Request::from_value(value)
+    }
+
+    pub fn from_value(value: Value) -> Result<Request, PcmError> {
+        if !value.is_object() {
+            return Err(PcmError::invalid_parameter(
+                "request",
+                "the request must be a JSON object {\"operation\": ..., \"params\": {...}}",
+            ));
+        }
+        serde_json::from_value(value)
+            .map_err(|e| PcmError::invalid_parameter("request", format!("the request is malformed: {e}")))
+    }
+
+    /// Deserializes `params` into the operation's parameter type, naming the operation in the error.
+    pub fn params<T: serde::de::DeserializeOwned>(&self) -> Result<T, PcmError> {
+        let params = if self.params.is_null() {
+            json!({})
+        } else {
+            self.params.clone()
+        };
+        serde_json::from_value(params).map_err(|e| {
+            PcmError::invalid_parameter(
+                "params",
+                format!("the parameters of '{}' are not valid: {e}", self.operation),
+            )
+        })
+    }
+}
+
+fn unknown_operation(name: &str) -> PcmError {
+    if JOB_OPERATIONS.contains(&name) {
+        PcmError::UnknownOperation(format!(
+            "'{name}' is a long-running operation; start it as a job (pcm_job_start), not with pcm_call"
+        ))
+    } else if SYNC_OPERATIONS.contains(&name) {
+        PcmError::UnknownOperation(format!(
+            "'{name}' is a synchronous operation; call it with pcm_call, not as a job"
+        ))
+    } else {
+        PcmError::UnknownOperation(format!(
+            "unknown operation '{name}'; this library knows {}",
+            SYNC_OPERATIONS
+                .iter()
+                .chain(JOB_OPERATIONS)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    }
+}
+
+/// Answers a synchronous request.
+pub fn call(request: &Request) -> Result<Value, PcmError> {
+    match request.operation.as_str() {
+        "version" => Ok(version_info()),
+        "validate" => validate(request),
+        other => Err(unknown_operation(other)),
+    }
+}
+
+/// Starts a job request.
+pub fn start_job(request: &Request) -> Result<Job, PcmError> {
+    match request.operation.as_str() {
+        "probe" => {
+            let params: ProbeParams = request.params()?;
+            let settings = params.connection.validate()?;
+            Job::spawn("probe", move |ctx| probe(settings, ctx))
+        }
+        other => Err(unknown_operation(other)),
+    }
+}
+
+/// Library and ABI versions.
+pub fn version_info() -> Value {
+    json!({
+        "name": env!("CARGO_PKG_NAME"),
+        "version": env!("CARGO_PKG_VERSION"),
+        "abiVersion": crate::ABI_VERSION,
+        "operations": { "sync": SYNC_OPERATIONS, "jobs": JOB_OPERATIONS },
+        "features": {
+            "windowsAuthentication": cfg!(all(windows, feature = "winauth")) || cfg!(windows),
+            "ntlm": cfg!(any(windows, feature = "ntlm")),
+            "nativeTls": cfg!(feature = "native-tls"),
+        }
+    })
+}
+
+/// Checks an inner request without running it (what -WhatIf-style preflight and the PowerShell module use).
+fn validate(request: &Request) -> Result<Value, PcmError> {
+    let inner = Request::from_value(request.params.clone())?;
+    match inner.operation.as_str() {
+        "probe" => {
+            let params: ProbeParams = inner.params()?;
+            let settings = params.connection.validate()?;
+            Ok(json!({
+                "valid": true,
+                "operation": "probe",
+                "dbInstance": settings.instance.to_string(),
+                "authentication": settings.credentials.authentication(),
+                "encryption": settings.encryption,
+            }))
+        }
+        "version" => Ok(json!({ "valid": true, "operation": "version" })),
+        "validate" => Err(PcmError::invalid_parameter("operation", "a validate request cannot validate itself")),
+        other => Err(unknown_operation(other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_requests_are_named() {
+        assert_eq!(Request::parse("{").unwrap_err().code(), "invalid_json");
+        assert_eq!(Request::parse("[]").unwrap_err().code(), "invalid_parameter");
+        assert_eq!(Request::parse(r#"{"params":{}}"#).unwrap_err().code(), "invalid_parameter");
+        let r = Request::parse(r#"{"operation":"nope"}"#).expect("parses");
+        let e = call(&r).unwrap_err();
+        assert_eq!(e.code(), "unknown_operation");
+        assert!(e.to_string().contains("probe"), "lists known operations: {e}");
+    }
+
+    #[test]
+    fn wrong_kind_of_call_says_so() {
+        let r = Request::parse(r#"{"operation":"probe","params":{"dbInstance":"x"}}"#).expect("parses");
+        assert!(call(&r).unwrap_err().to_string().contains("pcm_job_start"));
+        let r = Request::parse(r#"{"operation":"version"}"#).expect("parses");
+        assert!(start_job(&r).err().expect("refused").to_string().contains("pcm_call"));
+    }
+
+    #[test]
+    fn validate_reports_the_problem_without_running() {
+        let r = Request::parse(
+            r#"{"operation":"validate","params":{"operation":"probe","params":{"dbInstance":"sql01,99999"}}}"#,
+        )
+        .expect("parses");
+        let e = call(&r).unwrap_err();
+        assert_eq!(e.code(), "invalid_db_instance");
+        assert!(e.to_string().contains("99999"));
+        let r = Request::parse(
+            r#"{"operation":"validate","params":{"operation":"probe","params":{"dbInstance":"sql01\\rtc","user":"sa"}}}"#,
+        )
+        .expect("parses");
+        let v = call(&r).expect("valid");
+        assert_eq!(v["valid"], true);
+        assert_eq!(v["authentication"], "SqlServer");
+    }
+}

@@ -1,0 +1,115 @@
+//! `probe`: connect to a -DBInstance, report the server, and tell what kind of chat database -DBName is.
+
+use crate::connection::{connect, sql_error, ConnectionParams, ConnectionSettings};
+use crate::error::PcmError;
+use crate::jobs::JobContext;
+use crate::schema::{detect, DatabaseKind};
+use crate::util::rows::opt_string;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::time::Instant;
+
+/// Parameters of `probe`: just the connection.
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub struct ProbeParams {
+    pub connection: ConnectionParams,
+}
+
+const ACTIVITY: &str = "Testing the SQL Server connection";
+
+/// Runs the probe.
+pub async fn probe(settings: ConnectionSettings, ctx: JobContext) -> Result<Value, PcmError> {
+    let started = Instant::now();
+    ctx.progress(ACTIVITY, format!("Connecting to {}", settings.instance), Some(0), Some(3));
+    ctx.verbose(format!(
+        "Connecting to '{}' ({}, encryption {:?}, timeout {} s)",
+        settings.instance,
+        match settings.credentials.authentication() {
+            crate::connection::Authentication::Windows => "Windows authentication".to_string(),
+            other => format!("{other:?} authentication"),
+        },
+        settings.encryption,
+        settings.connect_timeout_seconds
+    ));
+    let mut connection = connect(&settings, None).await?;
+    if connection.attempts > 1 {
+        ctx.warning(
+            "connect_retried",
+            format!("the connection succeeded after {} attempts", connection.attempts),
+        );
+    }
+    ctx.progress(ACTIVITY, "Reading server properties", Some(1), Some(3));
+    let row = connection
+        .client
+        .simple_query(
+            "SELECT CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(128)) AS productVersion, \
+             CAST(SERVERPROPERTY('ProductLevel') AS nvarchar(128)) AS productLevel, \
+             CAST(SERVERPROPERTY('Edition') AS nvarchar(128)) AS edition, \
+             CAST(SERVERPROPERTY('MachineName') AS nvarchar(128)) AS machineName, \
+             CAST(SERVERPROPERTY('InstanceName') AS nvarchar(128)) AS instanceName, \
+             CAST(DB_NAME() AS nvarchar(128)) AS databaseName",
+        )
+        .await
+        .map_err(sql_error)?
+        .into_row()
+        .await
+        .map_err(sql_error)?
+        .ok_or_else(|| PcmError::Internal("the server property query returned no row".to_string()))?;
+    let product_version = opt_string(&row, 0)?;
+    let database = opt_string(&row, 5)?.unwrap_or_default();
+    let major = product_version
+        .as_deref()
+        .and_then(|v| v.split('.').next())
+        .and_then(|m| m.parse::<u32>().ok());
+    if let Some(major) = major {
+        if major < 10 {
+            ctx.warning(
+                "old_sql_server",
+                format!(
+                    "SQL Server {} is older than SQL Server 2008 R2; reading may work, but it is not supported",
+                    product_version.as_deref().unwrap_or_default()
+                ),
+            );
+        }
+    }
+    ctx.progress(ACTIVITY, format!("Inspecting database '{database}'"), Some(2), Some(3));
+    let (detection, catalog) = detect(&mut connection.client).await?;
+    if detection.kind == DatabaseKind::NotChat {
+        ctx.warning(
+            "not_a_chat_database",
+            format!(
+                "database '{database}' is not a chat database: {} not found",
+                detection.missing.join(", ")
+            ),
+        );
+    } else {
+        ctx.verbose(format!(
+            "'{database}' is {} ({})",
+            detection.kind_name,
+            detection.evidence.join("; ")
+        ));
+    }
+    ctx.progress(ACTIVITY, "Done", Some(3), Some(3));
+    Ok(json!({
+        "dbInstance": settings.instance.to_string(),
+        "server": settings.instance.host,
+        "port": settings.instance.port,
+        "instance": settings.instance.instance,
+        "productVersion": product_version,
+        "productMajorVersion": major,
+        "productLevel": opt_string(&row, 1)?,
+        "edition": opt_string(&row, 2)?,
+        "machineName": opt_string(&row, 3)?,
+        "instanceName": opt_string(&row, 4)?,
+        "database": database,
+        "databaseKind": detection.kind,
+        "databaseKindName": detection.kind_name,
+        "detection": { "evidence": detection.evidence, "missing": detection.missing, "tables": catalog.table_count() },
+        "counts": detection.counts,
+        "encrypted": connection.encrypted,
+        "authentication": settings.credentials.authentication(),
+        "connectAttempts": connection.attempts,
+        "durationMs": started.elapsed().as_millis() as u64,
+    }))
+}

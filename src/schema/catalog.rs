@@ -1,0 +1,100 @@
+//! The database catalog as INFORMATION_SCHEMA reports it. Readers use it to read optional columns only when
+//! present (OCS 2007 R2 databases lack some), never guessing from a version number.
+
+use crate::connection::{sql_error, SqlClient};
+use crate::error::PcmError;
+use crate::util::rows::{i64_at, opt_i64, opt_string};
+use std::collections::BTreeMap;
+
+/// One column of a table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnInfo {
+    pub name: String,
+    /// Lower-case SQL Server type name, e.g. `nvarchar`, `bigint`.
+    pub data_type: String,
+    /// Characters for string types, bytes for binary; -1 for `max`; None for other types.
+    pub max_length: Option<i64>,
+    pub nullable: bool,
+    pub ordinal: i64,
+}
+
+/// Tables of one schema (normally `dbo`), keyed case-insensitively as SQL Server's default collations do.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    tables: BTreeMap<String, (String, Vec<ColumnInfo>)>,
+}
+
+impl Catalog {
+    /// Reads the catalog of schema `schema` in the current database.
+    pub async fn read(client: &mut SqlClient, schema: &str) -> Result<Catalog, PcmError> {
+        let rows = client
+            .query(
+                "SELECT c.TABLE_NAME, c.COLUMN_NAME, c.DATA_TYPE, c.CHARACTER_MAXIMUM_LENGTH, c.IS_NULLABLE, \
+                 c.ORDINAL_POSITION \
+                 FROM INFORMATION_SCHEMA.COLUMNS AS c \
+                 INNER JOIN INFORMATION_SCHEMA.TABLES AS t \
+                   ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME \
+                 WHERE c.TABLE_SCHEMA = @P1 AND t.TABLE_TYPE = N'BASE TABLE' \
+                 ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION",
+                &[&schema],
+            )
+            .await
+            .map_err(sql_error)?
+            .into_first_result()
+            .await
+            .map_err(sql_error)?;
+        let mut catalog = Catalog::default();
+        for row in &rows {
+            let table = opt_string(row, 0)?.unwrap_or_default();
+            let column = ColumnInfo {
+                name: opt_string(row, 1)?.unwrap_or_default(),
+                data_type: opt_string(row, 2)?.unwrap_or_default().to_ascii_lowercase(),
+                max_length: opt_i64(row, 3)?,
+                nullable: opt_string(row, 4)?.is_some_and(|v| v.eq_ignore_ascii_case("YES")),
+                ordinal: i64_at(row, 5)?,
+            };
+            catalog
+                .tables
+                .entry(table.to_ascii_lowercase())
+                .or_insert_with(|| (table.clone(), Vec::new()))
+                .1
+                .push(column);
+        }
+        Ok(catalog)
+    }
+
+    /// Builds a catalog from known columns (tests, and packages that carry one).
+    pub fn from_tables(tables: impl IntoIterator<Item = (String, Vec<ColumnInfo>)>) -> Catalog {
+        Catalog {
+            tables: tables
+                .into_iter()
+                .map(|(name, columns)| (name.to_ascii_lowercase(), (name, columns)))
+                .collect(),
+        }
+    }
+
+    pub fn has_table(&self, table: &str) -> bool {
+        self.tables.contains_key(&table.to_ascii_lowercase())
+    }
+
+    pub fn columns(&self, table: &str) -> Option<&[ColumnInfo]> {
+        self.tables.get(&table.to_ascii_lowercase()).map(|(_, c)| c.as_slice())
+    }
+
+    pub fn column(&self, table: &str, column: &str) -> Option<&ColumnInfo> {
+        self.columns(table)?.iter().find(|c| c.name.eq_ignore_ascii_case(column))
+    }
+
+    pub fn has_column(&self, table: &str, column: &str) -> bool {
+        self.column(table, column).is_some()
+    }
+
+    pub fn table_count(&self) -> usize {
+        self.tables.len()
+    }
+
+    /// Table names as the server spells them.
+    pub fn table_names(&self) -> impl Iterator<Item = &str> {
+        self.tables.values().map(|(name, _)| name.as_str())
+    }
+}

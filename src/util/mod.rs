@@ -1,0 +1,4 @@
+//! Small shared helpers.
+
+pub mod rows;
+pub mod ticks;

@@ -1,0 +1,48 @@
+//! Group Chat and Persistent Chat store times as .NET ticks (100 ns since 0001-01-01 UTC) in bigint columns.
+
+use chrono::{DateTime, TimeZone, Utc};
+
+/// Ticks at 1970-01-01T00:00:00Z.
+pub const UNIX_EPOCH_TICKS: i64 = 621_355_968_000_000_000;
+const TICKS_PER_SECOND: i64 = 10_000_000;
+
+/// Converts ticks to a UTC time; `None` when outside what chrono represents (never for real chat data).
+pub fn ticks_to_datetime(ticks: i64) -> Option<DateTime<Utc>> {
+    let since_epoch = ticks.checked_sub(UNIX_EPOCH_TICKS)?;
+    let seconds = since_epoch.div_euclid(TICKS_PER_SECOND);
+    let nanos = (since_epoch.rem_euclid(TICKS_PER_SECOND) * 100) as u32;
+    Utc.timestamp_opt(seconds, nanos).single()
+}
+
+/// ISO 8601 UTC with the full 7-digit tick precision, e.g. `2010-06-01T12:00:00.1234567Z`.
+pub fn ticks_to_iso(ticks: i64) -> Option<String> {
+    ticks_to_datetime(ticks).map(|t| {
+        format!(
+            "{}.{:07}Z",
+            t.format("%Y-%m-%dT%H:%M:%S"),
+            t.timestamp_subsec_nanos() / 100
+        )
+    })
+}
+
+/// Converts a UTC time to ticks.
+pub fn datetime_to_ticks(time: DateTime<Utc>) -> i64 {
+    time.timestamp() * TICKS_PER_SECOND + i64::from(time.timestamp_subsec_nanos() / 100) + UNIX_EPOCH_TICKS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_values() {
+        assert_eq!(ticks_to_iso(UNIX_EPOCH_TICKS).as_deref(), Some("1970-01-01T00:00:00.0000000Z"));
+        // The compliance adapter sample value (1212610540.9535482 s after the Unix epoch).
+        let t = 633_482_073_409_535_482;
+        let iso = ticks_to_iso(t).expect("in range");
+        assert_eq!(iso, "2008-06-04T20:15:40.9535482Z");
+        assert_eq!(datetime_to_ticks(ticks_to_datetime(t).expect("in range")), t);
+        assert_eq!(ticks_to_iso(0).as_deref(), Some("0001-01-01T00:00:00.0000000Z"));
+        assert_eq!(ticks_to_iso(UNIX_EPOCH_TICKS - 1).as_deref(), Some("1969-12-31T23:59:59.9999999Z"));
+    }
+}
