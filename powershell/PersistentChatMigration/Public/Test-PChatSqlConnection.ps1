@@ -1,0 +1,196 @@
+function Test-PChatSqlConnection {
+    <#
+    .SYNOPSIS
+    Tests the connection to the SQL Server instance that hosts a Lync Server 2010 Group Chat or a Lync Server 2013
+    Persistent Chat database.
+
+    .DESCRIPTION
+    The Test-PChatSqlConnection cmdlet connects to the SQL Server instance given in -DBInstance, reports what it
+    found and disconnects. It changes nothing. Run it before you export from a Lync Server 2010 Group Chat (or
+    Office Communications Server 2007 R2 Group Chat) database or import into a Lync Server 2013 Persistent Chat
+    (mgc) database, to check name resolution, the SQL Server port, TLS encryption and your sign-in.
+
+    The result shows the server, port and instance the connection reached, the SQL Server version, level and
+    edition, the database it opened and what kind of database it is (for example a legacy Group Chat database or a
+    Persistent Chat mgc database), whether the connection is encrypted, the authentication used, object counts
+    when the library could read them, and how long the test took.
+
+    The connection is made by the pchat-migrate native library, not by the .NET SqlClient, so the test also shows
+    that this library can reach the server with the settings you give. Progress and diagnostic messages are written
+    to the progress and verbose streams (use -Verbose). Press Ctrl+C to cancel a test that is waiting for a server.
+
+    If the connection fails, the cmdlet writes an error whose FullyQualifiedErrorId starts with the library's error
+    code (for example connection_failed) and whose exception (PChatMigration.PChatNativeException) carries the code
+    and the details. The error is non-terminating, so that every instance passed on the pipeline is tested; use
+    -ErrorAction Stop to stop at the first failure. Invalid parameter combinations are terminating errors.
+
+    Your password is read from -Credential only when the request is sent to the library, and it is never written
+    to the verbose, warning or error output.
+
+    Like Export-CsPersistentChatData and Import-CsPersistentChatData, run this cmdlet as a member of the
+    CsPersistentChatAdministrator role with rights on the SQL Server instance.
+
+    .PARAMETER DBInstance
+    The SQL Server instance that hosts the database, as for Export-CsPersistentChatData: a fully qualified domain
+    name and instance name, for example "atl-sql-001.litwareinc.com\rtc". To use a fixed port instead of the SQL
+    Server Browser service, write "host,port" (for example "atl-sql-001.litwareinc.com,1433"). Accepts pipeline
+    input, by value or by the property name DBInstance.
+
+    .PARAMETER DBName
+    The name of the database to open, for example mgc (Lync Server 2013 Persistent Chat) or the name of a legacy
+    Group Chat database. When omitted, the library opens the sign-in's default database and reports which one.
+
+    .PARAMETER Credential
+    A SQL Server login (with -Authentication SqlServer, the default when -Credential is given) or a Windows account
+    written as DOMAIN\user (with -Authentication Ntlm). Omit it to sign in as the current Windows account. Accepts
+    a PSCredential object, for example from Get-Credential, or a user name, for which you are prompted for the
+    password.
+
+    .PARAMETER Authentication
+    How to sign in to SQL Server:
+    Windows: integrated Windows authentication as the current account (the default without -Credential).
+    SqlServer: a SQL Server login from -Credential (the default with -Credential).
+    Ntlm: NTLM with the Windows account in -Credential.
+
+    .PARAMETER Encryption
+    TLS encryption of the connection:
+    Mandatory: encrypt the whole connection and fail if the server cannot (the default).
+    Strict: TDS 8.0 strict encryption (SQL Server 2022 and later).
+    Optional: encrypt only the sign-in packet when the server does not support encryption.
+    Plaintext: do not encrypt at all. Use only on an isolated test network.
+    SQL Server 2008 R2 and 2012 without current updates may not offer a TLS version the library accepts; the error
+    then says so.
+
+    .PARAMETER TrustServerCertificate
+    Accepts the server's TLS certificate without validating it. SQL Server instances commonly use a self-signed
+    certificate; prefer installing a certificate that the client trusts.
+
+    .PARAMETER ConnectTimeoutSeconds
+    How many seconds to wait for the connection and the sign-in (1-3600). The library's default applies when
+    omitted.
+
+    .PARAMETER CommandTimeoutSeconds
+    How many seconds each query may run (0-86400, 0 means no limit). The library's default applies when omitted.
+
+    .EXAMPLE
+    Test-PChatSqlConnection -DBInstance "atl-sql-001.litwareinc.com\rtc"
+
+    Example 1 connects to the rtc instance on atl-sql-001.litwareinc.com as the current Windows account, with
+    mandatory encryption, and shows the SQL Server version, the default database and how long the connection took.
+
+    .EXAMPLE
+    Test-PChatSqlConnection -DBInstance "atl-sql-001.litwareinc.com\rtc" -DBName "mgc" -Verbose
+
+    Example 2 opens the Lync Server 2013 Persistent Chat database mgc and writes each step of the test to the
+    verbose stream.
+
+    .EXAMPLE
+    $cred = Get-Credential -UserName "pchat_migration" -Message "SQL Server login"
+    Test-PChatSqlConnection -DBInstance "legacysql.litwareinc.com\rtc" -DBName "GroupChat" -Credential $cred -TrustServerCertificate
+
+    Example 3 signs in to a legacy Group Chat database with a SQL Server login and accepts the server's self-signed
+    certificate. The first command asks for the password of the login; the second runs the test.
+
+    .EXAMPLE
+    "atl-sql-001.litwareinc.com\rtc", "legacysql.litwareinc.com\rtc" | Test-PChatSqlConnection -ConnectTimeoutSeconds 10 | Format-List
+
+    Example 4 tests two instances, passed on the pipeline, waits at most 10 seconds for each, and shows every
+    property of the results.
+
+    .INPUTS
+    System.String. You can pipe instance names (DBInstance) to Test-PChatSqlConnection, or objects that have a
+    DBInstance property.
+
+    .OUTPUTS
+    PChatMigration.ConnectionTest. One object per instance tested, with the properties dbInstance, server, port,
+    instance, productVersion, productLevel, edition, database, databaseKind, encrypted, authentication, counts
+    (may be null) and durationMs.
+
+    .LINK
+    about_PersistentChatMigration
+
+    .LINK
+    Export-CsPersistentChatData
+
+    .LINK
+    Import-CsPersistentChatData
+    #>
+    [CmdletBinding()]
+    [OutputType('PChatMigration.ConnectionTest')]
+    param(
+        [Parameter(Mandatory = $true, Position = 0, ValueFromPipeline = $true, ValueFromPipelineByPropertyName = $true)]
+        [ValidateNotNullOrEmpty()]
+        [string] $DBInstance,
+
+        [Parameter()]
+        [ValidateNotNullOrEmpty()]
+        [string] $DBName,
+
+        [Parameter()]
+        [System.Management.Automation.PSCredential]
+        [System.Management.Automation.Credential()]
+        $Credential = [System.Management.Automation.PSCredential]::Empty,
+
+        [Parameter()]
+        [ValidateSet('Windows', 'SqlServer', 'Ntlm')]
+        [string] $Authentication,
+
+        [Parameter()]
+        [ValidateSet('Mandatory', 'Strict', 'Optional', 'Plaintext')]
+        [string] $Encryption = 'Mandatory',
+
+        [Parameter()]
+        [switch] $TrustServerCertificate,
+
+        [Parameter()]
+        [ValidateRange(1, 3600)]
+        [int] $ConnectTimeoutSeconds,
+
+        [Parameter()]
+        [ValidateRange(0, 86400)]
+        [int] $CommandTimeoutSeconds
+    )
+
+    process {
+        $connectionArgs = @{
+            DBInstance = $DBInstance
+            Encryption = $Encryption
+        }
+        foreach ($name in @('DBName', 'Credential', 'Authentication', 'TrustServerCertificate', 'ConnectTimeoutSeconds', 'CommandTimeoutSeconds')) {
+            if ($PSBoundParameters.ContainsKey($name)) {
+                $connectionArgs[$name] = $PSBoundParameters[$name]
+            }
+        }
+
+        try {
+            # Invalid parameter combinations are the same for every input: terminating.
+            $connection = ConvertTo-PChatConnectionParameter @connectionArgs
+        }
+        catch {
+            $PSCmdlet.ThrowTerminatingError($_)
+        }
+
+        try {
+            $jobArgs = @{
+                Operation = 'probe'
+                Params = $connection
+                Activity = ('Testing the SQL Server connection to {0}' -f $DBInstance)
+                ResultTypeName = 'PChatMigration.ConnectionTest'
+                TargetObject = $DBInstance
+            }
+            Invoke-PChatNativeJob @jobArgs
+        }
+        catch [System.Management.Automation.PipelineStoppedException] {
+            # Ctrl+C: let PowerShell stop the pipeline (the job was cancelled and freed by Invoke-PChatNativeJob).
+            throw
+        }
+        catch {
+            # A failed test of one instance must not stop the others on the pipeline.
+            $PSCmdlet.WriteError($_)
+        }
+        finally {
+            # The request held the password; drop it.
+            $connection = $null
+        }
+    }
+}
