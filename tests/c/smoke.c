@@ -1,0 +1,183 @@
+/* C smoke test of the pchat-migrate C ABI: compiled against include/pchat_migrate.h, linked to the cdylib,
+ * and also loading it with dlopen. Usage: smoke <path-to-libpchat_migrate.so>. Exit 0 only if all checks pass. */
+#include "pchat_migrate.h"
+
+#include <arpa/inet.h>
+#include <dlfcn.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int failures = 0;
+
+#define CHECK(cond, ...)                                   \
+    do {                                                   \
+        if (!(cond)) {                                     \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+            fprintf(stderr, __VA_ARGS__);                  \
+            fprintf(stderr, "\n");                         \
+            failures++;                                    \
+        }                                                  \
+    } while (0)
+
+static int contains(const char *haystack, const char *needle) {
+    return haystack != NULL && strstr(haystack, needle) != NULL;
+}
+
+/* A TCP listener that accepts connections and never answers, so a probe hangs until cancelled. */
+static int silent_listener(int *port) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr;
+    socklen_t len = sizeof addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(fd, 4) != 0 ||
+        getsockname(fd, (struct sockaddr *)&addr, &len) != 0) {
+        return -1;
+    }
+    *port = ntohs(addr.sin_port);
+    return fd;
+}
+
+static void check_linked(void) {
+    char *response = NULL;
+    int32_t status;
+
+    const char *version = pcm_version();
+    CHECK(version != NULL && strlen(version) > 0, "pcm_version is empty");
+    CHECK(pcm_abi_version() == PCM_ABI_VERSION, "ABI %u != header %u", pcm_abi_version(), (unsigned)PCM_ABI_VERSION);
+    CHECK(strcmp(pcm_status_name(PCM_STATUS_NULL_ARGUMENT), "PCM_STATUS_NULL_ARGUMENT") == 0, "status name");
+    printf("linked: version %s, ABI %u\n", version, pcm_abi_version());
+
+    status = pcm_call("{\"operation\":\"version\"}", &response);
+    CHECK(status == PCM_STATUS_OK && contains(response, "\"ok\":true"), "version call: %d %s", status, response);
+    pcm_string_free(response);
+
+    /* A validation error: the request is refused with a structured error naming the problem. */
+    response = NULL;
+    status = pcm_call("{\"operation\":\"validate\",\"params\":{\"operation\":\"probe\",\"params\":{\"dbInstance\":\"sql01,70000\"}}}",
+                      &response);
+    CHECK(status == PCM_STATUS_INVALID_REQUEST, "validation status %d", status);
+    CHECK(contains(response, "invalid_db_instance") && contains(response, "70000"), "validation response %s", response);
+    printf("linked: validation error -> %s\n", response);
+    pcm_string_free(response);
+
+    /* Misuse: NULL pointers, bad JSON, invalid UTF-8, unknown operation. */
+    response = NULL;
+    CHECK(pcm_call(NULL, &response) == PCM_STATUS_NULL_ARGUMENT, "NULL request");
+    CHECK(contains(response, "null_argument"), "NULL request response %s", response);
+    pcm_string_free(response);
+    CHECK(pcm_call("{}", NULL) == PCM_STATUS_NULL_ARGUMENT, "NULL response_out");
+    response = NULL;
+    CHECK(pcm_call("{oops", &response) == PCM_STATUS_INVALID_JSON, "bad JSON");
+    pcm_string_free(response);
+    response = NULL;
+    CHECK(pcm_call("{\"operation\":\"\xc3\x28\"}", &response) == PCM_STATUS_INVALID_UTF8, "bad UTF-8");
+    pcm_string_free(response);
+    response = NULL;
+    CHECK(pcm_call("{\"operation\":\"launch\"}", &response) == PCM_STATUS_UNKNOWN_OPERATION, "unknown op");
+    pcm_string_free(response);
+    response = NULL;
+    CHECK(pcm_job_poll(NULL, 0, &response) == PCM_STATUS_INVALID_HANDLE, "poll NULL job");
+    pcm_string_free(response);
+    CHECK(pcm_job_cancel(NULL) == PCM_STATUS_INVALID_HANDLE, "cancel NULL job");
+    pcm_job_free(NULL);
+    pcm_string_free(NULL);
+}
+
+static void check_job(void) {
+    char request[512];
+    char *response = NULL;
+    pcm_job *job = NULL;
+    int port = 0, state_seen = 0, i;
+    int fd = silent_listener(&port);
+    int32_t status;
+
+    CHECK(fd >= 0, "cannot open a listener");
+    snprintf(request, sizeof request,
+             "{\"operation\":\"probe\",\"params\":{\"dbInstance\":\"127.0.0.1,%d\",\"user\":\"sa\",\"password\":\"x\","
+             "\"encryption\":\"Plaintext\",\"connectTimeoutSeconds\":60}}",
+             port);
+    status = pcm_job_start(request, &job, &response);
+    CHECK(status == PCM_STATUS_OK && job != NULL, "job start %d %s", status, response);
+    pcm_string_free(response);
+
+    response = NULL;
+    status = pcm_job_poll(job, 300, &response);
+    CHECK(status == PCM_STATUS_OK && contains(response, "\"state\":\"running\""), "poll running: %s", response);
+    pcm_string_free(response);
+
+    response = NULL;
+    CHECK(pcm_job_result(job, &response) == PCM_STATUS_JOB_RUNNING, "result too early");
+    pcm_string_free(response);
+
+    CHECK(pcm_job_cancel(job) == PCM_STATUS_OK, "cancel");
+    for (i = 0; i < 200; i++) {
+        response = NULL;
+        status = pcm_job_poll(job, 100, &response);
+        if (contains(response, "\"state\":\"cancelled\"")) state_seen = 1;
+        pcm_string_free(response);
+        if (status == PCM_STATUS_JOB_FINISHED) break;
+        CHECK(status == PCM_STATUS_OK, "poll while cancelling: %d", status);
+    }
+    CHECK(status == PCM_STATUS_JOB_FINISHED, "job never finished after cancel");
+    CHECK(state_seen, "state 'cancelled' never reported");
+    response = NULL;
+    status = pcm_job_result(job, &response);
+    CHECK(status == PCM_STATUS_CANCELLED && contains(response, "\"cancelled\""), "result %d %s", status, response);
+    pcm_string_free(response);
+    CHECK(pcm_job_cancel(job) == PCM_STATUS_JOB_FINISHED, "cancel after end");
+    pcm_job_free(job);
+    pcm_job_free(job); /* double free is harmless */
+    response = NULL;
+    CHECK(pcm_job_poll(job, 0, &response) == PCM_STATUS_INVALID_HANDLE, "poll freed job");
+    pcm_string_free(response);
+    close(fd);
+    printf("linked: job start/poll/cancel/result/free ok\n");
+}
+
+typedef const char *(*version_fn)(void);
+typedef int32_t (*call_fn)(const char *, char **);
+typedef void (*free_fn)(char *);
+
+static void check_dlopen(const char *path) {
+    void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    version_fn version;
+    call_fn call;
+    free_fn string_free;
+    char *response = NULL;
+    CHECK(lib != NULL, "dlopen %s: %s", path, dlerror());
+    if (lib == NULL) return;
+    *(void **)&version = dlsym(lib, "pcm_version");
+    *(void **)&call = dlsym(lib, "pcm_call");
+    *(void **)&string_free = dlsym(lib, "pcm_string_free");
+    CHECK(version && call && string_free, "dlsym failed");
+    if (version && call && string_free) {
+        CHECK(strcmp(version(), pcm_version()) == 0, "dlopen version differs");
+        CHECK(call("{\"operation\":\"nope\"}", &response) == PCM_STATUS_UNKNOWN_OPERATION, "dlopen call");
+        string_free(response);
+        printf("dlopen: version %s ok\n", version());
+    }
+    dlclose(lib);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: smoke <library path>\n");
+        return 2;
+    }
+    check_linked();
+    check_job();
+    check_dlopen(argv[1]);
+    if (failures) {
+        fprintf(stderr, "%d check(s) failed\n", failures);
+        return 1;
+    }
+    printf("all checks passed\n");
+    return 0;
+}
