@@ -1,1 +1,357 @@
-fn main() {}
+//! `pchat-migrate`: the command-line face of the library, for Linux runbooks and benchmarks. Every command
+//! builds the same JSON request the PowerShell module sends and runs it through the same library calls.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use pchat_migrate::jobs::{runtime, JobEvent};
+use pchat_migrate::operations::{self, Request};
+use pchat_migrate::PcmError;
+use serde_json::{json, Map, Value};
+use std::io::{IsTerminal, Read, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "pchat-migrate", version, about = "Migrate Lync 2010 / OCS 2007 R2 Group Chat to Lync 2013 Persistent Chat")]
+struct Cli {
+    /// Print the final result as JSON (the library's response envelope).
+    #[arg(long, global = true)]
+    json: bool,
+    /// Show verbose messages on stderr.
+    #[arg(short, long, global = true)]
+    verbose: bool,
+    /// Do not show progress on stderr.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the library version and ABI version.
+    Version,
+    /// Connect to a SQL Server, report its version and what kind of chat database -DBName is.
+    Probe(ConnectionArgs),
+    /// Send a raw JSON request (`{"operation":...,"params":{...}}`); `-` reads it from stdin.
+    Request {
+        /// The request JSON, `@file` to read a file, or `-` for stdin.
+        request: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum AuthenticationArg {
+    Windows,
+    SqlServer,
+    Ntlm,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum EncryptionArg {
+    Strict,
+    Mandatory,
+    Optional,
+    Plaintext,
+}
+
+/// Connection options, named after the Lync cmdlets' parameters.
+#[derive(Args, Clone)]
+struct ConnectionArgs {
+    /// SQL Server: host, host\instance, host,port or tcp:host,port.
+    #[arg(long = "db-instance", visible_alias = "dbinstance")]
+    db_instance: String,
+    /// Database name.
+    #[arg(long = "db-name", visible_alias = "dbname")]
+    db_name: Option<String>,
+    /// Authentication method (default: sql-server when --user is given, else windows).
+    #[arg(long, value_enum)]
+    authentication: Option<AuthenticationArg>,
+    /// Login name (SQL login, or DOMAIN\user for NTLM).
+    #[arg(long)]
+    user: Option<String>,
+    /// Name of the environment variable holding the password (default PCHAT_SQL_PASSWORD).
+    #[arg(long, default_value = "PCHAT_SQL_PASSWORD")]
+    password_env: String,
+    /// Read the password from the first line of stdin instead.
+    #[arg(long)]
+    password_stdin: bool,
+    /// Transport encryption.
+    #[arg(long, value_enum, default_value = "mandatory")]
+    encryption: EncryptionArg,
+    /// Accept the server certificate without validation.
+    #[arg(long)]
+    trust_server_certificate: bool,
+    /// A CA certificate (PEM/DER) to trust in addition to the system store.
+    #[arg(long)]
+    ca_certificate: Option<String>,
+    /// Name expected in the server certificate.
+    #[arg(long)]
+    host_name_in_certificate: Option<String>,
+    #[arg(long, default_value_t = 15)]
+    connect_timeout_seconds: u32,
+    #[arg(long, default_value_t = 30)]
+    command_timeout_seconds: u32,
+}
+
+impl ConnectionArgs {
+    fn to_params(&self) -> Result<Value, PcmError> {
+        let mut params = Map::new();
+        params.insert("dbInstance".into(), json!(self.db_instance));
+        if let Some(db) = &self.db_name {
+            params.insert("dbName".into(), json!(db));
+        }
+        if let Some(auth) = self.authentication {
+            params.insert(
+                "authentication".into(),
+                json!(match auth {
+                    AuthenticationArg::Windows => "Windows",
+                    AuthenticationArg::SqlServer => "SqlServer",
+                    AuthenticationArg::Ntlm => "Ntlm",
+                }),
+            );
+        }
+        if let Some(user) = &self.user {
+            params.insert("user".into(), json!(user));
+            params.insert("password".into(), json!(self.password()?));
+        }
+        params.insert(
+            "encryption".into(),
+            json!(match self.encryption {
+                EncryptionArg::Strict => "Strict",
+                EncryptionArg::Mandatory => "Mandatory",
+                EncryptionArg::Optional => "Optional",
+                EncryptionArg::Plaintext => "Plaintext",
+            }),
+        );
+        params.insert("trustServerCertificate".into(), json!(self.trust_server_certificate));
+        if let Some(ca) = &self.ca_certificate {
+            params.insert("caCertificatePath".into(), json!(ca));
+        }
+        if let Some(name) = &self.host_name_in_certificate {
+            params.insert("hostNameInCertificate".into(), json!(name));
+        }
+        params.insert("connectTimeoutSeconds".into(), json!(self.connect_timeout_seconds));
+        params.insert("commandTimeoutSeconds".into(), json!(self.command_timeout_seconds));
+        Ok(Value::Object(params))
+    }
+
+    /// The password never comes from the command line, where other users could read it in the process list.
+    fn password(&self) -> Result<String, PcmError> {
+        if self.password_stdin {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .map_err(|e| PcmError::invalid_parameter("password-stdin", format!("cannot read stdin: {e}")))?;
+            return Ok(line.trim_end_matches(['\r', '\n']).to_string());
+        }
+        std::env::var(&self.password_env).map_err(|_| {
+            PcmError::invalid_parameter(
+                "password-env",
+                format!(
+                    "--user was given but the environment variable {} holding the password is not set (or use \
+                     --password-stdin)",
+                    self.password_env
+                ),
+            )
+        })
+    }
+}
+
+fn read_request_text(arg: &str) -> Result<String, PcmError> {
+    let read_err = |what: &str, e: std::io::Error| PcmError::invalid_parameter("request", format!("{what}: {e}"));
+    if arg == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| read_err("cannot read stdin", e))?;
+        Ok(text)
+    } else if let Some(path) = arg.strip_prefix('@') {
+        std::fs::read_to_string(path).map_err(|e| read_err(&format!("cannot read {path}"), e))
+    } else {
+        Ok(arg.to_string())
+    }
+}
+
+/// How the CLI ends, mapped to the exit code.
+enum Outcome {
+    Ok(Value),
+    Failed(PcmError),
+}
+
+fn exit_code(error: &PcmError) -> u8 {
+    match error.code() {
+        "cancelled" => 130,
+        "invalid_json" | "invalid_parameter" | "invalid_db_instance" | "unknown_operation"
+        | "authentication_unavailable" => 2,
+        _ => 1,
+    }
+}
+
+struct Reporter {
+    verbose: bool,
+    quiet: bool,
+    interactive: bool,
+}
+
+impl Reporter {
+    fn event(&self, event: &JobEvent) {
+        let mut err = std::io::stderr().lock();
+        match event {
+            JobEvent::Progress {
+                activity,
+                status,
+                percent,
+                ..
+            } if !self.quiet => {
+                let pct = percent.map(|p| format!(" {p:5.1}%")).unwrap_or_default();
+                if self.interactive {
+                    let _ = write!(err, "\r\x1b[2K{activity}:{pct} {status}");
+                } else {
+                    let _ = writeln!(err, "{activity}:{pct} {status}");
+                }
+            }
+            JobEvent::Verbose { message } if self.verbose => {
+                let _ = writeln!(err, "{}VERBOSE: {message}", self.clear());
+            }
+            JobEvent::Warning { message, .. } => {
+                let _ = writeln!(err, "{}WARNING: {message}", self.clear());
+            }
+            _ => {}
+        }
+    }
+
+    fn clear(&self) -> &'static str {
+        if self.interactive && !self.quiet {
+            "\r\x1b[2K"
+        } else {
+            ""
+        }
+    }
+
+    fn finish(&self) {
+        if self.interactive && !self.quiet {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
+
+fn run_job(request: &Request, reporter: &Reporter) -> Outcome {
+    let job = match operations::start_job(request) {
+        Ok(job) => Arc::new(job),
+        Err(e) => return Outcome::Failed(e),
+    };
+    if let Ok(rt) = runtime() {
+        let for_signal = Arc::downgrade(&job);
+        rt.spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                if let Some(job) = for_signal.upgrade() {
+                    eprintln!("\nCancelling...");
+                    let _ = job.cancel();
+                }
+            }
+        });
+    }
+    let result = job.wait(|event| reporter.event(event));
+    reporter.finish();
+    match result {
+        Ok(value) => Outcome::Ok(value),
+        Err(e) => Outcome::Failed(e),
+    }
+}
+
+fn run(cli: &Cli) -> Outcome {
+    let reporter = Reporter {
+        verbose: cli.verbose,
+        quiet: cli.quiet,
+        interactive: std::io::stderr().is_terminal(),
+    };
+    let request = match &cli.command {
+        Command::Version => json!({ "operation": "version" }),
+        Command::Probe(args) => match args.to_params() {
+            Ok(params) => json!({ "operation": "probe", "params": params }),
+            Err(e) => return Outcome::Failed(e),
+        },
+        Command::Request { request } => match read_request_text(request).and_then(|t| Request::parse(&t)) {
+            Ok(r) => {
+                return if operations::JOB_OPERATIONS.contains(&r.operation.as_str()) {
+                    run_job(&r, &reporter)
+                } else {
+                    match operations::call(&r) {
+                        Ok(v) => Outcome::Ok(v),
+                        Err(e) => Outcome::Failed(e),
+                    }
+                }
+            }
+            Err(e) => return Outcome::Failed(e),
+        },
+    };
+    let request = match Request::from_value(request) {
+        Ok(r) => r,
+        Err(e) => return Outcome::Failed(e),
+    };
+    if operations::JOB_OPERATIONS.contains(&request.operation.as_str()) {
+        run_job(&request, &reporter)
+    } else {
+        match operations::call(&request) {
+            Ok(v) => Outcome::Ok(v),
+            Err(e) => Outcome::Failed(e),
+        }
+    }
+}
+
+fn print_human(command: &Command, data: &Value) {
+    match command {
+        Command::Version => println!(
+            "pchat-migrate {} (ABI {})",
+            data["version"].as_str().unwrap_or_default(),
+            data["abiVersion"]
+        ),
+        Command::Probe(_) => {
+            let s = |k: &str| data[k].as_str().unwrap_or("-").to_string();
+            println!("Server        : {}", s("dbInstance"));
+            println!(
+                "SQL Server    : {} {} {}",
+                s("productVersion"),
+                s("productLevel"),
+                s("edition")
+            );
+            println!("Database      : {}", s("database"));
+            println!("Kind          : {}", s("databaseKindName"));
+            if let Some(c) = data["counts"].as_object() {
+                println!(
+                    "Contents      : {} categories, {} rooms, {} principals, {} messages",
+                    c["categories"], c["rooms"], c["principals"], c["messages"]
+                );
+                println!(
+                    "Messages from : {} to {}",
+                    c["firstMessageUtc"].as_str().unwrap_or("-"),
+                    c["lastMessageUtc"].as_str().unwrap_or("-")
+                );
+            }
+            println!("Encrypted     : {}", data["encrypted"]);
+            println!("Took          : {} ms", data["durationMs"]);
+        }
+        Command::Request { .. } => println!("{}", serde_json::to_string_pretty(data).unwrap_or_default()),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Outcome::Ok(data) => {
+            if cli.json {
+                println!("{}", json!({ "ok": true, "data": data }));
+            } else {
+                print_human(&cli.command, &data);
+            }
+            ExitCode::SUCCESS
+        }
+        Outcome::Failed(error) => {
+            if cli.json {
+                println!("{}", json!({ "ok": false, "error": error.to_json() }));
+            }
+            eprintln!("pchat-migrate: error [{}]: {error}", error.code());
+            ExitCode::from(exit_code(&error))
+        }
+    }
+}
