@@ -54,8 +54,8 @@ const LEGACY_MARKERS: &[(&str, &str)] = &[
     ("tblNode", "topic"),
     ("tblPrincipal", "prinAllowedPermSet"),
 ];
-/// Columns only the 2013 schema has.
-const MGC_MARKERS: &[(&str, &str)] = &[("tblPrincipal", "prinDisplayName"), ("tblNode", "visibility")];
+/// Columns only the 2013 schema has (`tblNode.visibility` is not one: Lync 2010 has it too).
+const MGC_MARKERS: &[(&str, &str)] = &[("tblPrincipal", "prinDisplayName"), ("tblChat", "rtf")];
 /// Columns published for Lync 2010 that an OCS 2007 R2 database is taken to lack.
 const LYNC2010_ONLY: &[(&str, &str)] = &[
     ("tblPrincipalType", "ptypeIsFederated"),
@@ -244,11 +244,12 @@ mod tests {
         let mgc = with(&[
             ("tblNode", &["nodeID", "visibility"]),
             ("tblPrincipal", &["prinID", "prinDisplayName"]),
+            ("tblChat", &["channelId", "rtf"]),
             ("tblPrincipalType", &["ptypeID"]),
         ]);
         assert_eq!(classify(&mgc).kind, DatabaseKind::PersistentChat2013);
         let lync = with(&[
-            ("tblNode", &["nodeID", "topic", "overrideMember", "restrictChildCreate"]),
+            ("tblNode", &["nodeID", "topic", "overrideMember", "restrictChildCreate", "visibility"]),
             ("tblPrincipal", &["prinID", "prinAllowedPermSet"]),
             ("tblPrincipalType", &["ptypeID", "ptypeIsFederated"]),
         ]);

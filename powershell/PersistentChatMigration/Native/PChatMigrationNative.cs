@@ -91,6 +91,7 @@ namespace PChatMigration
         public const int Cancelled = 7009;
         public const int Panic = 7010;
         public const int Runtime = 7011;
+        public const int InvalidHandle = 7012;
     }
 
     /// <summary>Owns a pcm_job pointer; pcm_job_free runs exactly once (Dispose, or the finalizer as a last resort).</summary>

@@ -6,7 +6,8 @@ function ConvertTo-PChatConnectionParameter {
     .DESCRIPTION
     Returns an ordered dictionary that ConvertTo-PChatRequestJson turns into the JSON the library expects
     (camelCase field names): dbInstance, dbName, authentication, user, password, encryption,
-    trustServerCertificate, connectTimeoutSeconds, commandTimeoutSeconds. Optional fields are present only when
+    trustServerCertificate, connectTimeoutSeconds, commandTimeoutSeconds, connectRetryCount, caCertificatePath,
+    hostNameInCertificate (the library refuses unknown fields). Optional fields are present only when
     the caller bound the parameter, so the library's defaults apply otherwise.
 
     Authentication: Windows (integrated, the current account) when there is no -Credential, SqlServer when there
@@ -45,12 +46,24 @@ function ConvertTo-PChatConnectionParameter {
         [switch] $TrustServerCertificate,
 
         [Parameter()]
-        [ValidateRange(1, 3600)]
+        [ValidateRange(1, 600)]
         [int] $ConnectTimeoutSeconds,
 
         [Parameter()]
         [ValidateRange(0, 86400)]
-        [int] $CommandTimeoutSeconds
+        [int] $CommandTimeoutSeconds,
+
+        [Parameter()]
+        [ValidateRange(0, 10)]
+        [int] $ConnectRetryCount,
+
+        [Parameter()]
+        [ValidateNotNullOrEmpty()]
+        [string] $CACertificatePath,
+
+        [Parameter()]
+        [ValidateNotNullOrEmpty()]
+        [string] $HostNameInCertificate
     )
 
     $hasCredential = ($null -ne $Credential) -and ($Credential -ne [System.Management.Automation.PSCredential]::Empty)
@@ -103,6 +116,16 @@ function ConvertTo-PChatConnectionParameter {
     }
     if ($PSBoundParameters.ContainsKey('CommandTimeoutSeconds')) {
         $connection['commandTimeoutSeconds'] = $CommandTimeoutSeconds
+    }
+    if ($PSBoundParameters.ContainsKey('ConnectRetryCount')) {
+        $connection['connectRetryCount'] = $ConnectRetryCount
+    }
+    if ($PSBoundParameters.ContainsKey('CACertificatePath')) {
+        # The library runs in this process but does not know PowerShell's current location: pass a full path.
+        $connection['caCertificatePath'] = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($CACertificatePath)
+    }
+    if ($PSBoundParameters.ContainsKey('HostNameInCertificate')) {
+        $connection['hostNameInCertificate'] = $HostNameInCertificate
     }
 
     # Describe the connection without the password.

@@ -61,6 +61,7 @@ function New-PChatErrorRecord {
         ([PChatMigration.PcmStatus]::Cancelled) { $category = [System.Management.Automation.ErrorCategory]::OperationStopped }
         ([PChatMigration.PcmStatus]::Panic) { $category = [System.Management.Automation.ErrorCategory]::InvalidOperation }
         ([PChatMigration.PcmStatus]::Runtime) { $category = [System.Management.Automation.ErrorCategory]::ResourceUnavailable }
+        ([PChatMigration.PcmStatus]::InvalidHandle) { $category = [System.Management.Automation.ErrorCategory]::InvalidOperation }
         default {
             if ($code -match 'auth|login|password') {
                 $category = [System.Management.Automation.ErrorCategory]::AuthenticationError

@@ -20,7 +20,7 @@ function Test-PChatSqlConnection {
     to the progress and verbose streams (use -Verbose). Press Ctrl+C to cancel a test that is waiting for a server.
 
     If the connection fails, the cmdlet writes an error whose FullyQualifiedErrorId starts with the library's error
-    code (for example connection_failed) and whose exception (PChatMigration.PChatNativeException) carries the code
+    code (for example connection_failed, tls_failed, login_failed or timeout) and whose exception (PChatMigration.PChatNativeException) carries the code
     and the details. The error is non-terminating, so that every instance passed on the pipeline is tested; use
     -ErrorAction Stop to stop at the first failure. Invalid parameter combinations are terminating errors.
 
@@ -66,11 +66,22 @@ function Test-PChatSqlConnection {
     certificate; prefer installing a certificate that the client trusts.
 
     .PARAMETER ConnectTimeoutSeconds
-    How many seconds to wait for the connection and the sign-in (1-3600). The library's default applies when
-    omitted.
+    How many seconds to wait for the connection and the sign-in (1-600). The default is 15.
 
     .PARAMETER CommandTimeoutSeconds
-    How many seconds each query may run (0-86400, 0 means no limit). The library's default applies when omitted.
+    How many seconds each query may run (0-86400, 0 means no limit). The default is 30.
+
+    .PARAMETER ConnectRetryCount
+    How often a transient connection failure is retried, with a growing pause between attempts (0-10). The
+    default is 2.
+
+    .PARAMETER CACertificatePath
+    A PEM or DER file with a certification authority to trust besides the system's certificate store, for example
+    an enterprise CA that issued the SQL Server certificate.
+
+    .PARAMETER HostNameInCertificate
+    The name expected in the server's TLS certificate when it differs from the host name in -DBInstance (for
+    example when you connect by IP address or through an alias).
 
     .EXAMPLE
     Test-PChatSqlConnection -DBInstance "atl-sql-001.litwareinc.com\rtc"
@@ -143,12 +154,24 @@ function Test-PChatSqlConnection {
         [switch] $TrustServerCertificate,
 
         [Parameter()]
-        [ValidateRange(1, 3600)]
+        [ValidateRange(1, 600)]
         [int] $ConnectTimeoutSeconds,
 
         [Parameter()]
         [ValidateRange(0, 86400)]
-        [int] $CommandTimeoutSeconds
+        [int] $CommandTimeoutSeconds,
+
+        [Parameter()]
+        [ValidateRange(0, 10)]
+        [int] $ConnectRetryCount,
+
+        [Parameter()]
+        [ValidateNotNullOrEmpty()]
+        [string] $CACertificatePath,
+
+        [Parameter()]
+        [ValidateNotNullOrEmpty()]
+        [string] $HostNameInCertificate
     )
 
     process {
@@ -156,7 +179,9 @@ function Test-PChatSqlConnection {
             DBInstance = $DBInstance
             Encryption = $Encryption
         }
-        foreach ($name in @('DBName', 'Credential', 'Authentication', 'TrustServerCertificate', 'ConnectTimeoutSeconds', 'CommandTimeoutSeconds')) {
+        $optional = @('DBName', 'Credential', 'Authentication', 'TrustServerCertificate', 'ConnectTimeoutSeconds',
+            'CommandTimeoutSeconds', 'ConnectRetryCount', 'CACertificatePath', 'HostNameInCertificate')
+        foreach ($name in $optional) {
             if ($PSBoundParameters.ContainsKey($name)) {
                 $connectionArgs[$name] = $PSBoundParameters[$name]
             }
