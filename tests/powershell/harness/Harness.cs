@@ -1,0 +1,606 @@
+// Mono harness: compiled together with powershell/PersistentChatMigration/Native/PChatMigrationNative.cs (its library
+// placeholder replaced by the absolute path of the built cdylib) and run with `mono`. It calls the REAL library
+// through the module's P/Invoke declarations and managed wrapper, exactly as PowerShell's Add-Type would, and exits
+// non-zero on any mismatch, printing what differed. Driven by tests/powershell_checks.rs.
+//
+//   mono harness.exe --version <crate version> --abi <PCM_ABI_VERSION the module expects> [--format <Format.ps1xml>]
+//
+// C# 5 (compiled with -langversion:5, like Windows PowerShell's Add-Type).
+
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Text;
+using System.Threading;
+using System.Xml;
+
+namespace PChatMigration.Harness
+{
+    public static class Program
+    {
+        private const string Password = "harness-Secret-7e1f";
+        private static int passed;
+        private static int failed;
+
+        public static int Main(string[] args)
+        {
+            string expectedVersion = null;
+            uint expectedAbi = 0;
+            string formatFile = null;
+            for (int i = 0; i < args.Length; i++)
+            {
+                if (args[i] == "--version" && i + 1 < args.Length)
+                {
+                    expectedVersion = args[++i];
+                }
+                else if (args[i] == "--abi" && i + 1 < args.Length)
+                {
+                    expectedAbi = uint.Parse(args[++i]);
+                }
+                else if (args[i] == "--format" && i + 1 < args.Length)
+                {
+                    formatFile = args[++i];
+                }
+                else
+                {
+                    Console.Error.WriteLine("unknown argument: " + args[i]);
+                    return 2;
+                }
+            }
+            if (expectedVersion == null || expectedAbi == 0)
+            {
+                Console.Error.WriteLine("usage: harness.exe --version <crate version> --abi <n> [--format <file>]");
+                return 2;
+            }
+
+            // Bounded run time: a hung native call must fail the test, not hang it.
+            Thread watchdog = new Thread(delegate()
+            {
+                Thread.Sleep(TimeSpan.FromSeconds(120));
+                Console.WriteLine("FAIL harness watchdog: still running after 120 s (a native call hung)");
+                Console.Out.Flush();
+                Environment.Exit(3);
+            });
+            watchdog.IsBackground = true;
+            watchdog.Start();
+
+            Console.WriteLine("library: " + NativeMethods.Lib);
+            Run("version and ABI", delegate { VersionAndAbi(expectedVersion, expectedAbi); });
+            Run("status names", StatusNames);
+            Run("pcm_call", delegate { SyncCalls(expectedVersion, expectedAbi); });
+            Run("pcm_job_start refusals", StartRefusals);
+            Run("probe job against a closed port", ClosedPortJob);
+            Run("probe job cancelled while connecting", CancelledJob);
+            Run("pcm_job_free cancels a running job", FreeCancelsJob);
+            if (formatFile != null)
+            {
+                Run("format file", delegate { FormatFile(formatFile); });
+            }
+
+            Console.WriteLine("harness: " + passed + " passed, " + failed + " failed");
+            return failed == 0 ? 0 : 1;
+        }
+
+        // --- tests ----------------------------------------------------------------------------------------------
+
+        private static void VersionAndAbi(string expectedVersion, uint expectedAbi)
+        {
+            Expect("pcm_version() = crate version", expectedVersion, Native.Version());
+            Expect("pcm_abi_version() = ABI the module expects", expectedAbi.ToString(), Native.AbiVersion().ToString());
+        }
+
+        private static void StatusNames()
+        {
+            // Every PcmStatus constant has the library's name for it.
+            Dictionary<int, string> declared = new Dictionary<int, string>();
+            foreach (FieldInfo field in typeof(PcmStatus).GetFields(BindingFlags.Public | BindingFlags.Static))
+            {
+                int value = (int)field.GetRawConstantValue();
+                string expected = "PCM_STATUS_" + Snake(field.Name);
+                declared[value] = expected;
+                Expect("pcm_status_name(" + value + ") for PcmStatus." + field.Name, expected, Native.StatusName(value));
+            }
+            Expect("pcm_status_name(unknown)", "PCM_STATUS_UNKNOWN", Native.StatusName(123456));
+            Expect("pcm_status_name(-1)", "PCM_STATUS_UNKNOWN", Native.StatusName(-1));
+            // Every status the library can name is declared in PcmStatus (a new status needs a constant).
+            for (int value = 0; value < 8000; value++)
+            {
+                string name = Native.StatusName(value);
+                if (name != "PCM_STATUS_UNKNOWN" && !declared.ContainsKey(value))
+                {
+                    Fail("status " + value + " (" + name + ") is not declared in PChatMigration.PcmStatus");
+                }
+            }
+        }
+
+        private static void SyncCalls(string expectedVersion, uint expectedAbi)
+        {
+            NativeResponse version = Native.Call("{\"operation\":\"version\",\"params\":{}}");
+            object envelope = ExpectEnvelope("version", version, PcmStatus.Ok, true, null);
+            Expect("version: data.version", expectedVersion, MiniJson.Get(envelope, "data", "version") as string);
+            object abi = MiniJson.Get(envelope, "data", "abiVersion");
+            Expect("version: data.abiVersion", expectedAbi.ToString(), abi == null ? "null" : Convert.ToString(abi));
+
+            ExpectEnvelope(
+                "validate with an empty dbInstance",
+                Native.Call("{\"operation\":\"validate\",\"params\":{\"operation\":\"probe\",\"params\":{\"dbInstance\":\"\"}}}"),
+                PcmStatus.InvalidRequest, false, "invalid_db_instance");
+
+            ExpectEnvelope("invalid JSON", Native.Call("{\"operation\": "), PcmStatus.InvalidJson, false, "invalid_json");
+            ExpectEnvelope("unknown operation", Native.Call("{\"operation\":\"no_such_operation\",\"params\":{}}"),
+                PcmStatus.UnknownOperation, false, "unknown_operation");
+            ExpectEnvelope("job operation through pcm_call", Native.Call(ProbeRequest("127.0.0.1,1", 2)),
+                PcmStatus.UnknownOperation, false, "unknown_operation");
+            ExpectEnvelope("NULL request", Native.Call(null), PcmStatus.NullArgument, false, "null_argument");
+
+            // Non-ASCII text survives both directions (UTF-8 encode with NUL, decode by scanning for NUL).
+            string name = "S\u00e9rv\u00e9r-\u00fc\u4e2d";
+            NativeResponse utf8 = Native.Call(
+                "{\"operation\":\"validate\",\"params\":{\"operation\":\"probe\",\"params\":{\"dbInstance\":\"" + name +
+                ",99999\",\"user\":\"sa\",\"password\":\"x\"}}}");
+            Check("UTF-8 round trip: the response quotes '" + name + "'", utf8.Json != null && utf8.Json.Contains(name),
+                utf8.ToString());
+
+            // A request that is not valid UTF-8 (a lone 0xFF byte) is reported, not crashed on.
+            IntPtr response;
+            int status = NativeMethods.pcm_call(new byte[] { (byte)'{', 0xFF, (byte)'}', 0 }, out response);
+            string text = Native.TakeString(response);
+            Expect("invalid UTF-8 request: status", Native.StatusName(PcmStatus.InvalidUtf8), Native.StatusName(status));
+            Check("invalid UTF-8 request: error envelope", text != null && text.Contains("\"ok\":false"), text);
+        }
+
+        private static void StartRefusals()
+        {
+            using (NativeJob job = Native.StartJob("{not json"))
+            {
+                Check("invalid JSON: no job", !job.IsStarted && job.IsClosed, job.StartResponse.ToString());
+                ExpectEnvelope("pcm_job_start with invalid JSON", job.StartResponse, PcmStatus.InvalidJson, false, "invalid_json");
+            }
+            using (NativeJob job = Native.StartJob("{\"operation\":\"version\",\"params\":{}}"))
+            {
+                Check("sync operation as a job: no job", !job.IsStarted, job.StartResponse.ToString());
+                ExpectEnvelope("pcm_job_start of a sync operation", job.StartResponse, PcmStatus.UnknownOperation, false, "unknown_operation");
+            }
+            using (NativeJob job = Native.StartJob("{\"operation\":\"probe\",\"params\":{\"dbInstance\":\"\"}}"))
+            {
+                Check("invalid parameters: no job", !job.IsStarted, job.StartResponse.ToString());
+                ExpectEnvelope("pcm_job_start with an empty dbInstance", job.StartResponse, PcmStatus.InvalidRequest, false, "invalid_db_instance");
+            }
+        }
+
+        private static void ClosedPortJob()
+        {
+            List<string> texts = new List<string>();
+            NativeJob job = Native.StartJob(ProbeRequest("127.0.0.1,1", 2));
+            try
+            {
+                ExpectEnvelope("probe start", job.StartResponse, PcmStatus.Ok, true, null);
+                Expect("probe start: data.operation", "probe", MiniJson.Get(MiniJson.Parse(job.StartResponse.Json), "data", "operation") as string);
+                if (!job.IsStarted)
+                {
+                    return;
+                }
+                List<string> states = new List<string>();
+                List<string> eventTypes = new List<string>();
+                PollUntilFinished(job, TimeSpan.FromSeconds(30), states, eventTypes, texts);
+                Check("closed port: the last state is 'failed'", states.Count > 0 && states[states.Count - 1] == "failed",
+                    "states: " + string.Join(",", states.ToArray()));
+                Check("closed port: a progress event arrived", eventTypes.Contains("progress"),
+                    "events: " + string.Join(",", eventTypes.ToArray()));
+
+                NativeResponse result = job.Result();
+                texts.Add(result.Json);
+                object envelope = ExpectEnvelope("closed port: result", result, PcmStatus.OperationFailed, false, null);
+                string code = MiniJson.Get(envelope, "error", "code") as string;
+                Check("closed port: a connection error code", code != null && (code.Contains("connect") || code == "timeout"),
+                    "code: " + (code ?? "null") + " in " + result.Json);
+                string message = MiniJson.Get(envelope, "error", "message") as string;
+                Check("closed port: the message names the instance", message != null && message.Contains("127.0.0.1"), result.Json);
+
+                Expect("closed port: pcm_job_cancel after the end", Native.StatusName(PcmStatus.JobFinished), Native.StatusName(job.Cancel()));
+                NativeResponse again = job.Result();
+                Expect("closed port: the result can be read twice", result.Json, again.Json);
+                NativeResponse poll = job.Poll(0);
+                Expect("closed port: poll after the end", Native.StatusName(PcmStatus.JobFinished), poll.StatusName);
+            }
+            finally
+            {
+                job.Dispose();
+            }
+            Check("closed port: handle closed after Dispose", job.IsClosed, "IsClosed is false");
+            job.Dispose(); // a second Dispose is harmless
+            try
+            {
+                job.Poll(0);
+                Fail("Poll after Dispose did not throw ObjectDisposedException");
+            }
+            catch (ObjectDisposedException)
+            {
+                Pass("Poll after Dispose throws ObjectDisposedException (no native call on a freed handle)");
+            }
+            foreach (string text in texts)
+            {
+                if (text != null && text.Contains(Password))
+                {
+                    Fail("a response contains the password: " + text);
+                }
+            }
+        }
+
+        private static void CancelledJob()
+        {
+            using (SilentServer server = new SilentServer())
+            {
+                NativeJob job = Native.StartJob(ProbeRequest("127.0.0.1," + server.Port, 30));
+                try
+                {
+                    ExpectEnvelope("silent server: start", job.StartResponse, PcmStatus.Ok, true, null);
+                    if (!job.IsStarted)
+                    {
+                        return;
+                    }
+                    List<string> states = new List<string>();
+                    List<string> eventTypes = new List<string>();
+                    List<string> texts = new List<string>();
+                    DateTime deadline = DateTime.UtcNow.AddSeconds(15);
+                    while (server.Accepted == 0 && DateTime.UtcNow < deadline)
+                    {
+                        PollOnce(job, 100, states, eventTypes, texts);
+                    }
+                    Check("silent server: the job connected", server.Accepted > 0, "no connection within 15 s");
+                    Expect("silent server: result while running", Native.StatusName(PcmStatus.JobRunning), job.Result().StatusName);
+                    Expect("silent server: pcm_job_cancel", Native.StatusName(PcmStatus.Ok), Native.StatusName(job.Cancel()));
+                    int second = job.Cancel();
+                    Check("silent server: a second cancel returns OK or JOB_FINISHED",
+                        second == PcmStatus.Ok || second == PcmStatus.JobFinished, Native.StatusName(second));
+
+                    Stopwatch watch = Stopwatch.StartNew();
+                    PollUntilFinished(job, TimeSpan.FromSeconds(10), states, eventTypes, texts);
+                    Check("silent server: ended within 10 s of the cancel", watch.Elapsed < TimeSpan.FromSeconds(10),
+                        "took " + watch.Elapsed);
+                    Check("silent server: the last state is 'cancelled'", states.Count > 0 && states[states.Count - 1] == "cancelled",
+                        "states: " + string.Join(",", states.ToArray()));
+
+                    ExpectEnvelope("silent server: result", job.Result(), PcmStatus.Cancelled, false, "cancelled");
+                    Expect("silent server: cancel after the end", Native.StatusName(PcmStatus.JobFinished), Native.StatusName(job.Cancel()));
+                }
+                finally
+                {
+                    job.Dispose();
+                }
+            }
+        }
+
+        private static void FreeCancelsJob()
+        {
+            using (SilentServer server = new SilentServer())
+            {
+                NativeJob job = Native.StartJob(ProbeRequest("127.0.0.1," + server.Port, 30));
+                ExpectEnvelope("free while running: start", job.StartResponse, PcmStatus.Ok, true, null);
+                DateTime deadline = DateTime.UtcNow.AddSeconds(15);
+                while (server.Accepted == 0 && DateTime.UtcNow < deadline)
+                {
+                    Thread.Sleep(50);
+                }
+                Check("free while running: the job connected", server.Accepted > 0, "no connection within 15 s");
+                job.Dispose();
+                Check("free while running: handle closed", job.IsClosed, "IsClosed is false");
+                // pcm_job_free cancels the job, which drops its connection: the server sees end-of-stream.
+                Check("free while running: the job's connection was closed", server.WaitForClose(TimeSpan.FromSeconds(10)),
+                    "the connection stayed open 10 s after pcm_job_free");
+            }
+        }
+
+        private static void FormatFile(string file)
+        {
+            XmlDocument document = new XmlDocument();
+            document.Load(file);
+            XmlNodeList typeNames = document.SelectNodes("/Configuration/ViewDefinitions/View/ViewSelectedBy/TypeName");
+            bool found = false;
+            foreach (XmlNode node in typeNames)
+            {
+                if (node.InnerText.Trim() == "PChatMigration.ConnectionTest")
+                {
+                    found = true;
+                }
+            }
+            Check("format file: a view for PChatMigration.ConnectionTest", found, file);
+            foreach (XmlNode table in document.SelectNodes("//TableControl"))
+            {
+                int headers = table.SelectNodes("TableHeaders/TableColumnHeader").Count;
+                foreach (XmlNode row in table.SelectNodes("TableRowEntries/TableRowEntry"))
+                {
+                    int items = row.SelectNodes("TableColumnItems/TableColumnItem").Count;
+                    Check("format file: " + headers + " headers and " + items + " columns", headers == items, file);
+                }
+            }
+        }
+
+        // --- helpers --------------------------------------------------------------------------------------------
+
+        private static string ProbeRequest(string instance, int connectTimeoutSeconds)
+        {
+            // A SQL login, so that validation passes on every platform (integrated Windows authentication is
+            // Windows-only); plaintext, so that nothing waits for TLS; no retries, so that the test is quick.
+            return "{\"operation\":\"probe\",\"params\":{\"dbInstance\":\"" + instance + "\",\"user\":\"sa\",\"password\":\"" +
+                Password + "\",\"encryption\":\"Plaintext\",\"connectTimeoutSeconds\":" + connectTimeoutSeconds +
+                ",\"connectRetryCount\":0}}";
+        }
+
+        private static void PollUntilFinished(NativeJob job, TimeSpan limit, List<string> states, List<string> eventTypes, List<string> texts)
+        {
+            DateTime deadline = DateTime.UtcNow + limit;
+            while (DateTime.UtcNow < deadline)
+            {
+                if (!PollOnce(job, 200, states, eventTypes, texts))
+                {
+                    return;
+                }
+            }
+            Fail("the job did not finish within " + limit.TotalSeconds + " s; states: " + string.Join(",", states.ToArray()));
+        }
+
+        // Returns false once the job reports PCM_STATUS_JOB_FINISHED.
+        private static bool PollOnce(NativeJob job, uint timeoutMs, List<string> states, List<string> eventTypes, List<string> texts)
+        {
+            NativeResponse poll = job.Poll(timeoutMs);
+            texts.Add(poll.Json);
+            if (poll.Status == PcmStatus.JobFinished)
+            {
+                object finished = Envelope(poll);
+                Check("poll after the end: error envelope", finished != null && false.Equals(MiniJson.Get(finished, "ok")), poll.ToString());
+                return false;
+            }
+            if (poll.Status != PcmStatus.Ok)
+            {
+                Fail("pcm_job_poll returned " + poll);
+                throw new InvalidOperationException("poll failed");
+            }
+            object envelope = Envelope(poll);
+            string state = MiniJson.Get(envelope, "data", "state") as string;
+            if (state == null || Array.IndexOf(new[] { "running", "succeeded", "failed", "cancelled" }, state) < 0)
+            {
+                Fail("poll: unexpected state in " + poll.Json);
+            }
+            else if (states.Count == 0 || states[states.Count - 1] != state)
+            {
+                states.Add(state);
+            }
+            List<object> events = MiniJson.Get(envelope, "data", "events") as List<object>;
+            if (events == null)
+            {
+                Fail("poll: no events array in " + poll.Json);
+                return true;
+            }
+            foreach (object e in events)
+            {
+                string type = MiniJson.Get(e, "type") as string;
+                if (type != "progress" && type != "verbose" && type != "warning" && type != "item")
+                {
+                    Fail("poll: unknown event type in " + poll.Json);
+                }
+                if (type == "progress" && !(MiniJson.Get(e, "activity") is string))
+                {
+                    Fail("poll: progress event without activity in " + poll.Json);
+                }
+                if ((type == "verbose" || type == "warning") && !(MiniJson.Get(e, "message") is string))
+                {
+                    Fail("poll: " + type + " event without message in " + poll.Json);
+                }
+                eventTypes.Add(type);
+            }
+            return true;
+        }
+
+        private static object Envelope(NativeResponse response)
+        {
+            try
+            {
+                return MiniJson.Parse(response.Json);
+            }
+            catch (FormatException e)
+            {
+                Fail("response is not JSON (" + e.Message + "): " + response);
+                return null;
+            }
+        }
+
+        // Checks status, the "ok" member and (when given) error.code; returns the parsed envelope.
+        private static object ExpectEnvelope(string what, NativeResponse response, int status, bool ok, string code)
+        {
+            Expect(what + ": status", Native.StatusName(status), response.StatusName);
+            object envelope = Envelope(response);
+            if (envelope == null)
+            {
+                return null;
+            }
+            Expect(what + ": ok", ok ? "True" : "False", Convert.ToString(MiniJson.Get(envelope, "ok")));
+            if (!ok)
+            {
+                string actualCode = MiniJson.Get(envelope, "error", "code") as string;
+                string message = MiniJson.Get(envelope, "error", "message") as string;
+                Check(what + ": error.message is set", !string.IsNullOrEmpty(message), response.Json);
+                if (code != null)
+                {
+                    Expect(what + ": error.code", code, actualCode);
+                }
+                else
+                {
+                    Check(what + ": error.code is set", !string.IsNullOrEmpty(actualCode), response.Json);
+                }
+            }
+            return envelope;
+        }
+
+        private static string Snake(string pascal)
+        {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < pascal.Length; i++)
+            {
+                if (i > 0 && char.IsUpper(pascal[i]))
+                {
+                    sb.Append('_');
+                }
+                sb.Append(char.ToUpperInvariant(pascal[i]));
+            }
+            return sb.ToString();
+        }
+
+        private static void Run(string name, ThreadStart body)
+        {
+            Console.WriteLine("== " + name);
+            try
+            {
+                body();
+            }
+            catch (Exception e)
+            {
+                Fail(name + " threw " + e);
+            }
+        }
+
+        private static void Expect(string what, string expected, string actual)
+        {
+            if (expected == actual)
+            {
+                Pass(what + " = " + (actual ?? "null"));
+            }
+            else
+            {
+                Fail(what + ": expected " + (expected ?? "null") + ", got " + (actual ?? "null"));
+            }
+        }
+
+        private static void Check(string what, bool condition, string detail)
+        {
+            if (condition)
+            {
+                Pass(what);
+            }
+            else
+            {
+                Fail(what + " -- " + detail);
+            }
+        }
+
+        private static void Pass(string what)
+        {
+            passed++;
+            Console.WriteLine("  ok   " + what);
+        }
+
+        private static void Fail(string what)
+        {
+            failed++;
+            Console.WriteLine("  FAIL " + what);
+        }
+    }
+
+    /// <summary>A TCP listener on 127.0.0.1 that accepts connections and never answers.</summary>
+    public sealed class SilentServer : IDisposable
+    {
+        private readonly TcpListener listener;
+        private readonly Thread acceptThread;
+        private readonly List<TcpClient> clients = new List<TcpClient>();
+        private volatile bool stopping;
+
+        public SilentServer()
+        {
+            listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            acceptThread = new Thread(AcceptLoop);
+            acceptThread.IsBackground = true;
+            acceptThread.Start();
+        }
+
+        public int Port { get { return ((IPEndPoint)listener.LocalEndpoint).Port; } }
+
+        public int Accepted
+        {
+            get
+            {
+                lock (clients)
+                {
+                    return clients.Count;
+                }
+            }
+        }
+
+        /// <summary>True when the first accepted connection reaches end-of-stream (or resets) within the limit.</summary>
+        public bool WaitForClose(TimeSpan limit)
+        {
+            TcpClient client;
+            lock (clients)
+            {
+                if (clients.Count == 0)
+                {
+                    return false;
+                }
+                client = clients[0];
+            }
+            client.ReceiveTimeout = (int)limit.TotalMilliseconds;
+            byte[] buffer = new byte[4096];
+            DateTime deadline = DateTime.UtcNow + limit;
+            try
+            {
+                NetworkStream stream = client.GetStream();
+                while (DateTime.UtcNow < deadline)
+                {
+                    // The client sends a TDS prelogin first; keep reading until end-of-stream.
+                    if (stream.Read(buffer, 0, buffer.Length) == 0)
+                    {
+                        return true;
+                    }
+                }
+            }
+            catch (IOException e)
+            {
+                // A reset also means the peer closed; a receive timeout means it did not.
+                SocketException socketError = e.InnerException as SocketException;
+                return socketError == null
+                    || (socketError.SocketErrorCode != SocketError.TimedOut && socketError.SocketErrorCode != SocketError.WouldBlock);
+            }
+            return false;
+        }
+
+        private void AcceptLoop()
+        {
+            while (!stopping)
+            {
+                try
+                {
+                    TcpClient client = listener.AcceptTcpClient();
+                    lock (clients)
+                    {
+                        clients.Add(client);
+                    }
+                }
+                catch (SocketException)
+                {
+                    return;
+                }
+                catch (ObjectDisposedException)
+                {
+                    return;
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            stopping = true;
+            listener.Stop();
+            lock (clients)
+            {
+                foreach (TcpClient client in clients)
+                {
+                    client.Close();
+                }
+            }
+        }
+    }
+}
