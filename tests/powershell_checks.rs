@@ -1,0 +1,1024 @@
+//! Linux-side checks of the PowerShell module in `powershell/PersistentChatMigration/` (pwsh cannot run here):
+//!
+//! 1. every .ps1/.psm1/.psd1 parses with tree-sitter-powershell, and the module is well formed (one function per
+//!    file, exports, comment-based help, Windows PowerShell 3.0 syntax) — `tests/powershell/check-powershell.mjs`;
+//! 2. `Native/PChatMigrationNative.cs` compiles as C# 5 with no extra references (what Windows PowerShell's Add-Type
+//!    accepts) and, compiled by Mono's `mcs` with the harness in `tests/powershell/harness/`, calls the real cdylib
+//!    correctly (`mono`);
+//! 3. every P/Invoke declaration matches a prototype of `include/pchat_migrate.h` and every exported function is
+//!    declared; status constants and the ABI version agree (parsed here, in Rust).
+//!
+//! Tools: node + the npm packages in tests/powershell, mcs and mono. `scripts/setup-test-tools.sh` installs them;
+//! without them these tests fail (they never pass silently).
+//!
+//! To see a check fail without touching the tree, point it at broken copies: `PCHAT_PS_CHECKS_POWERSHELL_DIR`
+//! replaces `powershell/`, `PCHAT_PS_CHECKS_HEADER` replaces `include/pchat_migrate.h`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+const SETUP_HINT: &str =
+    "run `bash scripts/setup-test-tools.sh` (installs mono-mcs, mono-runtime and the npm \
+                          packages of tests/powershell)";
+const LIBRARY_TOKEN: &str = "@@PCHAT_MIGRATE_NATIVE_LIBRARY@@";
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `powershell/` (or the copy named by PCHAT_PS_CHECKS_POWERSHELL_DIR).
+fn powershell_dir() -> PathBuf {
+    std::env::var_os("PCHAT_PS_CHECKS_POWERSHELL_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("powershell"))
+}
+
+fn module_dir() -> PathBuf {
+    powershell_dir().join("PersistentChatMigration")
+}
+
+/// `include/pchat_migrate.h` (or the copy named by PCHAT_PS_CHECKS_HEADER).
+fn header_path() -> PathBuf {
+    std::env::var_os("PCHAT_PS_CHECKS_HEADER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("include").join("pchat_migrate.h"))
+}
+
+fn native_cs_path() -> PathBuf {
+    module_dir().join("Native").join("PChatMigrationNative.cs")
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// A scratch directory for this test binary's outputs.
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("powershell-checks")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)
+        .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    dir
+}
+
+/// The path of `tool` on PATH, or a failure that says how to install it.
+fn require_tool(tool: &str) -> PathBuf {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(tool))
+            .find(|candidate| candidate.is_file())
+    });
+    found.unwrap_or_else(|| panic!("`{tool}` is not installed: {SETUP_HINT}"))
+}
+
+struct Output {
+    status: ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+impl Output {
+    fn text(&self) -> String {
+        format!(
+            "--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.stdout, self.stderr
+        )
+    }
+}
+
+/// Runs a command with a time limit (killed when it is exceeded), capturing its output.
+fn run(command: &mut Command, limit: Duration) -> Output {
+    let description = format!("{command:?}");
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {description}: {e}"));
+    let mut stdout_pipe = child.stdout.take().expect("stdout piped");
+    let mut stderr_pipe = child.stderr.take().expect("stderr piped");
+    let stdout_reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stdout_pipe.read_to_string(&mut text);
+        text
+    });
+    let stderr_reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr_pipe.read_to_string(&mut text);
+        text
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for child") {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{description} did not finish within {} s and was killed\n{}",
+                limit.as_secs(),
+                stdout_reader.join().unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: stdout_reader.join().unwrap_or_default(),
+        stderr: stderr_reader.join().unwrap_or_default(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 1. tree-sitter parse and structure
+// ---------------------------------------------------------------------------------------------------------------
+
+#[test]
+fn powershell_sources_parse_and_are_well_formed() {
+    let node = require_tool("node");
+    let checks = repo().join("tests").join("powershell");
+    for package in ["tree-sitter", "tree-sitter-powershell"] {
+        let dir = checks.join("node_modules").join(package);
+        assert!(
+            dir.join("package.json").is_file(),
+            "{} is missing: {SETUP_HINT}",
+            dir.display()
+        );
+    }
+    let output = run(
+        Command::new(node)
+            .arg("--no-deprecation")
+            .arg(checks.join("check-powershell.mjs"))
+            .arg("--root")
+            .arg(powershell_dir())
+            .arg("--expect-version")
+            .arg(env!("CARGO_PKG_VERSION"))
+            .current_dir(&checks),
+        Duration::from_secs(120),
+    );
+    println!("{}", output.text());
+    assert!(
+        output.status.success(),
+        "PowerShell sources failed the tree-sitter checks ({}):\n{}",
+        output.status,
+        output.text()
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 2. Mono: compile the P/Invoke class and call the real library
+// ---------------------------------------------------------------------------------------------------------------
+
+#[test]
+fn native_class_compiles_as_csharp5_with_only_mscorlib() {
+    // What Add-Type on Windows PowerShell 3.0-5.1 (CodeDom, C# 5) and PowerShell 7 (no extra references) accept.
+    let mcs = require_tool("mcs");
+    let out = scratch("csharp5");
+    let output = run(
+        Command::new(mcs)
+            .args([
+                "-noconfig",
+                "-langversion:5",
+                "-target:library",
+                "-warnaserror+",
+            ])
+            .arg(format!(
+                "-out:{}",
+                out.join("PChatMigrationNative.dll").display()
+            ))
+            .arg(native_cs_path()),
+        Duration::from_secs(120),
+    );
+    assert!(
+        output.status.success(),
+        "Native/PChatMigrationNative.cs does not compile as C# 5 with mscorlib only:\n{}",
+        output.text()
+    );
+}
+
+/// The cdylib that `cargo test` built for this run: next to this test executable (target/<profile>/deps/), else
+/// one level up (target/<profile>/).
+fn cdylib() -> PathBuf {
+    let name = if cfg!(windows) {
+        "pchat_migrate.dll"
+    } else if cfg!(target_os = "macos") {
+        "libpchat_migrate.dylib"
+    } else {
+        "libpchat_migrate.so"
+    };
+    let exe = std::env::current_exe().expect("test executable path");
+    let deps = exe.parent().expect("target/<profile>/deps");
+    let candidates = [
+        deps.join(name),
+        deps.parent().expect("target/<profile>").join(name),
+    ];
+    candidates
+        .iter()
+        .find(|path| path.is_file())
+        .cloned()
+        .unwrap_or_else(|| panic!("the cdylib was not built: looked for {candidates:?}"))
+}
+
+/// `$script:PChatExpectedAbiVersion = N` in the psm1.
+fn module_abi_version() -> u32 {
+    let psm1 = read(&module_dir().join("PersistentChatMigration.psm1"));
+    psm1.lines()
+        .find_map(|line| {
+            let rest = line
+                .trim()
+                .strip_prefix("$script:PChatExpectedAbiVersion")?;
+            rest.trim().strip_prefix('=')?.trim().parse().ok()
+        })
+        .expect("PersistentChatMigration.psm1 sets `$script:PChatExpectedAbiVersion = <number>`")
+}
+
+#[test]
+fn native_class_calls_the_real_library_under_mono() {
+    let mcs = require_tool("mcs");
+    let mono = require_tool("mono");
+    let library = cdylib();
+    let out = scratch("harness");
+
+    // Fill in the library path exactly as the psm1 does (a C# string literal).
+    let source = read(&native_cs_path());
+    assert_eq!(
+        source.matches(LIBRARY_TOKEN).count(),
+        1,
+        "PChatMigrationNative.cs must contain the placeholder {LIBRARY_TOKEN} exactly once"
+    );
+    let literal = library
+        .display()
+        .to_string()
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"");
+    let native = out.join("PChatMigrationNative.cs");
+    std::fs::write(&native, source.replace(LIBRARY_TOKEN, &literal))
+        .expect("write the bound P/Invoke class");
+
+    let harness_dir = repo().join("tests").join("powershell").join("harness");
+    let mut harness_sources: Vec<PathBuf> = std::fs::read_dir(&harness_dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", harness_dir.display()))
+        .map(|entry| entry.expect("dir entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "cs"))
+        .collect();
+    harness_sources.sort();
+    assert!(
+        !harness_sources.is_empty(),
+        "no harness sources in {}",
+        harness_dir.display()
+    );
+
+    let exe = out.join("harness.exe");
+    let compile = run(
+        Command::new(mcs)
+            .args([
+                "-noconfig",
+                "-langversion:5",
+                "-r:System.dll",
+                "-r:System.Xml.dll",
+            ])
+            .arg(format!("-out:{}", exe.display()))
+            .arg(&native)
+            .args(&harness_sources),
+        Duration::from_secs(120),
+    );
+    assert!(
+        compile.status.success(),
+        "mcs could not compile the P/Invoke class with the harness:\n{}",
+        compile.text()
+    );
+
+    let output = run(
+        Command::new(mono)
+            .arg(&exe)
+            .arg("--version")
+            .arg(env!("CARGO_PKG_VERSION"))
+            .arg("--abi")
+            .arg(module_abi_version().to_string())
+            .arg("--format")
+            .arg(module_dir().join("PersistentChatMigration.Format.ps1xml")),
+        Duration::from_secs(180),
+    );
+    println!("{}", output.text());
+    assert!(
+        output.status.success(),
+        "the Mono harness found mismatches with the real library {} ({}):\n{}",
+        library.display(),
+        output.status,
+        output.text()
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 3. P/Invoke declarations against the C header
+// ---------------------------------------------------------------------------------------------------------------
+
+/// A C type reduced to what matters for marshalling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct CType {
+    base: String,
+    pointers: usize,
+    is_const: bool,
+}
+
+impl std::fmt::Display for CType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let constness = if self.is_const { "const " } else { "" };
+        write!(f, "{constness}{}{}", self.base, " *".repeat(self.pointers))
+    }
+}
+
+#[derive(Debug)]
+struct CFunction {
+    name: String,
+    ret: CType,
+    params: Vec<CType>,
+}
+
+#[derive(Debug)]
+struct CsParam {
+    modifier: Option<String>,
+    ty: String,
+}
+
+#[derive(Debug)]
+struct CsExtern {
+    name: String,
+    ret: String,
+    params: Vec<CsParam>,
+    attribute: String,
+    line: usize,
+}
+
+/// Removes `/* */` and `//` comments, keeping newlines (and string literals) intact.
+fn strip_comments(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        if c == '"' || c == '\'' {
+            // A string or char literal: copy it verbatim up to the closing quote.
+            out.push(c);
+            i += 1;
+            while i < chars.len() && chars[i] != c && chars[i] != '\n' {
+                if chars[i] == '\\' && i + 1 < chars.len() {
+                    out.push(chars[i]);
+                    i += 1;
+                }
+                out.push(chars[i]);
+                i += 1;
+            }
+            if i < chars.len() {
+                out.push(chars[i]);
+                i += 1;
+            }
+        } else if c == '/' && next == Some('*') {
+            i += 2;
+            while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
+                if chars[i] == '\n' {
+                    out.push('\n');
+                }
+                i += 1;
+            }
+            i += 2;
+        } else if c == '/' && next == Some('/') {
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
+            }
+        } else {
+            out.push(c);
+            i += 1;
+        }
+    }
+    out
+}
+
+fn is_identifier(token: &str) -> bool {
+    let mut chars = token.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Parses `const char *name`, `struct pcm_job **job_out`, `uint32_t`, `void` (with or without a name).
+fn parse_c_decl(text: &str, with_name: bool) -> (CType, Option<String>) {
+    let pointers = text.matches('*').count();
+    let cleaned = text.replace('*', " ");
+    let mut tokens: Vec<&str> = cleaned.split_whitespace().collect();
+    let is_const = tokens.contains(&"const");
+    tokens.retain(|t| *t != "const" && *t != "struct" && *t != "enum" && *t != "extern");
+    let name = if with_name && tokens.len() >= 2 && is_identifier(tokens[tokens.len() - 1]) {
+        tokens.pop().map(str::to_string)
+    } else {
+        None
+    };
+    let ty = CType {
+        base: tokens.join(" "),
+        pointers,
+        is_const,
+    };
+    (ty, name)
+}
+
+/// Function prototypes named `pcm_*` in C text (a header, or the code block of docs/c-abi.md).
+fn parse_c_functions(text: &str) -> Vec<CFunction> {
+    let code: String = strip_comments(text)
+        .lines()
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut functions = Vec::new();
+    for statement in code.split(';') {
+        // Drop whatever precedes the last brace (`extern "C" {`, the end of an enum, ...).
+        let statement = statement.rsplit(['{', '}']).next().unwrap_or("").trim();
+        let (Some(open), Some(close)) = (statement.find('('), statement.rfind(')')) else {
+            continue;
+        };
+        if statement.starts_with("typedef") || close < open {
+            continue;
+        }
+        let (ret, name) = parse_c_decl(&statement[..open], true);
+        let Some(name) = name.filter(|n| n.starts_with("pcm_")) else {
+            continue;
+        };
+        let inner = statement[open + 1..close].trim();
+        let params = if inner.is_empty() || inner == "void" {
+            Vec::new()
+        } else {
+            inner.split(',').map(|p| parse_c_decl(p, true).0).collect()
+        };
+        functions.push(CFunction { name, ret, params });
+    }
+    functions
+}
+
+/// `PCM_STATUS_X = N` (enum) and `#define PCM_STATUS_X N` in a header.
+fn parse_header_statuses(text: &str) -> BTreeMap<String, i64> {
+    let code = strip_comments(text);
+    let mut statuses = BTreeMap::new();
+    for piece in code.split([',', '\n', '{', '}']) {
+        let piece = piece.trim();
+        let piece = piece
+            .strip_prefix("#define")
+            .map(str::trim)
+            .unwrap_or(piece);
+        if !piece.starts_with("PCM_STATUS_") {
+            continue;
+        }
+        let (name, value) = match piece.split_once('=') {
+            Some((name, value)) => (name.trim(), value.trim()),
+            None => match piece.split_once(char::is_whitespace) {
+                Some((name, value)) => (name.trim(), value.trim()),
+                None => continue,
+            },
+        };
+        if let Ok(value) = value.trim_matches(|c| c == '(' || c == ')').parse::<i64>() {
+            statuses.insert(name.to_string(), value);
+        }
+    }
+    statuses
+}
+
+/// The `| 7001 | PCM_STATUS_NULL_ARGUMENT | ... |` rows of docs/c-abi.md.
+fn parse_doc_statuses(text: &str) -> BTreeMap<String, i64> {
+    let mut statuses = BTreeMap::new();
+    for line in text.lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        if cells.len() >= 3 && cells[2].starts_with("PCM_STATUS_") {
+            if let Ok(value) = cells[1].parse::<i64>() {
+                statuses.insert(cells[2].to_string(), value);
+            }
+        }
+    }
+    statuses
+}
+
+/// The ```c block of docs/c-abi.md's "## Functions" section.
+fn doc_function_block(doc: &str) -> String {
+    let section = doc
+        .split("## Functions")
+        .nth(1)
+        .expect("docs/c-abi.md has a '## Functions' section");
+    let block = section
+        .split("```c")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("docs/c-abi.md's Functions section has a ```c block");
+    block.to_string()
+}
+
+/// Every `[DllImport(...)] ... static extern ...;` in the C# text.
+fn parse_cs_externs(source: &str) -> (Vec<CsExtern>, usize) {
+    let code = strip_comments(source);
+    let mut externs = Vec::new();
+    let mut rest = code.as_str();
+    let mut offset = 0;
+    while let Some(start) = rest.find("[DllImport(") {
+        let after = &rest[start..];
+        // The attribute ends at its matching ']'.
+        let mut depth = 0usize;
+        let mut end = 0;
+        for (i, c) in after.char_indices() {
+            match c {
+                '[' => depth += 1,
+                ']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = i;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let attribute = after[1..end].to_string();
+        let declaration_end = after[end..]
+            .find(';')
+            .map(|i| end + i)
+            .expect("declaration ends with ';'");
+        let mut declaration = after[end + 1..declaration_end].trim().to_string();
+        // Further attributes such as [return: MarshalAs(...)] before the declaration.
+        while declaration.starts_with('[') {
+            let close = declaration.find(']').expect("attribute closes");
+            declaration = declaration[close + 1..].trim().to_string();
+        }
+        let line = code[..offset + start].matches('\n').count() + 1;
+        let open = declaration.find('(').expect("extern has a parameter list");
+        let close = declaration
+            .rfind(')')
+            .expect("extern parameter list closes");
+        let head: Vec<&str> = declaration[..open].split_whitespace().collect();
+        assert!(
+            head.contains(&"static") && head.contains(&"extern") && head.len() >= 2,
+            "line {line}: a [DllImport] not followed by a static extern method: {declaration}"
+        );
+        let name = head[head.len() - 1].to_string();
+        let ret = head[head.len() - 2].to_string();
+        let inner = declaration[open + 1..close].trim();
+        let params = if inner.is_empty() {
+            Vec::new()
+        } else {
+            inner
+                .split(',')
+                .map(|param| {
+                    let mut param = param.trim().to_string();
+                    while param.starts_with('[') {
+                        let close = param.find(']').expect("parameter attribute closes");
+                        param = param[close + 1..].trim().to_string();
+                    }
+                    let tokens: Vec<&str> = param.split_whitespace().collect();
+                    let (modifier, ty) = match tokens.as_slice() {
+                        [m, ty, _name] if ["out", "ref", "in"].contains(m) => {
+                            (Some(m.to_string()), ty.to_string())
+                        }
+                        [ty, _name] => (None, ty.to_string()),
+                        _ => panic!("line {line}: cannot read the parameter '{param}' of {name}"),
+                    };
+                    CsParam { modifier, ty }
+                })
+                .collect()
+        };
+        externs.push(CsExtern {
+            name,
+            ret,
+            params,
+            attribute,
+            line,
+        });
+        offset += start + declaration_end;
+        rest = &rest[start + declaration_end..];
+    }
+    let extern_count = code
+        .lines()
+        .filter(|line| line.split_whitespace().any(|t| t == "extern"))
+        .count();
+    (externs, extern_count)
+}
+
+/// Names of the C# classes deriving from a SafeHandle type.
+fn safe_handle_classes(source: &str) -> BTreeSet<String> {
+    let mut classes = BTreeSet::new();
+    let code = strip_comments(source);
+    let mut rest = code.as_str();
+    while let Some(at) = rest.find("class ") {
+        let tail = &rest[at + 6..];
+        let name: String = tail
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let header = tail.split('{').next().unwrap_or("");
+        if let Some((_, bases)) = header.split_once(':') {
+            if bases.split(',').any(|b| b.trim().starts_with("SafeHandle")) {
+                classes.insert(name);
+            }
+        }
+        rest = tail;
+    }
+    classes
+}
+
+/// `public const int Name = value;` in `class PcmStatus`.
+fn cs_statuses(source: &str) -> BTreeMap<String, i64> {
+    let code = strip_comments(source);
+    let body = code
+        .split("class PcmStatus")
+        .nth(1)
+        .and_then(|rest| rest.split('}').next())
+        .expect("PChatMigrationNative.cs declares class PcmStatus");
+    let mut statuses = BTreeMap::new();
+    for statement in body.split(';') {
+        if let Some((left, right)) = statement.split_once('=') {
+            let tokens: Vec<&str> = left.split_whitespace().collect();
+            if tokens.contains(&"const") {
+                if let (Some(name), Ok(value)) = (tokens.last(), right.trim().parse::<i64>()) {
+                    statuses.insert(name.to_string(), value);
+                }
+            }
+        }
+    }
+    statuses
+}
+
+/// `NullArgument` -> `NULL_ARGUMENT`, `InvalidUtf8` -> `INVALID_UTF8`.
+fn screaming_snake(pascal: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in pascal.chars().enumerate() {
+        if i > 0 && c.is_ascii_uppercase() {
+            out.push('_');
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    out
+}
+
+const SCALARS: [(&str, &[&str]); 8] = [
+    ("int32_t", &["int", "Int32", "System.Int32"]),
+    ("uint32_t", &["uint", "UInt32", "System.UInt32"]),
+    ("int64_t", &["long", "Int64", "System.Int64"]),
+    ("uint64_t", &["ulong", "UInt64", "System.UInt64"]),
+    ("uintptr_t", &["UIntPtr", "System.UIntPtr"]),
+    ("size_t", &["UIntPtr", "System.UIntPtr"]),
+    ("pcm_status", &["int", "Int32", "System.Int32"]),
+    ("bool", &["byte"]),
+];
+
+/// Why a C parameter and a C# parameter do not match, or None when they do.
+fn param_mismatch(c: &CType, cs: &CsParam, safe_handles: &BTreeSet<String>) -> Option<String> {
+    let modifier = cs.modifier.as_deref();
+    let is_intptr = cs.ty == "IntPtr" || cs.ty == "System.IntPtr";
+    let expected: String = if c.base == "char" && c.pointers == 1 && c.is_const {
+        // const char * in: NUL-terminated UTF-8 bytes.
+        if modifier.is_none() && cs.ty == "byte[]" {
+            return None;
+        }
+        "byte[] (NUL-terminated UTF-8)".into()
+    } else if c.base == "char" && c.pointers == 1 {
+        // char * handed back to the library (pcm_string_free).
+        if modifier.is_none() && is_intptr {
+            return None;
+        }
+        "IntPtr".into()
+    } else if c.pointers == 2 {
+        // char ** / pcm_job ** out-parameters.
+        if modifier == Some("out") && is_intptr {
+            return None;
+        }
+        "out IntPtr".into()
+    } else if c.pointers == 1
+        && c.base != "void"
+        && !SCALARS.iter().any(|(name, _)| *name == c.base)
+    {
+        // An opaque handle (pcm_job *).
+        if modifier.is_none() && (is_intptr || safe_handles.contains(&cs.ty)) {
+            return None;
+        }
+        format!(
+            "IntPtr or a SafeHandle class ({})",
+            safe_handles.iter().cloned().collect::<Vec<_>>().join(", ")
+        )
+    } else if c.pointers == 0 {
+        match SCALARS.iter().find(|(name, _)| *name == c.base) {
+            Some((_, accepted)) => {
+                if modifier.is_none() && accepted.contains(&cs.ty.as_str()) {
+                    return None;
+                }
+                accepted.join(" or ")
+            }
+            None => {
+                return Some(format!(
+                    "C type '{c}' has no known C# counterpart; extend the mapping in tests/powershell_checks.rs"
+                ))
+            }
+        }
+    } else {
+        return Some(format!(
+            "C type '{c}' has no known C# counterpart; extend the mapping in tests/powershell_checks.rs"
+        ));
+    };
+    let actual = match modifier {
+        Some(m) => format!("{m} {}", cs.ty),
+        None => cs.ty.clone(),
+    };
+    Some(format!(
+        "C '{c}' needs {expected}, the C# declaration has '{actual}'"
+    ))
+}
+
+fn return_mismatch(c: &CType, cs: &str, safe_handles: &BTreeSet<String>) -> Option<String> {
+    let ok = if c.base == "void" && c.pointers == 0 {
+        cs == "void"
+    } else if c.pointers == 1 {
+        // Strings (static or owned) and handles come back as IntPtr, never as `string` (the marshaller would free
+        // them with CoTaskMemFree).
+        cs == "IntPtr" || cs == "System.IntPtr" || (c.base != "char" && safe_handles.contains(cs))
+    } else if c.pointers == 0 {
+        match SCALARS.iter().find(|(name, _)| *name == c.base) {
+            Some((_, accepted)) => accepted.contains(&cs),
+            None => {
+                return Some(format!(
+                    "C return type '{c}' has no known C# counterpart; extend the mapping in tests/powershell_checks.rs"
+                ))
+            }
+        }
+    } else {
+        false
+    };
+    (!ok).then(|| format!("C returns '{c}', the C# declaration returns '{cs}'"))
+}
+
+/// Compares the C# externs with the C prototypes; returns every problem found.
+fn compare_declarations(c_functions: &[CFunction], cs_source: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let (externs, extern_lines) = parse_cs_externs(cs_source);
+    let safe_handles = safe_handle_classes(cs_source);
+    if extern_lines != externs.len() {
+        problems.push(format!(
+            "{extern_lines} lines declare `extern` but {} declarations carry [DllImport]",
+            externs.len()
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    for ext in &externs {
+        let at = format!("PChatMigrationNative.cs:{}: {}", ext.line, ext.name);
+        if !seen.insert(ext.name.clone()) {
+            problems.push(format!("{at}: declared twice"));
+        }
+        // [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)], entry point = the C name.
+        let args: Vec<String> = ext
+            .attribute
+            .trim_start_matches("DllImport(")
+            .trim_end_matches(')')
+            .split(',')
+            .map(|a| a.split_whitespace().collect::<String>())
+            .collect();
+        if args.first().map(String::as_str) != Some("Lib") {
+            problems.push(format!(
+                "{at}: the library must be the Lib constant, not {:?}",
+                args.first()
+            ));
+        }
+        if !args
+            .iter()
+            .any(|a| a == "CallingConvention=CallingConvention.Cdecl")
+        {
+            problems.push(format!(
+                "{at}: missing CallingConvention = CallingConvention.Cdecl"
+            ));
+        }
+        let entry_point = args
+            .iter()
+            .find_map(|a| a.strip_prefix("EntryPoint="))
+            .map(|e| e.trim_matches('"').to_string());
+        let c_name = entry_point.unwrap_or_else(|| ext.name.clone());
+        let Some(function) = c_functions.iter().find(|f| f.name == c_name) else {
+            problems.push(format!("{at}: no function '{c_name}' in the C header"));
+            continue;
+        };
+        if let Some(problem) = return_mismatch(&function.ret, &ext.ret, &safe_handles) {
+            problems.push(format!("{at}: {problem}"));
+        }
+        if function.params.len() != ext.params.len() {
+            problems.push(format!(
+                "{at}: C has {} parameter(s), C# has {}",
+                function.params.len(),
+                ext.params.len()
+            ));
+            continue;
+        }
+        for (index, (c, cs)) in function.params.iter().zip(&ext.params).enumerate() {
+            if let Some(problem) = param_mismatch(c, cs, &safe_handles) {
+                problems.push(format!("{at}: parameter {}: {problem}", index + 1));
+            }
+        }
+    }
+    for function in c_functions {
+        let declared = externs.iter().any(|e| {
+            e.name == function.name
+                || e.attribute
+                    .contains(&format!("EntryPoint = \"{}\"", function.name))
+        });
+        if !declared {
+            problems.push(format!(
+                "{} is exported by the C header but has no P/Invoke declaration",
+                function.name
+            ));
+        }
+    }
+    problems
+}
+
+fn compare_statuses(c_statuses: &BTreeMap<String, i64>, cs_source: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let cs = cs_statuses(cs_source);
+    for (name, value) in c_statuses {
+        let matching = cs
+            .iter()
+            .find(|(cs_name, _)| format!("PCM_STATUS_{}", screaming_snake(cs_name)) == *name);
+        match matching {
+            None => problems.push(format!(
+                "status {name} = {value} has no constant in PcmStatus"
+            )),
+            Some((cs_name, cs_value)) if cs_value != value => problems.push(format!(
+                "PcmStatus.{cs_name} = {cs_value}, but {name} = {value}"
+            )),
+            Some(_) => {}
+        }
+    }
+    for (cs_name, cs_value) in &cs {
+        let c_name = format!("PCM_STATUS_{}", screaming_snake(cs_name));
+        if !c_statuses.contains_key(&c_name) {
+            problems.push(format!(
+                "PcmStatus.{cs_name} = {cs_value} is not a status of the C ABI ({c_name})"
+            ));
+        }
+    }
+    problems
+}
+
+/// The C prototypes and statuses the module must match: the cbindgen header when it exists, else docs/c-abi.md.
+fn c_abi() -> (String, Vec<CFunction>, BTreeMap<String, i64>) {
+    let header = header_path();
+    if header.is_file() {
+        let text = read(&header);
+        (
+            header.display().to_string(),
+            parse_c_functions(&text),
+            parse_header_statuses(&text),
+        )
+    } else {
+        let doc = read(&repo().join("docs").join("c-abi.md"));
+        (
+            "docs/c-abi.md (no header yet)".into(),
+            parse_c_functions(&doc_function_block(&doc)),
+            parse_doc_statuses(&doc),
+        )
+    }
+}
+
+#[test]
+fn pinvoke_declarations_match_the_c_header() {
+    let (source, functions, statuses) = c_abi();
+    assert!(
+        functions.len() >= 10,
+        "found only {} pcm_ functions in {source}: {functions:?}",
+        functions.len()
+    );
+    assert!(
+        !statuses.is_empty(),
+        "found no PCM_STATUS_ codes in {source}"
+    );
+    let cs = read(&native_cs_path());
+    let mut problems = compare_declarations(&functions, &cs);
+    problems.extend(compare_statuses(&statuses, &cs));
+    assert!(
+        problems.is_empty(),
+        "Native/PChatMigrationNative.cs does not match {source}:\n  {}",
+        problems.join("\n  ")
+    );
+    println!(
+        "{} P/Invoke declarations and {} status codes match {source}",
+        functions.len(),
+        statuses.len()
+    );
+}
+
+#[test]
+fn module_abi_version_matches_the_header() {
+    let header = header_path();
+    if !header.is_file() {
+        println!("no include/pchat_migrate.h yet; the Mono harness compares the ABI version with the library");
+        return;
+    }
+    let text = strip_comments(&read(&header));
+    let abi: u32 = text
+        .lines()
+        .find_map(|line| {
+            line.trim()
+                .strip_prefix("#define PCM_ABI_VERSION")?
+                .trim()
+                .parse()
+                .ok()
+        })
+        .expect("include/pchat_migrate.h defines PCM_ABI_VERSION");
+    assert_eq!(
+        module_abi_version(),
+        abi,
+        "PersistentChatMigration.psm1's $script:PChatExpectedAbiVersion differs from PCM_ABI_VERSION in the header"
+    );
+}
+
+#[test]
+fn c_abi_doc_and_header_list_the_same_functions() {
+    let header = header_path();
+    if !header.is_file() {
+        println!("no include/pchat_migrate.h yet");
+        return;
+    }
+    let doc = read(&repo().join("docs").join("c-abi.md"));
+    let documented: BTreeMap<String, usize> = parse_c_functions(&doc_function_block(&doc))
+        .into_iter()
+        .map(|f| (f.name, f.params.len()))
+        .collect();
+    let exported: BTreeMap<String, usize> = parse_c_functions(&read(&header))
+        .into_iter()
+        .map(|f| (f.name, f.params.len()))
+        .collect();
+    assert_eq!(
+        documented, exported,
+        "docs/c-abi.md (left) and include/pchat_migrate.h (right) disagree on the functions or their parameter counts"
+    );
+}
+
+/// The checker itself: a deliberately wrong declaration set must be reported.
+#[test]
+fn declaration_comparison_reports_mismatches() {
+    let header = "typedef struct pcm_job pcm_job;\n\
+                  int32_t pcm_call(const char *request_json, char **response_out);\n\
+                  int32_t pcm_job_poll(struct pcm_job *job,\n    uint32_t timeout_ms,\n    char **response_out);\n\
+                  void pcm_string_free(char *s);\n\
+                  const char *pcm_version(void);\n";
+    let functions = parse_c_functions(header);
+    assert_eq!(functions.len(), 4, "{functions:?}");
+    let good = "class H : SafeHandleZeroOrMinusOneIsInvalid { }\n\
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]\n\
+        public static extern int pcm_call(byte[] request_json, out IntPtr response_out);\n\
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]\n\
+        public static extern int pcm_job_poll(H job, uint timeout_ms, out IntPtr response_out);\n\
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]\n\
+        public static extern void pcm_string_free(IntPtr s);\n\
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]\n\
+        public static extern IntPtr pcm_version();\n";
+    assert_eq!(compare_declarations(&functions, good), Vec::<String>::new());
+    for (wrong, expected) in [
+        (
+            good.replace("byte[] request_json", "string request_json"),
+            "needs byte[]",
+        ),
+        (
+            good.replace(
+                "byte[] request_json, out IntPtr",
+                "byte[] request_json, IntPtr",
+            ),
+            "needs out IntPtr",
+        ),
+        (
+            good.replace("uint timeout_ms", "int timeout_ms"),
+            "needs uint",
+        ),
+        (
+            good.replace("extern IntPtr pcm_version", "extern string pcm_version"),
+            "returns 'string'",
+        ),
+        (
+            good.replace(
+                "pcm_string_free(IntPtr s)",
+                "pcm_string_free(IntPtr s, int n)",
+            ),
+            "C has 1 parameter(s), C# has 2",
+        ),
+        (
+            good.replace("pcm_string_free", "pcm_string_fre"),
+            "no function 'pcm_string_fre'",
+        ),
+        (
+            good.replace(
+                ", CallingConvention = CallingConvention.Cdecl)]\npublic static extern IntPtr",
+                ")]\npublic static extern IntPtr",
+            ),
+            "Cdecl",
+        ),
+    ] {
+        let problems = compare_declarations(&functions, &wrong);
+        assert!(
+            problems.iter().any(|p| p.contains(expected)),
+            "expected a problem containing '{expected}', got {problems:?}\n{wrong}"
+        );
+    }
+}
