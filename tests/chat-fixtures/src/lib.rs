@@ -18,7 +18,7 @@ use tiberius::Client;
 use tokio::net::TcpStream;
 use tokio_util::compat::Compat;
 
-mod messages;
+pub mod messages;
 mod model;
 mod rng;
 pub mod write;

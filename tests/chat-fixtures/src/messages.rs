@@ -217,7 +217,7 @@ impl RoomMessages<'_> {
 fn long_text(target: usize, rng: &mut Rng) -> String {
     let mut s = String::with_capacity(target + 16);
     while s.chars().count() < target {
-        s.push_str(*rng.pick(PLAIN_WORDS));
+        s.push_str(PLAIN_WORDS[rng.below(PLAIN_WORDS.len() as u64) as usize]);
         s.push(if rng.pct(5) { '\n' } else { ' ' });
     }
     s.chars().take(target).collect()

@@ -158,7 +158,7 @@ struct Shape {
 }
 
 /// Which product generation the model is shaped for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Flavor {
     /// Lync 2010 / OCS 2007 R2 Group Chat.
     Legacy,
@@ -167,7 +167,7 @@ pub enum Flavor {
 }
 
 /// Kind of principal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PrincipalKind {
     System,
     User,
@@ -229,7 +229,7 @@ impl PrincipalKind {
 }
 
 /// Lifecycle state of a principal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PrincipalState {
     Active,
     /// SIP capability removed / user left.
@@ -323,14 +323,14 @@ pub struct Category {
 }
 
 /// Room behaviour (`tblNode.behavior`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Behavior {
     Normal = 4,
     Auditorium = 5,
 }
 
 /// Room visibility (`tblNode.visibility`). `Open` exists only in 2013.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Visibility {
     Private = 2,
     Scoped = 3,
@@ -1493,7 +1493,7 @@ impl Generator {
         self.d.edge.room_named_like_category = named_like_cat;
 
         let escalations = self.add_room(f, "Escalations".into());
-        self.room_mut(escalations).invite = Some(if legacy { true } else { false });
+        self.room_mut(escalations).invite = Some(legacy);
         self.d.edge.invite_conflict_room = escalations;
 
         let town_hall = self.add_room(a, "Town Hall".into());
