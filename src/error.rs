@@ -30,7 +30,11 @@ pub enum PcmError {
 
     /// The TLS handshake failed.
     #[error("TLS with SQL Server '{instance}' failed: {reason}. {hint}")]
-    TlsFailed { instance: String, reason: String, hint: String },
+    TlsFailed {
+        instance: String,
+        reason: String,
+        hint: String,
+    },
 
     /// The server refused the login.
     #[error("SQL Server '{instance}' refused the login: {reason}")]
@@ -42,7 +46,12 @@ pub enum PcmError {
 
     /// A statement failed on the server.
     #[error("SQL Server error {number} (state {state}, class {class}): {message}")]
-    Sql { number: u32, state: u8, class: u8, message: String },
+    Sql {
+        number: u32,
+        state: u8,
+        class: u8,
+        message: String,
+    },
 
     /// A connect or command timeout expired.
     #[error("{0}")]
@@ -51,6 +60,18 @@ pub enum PcmError {
     /// The database is not a chat database of a known kind.
     #[error("{0}")]
     NotAChatDatabase(String),
+
+    /// A migration package is damaged, incomplete, or not one this version can read.
+    #[error("package '{path}' cannot be used: {message}")]
+    InvalidPackage { path: String, message: String },
+
+    /// A file could not be read or written.
+    #[error("{action} '{path}' failed: {message}")]
+    Io {
+        action: &'static str,
+        path: String,
+        message: String,
+    },
 
     /// The operation was cancelled by the caller.
     #[error("the operation was cancelled")]
@@ -96,6 +117,8 @@ impl PcmError {
             PcmError::Sql { .. } => "sql_error",
             PcmError::Timeout(_) => "timeout",
             PcmError::NotAChatDatabase(_) => "not_a_chat_database",
+            PcmError::InvalidPackage { .. } => "invalid_package",
+            PcmError::Io { .. } => "io_error",
             PcmError::Cancelled => "cancelled",
             PcmError::RuntimeUnavailable(_) => "runtime_unavailable",
             PcmError::Reported { code, .. } => code,
@@ -107,10 +130,17 @@ impl PcmError {
     pub fn details(&self) -> Value {
         match self {
             PcmError::InvalidParameter { parameter, .. } => json!({ "parameter": parameter }),
-            PcmError::InvalidDbInstance { value, reason } => json!({ "value": value, "reason": reason }),
+            PcmError::InvalidDbInstance { value, reason } => {
+                json!({ "value": value, "reason": reason })
+            }
             PcmError::ConnectionFailed { instance, .. }
             | PcmError::LoginFailed { instance, .. } => json!({ "instance": instance }),
-            PcmError::TlsFailed { instance, hint, .. } => json!({ "instance": instance, "hint": hint }),
+            PcmError::TlsFailed { instance, hint, .. } => {
+                json!({ "instance": instance, "hint": hint })
+            }
+            PcmError::InvalidPackage { path, .. } | PcmError::Io { path, .. } => {
+                json!({ "path": path })
+            }
             PcmError::Sql {
                 number,
                 state,

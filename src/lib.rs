@@ -8,6 +8,7 @@ pub mod error;
 pub mod ffi;
 pub mod jobs;
 pub mod operations;
+pub mod package;
 pub mod schema;
 pub mod util;
 

@@ -11,7 +11,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(name = "pchat-migrate", version, about = "Migrate Lync 2010 / OCS 2007 R2 Group Chat to Lync 2013 Persistent Chat")]
+#[command(
+    name = "pchat-migrate",
+    version,
+    about = "Migrate Lync 2010 / OCS 2007 R2 Group Chat to Lync 2013 Persistent Chat"
+)]
 struct Cli {
     /// Print the final result as JSON (the library's response envelope).
     #[arg(long, global = true)]
@@ -123,15 +127,24 @@ impl ConnectionArgs {
                 EncryptionArg::Plaintext => "Plaintext",
             }),
         );
-        params.insert("trustServerCertificate".into(), json!(self.trust_server_certificate));
+        params.insert(
+            "trustServerCertificate".into(),
+            json!(self.trust_server_certificate),
+        );
         if let Some(ca) = &self.ca_certificate {
             params.insert("caCertificatePath".into(), json!(ca));
         }
         if let Some(name) = &self.host_name_in_certificate {
             params.insert("hostNameInCertificate".into(), json!(name));
         }
-        params.insert("connectTimeoutSeconds".into(), json!(self.connect_timeout_seconds));
-        params.insert("commandTimeoutSeconds".into(), json!(self.command_timeout_seconds));
+        params.insert(
+            "connectTimeoutSeconds".into(),
+            json!(self.connect_timeout_seconds),
+        );
+        params.insert(
+            "commandTimeoutSeconds".into(),
+            json!(self.command_timeout_seconds),
+        );
         Ok(Value::Object(params))
     }
 
@@ -139,9 +152,9 @@ impl ConnectionArgs {
     fn password(&self) -> Result<String, PcmError> {
         if self.password_stdin {
             let mut line = String::new();
-            std::io::stdin()
-                .read_line(&mut line)
-                .map_err(|e| PcmError::invalid_parameter("password-stdin", format!("cannot read stdin: {e}")))?;
+            std::io::stdin().read_line(&mut line).map_err(|e| {
+                PcmError::invalid_parameter("password-stdin", format!("cannot read stdin: {e}"))
+            })?;
             return Ok(line.trim_end_matches(['\r', '\n']).to_string());
         }
         std::env::var(&self.password_env).map_err(|_| {
@@ -158,7 +171,9 @@ impl ConnectionArgs {
 }
 
 fn read_request_text(arg: &str) -> Result<String, PcmError> {
-    let read_err = |what: &str, e: std::io::Error| PcmError::invalid_parameter("request", format!("{what}: {e}"));
+    let read_err = |what: &str, e: std::io::Error| {
+        PcmError::invalid_parameter("request", format!("{what}: {e}"))
+    };
     if arg == "-" {
         let mut text = String::new();
         std::io::stdin()
@@ -181,7 +196,10 @@ enum Outcome {
 fn exit_code(error: &PcmError) -> u8 {
     match error.code() {
         "cancelled" => 130,
-        "invalid_json" | "invalid_parameter" | "invalid_db_instance" | "unknown_operation"
+        "invalid_json"
+        | "invalid_parameter"
+        | "invalid_db_instance"
+        | "unknown_operation"
         | "authentication_unavailable" => 2,
         _ => 1,
     }
@@ -271,19 +289,21 @@ fn run(cli: &Cli) -> Outcome {
             Ok(params) => json!({ "operation": "probe", "params": params }),
             Err(e) => return Outcome::Failed(e),
         },
-        Command::Request { request } => match read_request_text(request).and_then(|t| Request::parse(&t)) {
-            Ok(r) => {
-                return if operations::JOB_OPERATIONS.contains(&r.operation.as_str()) {
-                    run_job(&r, &reporter)
-                } else {
-                    match operations::call(&r) {
-                        Ok(v) => Outcome::Ok(v),
-                        Err(e) => Outcome::Failed(e),
+        Command::Request { request } => {
+            match read_request_text(request).and_then(|t| Request::parse(&t)) {
+                Ok(r) => {
+                    return if operations::JOB_OPERATIONS.contains(&r.operation.as_str()) {
+                        run_job(&r, &reporter)
+                    } else {
+                        match operations::call(&r) {
+                            Ok(v) => Outcome::Ok(v),
+                            Err(e) => Outcome::Failed(e),
+                        }
                     }
                 }
+                Err(e) => return Outcome::Failed(e),
             }
-            Err(e) => return Outcome::Failed(e),
-        },
+        }
     };
     let request = match Request::from_value(request) {
         Ok(r) => r,
@@ -331,7 +351,9 @@ fn print_human(command: &Command, data: &Value) {
             println!("Encrypted     : {}", data["encrypted"]);
             println!("Took          : {} ms", data["durationMs"]);
         }
-        Command::Request { .. } => println!("{}", serde_json::to_string_pretty(data).unwrap_or_default()),
+        Command::Request { .. } => {
+            println!("{}", serde_json::to_string_pretty(data).unwrap_or_default())
+        }
     }
 }
 

@@ -24,7 +24,10 @@ pub struct SqlConnection {
 const APPLICATION_NAME: &str = concat!("pchat-migrate ", env!("CARGO_PKG_VERSION"));
 
 /// Builds the tiberius configuration for the settings, optionally overriding the database.
-pub fn build_config(settings: &ConnectionSettings, database: Option<&str>) -> Result<Config, PcmError> {
+pub fn build_config(
+    settings: &ConnectionSettings,
+    database: Option<&str>,
+) -> Result<Config, PcmError> {
     let mut config = Config::new();
     config.host(&settings.instance.host);
     config.port(settings.instance.effective_port());
@@ -51,7 +54,9 @@ pub fn build_config(settings: &ConnectionSettings, database: Option<&str>) -> Re
     if let Some(name) = &settings.host_name_in_certificate {
         config.hostname_in_certificate(name);
     }
-    config.handshake_timeout(Some(Duration::from_secs(settings.connect_timeout_seconds.into())));
+    config.handshake_timeout(Some(Duration::from_secs(
+        settings.connect_timeout_seconds.into(),
+    )));
     config.command_timeout(match settings.command_timeout_seconds {
         0 => None,
         seconds => Some(Duration::from_secs(seconds.into())),
@@ -62,7 +67,9 @@ pub fn build_config(settings: &ConnectionSettings, database: Option<&str>) -> Re
 
 fn auth_method(credentials: &Credentials) -> Result<AuthMethod, PcmError> {
     match credentials {
-        Credentials::SqlLogin { user, password } => Ok(AuthMethod::sql_server(user, password.expose())),
+        Credentials::SqlLogin { user, password } => {
+            Ok(AuthMethod::sql_server(user, password.expose()))
+        }
         #[cfg(all(windows, feature = "winauth"))]
         Credentials::Integrated => Ok(AuthMethod::Integrated),
         #[cfg(windows)]
@@ -78,7 +85,10 @@ fn auth_method(credentials: &Credentials) -> Result<AuthMethod, PcmError> {
 }
 
 /// Connects, retrying transient failures with exponential backoff (1 s, 2 s, 4 s, ...).
-pub async fn connect(settings: &ConnectionSettings, database: Option<&str>) -> Result<SqlConnection, PcmError> {
+pub async fn connect(
+    settings: &ConnectionSettings,
+    database: Option<&str>,
+) -> Result<SqlConnection, PcmError> {
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -113,13 +123,15 @@ async fn connect_once(
     })?;
     let instance = settings.instance_text.clone();
     let timeout = Duration::from_secs(settings.connect_timeout_seconds.into());
-    let timed_out = |what: &str| ConnectFailure {
+    let timed_out = |what: &str| {
+        ConnectFailure {
         error: PcmError::Timeout(format!(
             "{what} to SQL Server '{instance}' did not finish within {} s (-ConnectTimeoutSeconds); check the \
              server name, that TCP/IP is enabled on the instance, and the firewall",
             settings.connect_timeout_seconds
         )),
         transient: true,
+    }
     };
     let tcp = match tokio::time::timeout(timeout, open_tcp(&config, settings)).await {
         Err(_) => return Err(timed_out("the TCP connection")),
@@ -127,7 +139,10 @@ async fn connect_once(
         Ok(Ok(tcp)) => tcp,
     };
     let _ = tcp.set_nodelay(true);
-    let encrypted = !matches!(settings.encryption, Encryption::Plaintext | Encryption::Optional);
+    let encrypted = !matches!(
+        settings.encryption,
+        Encryption::Plaintext | Encryption::Optional
+    );
     match tokio::time::timeout(timeout, Client::connect(config, tcp.compat_write())).await {
         Err(_) => Err(timed_out("the login")),
         Ok(Ok(client)) => Ok((client, encrypted)),
@@ -142,7 +157,10 @@ async fn connect_once(
     }
 }
 
-async fn open_tcp(config: &Config, settings: &ConnectionSettings) -> Result<TcpStream, ConnectFailure> {
+async fn open_tcp(
+    config: &Config,
+    settings: &ConnectionSettings,
+) -> Result<TcpStream, ConnectFailure> {
     let instance = settings.instance_text.clone();
     if settings.instance.needs_browser() {
         use tiberius::SqlBrowser;
@@ -158,9 +176,17 @@ async fn open_tcp(config: &Config, settings: &ConnectionSettings) -> Result<TcpS
             transient: false,
         });
     }
-    let address = format!("{}:{}", settings.instance.host, settings.instance.effective_port());
+    let address = format!(
+        "{}:{}",
+        settings.instance.host,
+        settings.instance.effective_port()
+    );
     let address = if settings.instance.host.contains(':') {
-        format!("[{}]:{}", settings.instance.host, settings.instance.effective_port())
+        format!(
+            "[{}]:{}",
+            settings.instance.host,
+            settings.instance.effective_port()
+        )
     } else {
         address
     };
@@ -184,9 +210,13 @@ async fn open_tcp(config: &Config, settings: &ConnectionSettings) -> Result<TcpS
 }
 
 /// SQL Server error numbers after which a new attempt may succeed.
-const TRANSIENT_SERVER_ERRORS: &[u32] = &[233, 4060, 10053, 10054, 10060, 40197, 40501, 40613, 49918];
+const TRANSIENT_SERVER_ERRORS: &[u32] =
+    &[233, 4060, 10053, 10054, 10060, 40197, 40501, 40613, 49918];
 
-fn classify_login_error(settings: &ConnectionSettings, error: tiberius::error::Error) -> ConnectFailure {
+fn classify_login_error(
+    settings: &ConnectionSettings,
+    error: tiberius::error::Error,
+) -> ConnectFailure {
     use tiberius::error::Error;
     let instance = settings.instance_text.clone();
     match error {
@@ -268,7 +298,10 @@ fn classify_login_error(settings: &ConnectionSettings, error: tiberius::error::E
 /// The fix to name when a TLS handshake fails.
 fn tls_hint(settings: &ConnectionSettings, reason: &str) -> String {
     let lower = reason.to_ascii_lowercase();
-    if lower.contains("certificate") || lower.contains("unknownissuer") || lower.contains("not valid for name") {
+    if lower.contains("certificate")
+        || lower.contains("unknownissuer")
+        || lower.contains("not valid for name")
+    {
         if settings.trust_server_certificate {
             "The certificate was refused even with -TrustServerCertificate; check -HostNameInCertificate".to_string()
         } else {
@@ -295,8 +328,12 @@ pub fn sql_error(error: tiberius::error::Error) -> PcmError {
             class: token.class(),
             message: token.message().to_string(),
         },
-        tiberius::error::Error::Io { message, .. } if message.to_ascii_lowercase().contains("timed out") => {
-            PcmError::Timeout(format!("a statement did not finish within -CommandTimeoutSeconds: {message}"))
+        tiberius::error::Error::Io { message, .. }
+            if message.to_ascii_lowercase().contains("timed out") =>
+        {
+            PcmError::Timeout(format!(
+                "a statement did not finish within -CommandTimeoutSeconds: {message}"
+            ))
         }
         tiberius::error::Error::Io { message, .. } => PcmError::ConnectionFailed {
             instance: String::new(),

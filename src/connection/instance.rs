@@ -33,13 +33,22 @@ impl DbInstance {
         }
         let text = match text.split_once(':') {
             Some((prefix, rest)) if prefix.eq_ignore_ascii_case("tcp") => rest,
-            Some((prefix, _)) if ["np", "lpc", "admin"].iter().any(|p| prefix.eq_ignore_ascii_case(p)) => {
-                return Err(invalid("only TCP connections are supported; use 'tcp:host,port' or 'host\\instance'"))
+            Some((prefix, _))
+                if ["np", "lpc", "admin"]
+                    .iter()
+                    .any(|p| prefix.eq_ignore_ascii_case(p)) =>
+            {
+                return Err(invalid(
+                    "only TCP connections are supported; use 'tcp:host,port' or 'host\\instance'",
+                ))
             }
             _ => text,
         };
         let (rest, port) = match text.rsplit_once(',') {
-            Some((rest, port_text)) => (rest, Some(parse_port(port_text.trim()).map_err(|r| invalid(&r))?)),
+            Some((rest, port_text)) => (
+                rest,
+                Some(parse_port(port_text.trim()).map_err(|r| invalid(&r))?),
+            ),
             None => (text, None),
         };
         let (host, instance) = match rest.split_once('\\') {
@@ -49,13 +58,23 @@ impl DbInstance {
         if host.is_empty() {
             return Err(invalid("the server name before '\\' or ',' is missing"));
         }
-        if host.chars().any(|c| c.is_whitespace() || c == '\\' || c == '/' || c == ',') {
-            return Err(invalid("the server name contains a space, '/' or a second '\\'"));
+        if host
+            .chars()
+            .any(|c| c.is_whitespace() || c == '\\' || c == '/' || c == ',')
+        {
+            return Err(invalid(
+                "the server name contains a space, '/' or a second '\\'",
+            ));
         }
-        let host = if host == "." || host.eq_ignore_ascii_case("(local)") || host.eq_ignore_ascii_case("localhost") {
+        let host = if host == "."
+            || host.eq_ignore_ascii_case("(local)")
+            || host.eq_ignore_ascii_case("localhost")
+        {
             "localhost".to_string()
         } else {
-            host.trim_start_matches('[').trim_end_matches(']').to_string()
+            host.trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_string()
         };
         let instance = match instance {
             None => None,
@@ -64,17 +83,24 @@ impl DbInstance {
                 return Err(invalid("an instance name has at most 16 characters"))
             }
             Some(name)
-                if name
-                    .chars()
-                    .any(|c| c.is_whitespace() || matches!(c, '\\' | ',' | ':' | ';' | '\'' | '&' | '@' | '/')) =>
+                if name.chars().any(|c| {
+                    c.is_whitespace()
+                        || matches!(c, '\\' | ',' | ':' | ';' | '\'' | '&' | '@' | '/')
+                }) =>
             {
-                return Err(invalid("the instance name contains a character SQL Server does not allow"))
+                return Err(invalid(
+                    "the instance name contains a character SQL Server does not allow",
+                ))
             }
             // MSSQLSERVER is the default instance's name: connect as to the default instance.
             Some(name) if name.eq_ignore_ascii_case("MSSQLSERVER") => None,
             Some(name) => Some(name.to_string()),
         };
-        Ok(DbInstance { host, instance, port })
+        Ok(DbInstance {
+            host,
+            instance,
+            port,
+        })
     }
 
     /// The port to connect to when no browser lookup is needed.
@@ -127,14 +153,46 @@ mod tests {
 
     #[test]
     fn accepts_the_cs_cmdlet_forms() {
-        assert_eq!(ok("sql01"), DbInstance { host: "sql01".into(), instance: None, port: None });
+        assert_eq!(
+            ok("sql01"),
+            DbInstance {
+                host: "sql01".into(),
+                instance: None,
+                port: None
+            }
+        );
         assert_eq!(
             ok("sql01.contoso.com\\GroupChat"),
-            DbInstance { host: "sql01.contoso.com".into(), instance: Some("GroupChat".into()), port: None }
+            DbInstance {
+                host: "sql01.contoso.com".into(),
+                instance: Some("GroupChat".into()),
+                port: None
+            }
         );
-        assert_eq!(ok("sql01,14330"), DbInstance { host: "sql01".into(), instance: None, port: Some(14330) });
-        assert_eq!(ok("tcp:sql01,1533"), DbInstance { host: "sql01".into(), instance: None, port: Some(1533) });
-        assert_eq!(ok("TCP:10.0.0.5"), DbInstance { host: "10.0.0.5".into(), instance: None, port: None });
+        assert_eq!(
+            ok("sql01,14330"),
+            DbInstance {
+                host: "sql01".into(),
+                instance: None,
+                port: Some(14330)
+            }
+        );
+        assert_eq!(
+            ok("tcp:sql01,1533"),
+            DbInstance {
+                host: "sql01".into(),
+                instance: None,
+                port: Some(1533)
+            }
+        );
+        assert_eq!(
+            ok("TCP:10.0.0.5"),
+            DbInstance {
+                host: "10.0.0.5".into(),
+                instance: None,
+                port: None
+            }
+        );
         assert_eq!(ok(" sql01\\rtc , 2000 ").port, Some(2000));
         assert_eq!(ok("sql01\\rtc,2000").instance.as_deref(), Some("rtc"));
         assert!(!ok("sql01\\rtc,2000").needs_browser());

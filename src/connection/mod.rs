@@ -6,4 +6,6 @@ pub mod params;
 
 pub use connect::{build_config, connect, sql_error, SqlClient, SqlConnection};
 pub use instance::DbInstance;
-pub use params::{Authentication, ConnectionParams, ConnectionSettings, Credentials, Encryption, Secret};
+pub use params::{
+    Authentication, ConnectionParams, ConnectionSettings, Credentials, Encryption, Secret,
+};

@@ -146,15 +146,25 @@ impl ConnectionParams {
             Some(name) if name.chars().count() > MAX_DATABASE_NAME => {
                 return Err(PcmError::invalid_parameter(
                     "DBName",
-                    format!("-DBName has {} characters; SQL Server allows at most 128", name.chars().count()),
+                    format!(
+                        "-DBName has {} characters; SQL Server allows at most 128",
+                        name.chars().count()
+                    ),
                 ))
             }
             Some(name) if name.contains('\0') => {
-                return Err(PcmError::invalid_parameter("DBName", "-DBName contains a NUL character"))
+                return Err(PcmError::invalid_parameter(
+                    "DBName",
+                    "-DBName contains a NUL character",
+                ))
             }
             Some(name) => Some(name.to_string()),
         };
-        let user = self.user.as_deref().map(str::trim).filter(|u| !u.is_empty());
+        let user = self
+            .user
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty());
         let authentication = self.authentication.unwrap_or(if user.is_some() {
             Authentication::SqlServer
         } else {
@@ -182,7 +192,9 @@ impl ConnectionParams {
                 let Some(user) = user else {
                     return Err(PcmError::invalid_parameter(
                         "Credential",
-                        format!("{authentication:?} authentication needs a user name (-Credential)"),
+                        format!(
+                            "{authentication:?} authentication needs a user name (-Credential)"
+                        ),
                     ));
                 };
                 let password = self.password.clone().unwrap_or_default();
@@ -266,16 +278,23 @@ mod tests {
     fn windows_authentication_without_user() {
         let result = params(json!({"dbInstance": "sql01"})).validate();
         if cfg!(windows) {
-            assert!(matches!(result.expect("valid").credentials, Credentials::Integrated));
+            assert!(matches!(
+                result.expect("valid").credentials,
+                Credentials::Integrated
+            ));
         } else {
-            assert_eq!(result.expect_err("unavailable").code(), "authentication_unavailable");
+            assert_eq!(
+                result.expect_err("unavailable").code(),
+                "authentication_unavailable"
+            );
         }
     }
 
     #[test]
     fn unknown_fields_are_refused() {
-        let err = serde_json::from_value::<ConnectionParams>(json!({"dbInstance": "a", "dbNmae": "x"}))
-            .expect_err("typo refused");
+        let err =
+            serde_json::from_value::<ConnectionParams>(json!({"dbInstance": "a", "dbNmae": "x"}))
+                .expect_err("typo refused");
         assert!(err.to_string().contains("dbNmae"));
     }
 
@@ -301,7 +320,9 @@ mod tests {
             .validate()
             .expect_err("no user");
         assert!(e.to_string().contains("-Credential"));
-        let e = params(json!({"dbInstance": ""})).validate().expect_err("empty");
+        let e = params(json!({"dbInstance": ""}))
+            .validate()
+            .expect_err("empty");
         assert_eq!(e.code(), "invalid_db_instance");
     }
 }

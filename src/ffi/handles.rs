@@ -25,7 +25,9 @@ impl JobRegistry {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<usize, Arc<Job>>> {
-        self.jobs.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.jobs
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn insert(&self, job: Job) -> usize {

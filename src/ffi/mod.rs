@@ -46,10 +46,11 @@ pub struct pcm_job {
 /// Version of the ABI; the same value as [`crate::ABI_VERSION`] (a test keeps them equal).
 pub const PCM_ABI_VERSION: u32 = 1;
 
-static VERSION: &CStr = match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
-    Ok(v) => v,
-    Err(_) => panic!("version contains NUL"),
-};
+static VERSION: &CStr =
+    match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+        Ok(v) => v,
+        Err(_) => panic!("version contains NUL"),
+    };
 
 /// What went wrong at the boundary: a status plus the error envelope to hand back.
 struct Failure {
@@ -78,7 +79,9 @@ impl From<PcmError> for Failure {
 fn status_for_code(code: &str) -> pcm_status {
     match code {
         "invalid_json" => PCM_STATUS_INVALID_JSON,
-        "invalid_parameter" | "invalid_db_instance" | "authentication_unavailable" => PCM_STATUS_INVALID_REQUEST,
+        "invalid_parameter" | "invalid_db_instance" | "authentication_unavailable" => {
+            PCM_STATUS_INVALID_REQUEST
+        }
         "unknown_operation" => PCM_STATUS_UNKNOWN_OPERATION,
         "cancelled" => PCM_STATUS_CANCELLED,
         "runtime_unavailable" => PCM_STATUS_RUNTIME,
@@ -142,7 +145,10 @@ unsafe fn read_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str, Failur
         Failure::new(
             PCM_STATUS_INVALID_UTF8,
             "invalid_utf8",
-            format!("argument '{name}' is not valid UTF-8 (byte {})", e.valid_up_to()),
+            format!(
+                "argument '{name}' is not valid UTF-8 (byte {})",
+                e.valid_up_to()
+            ),
         )
     })
 }
@@ -166,8 +172,12 @@ fn invalid_handle() -> Failure {
 
 fn protocol_failure(error: JobProtocolError) -> Failure {
     match error {
-        JobProtocolError::Finished => Failure::new(PCM_STATUS_JOB_FINISHED, "job_finished", error.to_string()),
-        JobProtocolError::StillRunning => Failure::new(PCM_STATUS_JOB_RUNNING, "job_running", error.to_string()),
+        JobProtocolError::Finished => {
+            Failure::new(PCM_STATUS_JOB_FINISHED, "job_finished", error.to_string())
+        }
+        JobProtocolError::StillRunning => {
+            Failure::new(PCM_STATUS_JOB_RUNNING, "job_running", error.to_string())
+        }
     }
 }
 
@@ -209,7 +219,10 @@ pub extern "C" fn pcm_status_name(status: i32) -> *const c_char {
 /// Runs a synchronous operation. `*response_out` receives a JSON envelope for every status except
 /// `PCM_STATUS_NULL_ARGUMENT` on `response_out` itself; free it with [`pcm_string_free`].
 #[no_mangle]
-pub unsafe extern "C" fn pcm_call(request_json: *const c_char, response_out: *mut *mut c_char) -> i32 {
+pub unsafe extern "C" fn pcm_call(
+    request_json: *const c_char,
+    response_out: *mut *mut c_char,
+) -> i32 {
     respond(response_out, || {
         let request = parse_request(read_str(request_json, "request_json")?)?;
         Ok(operations::call(&request)?)
@@ -245,9 +258,15 @@ pub unsafe extern "C" fn pcm_job_start(
 /// Waits up to `timeout_ms` for events and returns `{"state": ..., "events": [...]}`. After the job ended and
 /// every event was delivered: `PCM_STATUS_JOB_FINISHED`.
 #[no_mangle]
-pub unsafe extern "C" fn pcm_job_poll(job: *mut pcm_job, timeout_ms: u32, response_out: *mut *mut c_char) -> i32 {
+pub unsafe extern "C" fn pcm_job_poll(
+    job: *mut pcm_job,
+    timeout_ms: u32,
+    response_out: *mut *mut c_char,
+) -> i32 {
     respond(response_out, || {
-        let job = JobRegistry::global().get(job as usize).ok_or_else(invalid_handle)?;
+        let job = JobRegistry::global()
+            .get(job as usize)
+            .ok_or_else(invalid_handle)?;
         let batch = job
             .poll(Duration::from_millis(timeout_ms.into()))
             .map_err(protocol_failure)?;
@@ -272,7 +291,9 @@ pub extern "C" fn pcm_job_cancel(job: *mut pcm_job) -> i32 {
 #[no_mangle]
 pub unsafe extern "C" fn pcm_job_result(job: *mut pcm_job, response_out: *mut *mut c_char) -> i32 {
     respond(response_out, || {
-        let job = JobRegistry::global().get(job as usize).ok_or_else(invalid_handle)?;
+        let job = JobRegistry::global()
+            .get(job as usize)
+            .ok_or_else(invalid_handle)?;
         let outcome = job.result().map_err(protocol_failure)?;
         Ok(outcome?)
     })

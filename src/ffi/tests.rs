@@ -7,7 +7,10 @@ use std::ptr;
 
 fn take(s: *mut c_char) -> Value {
     assert!(!s.is_null(), "a response was expected");
-    let text = unsafe { CStr::from_ptr(s) }.to_str().expect("utf-8").to_string();
+    let text = unsafe { CStr::from_ptr(s) }
+        .to_str()
+        .expect("utf-8")
+        .to_string();
     unsafe { pcm_string_free(s) };
     serde_json::from_str(&text).expect("response is JSON")
 }
@@ -48,19 +51,30 @@ fn drain(job: *mut pcm_job) -> Vec<Value> {
             return events;
         }
         assert_eq!(status, 0, "{response}");
-        events.extend(response["data"]["events"].as_array().cloned().unwrap_or_default());
+        events.extend(
+            response["data"]["events"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
+        );
     }
     panic!("job did not finish in 40 s");
 }
 
 #[test]
 fn version_and_abi() {
-    let v = unsafe { CStr::from_ptr(pcm_version()) }.to_str().expect("utf-8");
+    let v = unsafe { CStr::from_ptr(pcm_version()) }
+        .to_str()
+        .expect("utf-8");
     assert_eq!(v, env!("CARGO_PKG_VERSION"));
     assert_eq!(pcm_abi_version(), crate::ABI_VERSION);
-    let name = unsafe { CStr::from_ptr(pcm_status_name(7001)) }.to_str().expect("utf-8");
+    let name = unsafe { CStr::from_ptr(pcm_status_name(7001)) }
+        .to_str()
+        .expect("utf-8");
     assert_eq!(name, "PCM_STATUS_NULL_ARGUMENT");
-    let name = unsafe { CStr::from_ptr(pcm_status_name(-5)) }.to_str().expect("utf-8");
+    let name = unsafe { CStr::from_ptr(pcm_status_name(-5)) }
+        .to_str()
+        .expect("utf-8");
     assert_eq!(name, "PCM_STATUS_UNKNOWN");
     let (status, response) = call(br#"{"operation":"version"}"#);
     assert_eq!(status, 0);
@@ -70,11 +84,17 @@ fn version_and_abi() {
 #[test]
 fn null_pointers_are_refused() {
     let mut out = ptr::null_mut();
-    assert_eq!(unsafe { pcm_call(ptr::null(), &mut out) }, PCM_STATUS_NULL_ARGUMENT as i32);
+    assert_eq!(
+        unsafe { pcm_call(ptr::null(), &mut out) },
+        PCM_STATUS_NULL_ARGUMENT as i32
+    );
     let response = take(out);
     assert_eq!(response["error"]["code"], "null_argument");
     let req = CString::new("{}").expect("no NUL");
-    assert_eq!(unsafe { pcm_call(req.as_ptr(), ptr::null_mut()) }, PCM_STATUS_NULL_ARGUMENT as i32);
+    assert_eq!(
+        unsafe { pcm_call(req.as_ptr(), ptr::null_mut()) },
+        PCM_STATUS_NULL_ARGUMENT as i32
+    );
     let mut out = ptr::null_mut();
     assert_eq!(
         unsafe { pcm_job_start(req.as_ptr(), ptr::null_mut(), &mut out) },
@@ -84,7 +104,10 @@ fn null_pointers_are_refused() {
     let (status, response) = poll(ptr::null_mut(), 0);
     assert_eq!(status, PCM_STATUS_INVALID_HANDLE as i32);
     assert_eq!(response["error"]["code"], "invalid_handle");
-    assert_eq!(pcm_job_cancel(ptr::null_mut()), PCM_STATUS_INVALID_HANDLE as i32);
+    assert_eq!(
+        pcm_job_cancel(ptr::null_mut()),
+        PCM_STATUS_INVALID_HANDLE as i32
+    );
     pcm_job_free(ptr::null_mut());
     unsafe { pcm_string_free(ptr::null_mut()) };
 }
@@ -93,26 +116,36 @@ fn null_pointers_are_refused() {
 fn invalid_utf8_and_json() {
     let (status, response) = call(b"{\"operation\":\"\xff\"}");
     assert_eq!(status, PCM_STATUS_INVALID_UTF8 as i32);
-    assert!(response["error"]["message"].as_str().unwrap_or_default().contains("UTF-8"));
+    assert!(response["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("UTF-8"));
     let (status, response) = call(b"{not json");
     assert_eq!(status, PCM_STATUS_INVALID_JSON as i32);
     assert_eq!(response["ok"], false);
     let (status, response) = call(br#"{"operation":"frobnicate"}"#);
     assert_eq!(status, PCM_STATUS_UNKNOWN_OPERATION as i32);
-    assert!(response["error"]["message"].as_str().unwrap_or_default().contains("frobnicate"));
+    assert!(response["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("frobnicate"));
     let (status, _) = call(br#"{"operation":"version","extra":1}"#);
     assert_eq!(status, PCM_STATUS_INVALID_REQUEST as i32);
 }
 
 #[test]
 fn validation_errors_name_the_parameter() {
-    let (status, response) =
-        call(br#"{"operation":"validate","params":{"operation":"probe","params":{"dbInstance":""}}}"#);
+    let (status, response) = call(
+        br#"{"operation":"validate","params":{"operation":"probe","params":{"dbInstance":""}}}"#,
+    );
     assert_eq!(status, PCM_STATUS_INVALID_REQUEST as i32);
     assert_eq!(response["error"]["code"], "invalid_db_instance");
     let (status, _job, response) = start(r#"{"operation":"probe","params":{"dbInstance":"a,b"}}"#);
     assert_eq!(status, PCM_STATUS_INVALID_REQUEST as i32);
-    assert!(response["error"]["message"].as_str().unwrap_or_default().contains("'b'"));
+    assert!(response["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("'b'"));
 }
 
 #[test]
@@ -120,7 +153,10 @@ fn a_panic_inside_an_export_becomes_an_error() {
     let (status, response) = call(br#"{"operation":"__test_panic"}"#);
     assert_eq!(status, PCM_STATUS_PANIC as i32);
     assert_eq!(response["error"]["code"], "internal_panic");
-    assert!(response["error"]["message"].as_str().unwrap_or_default().contains("forced by a test"));
+    assert!(response["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("forced by a test"));
     // The library still works afterwards.
     let (status, _) = call(br#"{"operation":"version"}"#);
     assert_eq!(status, 0);

@@ -88,7 +88,9 @@ impl Shared {
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A poisoned lock only means another thread panicked while holding it; the data is still consistent
         // because every critical section here is a few field assignments.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -106,7 +108,13 @@ impl JobContext {
         self.shared.changed.notify_all();
     }
 
-    pub fn progress(&self, activity: &str, status: impl Into<String>, current: Option<u64>, total: Option<u64>) {
+    pub fn progress(
+        &self,
+        activity: &str,
+        status: impl Into<String>,
+        current: Option<u64>,
+        total: Option<u64>,
+    ) {
         let percent = match (current, total) {
             (Some(c), Some(t)) if t > 0 => Some((c as f64 * 100.0 / t as f64).min(100.0)),
             _ => None,
@@ -274,12 +282,9 @@ impl Job {
 
     /// Blocks until the job ends (used by the CLI and tests), forwarding events to `on_event`.
     pub fn wait(&self, mut on_event: impl FnMut(&JobEvent)) -> Result<Value, PcmError> {
-        loop {
-            match self.poll(Duration::from_millis(250)) {
-                Ok(batch) => batch.events.iter().for_each(&mut on_event),
-                // poll only ever reports Finished
-                Err(_) => break,
-            }
+        // poll's only error is Finished: every event has been delivered.
+        while let Ok(batch) = self.poll(Duration::from_millis(250)) {
+            batch.events.iter().for_each(&mut on_event);
         }
         match self.result() {
             Ok(outcome) => outcome,

@@ -28,7 +28,8 @@ pub struct Request {
 
 impl Request {
     pub fn parse(json_text: &str) -> Result<Request, PcmError> {
-        let value: Value = serde_json::from_str(json_text).map_err(|e| PcmError::InvalidJson(e.to_string()))?;
+        let value: Value =
+            serde_json::from_str(json_text).map_err(|e| PcmError::InvalidJson(e.to_string()))?;
         Request::from_value(value)
     }
 
@@ -39,8 +40,9 @@ impl Request {
                 "the request must be a JSON object {\"operation\": ..., \"params\": {...}}",
             ));
         }
-        serde_json::from_value(value)
-            .map_err(|e| PcmError::invalid_parameter("request", format!("the request is malformed: {e}")))
+        serde_json::from_value(value).map_err(|e| {
+            PcmError::invalid_parameter("request", format!("the request is malformed: {e}"))
+        })
     }
 
     /// Deserializes `params` into the operation's parameter type, naming the operation in the error.
@@ -133,7 +135,10 @@ fn validate(request: &Request) -> Result<Value, PcmError> {
             }))
         }
         "version" => Ok(json!({ "valid": true, "operation": "version" })),
-        "validate" => Err(PcmError::invalid_parameter("operation", "a validate request cannot validate itself")),
+        "validate" => Err(PcmError::invalid_parameter(
+            "operation",
+            "a validate request cannot validate itself",
+        )),
         other => Err(unknown_operation(other)),
     }
 }
@@ -145,20 +150,34 @@ mod tests {
     #[test]
     fn malformed_requests_are_named() {
         assert_eq!(Request::parse("{").unwrap_err().code(), "invalid_json");
-        assert_eq!(Request::parse("[]").unwrap_err().code(), "invalid_parameter");
-        assert_eq!(Request::parse(r#"{"params":{}}"#).unwrap_err().code(), "invalid_parameter");
+        assert_eq!(
+            Request::parse("[]").unwrap_err().code(),
+            "invalid_parameter"
+        );
+        assert_eq!(
+            Request::parse(r#"{"params":{}}"#).unwrap_err().code(),
+            "invalid_parameter"
+        );
         let r = Request::parse(r#"{"operation":"nope"}"#).expect("parses");
         let e = call(&r).unwrap_err();
         assert_eq!(e.code(), "unknown_operation");
-        assert!(e.to_string().contains("probe"), "lists known operations: {e}");
+        assert!(
+            e.to_string().contains("probe"),
+            "lists known operations: {e}"
+        );
     }
 
     #[test]
     fn wrong_kind_of_call_says_so() {
-        let r = Request::parse(r#"{"operation":"probe","params":{"dbInstance":"x"}}"#).expect("parses");
+        let r =
+            Request::parse(r#"{"operation":"probe","params":{"dbInstance":"x"}}"#).expect("parses");
         assert!(call(&r).unwrap_err().to_string().contains("pcm_job_start"));
         let r = Request::parse(r#"{"operation":"version"}"#).expect("parses");
-        assert!(start_job(&r).err().expect("refused").to_string().contains("pcm_call"));
+        assert!(start_job(&r)
+            .err()
+            .expect("refused")
+            .to_string()
+            .contains("pcm_call"));
     }
 
     #[test]

@@ -21,7 +21,12 @@ const ACTIVITY: &str = "Testing the SQL Server connection";
 /// Runs the probe.
 pub async fn probe(settings: ConnectionSettings, ctx: JobContext) -> Result<Value, PcmError> {
     let started = Instant::now();
-    ctx.progress(ACTIVITY, format!("Connecting to {}", settings.instance), Some(0), Some(3));
+    ctx.progress(
+        ACTIVITY,
+        format!("Connecting to {}", settings.instance),
+        Some(0),
+        Some(3),
+    );
     ctx.verbose(format!(
         "Connecting to '{}' ({}, encryption {:?}, timeout {} s)",
         settings.instance,
@@ -36,7 +41,10 @@ pub async fn probe(settings: ConnectionSettings, ctx: JobContext) -> Result<Valu
     if connection.attempts > 1 {
         ctx.warning(
             "connect_retried",
-            format!("the connection succeeded after {} attempts", connection.attempts),
+            format!(
+                "the connection succeeded after {} attempts",
+                connection.attempts
+            ),
         );
     }
     ctx.progress(ACTIVITY, "Reading server properties", Some(1), Some(3));
@@ -55,7 +63,9 @@ pub async fn probe(settings: ConnectionSettings, ctx: JobContext) -> Result<Valu
         .into_row()
         .await
         .map_err(sql_error)?
-        .ok_or_else(|| PcmError::Internal("the server property query returned no row".to_string()))?;
+        .ok_or_else(|| {
+            PcmError::Internal("the server property query returned no row".to_string())
+        })?;
     let product_version = opt_string(&row, 0)?;
     let database = opt_string(&row, 5)?.unwrap_or_default();
     let major = product_version
@@ -73,7 +83,12 @@ pub async fn probe(settings: ConnectionSettings, ctx: JobContext) -> Result<Valu
             );
         }
     }
-    ctx.progress(ACTIVITY, format!("Inspecting database '{database}'"), Some(2), Some(3));
+    ctx.progress(
+        ACTIVITY,
+        format!("Inspecting database '{database}'"),
+        Some(2),
+        Some(3),
+    );
     let (detection, catalog) = detect(&mut connection.client).await?;
     if detection.kind == DatabaseKind::NotChat {
         ctx.warning(

@@ -78,11 +78,15 @@ impl Catalog {
     }
 
     pub fn columns(&self, table: &str) -> Option<&[ColumnInfo]> {
-        self.tables.get(&table.to_ascii_lowercase()).map(|(_, c)| c.as_slice())
+        self.tables
+            .get(&table.to_ascii_lowercase())
+            .map(|(_, c)| c.as_slice())
     }
 
     pub fn column(&self, table: &str, column: &str) -> Option<&ColumnInfo> {
-        self.columns(table)?.iter().find(|c| c.name.eq_ignore_ascii_case(column))
+        self.columns(table)?
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(column))
     }
 
     pub fn has_column(&self, table: &str, column: &str) -> bool {

@@ -24,7 +24,10 @@ pub enum DatabaseKind {
 
 impl DatabaseKind {
     pub fn is_legacy(self) -> bool {
-        matches!(self, DatabaseKind::OcsGroupChat2007R2 | DatabaseKind::LyncGroupChat2010)
+        matches!(
+            self,
+            DatabaseKind::OcsGroupChat2007R2 | DatabaseKind::LyncGroupChat2010
+        )
     }
 
     /// Human-readable product name.
@@ -32,7 +35,9 @@ impl DatabaseKind {
         match self {
             DatabaseKind::OcsGroupChat2007R2 => "OCS 2007 R2 Group Chat",
             DatabaseKind::LyncGroupChat2010 => "Lync Server 2010 Group Chat",
-            DatabaseKind::PersistentChat2013 => "Lync Server 2013 / Skype for Business Server 2015 Persistent Chat",
+            DatabaseKind::PersistentChat2013 => {
+                "Lync Server 2013 / Skype for Business Server 2015 Persistent Chat"
+            }
             DatabaseKind::NotChat => "not a chat database",
         }
     }
@@ -123,7 +128,10 @@ pub fn classify(catalog: &Catalog) -> Detection {
         counts: None,
     };
     if !missing.is_empty() {
-        return not_chat(missing, vec![format!("{} tables in schema dbo", catalog.table_count())]);
+        return not_chat(
+            missing,
+            vec![format!("{} tables in schema dbo", catalog.table_count())],
+        );
     }
     let legacy = found(LEGACY_MARKERS);
     let mgc = found(MGC_MARKERS);
@@ -132,7 +140,11 @@ pub fn classify(catalog: &Catalog) -> Detection {
         (false, true) => {
             let newer = found(LYNC2010_ONLY);
             if newer.len() == LYNC2010_ONLY.len() {
-                (DatabaseKind::LyncGroupChat2010, [legacy, newer].concat(), Vec::new())
+                (
+                    DatabaseKind::LyncGroupChat2010,
+                    [legacy, newer].concat(),
+                    Vec::new(),
+                )
             } else {
                 let absent = LYNC2010_ONLY
                     .iter()
@@ -153,7 +165,10 @@ pub fn classify(catalog: &Catalog) -> Detection {
         (false, false) => {
             return not_chat(
                 vec!["a consistent schema version".to_string()],
-                vec![format!("markers of both versions: {}", [legacy, mgc].concat().join(", "))],
+                vec![format!(
+                    "markers of both versions: {}",
+                    [legacy, mgc].concat().join(", ")
+                )],
             )
         }
     };
@@ -249,7 +264,16 @@ mod tests {
         ]);
         assert_eq!(classify(&mgc).kind, DatabaseKind::PersistentChat2013);
         let lync = with(&[
-            ("tblNode", &["nodeID", "topic", "overrideMember", "restrictChildCreate", "visibility"]),
+            (
+                "tblNode",
+                &[
+                    "nodeID",
+                    "topic",
+                    "overrideMember",
+                    "restrictChildCreate",
+                    "visibility",
+                ],
+            ),
             ("tblPrincipal", &["prinID", "prinAllowedPermSet"]),
             ("tblPrincipalType", &["ptypeID", "ptypeIsFederated"]),
         ]);

@@ -19,7 +19,7 @@ fn mismatch(row: &Row, index: usize, expected: &str, got: &ColumnData<'_>) -> Pc
     ))
 }
 
-fn cell<'a>(row: &'a Row, index: usize) -> Result<&'a ColumnData<'static>, PcmError> {
+fn cell(row: &Row, index: usize) -> Result<&ColumnData<'static>, PcmError> {
     row.cells()
         .nth(index)
         .map(|(_, data)| data)

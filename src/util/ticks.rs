@@ -27,7 +27,9 @@ pub fn ticks_to_iso(ticks: i64) -> Option<String> {
 
 /// Converts a UTC time to ticks.
 pub fn datetime_to_ticks(time: DateTime<Utc>) -> i64 {
-    time.timestamp() * TICKS_PER_SECOND + i64::from(time.timestamp_subsec_nanos() / 100) + UNIX_EPOCH_TICKS
+    time.timestamp() * TICKS_PER_SECOND
+        + i64::from(time.timestamp_subsec_nanos() / 100)
+        + UNIX_EPOCH_TICKS
 }
 
 #[cfg(test)]
@@ -36,13 +38,25 @@ mod tests {
 
     #[test]
     fn known_values() {
-        assert_eq!(ticks_to_iso(UNIX_EPOCH_TICKS).as_deref(), Some("1970-01-01T00:00:00.0000000Z"));
+        assert_eq!(
+            ticks_to_iso(UNIX_EPOCH_TICKS).as_deref(),
+            Some("1970-01-01T00:00:00.0000000Z")
+        );
         // The compliance adapter sample value (1212610540.9535482 s after the Unix epoch).
         let t = 633_482_073_409_535_482;
         let iso = ticks_to_iso(t).expect("in range");
         assert_eq!(iso, "2008-06-04T20:15:40.9535482Z");
-        assert_eq!(datetime_to_ticks(ticks_to_datetime(t).expect("in range")), t);
-        assert_eq!(ticks_to_iso(0).as_deref(), Some("0001-01-01T00:00:00.0000000Z"));
-        assert_eq!(ticks_to_iso(UNIX_EPOCH_TICKS - 1).as_deref(), Some("1969-12-31T23:59:59.9999999Z"));
+        assert_eq!(
+            datetime_to_ticks(ticks_to_datetime(t).expect("in range")),
+            t
+        );
+        assert_eq!(
+            ticks_to_iso(0).as_deref(),
+            Some("0001-01-01T00:00:00.0000000Z")
+        );
+        assert_eq!(
+            ticks_to_iso(UNIX_EPOCH_TICKS - 1).as_deref(),
+            Some("1969-12-31T23:59:59.9999999Z")
+        );
     }
 }
