@@ -9,7 +9,8 @@ fn repo() -> PathBuf {
 }
 
 fn generate_header() -> String {
-    let config = cbindgen::Config::from_file(repo().join("cbindgen.toml")).expect("cbindgen.toml parses");
+    let config =
+        cbindgen::Config::from_file(repo().join("cbindgen.toml")).expect("cbindgen.toml parses");
     let mut out = Vec::new();
     cbindgen::Builder::new()
         .with_crate(repo())
@@ -39,7 +40,9 @@ fn header_is_fresh() {
 /// target/<profile>/, so the copy there may be stale).
 fn library_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
-    exe.parent().map(Path::to_path_buf).expect("target/<profile>/deps/<test>")
+    exe.parent()
+        .map(Path::to_path_buf)
+        .expect("target/<profile>/deps/<test>")
 }
 
 fn library_file() -> PathBuf {
@@ -50,7 +53,11 @@ fn library_file() -> PathBuf {
         "libpchat_migrate.so"
     };
     let path = dir.join(name);
-    assert!(path.is_file(), "the cdylib {} was not built", path.display());
+    assert!(
+        path.is_file(),
+        "the cdylib {} was not built",
+        path.display()
+    );
     path
 }
 
@@ -62,7 +69,14 @@ fn c_smoke_test_links_and_dlopens() {
     let exe = out_dir.join("smoke");
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
     let compile = Command::new(&cc)
-        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-D_GNU_SOURCE"])
+        .args([
+            "-std=c11",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-D_GNU_SOURCE",
+        ])
         .arg("-I")
         .arg(repo().join("include"))
         .arg(repo().join("tests/c/smoke.c"))
@@ -87,7 +101,10 @@ fn c_smoke_test_links_and_dlopens() {
         .expect("smoke test runs");
     let stdout = String::from_utf8_lossy(&run.stdout);
     let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(run.status.success(), "C smoke test failed:\n{stdout}\n{stderr}");
+    assert!(
+        run.status.success(),
+        "C smoke test failed:\n{stdout}\n{stderr}"
+    );
     assert!(stdout.contains("all checks passed"), "{stdout}");
     let _ = std::fs::remove_dir_all(&out_dir);
 }

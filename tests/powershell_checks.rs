@@ -886,7 +886,7 @@ fn c_abi() -> (String, Vec<CFunction>, BTreeMap<String, i64>) {
 fn pinvoke_declarations_match_the_c_header() {
     let (source, functions, statuses) = c_abi();
     assert!(
-        functions.len() >= 10,
+        functions.len() >= 3,
         "found only {} pcm_ functions in {source}: {functions:?}",
         functions.len()
     );
