@@ -1,0 +1,319 @@
+//! Test-only SQL Server stand-in: a TDS 7.4 server backed by SQLite.
+//!
+//! See `README.md` in this crate for what it supports and what it deliberately rejects.
+
+mod engine;
+mod server;
+mod tds;
+mod translate;
+mod types;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU16, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Server configuration.
+#[derive(Debug, Clone)]
+pub struct StandinConfig {
+    /// SQL login name checked against LOGIN7.
+    pub user: String,
+    /// SQL login password checked against LOGIN7.
+    pub password: String,
+    /// Encryption behaviour.
+    pub tls: TlsMode,
+    /// Reported product version, e.g. "10.50.6000.34" (SQL Server 2008 R2). OFFSET/FETCH is accepted only from 11.
+    pub product_version: String,
+    /// Databases created at start besides `master`.
+    pub databases: Vec<String>,
+}
+
+impl Default for StandinConfig {
+    fn default() -> Self {
+        StandinConfig {
+            user: "sa".into(),
+            password: "Standin-Passw0rd!".into(),
+            tls: TlsMode::Supported,
+            product_version: "10.50.6000.34".into(),
+            databases: Vec::new(),
+        }
+    }
+}
+
+/// Encryption behaviour of the stand-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsMode {
+    /// PRELOGIN answers ENCRYPT_NOT_SUP; clients must use `encrypt=DANGER_PLAINTEXT`.
+    Plaintext,
+    /// TLS with a generated certificate; honours the client's choice (incl. login-only encryption).
+    Supported,
+}
+
+/// Fault-injection state shared by all sessions of one server.
+#[derive(Debug)]
+pub struct FaultState {
+    drop_after_requests: AtomicI64,
+    drop_after_rows: AtomicI64,
+    delay_ms: AtomicU64,
+    fail_next_commit: AtomicBool,
+    refuse_logins: AtomicBool,
+}
+
+impl FaultState {
+    fn new() -> Self {
+        FaultState {
+            drop_after_requests: AtomicI64::new(-1),
+            drop_after_rows: AtomicI64::new(-1),
+            delay_ms: AtomicU64::new(0),
+            fail_next_commit: AtomicBool::new(false),
+            refuse_logins: AtomicBool::new(false),
+        }
+    }
+    fn take_counter(c: &AtomicI64) -> bool {
+        loop {
+            let v = c.load(Ordering::SeqCst);
+            if v < 0 {
+                return false;
+            }
+            let next = if v == 0 { -1 } else { v - 1 };
+            if c.compare_exchange(v, next, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+            {
+                return v == 0;
+            }
+        }
+    }
+    pub(crate) fn take_request(&self) -> bool {
+        Self::take_counter(&self.drop_after_requests)
+    }
+    pub(crate) fn take_row(&self) -> bool {
+        Self::take_counter(&self.drop_after_rows)
+    }
+    pub(crate) fn delay(&self) -> Duration {
+        Duration::from_millis(self.delay_ms.load(Ordering::SeqCst))
+    }
+    pub(crate) fn take_fail_commit(&self) -> bool {
+        self.fail_next_commit.swap(false, Ordering::SeqCst)
+    }
+}
+
+/// Runtime fault injection for a running [`Standin`]. Cloneable; all clones act on the same server.
+#[derive(Debug, Clone)]
+pub struct FaultHandle(Arc<FaultState>);
+
+impl FaultHandle {
+    /// Answer the next `n` requests (any session), then drop the connection that sends the one after.
+    pub fn drop_after_requests(&self, n: u64) {
+        self.0.drop_after_requests.store(n as i64, Ordering::SeqCst);
+    }
+    /// Send `n` more result rows (any session), then drop the connection instead of sending the next row.
+    pub fn drop_after_rows(&self, n: u64) {
+        self.0.drop_after_rows.store(n as i64, Ordering::SeqCst);
+    }
+    /// Delay every answer by `d` (`Duration::ZERO` turns it off).
+    pub fn delay_responses(&self, d: Duration) {
+        self.0
+            .delay_ms
+            .store(d.as_millis() as u64, Ordering::SeqCst);
+    }
+    /// The next COMMIT (T-SQL or transaction-manager request) fails with error 3930 and rolls back.
+    pub fn fail_next_commit(&self) {
+        self.0.fail_next_commit.store(true, Ordering::SeqCst);
+    }
+    /// Refuse (true) or accept (false) new logins; refused logins get error 18456.
+    pub fn refuse_logins(&self, refuse: bool) {
+        self.0.refuse_logins.store(refuse, Ordering::SeqCst);
+    }
+    /// Turns every fault off.
+    pub fn clear(&self) {
+        self.0.drop_after_requests.store(-1, Ordering::SeqCst);
+        self.0.drop_after_rows.store(-1, Ordering::SeqCst);
+        self.0.delay_ms.store(0, Ordering::SeqCst);
+        self.0.fail_next_commit.store(false, Ordering::SeqCst);
+        self.0.refuse_logins.store(false, Ordering::SeqCst);
+    }
+}
+
+/// A running stand-in server. Dropping it shuts it down and deletes its temp files.
+pub struct Standin {
+    addr: SocketAddr,
+    config: StandinConfig,
+    faults: FaultHandle,
+    cert_path: Option<PathBuf>,
+    cert_der: Option<Vec<u8>>,
+    stop: Option<tokio::sync::watch::Sender<bool>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+fn make_tls(dir: &Path) -> std::io::Result<(Arc<rustls::ServerConfig>, PathBuf, Vec<u8>)> {
+    let ck =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+            .map_err(std::io::Error::other)?;
+    let der = ck.cert.der().to_vec();
+    let pem = ck.cert.pem();
+    let path = dir.join("standin-cert.pem");
+    std::fs::write(&path, pem)?;
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(rustls::pki_types::PrivatePkcs8KeyDer::from(
+        ck.signing_key.serialize_der(),
+    ));
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut cfg = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(std::io::Error::other)?
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![rustls::pki_types::CertificateDer::from(der.clone())],
+            key,
+        )
+        .map_err(std::io::Error::other)?;
+    cfg.send_tls13_tickets = 0;
+    Ok((Arc::new(cfg), path, der))
+}
+
+impl Standin {
+    /// Starts a server on 127.0.0.1 (ephemeral port) on its own thread and tokio runtime.
+    pub fn spawn(config: StandinConfig) -> std::io::Result<Standin> {
+        Self::spawn_on(config, 0)
+    }
+
+    /// Like [`Standin::spawn`] but on a given port (0 = ephemeral).
+    pub fn spawn_on(config: StandinConfig, port: u16) -> std::io::Result<Standin> {
+        let dir = tempfile::Builder::new()
+            .prefix("sqlserver-standin-")
+            .tempdir()?;
+        let faults = Arc::new(FaultState::new());
+        let shared = Arc::new(engine::Shared {
+            dir: dir.path().to_path_buf(),
+            dbs: Mutex::new(BTreeMap::new()),
+            next_db_id: AtomicI64::new(5),
+            next_object_id: AtomicI64::new(245_575_913),
+            config: config.clone(),
+            faults: faults.clone(),
+            next_spid: AtomicU16::new(51),
+            next_tran: AtomicI64::new(1),
+        });
+        let e = |e: engine::SqlErr| std::io::Error::other(e.msg);
+        shared.create_database("master").map_err(e)?;
+        for d in &config.databases {
+            if shared.db_path(d).is_none() {
+                shared.create_database(d).map_err(e)?;
+            }
+        }
+        let (tls, cert_path, cert_der) = match config.tls {
+            TlsMode::Plaintext => (None, None, None),
+            TlsMode::Supported => {
+                let (c, p, d) = make_tls(dir.path())?;
+                (Some(c), Some(p), Some(d))
+            }
+        };
+        let std_listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
+        std_listener.set_nonblocking(true)?;
+        let addr = std_listener.local_addr()?;
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let thread = std::thread::Builder::new()
+            .name("sqlserver-standin".into())
+            .spawn(move || {
+                rt.block_on(async move {
+                    match tokio::net::TcpListener::from_std(std_listener) {
+                        Ok(l) => server::serve(l, shared, tls, stop_rx).await,
+                        Err(e) => eprintln!("sqlserver-standin: {e}"),
+                    }
+                });
+                rt.shutdown_timeout(Duration::from_secs(2));
+            })?;
+        Ok(Standin {
+            addr,
+            config,
+            faults: FaultHandle(faults),
+            cert_path,
+            cert_der,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+            _dir: dir,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+    pub fn user(&self) -> &str {
+        &self.config.user
+    }
+    pub fn password(&self) -> &str {
+        &self.config.password
+    }
+    pub fn config(&self) -> &StandinConfig {
+        &self.config
+    }
+    /// PEM file of the generated self-signed certificate (SANs `localhost`, `127.0.0.1`); None in Plaintext.
+    pub fn ca_cert_pem_path(&self) -> Option<&Path> {
+        self.cert_path.as_deref()
+    }
+    /// DER bytes of the generated certificate; None in Plaintext.
+    pub fn ca_cert_der(&self) -> Option<&[u8]> {
+        self.cert_der.as_deref()
+    }
+
+    /// ADO.NET-style connection string for `tiberius::Config::from_ado_string`.
+    ///
+    /// * `TlsMode::Plaintext`: `server=tcp:127.0.0.1,PORT;user id=U;password=P;database=DB;encrypt=DANGER_PLAINTEXT`
+    /// * `TlsMode::Supported`: `server=tcp:127.0.0.1,PORT;user id=U;password=P;database=DB;encrypt=true;trustservercertificate=true`
+    ///   (full encryption; the generated certificate is trusted blindly. To validate it instead, drop
+    ///   `trustservercertificate` and call `Config::trust_cert_ca(standin.ca_cert_pem_path())`.)
+    ///
+    /// Passwords containing `;` are wrapped in braces.
+    pub fn ado_connection_string(&self, database: &str) -> String {
+        let esc = |s: &str| {
+            if s.contains(';') || s.contains('{') {
+                format!("{{{}}}", s.replace('}', "}}"))
+            } else {
+                s.to_string()
+            }
+        };
+        let base = format!(
+            "server=tcp:127.0.0.1,{};user id={};password={};database={}",
+            self.port(),
+            esc(&self.config.user),
+            esc(&self.config.password),
+            esc(database)
+        );
+        match self.config.tls {
+            TlsMode::Plaintext => format!("{base};encrypt=DANGER_PLAINTEXT"),
+            TlsMode::Supported => format!("{base};encrypt=true;trustservercertificate=true"),
+        }
+    }
+
+    pub fn faults(&self) -> FaultHandle {
+        self.faults.clone()
+    }
+
+    /// Stops the server and deletes its files.
+    pub fn shutdown(mut self) {
+        self.stop_now();
+    }
+
+    fn stop_now(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(true);
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Standin {
+    fn drop(&mut self) {
+        self.stop_now();
+    }
+}
