@@ -61,6 +61,10 @@ pub enum PcmError {
     #[error("{0}")]
     NotAChatDatabase(String),
 
+    /// A value in the source database cannot be exported as it is (the message names the object).
+    #[error("{0}")]
+    InvalidSourceData(String),
+
     /// A migration package is damaged, incomplete, or not one this version can read.
     #[error("package '{path}' cannot be used: {message}")]
     InvalidPackage { path: String, message: String },
@@ -117,6 +121,7 @@ impl PcmError {
             PcmError::Sql { .. } => "sql_error",
             PcmError::Timeout(_) => "timeout",
             PcmError::NotAChatDatabase(_) => "not_a_chat_database",
+            PcmError::InvalidSourceData(_) => "invalid_source_data",
             PcmError::InvalidPackage { .. } => "invalid_package",
             PcmError::Io { .. } => "io_error",
             PcmError::Cancelled => "cancelled",

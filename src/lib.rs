@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod operations;
 pub mod package;
 pub mod schema;
+pub mod source;
 pub mod util;
 
 pub use error::{PcmError, Result};
