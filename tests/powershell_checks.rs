@@ -55,11 +55,11 @@ fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
-/// A scratch directory for this test binary's outputs.
+/// A scratch directory for this test process's outputs (per process: concurrent runs must not share it).
 fn scratch(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join("powershell-checks")
-        .join(name);
+        .join(format!("{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)
         .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
@@ -200,6 +200,7 @@ fn native_class_compiles_as_csharp5_with_only_mscorlib() {
         "Native/PChatMigrationNative.cs does not compile as C# 5 with mscorlib only:\n{}",
         output.text()
     );
+    let _ = std::fs::remove_dir_all(&out);
 }
 
 /// The cdylib that `cargo test` built for this run: next to this test executable (target/<profile>/deps/), else
@@ -313,6 +314,7 @@ fn native_class_calls_the_real_library_under_mono() {
         output.status,
         output.text()
     );
+    let _ = std::fs::remove_dir_all(&out);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
