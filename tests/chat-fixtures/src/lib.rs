@@ -4,7 +4,8 @@
 //! and writers that load a generated deployment into either schema over TDS.
 //!
 //! Layers:
-//! - [`MGC_2013_SQL`], [`LEGACY_2010_SQL`], [`OCS_R2_FLAVOUR_SQL`] and [`split_batches`]: the scripts.
+//! - [`MGC_2013_SQL`], [`LEGACY_2010_SQL`], [`ocs_r2_schema_sql`] (plus [`OCS_R2_FLAVOUR_SQL`])
+//!   and [`split_batches`]: the scripts.
 //! - [`create_database`]: creates a database and runs the scripts for a [`DatabaseKind`].
 //! - [`generate_model`] / [`generate_mgc_model`]: a plain in-memory [`Deployment`]; its messages
 //!   are streamed by [`Deployment::messages`] and regenerated from the seed on every call.
@@ -20,11 +21,13 @@ use tokio_util::compat::Compat;
 
 pub mod messages;
 mod model;
+mod ocs;
 mod rng;
 pub mod write;
 
 pub use messages::{Message, RoomMessages};
 pub use model::*;
+pub use ocs::ocs_r2_schema_sql;
 pub use write::{
     write_legacy, write_legacy_with, write_mgc, write_mgc_with, Progress, WriteCounts, WriteOptions,
 };
@@ -41,7 +44,9 @@ pub type TdsClient = Client<Compat<TcpStream>>;
 pub const MGC_2013_SQL: &str = include_str!("../../fixtures/sql/pchat-2013-mgc.sql");
 /// Lync Server 2010 Group Chat schema plus fixed lookup rows.
 pub const LEGACY_2010_SQL: &str = include_str!("../../fixtures/sql/legacy-groupchat-2010.sql");
-/// Run after [`LEGACY_2010_SQL`] to get the OCS 2007 R2 flavour (drops [`OCS_R2_ABSENT_COLUMNS`]).
+/// Turns an existing Lync 2010 database (from [`LEGACY_2010_SQL`]) into the OCS 2007 R2 flavour
+/// with `ALTER TABLE ... DROP COLUMN` ([`OCS_R2_ABSENT_COLUMNS`]). [`create_database`] does not
+/// use it: it runs [`ocs_r2_schema_sql`], which creates the flavour directly.
 pub const OCS_R2_FLAVOUR_SQL: &str = include_str!("../../fixtures/sql/ocs2007r2-flavour.sql");
 
 /// Optional columns an OCS 2007 R2 Group Chat database may lack, as (table, column).
@@ -100,21 +105,19 @@ pub enum DatabaseKind {
 }
 
 impl DatabaseKind {
-    /// The scripts to run, in order.
-    pub fn scripts(self) -> &'static [&'static str] {
+    /// The schema script for this kind. For [`DatabaseKind::OcsR2`] this is
+    /// [`ocs_r2_schema_sql`]: the 2010 script without the optional columns.
+    pub fn script(self) -> std::borrow::Cow<'static, str> {
         match self {
-            DatabaseKind::Legacy2010 => &[LEGACY_2010_SQL],
-            DatabaseKind::OcsR2 => &[LEGACY_2010_SQL, OCS_R2_FLAVOUR_SQL],
-            DatabaseKind::Mgc2013 => &[MGC_2013_SQL],
+            DatabaseKind::Legacy2010 => LEGACY_2010_SQL.into(),
+            DatabaseKind::OcsR2 => ocs_r2_schema_sql().into(),
+            DatabaseKind::Mgc2013 => MGC_2013_SQL.into(),
         }
     }
 
-    /// All batches of [`DatabaseKind::scripts`], in order.
+    /// The batches of [`DatabaseKind::script`], in order.
     pub fn batches(self) -> Vec<String> {
-        self.scripts()
-            .iter()
-            .flat_map(|s| split_batches(s))
-            .collect()
+        split_batches(&self.script())
     }
 
     /// True for the legacy family (2010 and OCS 2007 R2).

@@ -1,0 +1,300 @@
+//! Loads the fixture scripts and generated deployments into the SQL Server stand-in
+//! (`sqlserver-standin`, TDS over SQLite) and reads them back.
+
+use chat_fixtures::messages::scripted;
+use chat_fixtures::*;
+use sqlserver_standin::{Standin, StandinConfig, TlsMode};
+use tiberius::{Client, Config, Row};
+use tokio::net::TcpStream;
+use tokio_util::compat::TokioAsyncWriteCompatExt;
+
+fn standin() -> Standin {
+    Standin::spawn(StandinConfig {
+        tls: TlsMode::Plaintext,
+        ..Default::default()
+    })
+    .expect("spawn stand-in")
+}
+
+async fn connect(s: &Standin) -> TdsClient {
+    let config = Config::from_ado_string(&s.ado_connection_string("master")).unwrap();
+    let tcp = TcpStream::connect(config.get_addr()).await.unwrap();
+    tcp.set_nodelay(true).unwrap();
+    Client::connect(config, tcp.compat_write()).await.unwrap()
+}
+
+async fn rows(c: &mut TdsClient, sql: &str) -> Vec<Row> {
+    c.simple_query(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .into_first_result()
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+fn int(row: &Row, i: usize) -> i64 {
+    if let Ok(Some(v)) = row.try_get::<i64, _>(i) {
+        return v;
+    }
+    if let Ok(Some(v)) = row.try_get::<i32, _>(i) {
+        return v as i64;
+    }
+    if let Ok(Some(v)) = row.try_get::<i16, _>(i) {
+        return v as i64;
+    }
+    panic!("column {i} is not an integer: {row:?}")
+}
+
+async fn scalar(c: &mut TdsClient, sql: &str) -> i64 {
+    int(&rows(c, sql).await[0], 0)
+}
+
+async fn count(c: &mut TdsClient, table: &str) -> i64 {
+    scalar(c, &format!("SELECT COUNT(*) FROM dbo.{table}")).await
+}
+
+async fn columns(c: &mut TdsClient, table: &str) -> Vec<String> {
+    c.query(
+        "SELECT COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = @P1 ORDER BY ORDINAL_POSITION",
+        &[&table],
+    )
+    .await
+    .unwrap()
+    .into_first_result()
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.get::<&str, _>(0).unwrap().to_string())
+    .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fixture_scripts_load_unchanged() {
+    let s = standin();
+    let mut c = connect(&s).await;
+    for (db, kind, tables, ptypes, roles) in [
+        ("mgc", DatabaseKind::Mgc2013, 27, 8, 4),
+        ("gc2010", DatabaseKind::Legacy2010, 38, 11, 3),
+        ("ocsr2", DatabaseKind::OcsR2, 38, 11, 3),
+    ] {
+        create_database(&mut c, db, kind)
+            .await
+            .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+        let n = scalar(
+            &mut c,
+            "SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_TYPE = 'BASE TABLE'",
+        )
+        .await;
+        assert_eq!(n, tables, "{kind:?} tables");
+        assert_eq!(count(&mut c, "tblPrincipalType").await, ptypes);
+        assert_eq!(count(&mut c, "tblRoleType").await, roles);
+        assert_eq!(count(&mut c, "tblEnumAttribute").await, 2);
+        let root = rows(
+            &mut c,
+            "SELECT nodeID, parentID, nodeType, nodeName FROM dbo.tblNode",
+        )
+        .await;
+        assert_eq!(root.len(), 1);
+        assert_eq!((int(&root[0], 0), int(&root[0], 1)), (1, 1));
+        let sys = rows(
+            &mut c,
+            "SELECT prinID, prinTypeID, prinUri FROM dbo.tblPrincipal",
+        )
+        .await;
+        assert_eq!(sys.len(), 1);
+        assert_eq!((int(&sys[0], 0), int(&sys[0], 1)), (1, 4));
+        assert_eq!(sys[0].get::<&str, _>(2), Some(SYSTEM_PRINCIPAL_URI));
+        let names: Vec<String> = rows(
+            &mut c,
+            "SELECT rtypeDesc FROM dbo.tblRoleType ORDER BY rtypeDesc",
+        )
+        .await
+        .iter()
+        .map(|r| r.get::<&str, _>(0).unwrap().to_string())
+        .collect();
+        let mut expected = vec!["Manager", "Member", "Voiced"];
+        if kind == DatabaseKind::Mgc2013 {
+            expected.insert(0, "Creator");
+        }
+        assert_eq!(names, expected);
+        // Optional columns present in 2010, absent in the OCS R2 flavour.
+        for (table, col) in OCS_R2_ABSENT_COLUMNS {
+            let cols = columns(&mut c, table).await;
+            assert!(!cols.is_empty(), "{table} has columns");
+            let has = cols.iter().any(|x| x.eq_ignore_ascii_case(col));
+            match kind {
+                DatabaseKind::Legacy2010 => assert!(has, "{table}.{col}"),
+                DatabaseKind::OcsR2 => assert!(!has, "{table}.{col} should be dropped"),
+                DatabaseKind::Mgc2013 => {}
+            }
+        }
+        c.simple_query("USE master")
+            .await
+            .unwrap()
+            .into_results()
+            .await
+            .unwrap();
+    }
+}
+
+async fn write_and_check(kind: DatabaseKind, dep: &Deployment, opts: WriteOptions) {
+    let s = standin();
+    let mut c = connect(&s).await;
+    create_database(&mut c, "chat", kind).await.unwrap();
+    let mut reports = Vec::new();
+    let counts = write_legacy_with(&mut c, dep, kind, opts, &mut |p| reports.push(p))
+        .await
+        .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+    assert!(reports
+        .iter()
+        .any(|p| matches!(p, Progress::Messages { written, total } if written == total)));
+
+    assert_eq!(counts.principals as usize, dep.principals.len() - 1);
+    assert_eq!(counts.messages, dep.message_count());
+    assert_eq!(
+        count(&mut c, "tblPrincipal").await,
+        dep.principals.len() as i64
+    );
+    assert_eq!(
+        scalar(
+            &mut c,
+            "SELECT COUNT(*) FROM dbo.tblNode WHERE nodeType = 1"
+        )
+        .await,
+        dep.categories.len() as i64
+    );
+    assert_eq!(
+        scalar(
+            &mut c,
+            "SELECT COUNT(*) FROM dbo.tblNode WHERE nodeType = 0"
+        )
+        .await,
+        dep.rooms.len() as i64
+    );
+    assert_eq!(count(&mut c, "tblChat").await, dep.message_count() as i64);
+    assert_eq!(count(&mut c, "tblPrincipalRole").await, counts.roles as i64);
+    assert_eq!(
+        count(&mut c, "tblScopePrincipal").await,
+        counts.scopes as i64
+    );
+    assert_eq!(
+        count(&mut c, "tblPrincipalInvites").await,
+        dep.invites.len() as i64
+    );
+    assert_eq!(
+        count(&mut c, "tblSiopWhiteList").await,
+        dep.addins.len() as i64
+    );
+    assert_eq!(
+        count(&mut c, "tblPrincipalAffiliations").await,
+        dep.affiliations.len() as i64
+    );
+    assert_eq!(
+        count(&mut c, "tblLastChatId").await,
+        dep.rooms.iter().filter(|r| r.message_count > 0).count() as i64
+    );
+
+    // Role names resolve through tblRoleType.
+    let managers = scalar(
+        &mut c,
+        "SELECT COUNT(*) FROM dbo.tblPrincipalRole r JOIN dbo.tblRoleType t ON t.rtypeID = r.prinRoleTypeID \
+         WHERE t.rtypeDesc = 'Manager' AND r.prinRoleNodeID = 1",
+    )
+    .await;
+    assert_eq!(managers, dep.edge.root_managers.len() as i64);
+
+    // Scripted messages come back byte for byte (PLP, surrogate pairs, CR/LF, GO lines).
+    let room = dep.room(dep.edge.scripted_message_room).unwrap();
+    let expected: Vec<Message> = dep.room_messages(room).collect();
+    let got = c
+        .query(
+            "SELECT chatDate, userId, isAlert, content FROM dbo.tblChat WHERE channelId = @P1 ORDER BY chatId",
+            &[&room.id],
+        )
+        .await
+        .unwrap()
+        .into_first_result()
+        .await
+        .unwrap();
+    assert_eq!(got.len(), expected.len());
+    for (i, (row, m)) in got.iter().zip(&expected).enumerate() {
+        assert_eq!(row.get::<i64, _>(0), Some(m.date), "date of {i}");
+        assert_eq!(int(row, 1), m.user_id as i64, "user of {i}");
+        assert_eq!(row.get::<bool, _>(2), Some(m.is_alert), "alert of {i}");
+        assert_eq!(
+            row.get::<&str, _>(3),
+            Some(m.content.as_str()),
+            "content of {i}"
+        );
+    }
+    assert!(expected[scripted::VERY_LONG].content.len() > 10_000);
+
+    // Node names, including the 256-character one, come back unchanged.
+    let max = dep.room(dep.edge.max_length_name_room).unwrap();
+    let name = c
+        .query(
+            "SELECT nodeName FROM dbo.tblNode WHERE nodeID = @P1",
+            &[&max.id],
+        )
+        .await
+        .unwrap()
+        .into_row()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(name.get::<&str, _>(0), Some(max.name.as_str()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tiny_legacy_2010_writes_and_reads_back() {
+    write_and_check(
+        DatabaseKind::Legacy2010,
+        &generate_model(42, Size::Tiny),
+        WriteOptions::default(),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tiny_ocs_r2_writes_and_reads_back() {
+    write_and_check(
+        DatabaseKind::OcsR2,
+        &generate_model(43, Size::Tiny),
+        WriteOptions::default(),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tiny_mgc_2013_writes_and_reads_back() {
+    write_and_check(
+        DatabaseKind::Mgc2013,
+        &generate_mgc_model(42, Size::Tiny),
+        WriteOptions::default(),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn legacy_model_into_mgc_and_inserts_instead_of_bulk() {
+    // A legacy-shaped model (nested categories, federated principals) written to 2013, with
+    // messages as multi-row INSERTs and small batches.
+    write_and_check(
+        DatabaseKind::Mgc2013,
+        &generate_model(7, Size::Tiny),
+        WriteOptions {
+            bulk_batch_rows: 7,
+            bulk_messages: false,
+        },
+    )
+    .await;
+    write_and_check(
+        DatabaseKind::Legacy2010,
+        &generate_model(8, Size::Messages(300)),
+        WriteOptions {
+            bulk_batch_rows: 50,
+            bulk_messages: true,
+        },
+    )
+    .await;
+}
