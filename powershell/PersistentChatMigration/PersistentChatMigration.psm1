@@ -25,6 +25,8 @@ $script:PChatExpectedAbiVersion = 1
 $script:PChatNativeLibraryToken = '@@PCHAT_MIGRATE_NATIVE_LIBRARY@@'
 
 # Windows PowerShell 3.0-5.1 only runs on Windows and has no $IsWindows/$IsLinux/$IsMacOS automatic variables.
+# Define them in the module scope; code below reads them unqualified, so that PowerShell 7 finds its automatic
+# (global) variables ($script:IsWindows would be empty there).
 if (-not (Test-Path -Path 'variable:global:IsWindows')) {
     $script:IsWindows = $true
     $script:IsLinux = $false
@@ -46,7 +48,7 @@ function Get-PChatProcessArchitecture {
             default { return ([string]$runtimeInformation::ProcessArchitecture).ToLowerInvariant() }
         }
     }
-    if ($script:IsWindows) {
+    if ($IsWindows) {
         # .NET Framework 4.5-4.7: PROCESSOR_ARCHITECTURE describes the current process (x86 under WOW64).
         switch ($env:PROCESSOR_ARCHITECTURE) {
             'AMD64' { return 'x64' }
@@ -64,15 +66,15 @@ function Get-PChatProcessArchitecture {
 function Get-PChatNativeLibraryInfo {
     # Returns @{ Rid; FileName; Path; Source } for this platform; Path may not exist (the caller reports that).
     $architecture = Get-PChatProcessArchitecture
-    if ($script:IsWindows) {
+    if ($IsWindows) {
         $os = 'win'
         $fileName = 'pchat_migrate.dll'
     }
-    elseif ($script:IsMacOS) {
+    elseif ($IsMacOS) {
         $os = 'osx'
         $fileName = 'libpchat_migrate.dylib'
     }
-    elseif ($script:IsLinux) {
+    elseif ($IsLinux) {
         $os = 'linux'
         $fileName = 'libpchat_migrate.so'
     }
@@ -109,7 +111,7 @@ function Import-PChatNativeLibrary {
     }
     Write-Verbose -Message ('PersistentChatMigration: using native library {0} ({1}, from {2})' -f $library.Path, $library.Rid, $library.Source)
 
-    if ($script:IsWindows -and $script:PChatIsDesktopEdition) {
+    if ($IsWindows -and $script:PChatIsDesktopEdition) {
         # Windows PowerShell: preload the DLL (as DevolutionsGateway.psm1 does) so that load failures surface here
         # with a Win32 error code rather than as a DllNotFoundException on the first call.
         if ($null -eq ('PChatMigration.Loader.Kernel32' -as [type])) {

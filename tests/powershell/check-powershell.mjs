@@ -7,8 +7,9 @@
 //    node as file:line:column. (The grammar wrongly rejects bare comma lists in command arguments, such as
 //    `Export-ModuleMember -Function A, B`: write `@('A', 'B')` instead.)
 // 2. Windows PowerShell 3.0 compatibility: no class/enum, no ::new(), no .Where()/.ForEach() methods, no && / ||
-//    pipeline chains, no `using` statements (ternaries and ?? do not parse, so step 1 already rejects them), and
-//    every file is ASCII or UTF-8 with a BOM (Windows PowerShell reads BOM-less files in the ANSI code page).
+//    pipeline chains, no `using` statements (ternaries and ?? do not parse, so step 1 already rejects them), no
+//    reads of $script:IsWindows/IsLinux/IsMacOS (the shim's names, empty on PowerShell 7), and every file is ASCII
+//    or UTF-8 with a BOM (Windows PowerShell reads BOM-less files in the ANSI code page).
 // 3. Structure: every Public/ and Private/ *.ps1 defines exactly one function, named after the file; public ones
 //    are in the manifest's FunctionsToExport (and vice versa), have [CmdletBinding()] and [OutputType()], and
 //    comment-based help with .SYNOPSIS, .DESCRIPTION, at least one .EXAMPLE and a .PARAMETER for each parameter
@@ -133,6 +134,13 @@ for (const [file, { tree }] of trees) {
     }
     if (n.type === '&&' || n.type === '||') {
       problem(at(file, n), `the ${n.type} pipeline chain operator needs PowerShell 7`);
+    }
+    if (n.type === 'variable' && /^\$script:Is(Windows|Linux|MacOS)$/i.test(n.text)) {
+      let assigned = false;
+      for (let p = n.parent; p; p = p.parent) if (p.type === 'left_assignment_expression') assigned = true;
+      if (!assigned) {
+        problem(at(file, n), `read ${n.text.replace('script:', '')} unqualified: on PowerShell 7 the automatic variable is global and ${n.text} is empty`);
+      }
     }
     if (n.type === 'command') {
       const name = n.children.find((c) => c.type === 'command_name');
@@ -352,10 +360,9 @@ else {
   for (const rid of RIDS) {
     if (![...literals].some((l) => l.includes(rid))) problem(rel(psm1Path), `does not know the runtime identifier ${rid}`);
   }
-  for (const needle of ['PCHAT_MIGRATE_NATIVE_PATH', 'pcm_abi_version', 'PChatMigrationNative.cs']) {
-    if (!trees.get(psm1Path).source.includes(needle) && !(needle === 'pcm_abi_version' && /AbiVersion\(\)/.test(trees.get(psm1Path).source))) {
-      problem(rel(psm1Path), `does not use ${needle}`);
-    }
+  // The override variable, the P/Invoke source and the ABI check (Native.AbiVersion() wraps pcm_abi_version).
+  for (const needle of ['PCHAT_MIGRATE_NATIVE_PATH', 'PChatMigrationNative.cs', '[PChatMigration.Native]::AbiVersion()']) {
+    if (!trees.get(psm1Path).source.includes(needle)) problem(rel(psm1Path), `does not use ${needle}`);
   }
 }
 if (!fs.existsSync(csPath)) problem(rel(csPath), 'P/Invoke class not found');

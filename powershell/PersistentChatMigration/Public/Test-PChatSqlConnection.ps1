@@ -113,9 +113,11 @@ function Test-PChatSqlConnection {
     DBInstance property.
 
     .OUTPUTS
-    PChatMigration.ConnectionTest. One object per instance tested, with the properties dbInstance, server, port,
-    instance, productVersion, productLevel, edition, database, databaseKind, encrypted, authentication, counts
-    (may be null) and durationMs.
+    PChatMigration.ConnectionTest. One object per instance tested. The native library decides the exact
+    properties; they include dbInstance, server, port, instance, productVersion, productLevel, edition, database,
+    databaseKind (OcsGroupChat2007R2, LyncGroupChat2010, PersistentChat2013 or NotChat), databaseKindName,
+    encrypted, authentication, counts (row counts of the main tables; may be null) and durationMs. The default
+    view is a table; use Format-List * to see every property.
 
     .LINK
     about_PersistentChatMigration
