@@ -49,6 +49,17 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] \
     && (cd "$checks_dir" && node -e "import('tree-sitter').then(()=>import('tree-sitter-powershell')).catch(e=>{console.error(e.message);process.exit(1)})") ; then
     log "node_modules up to date in tests/powershell"
 else
+    # tree-sitter's native binding is compiled by node-gyp (tree-sitter-powershell ships prebuilds).
+    missing_build_tools=""
+    for tool in make g++ python3; do
+        command -v "$tool" >/dev/null 2>&1 || missing_build_tools="$missing_build_tools $tool"
+    done
+    if [ -n "$missing_build_tools" ]; then
+        log "installing build tools for the tree-sitter binding:$missing_build_tools"
+        export DEBIAN_FRONTEND=noninteractive
+        as_root apt-get update -qq
+        as_root apt-get install -y -qq --no-install-recommends make g++ python3 >/dev/null
+    fi
     log "running npm ci in tests/powershell (builds the tree-sitter binding; about a minute)"
     (cd "$checks_dir" && npm ci --no-audit --no-fund --loglevel=error)
     printf '%s\n' "$want" >"$stamp"
