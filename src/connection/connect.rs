@@ -272,6 +272,15 @@ fn classify_login_error(
             },
             transient: false,
         },
+        Error::Io { kind, .. } if kind == std::io::ErrorKind::TimedOut => ConnectFailure {
+            error: PcmError::Timeout(format!(
+                "the login to SQL Server '{instance}' did not finish within {} s (-ConnectTimeoutSeconds): the \
+                 server accepted the connection but did not complete the pre-login, TLS handshake and login; check \
+                 that this is a SQL Server port and that nothing in between intercepts TLS",
+                settings.connect_timeout_seconds
+            )),
+            transient: true,
+        },
         Error::Io { kind, message } => ConnectFailure {
             transient: matches!(
                 kind,

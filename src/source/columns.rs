@@ -15,11 +15,17 @@ pub struct Want {
 }
 
 pub const fn req(name: &'static str) -> Want {
-    Want { name, required: true }
+    Want {
+        name,
+        required: true,
+    }
 }
 
 pub const fn opt(name: &'static str) -> Want {
-    Want { name, required: false }
+    Want {
+        name,
+        required: false,
+    }
 }
 
 /// The `SELECT` list for `table`: every required column (or an error naming the missing ones) and the optional
@@ -64,7 +70,11 @@ impl ColumnIndex {
     }
 
     pub fn row<'a>(&'a self, row: &'a Row, table: &'static str) -> RowView<'a> {
-        RowView { index: self, row, table }
+        RowView {
+            index: self,
+            row,
+            table,
+        }
     }
 }
 
@@ -89,7 +99,10 @@ impl RowView<'_> {
     }
 
     fn null(&self, name: &str) -> PcmError {
-        PcmError::Internal(format!("dbo.{}.{name} is NULL or missing in a row where it is required", self.table))
+        PcmError::Internal(format!(
+            "dbo.{}.{name} is NULL or missing in a row where it is required",
+            self.table
+        ))
     }
 
     /// An integer of any width or a bit; None when NULL or the column is absent.
@@ -111,7 +124,11 @@ impl RowView<'_> {
 
     pub fn opt_i32(&self, name: &str) -> Result<Option<i32>, PcmError> {
         self.opt_i64(name)?
-            .map(|v| i32::try_from(v).map_err(|_| PcmError::Internal(format!("dbo.{}.{name} = {v} overflows int", self.table))))
+            .map(|v| {
+                i32::try_from(v).map_err(|_| {
+                    PcmError::Internal(format!("dbo.{}.{name} = {v} overflows int", self.table))
+                })
+            })
             .transpose()
     }
 
@@ -121,7 +138,12 @@ impl RowView<'_> {
 
     pub fn i16(&self, name: &str) -> Result<i16, PcmError> {
         let v = self.i64(name)?;
-        i16::try_from(v).map_err(|_| PcmError::Internal(format!("dbo.{}.{name} = {v} overflows smallint", self.table)))
+        i16::try_from(v).map_err(|_| {
+            PcmError::Internal(format!(
+                "dbo.{}.{name} = {v} overflows smallint",
+                self.table
+            ))
+        })
     }
 
     pub fn opt_bool(&self, name: &str) -> Result<Option<bool>, PcmError> {

@@ -53,7 +53,10 @@ async fn read_table<T>(
     suffix: &str,
     mut map: impl FnMut(&super::columns::RowView<'_>) -> Result<T, PcmError>,
 ) -> Result<Vec<T>, PcmError> {
-    let sql = format!("SELECT {} FROM dbo.{table} {suffix}", select_list(catalog, table, wanted)?);
+    let sql = format!(
+        "SELECT {} FROM dbo.{table} {suffix}",
+        select_list(catalog, table, wanted)?
+    );
     let rows = query_all(client, &sql).await?;
     let Some(first) = rows.first() else {
         return Ok(Vec::new());
@@ -138,7 +141,11 @@ pub async fn read_entities(
             // OCS 2007 R2 has no ptypeIsFederated: derive it from the type's name (docs/schema-assumptions.md).
             let is_federated = match r.opt_bool("ptypeIsFederated")? {
                 Some(v) => Some(v),
-                None => Some(name.to_ascii_lowercase().replace(' ', "").starts_with("federated")),
+                None => Some(
+                    name.to_ascii_lowercase()
+                        .replace(' ', "")
+                        .starts_with("federated"),
+                ),
             };
             Ok((
                 r.i16("ptypeID")?,
@@ -156,31 +163,38 @@ pub async fn read_entities(
     .collect();
 
     on_step("principals");
-    let principals = read_table(client, catalog, "tblPrincipal", PRINCIPAL_COLUMNS, "ORDER BY prinID", |r| {
-        let type_id = r.i16("prinTypeID")?;
-        let t = types.get(&type_id);
-        Ok(Principal {
-            id: r.i32("prinID")?,
-            guid: r.guid("prinGuid")?,
-            uri: r.string("prinUri")?,
-            type_id,
-            type_name: t.map(|t| t.name.clone()),
-            is_user: t.and_then(|t| t.is_user),
-            is_system_user: t.and_then(|t| t.is_system),
-            is_federated: t.and_then(|t| t.is_federated),
-            name: r.opt_string("prinName")?,
-            display_name: r.opt_string("prinDisplayName")?,
-            company_name: r.opt_string("prinCompanyName")?,
-            email: r.opt_string("prinEmail")?,
-            ad_path: r.opt_string("prinADPath")?,
-            user_principal_name: r.opt_string("prinADUserPrincipalName")?,
-            disabled: r.i16("prinDisabled")?,
-            allowed_perm_set: r.opt_i64("prinAllowedPermSet")?,
-            use_inherited_perms: r.opt_bool("prinUseInheritedPerms")?,
-            added_on: r.opt_i64("prinAddedOn")?,
-            updated_on: r.opt_i64("prinUpdatedOn")?,
-        })
-    })
+    let principals = read_table(
+        client,
+        catalog,
+        "tblPrincipal",
+        PRINCIPAL_COLUMNS,
+        "ORDER BY prinID",
+        |r| {
+            let type_id = r.i16("prinTypeID")?;
+            let t = types.get(&type_id);
+            Ok(Principal {
+                id: r.i32("prinID")?,
+                guid: r.guid("prinGuid")?,
+                uri: r.string("prinUri")?,
+                type_id,
+                type_name: t.map(|t| t.name.clone()),
+                is_user: t.and_then(|t| t.is_user),
+                is_system_user: t.and_then(|t| t.is_system),
+                is_federated: t.and_then(|t| t.is_federated),
+                name: r.opt_string("prinName")?,
+                display_name: r.opt_string("prinDisplayName")?,
+                company_name: r.opt_string("prinCompanyName")?,
+                email: r.opt_string("prinEmail")?,
+                ad_path: r.opt_string("prinADPath")?,
+                user_principal_name: r.opt_string("prinADUserPrincipalName")?,
+                disabled: r.i16("prinDisabled")?,
+                allowed_perm_set: r.opt_i64("prinAllowedPermSet")?,
+                use_inherited_perms: r.opt_bool("prinUseInheritedPerms")?,
+                added_on: r.opt_i64("prinAddedOn")?,
+                updated_on: r.opt_i64("prinUpdatedOn")?,
+            })
+        },
+    )
     .await?;
 
     on_step("enumerations");
@@ -201,41 +215,52 @@ pub async fn read_entities(
     };
 
     on_step("categories and rooms");
-    let nodes = read_table(client, catalog, "tblNode", NODE_COLUMNS, "ORDER BY nodeID", |r| {
-        let id = r.i32("nodeID")?;
-        let parent = r.opt_i32("parentID")?;
-        let behavior = r.opt_i64("behavior")?.unwrap_or(4) as i16;
-        let visibility = r.opt_i64("visibility")?.unwrap_or(3) as i16;
-        Ok(Node {
-            id,
-            guid: r.guid("nodeGuid")?,
-            kind: if r.bool("nodeType")? { NodeKind::Category } else { NodeKind::Room },
-            parent_id: parent.filter(|p| *p != id),
-            is_root: parent.is_none_or(|p| p == id),
-            name: r.string("nodeName")?,
-            path: Vec::new(),
-            description: r.opt_string("nodeDesc")?.unwrap_or_default(),
-            topic: r.opt_string("topic")?,
-            invite: r.opt_bool("invite")?,
-            logged: r.opt_bool("logged")?,
-            file_post: r.opt_bool("filePost")?,
-            disabled: r.bool("disabled")?,
-            inheritance: r.opt_bool("inheritance")?,
-            scope_change: r.opt_bool("scopeChange")?,
-            override_member: r.opt_bool("overrideMember")?,
-            restrict_child_create: r.opt_bool("restrictChildCreate")?,
-            behavior,
-            behavior_name: enum_names.get(&i64::from(behavior)).cloned(),
-            visibility,
-            visibility_name: enum_names.get(&i64::from(visibility)).cloned(),
-            addin_id: r.opt_guid("siopID")?,
-            filestore_uri: r.opt_string("filestoreURI")?,
-            added_by: r.opt_i32("nodeAddedBy")?,
-            added_on: r.opt_i64("nodeAddedOn")?,
-            updated_by: r.opt_i32("nodeUpdatedBy")?,
-            updated_on: r.opt_i64("nodeUpdatedOn")?,
-        })
-    })
+    let nodes = read_table(
+        client,
+        catalog,
+        "tblNode",
+        NODE_COLUMNS,
+        "ORDER BY nodeID",
+        |r| {
+            let id = r.i32("nodeID")?;
+            let parent = r.opt_i32("parentID")?;
+            let behavior = r.opt_i64("behavior")?.unwrap_or(4) as i16;
+            let visibility = r.opt_i64("visibility")?.unwrap_or(3) as i16;
+            Ok(Node {
+                id,
+                guid: r.guid("nodeGuid")?,
+                kind: if r.bool("nodeType")? {
+                    NodeKind::Category
+                } else {
+                    NodeKind::Room
+                },
+                parent_id: parent.filter(|p| *p != id),
+                is_root: parent.is_none_or(|p| p == id),
+                name: r.string("nodeName")?,
+                path: Vec::new(),
+                description: r.opt_string("nodeDesc")?.unwrap_or_default(),
+                topic: r.opt_string("topic")?,
+                invite: r.opt_bool("invite")?,
+                logged: r.opt_bool("logged")?,
+                file_post: r.opt_bool("filePost")?,
+                disabled: r.bool("disabled")?,
+                inheritance: r.opt_bool("inheritance")?,
+                scope_change: r.opt_bool("scopeChange")?,
+                override_member: r.opt_bool("overrideMember")?,
+                restrict_child_create: r.opt_bool("restrictChildCreate")?,
+                behavior,
+                behavior_name: enum_names.get(&i64::from(behavior)).cloned(),
+                visibility,
+                visibility_name: enum_names.get(&i64::from(visibility)).cloned(),
+                addin_id: r.opt_guid("siopID")?,
+                filestore_uri: r.opt_string("filestoreURI")?,
+                added_by: r.opt_i32("nodeAddedBy")?,
+                added_on: r.opt_i64("nodeAddedOn")?,
+                updated_by: r.opt_i32("nodeUpdatedBy")?,
+                updated_on: r.opt_i64("nodeUpdatedOn")?,
+            })
+        },
+    )
     .await?;
     let nodes = with_paths(nodes)?;
 
@@ -271,9 +296,19 @@ pub async fn read_entities(
         client,
         catalog,
         "tblPrincipalRole",
-        &[req("prinRoleNodeID"), req("prinRolePrinID"), req("prinRoleTypeID")],
+        &[
+            req("prinRoleNodeID"),
+            req("prinRolePrinID"),
+            req("prinRoleTypeID"),
+        ],
         "ORDER BY prinRoleNodeID, prinRoleTypeID, prinRolePrinID",
-        |r| Ok((r.i32("prinRoleNodeID")?, r.i32("prinRolePrinID")?, r.i32("prinRoleTypeID")?)),
+        |r| {
+            Ok((
+                r.i32("prinRoleNodeID")?,
+                r.i32("prinRolePrinID")?,
+                r.i32("prinRoleTypeID")?,
+            ))
+        },
     )
     .await?;
 
@@ -315,7 +350,9 @@ pub async fn read_entities(
         Vec::new()
     };
 
-    let (categories, rooms): (Vec<Node>, Vec<Node>) = nodes.into_iter().partition(|n| n.kind == NodeKind::Category);
+    let (categories, rooms): (Vec<Node>, Vec<Node>) = nodes
+        .into_iter()
+        .partition(|n| n.kind == NodeKind::Category);
     let roles = resolve_roles(&explicit, &role_types, &categories, &rooms)?;
     Ok(SourceEntities {
         principals,
@@ -330,8 +367,10 @@ pub async fn read_entities(
 
 /// Fills each node's `path` (category names from below the root down to its parent) and checks the tree.
 fn with_paths(mut nodes: Vec<Node>) -> Result<Vec<Node>, PcmError> {
-    let by_id: HashMap<i32, (Option<i32>, String, bool)> =
-        nodes.iter().map(|n| (n.id, (n.parent_id, n.name.clone(), n.is_root))).collect();
+    let by_id: HashMap<i32, (Option<i32>, String, bool)> = nodes
+        .iter()
+        .map(|n| (n.id, (n.parent_id, n.name.clone(), n.is_root)))
+        .collect();
     for node in &mut nodes {
         let mut path = Vec::new();
         let mut seen = HashSet::new();
@@ -391,14 +430,23 @@ fn resolve_roles(
     }
     let category_by_id: HashMap<i32, &Node> = categories.iter().map(|c| (c.id, c)).collect();
     for room in rooms {
-        let mut have: HashSet<(i32, i32)> = by_node.get(&room.id).into_iter().flatten().copied().collect();
+        let mut have: HashSet<(i32, i32)> = by_node
+            .get(&room.id)
+            .into_iter()
+            .flatten()
+            .copied()
+            .collect();
         let mut cut = room.override_member.unwrap_or(false);
         let mut current = room.parent_id;
         while let Some(category_id) = current {
-            let Some(category) = category_by_id.get(&category_id) else { break };
+            let Some(category) = category_by_id.get(&category_id) else {
+                break;
+            };
             for &(principal, type_id) in by_node.get(&category_id).into_iter().flatten() {
                 let role_type = name_of(type_id)?;
-                if role_type.name.eq_ignore_ascii_case("Creator") || (cut && role_type.honors_override) {
+                if role_type.name.eq_ignore_ascii_case("Creator")
+                    || (cut && role_type.honors_override)
+                {
                     continue;
                 }
                 if have.insert((principal, type_id)) {

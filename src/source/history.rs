@@ -56,8 +56,16 @@ pub async fn stream_room(
     poster_uris: &HashMap<i32, String>,
     mut each: impl FnMut(Message) -> Result<(), PcmError>,
 ) -> Result<(), PcmError> {
-    let rtf = if catalog.has_column("tblChat", "rtf") { ", rtf" } else { "" };
-    let date_filter = if start_ticks.is_some() { " AND chatDate >= @P3" } else { "" };
+    let rtf = if catalog.has_column("tblChat", "rtf") {
+        ", rtf"
+    } else {
+        ""
+    };
+    let date_filter = if start_ticks.is_some() {
+        " AND chatDate >= @P3"
+    } else {
+        ""
+    };
     let sql = format!(
         "SELECT chatId, chatDate, userId, isAlert, content{rtf} FROM dbo.tblChat \
          WHERE channelId = @P1 AND chatId <= @P2{date_filter} ORDER BY chatId"
@@ -71,18 +79,30 @@ pub async fn stream_room(
     }
     let mut stream = query.query(client).await.map_err(sql_error)?;
     while let Some(item) = stream.try_next().await.map_err(|e| {
-        PcmError::Internal(format!("{room_label}: reading chat history failed: {}", sql_error(e)))
+        PcmError::Internal(format!(
+            "{room_label}: reading chat history failed: {}",
+            sql_error(e)
+        ))
     })? {
         let QueryItem::Row(row) = item else { continue };
         let chat_id = i64_at(&row, 0)?;
-        let problem = |what: String| PcmError::InvalidSourceData(format!("{room_label}: message {chat_id} {what}"));
+        let problem = |what: String| {
+            PcmError::InvalidSourceData(format!("{room_label}: message {chat_id} {what}"))
+        };
         let chat_date = i64_at(&row, 1).map_err(|e| problem(e.to_string()))?;
         let poster_id = i64_at(&row, 2).map_err(|e| problem(e.to_string()))? as i32;
-        let is_alert = opt_i64(&row, 3).map_err(|e| problem(e.to_string()))?.unwrap_or(0) != 0;
+        let is_alert = opt_i64(&row, 3)
+            .map_err(|e| problem(e.to_string()))?
+            .unwrap_or(0)
+            != 0;
         let content = match row.try_get::<&str, _>(4) {
             Ok(Some(text)) => text.to_string(),
             Ok(None) => return Err(problem("has NULL content".to_string())),
-            Err(e) => return Err(problem(format!("has content that cannot be decoded ({e}); invalid UTF-16?"))),
+            Err(e) => {
+                return Err(problem(format!(
+                    "has content that cannot be decoded ({e}); invalid UTF-16?"
+                )))
+            }
         };
         let rtf = if rtf.is_empty() {
             None
@@ -91,8 +111,8 @@ pub async fn stream_room(
                 .map_err(|e| problem(format!("has RTF that cannot be decoded ({e})")))?
                 .map(str::to_string)
         };
-        let chat_date_utc =
-            ticks_to_iso(chat_date).ok_or_else(|| problem(format!("has an impossible time stamp {chat_date}")))?;
+        let chat_date_utc = ticks_to_iso(chat_date)
+            .ok_or_else(|| problem(format!("has an impossible time stamp {chat_date}")))?;
         each(Message {
             chat_id,
             chat_date,

@@ -1,0 +1,196 @@
+//! The connection layer and `probe` over real TDS: against the stand-in by default, or the server in
+//! `PCHAT_TEST_SQLSERVER`.
+
+mod common;
+
+use common::{run_job, TestServer};
+use pchat_migrate::jobs::JobEvent;
+use serde_json::json;
+use sqlserver_standin::TlsMode;
+use std::net::TcpListener;
+
+fn probe(
+    params: serde_json::Value,
+) -> (
+    Result<serde_json::Value, pchat_migrate::PcmError>,
+    Vec<JobEvent>,
+) {
+    run_job(json!({ "operation": "probe", "params": params }))
+}
+
+#[test]
+fn probe_reports_the_server_over_an_encrypted_connection() {
+    let server = TestServer::start();
+    let (result, events) = probe(server.connection_params(Some("master")));
+    let data = result.expect("probe succeeds");
+    assert_eq!(data["database"], "master");
+    assert_eq!(data["encrypted"], true);
+    assert_eq!(data["authentication"], "SqlServer");
+    assert_eq!(data["databaseKind"], "NotChat");
+    assert!(
+        data["productVersion"]
+            .as_str()
+            .is_some_and(|v| v.contains('.')),
+        "{data}"
+    );
+    if server.is_standin() {
+        assert_eq!(data["productVersion"], "10.50.6000.34");
+        assert_eq!(data["productMajorVersion"], 10);
+    }
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, JobEvent::Progress { .. })));
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, JobEvent::Warning { code, .. } if code == "not_a_chat_database")));
+}
+
+#[test]
+fn wrong_password_is_a_login_failure_that_never_echoes_the_password() {
+    let server = TestServer::start();
+    let mut params = server.connection_params(None);
+    params["password"] = json!("Wr0ng-Secret-Value");
+    params["connectRetryCount"] = json!(0);
+    let error = probe(params).0.expect_err("login must fail");
+    assert_eq!(error.code(), "login_failed", "{error}");
+    let text = format!("{error} {:?} {}", error, error.to_json());
+    assert!(text.contains("18456"), "{text}");
+    assert!(
+        !text.contains("Wr0ng-Secret-Value"),
+        "password leaked: {text}"
+    );
+}
+
+#[test]
+fn unknown_database_names_the_database() {
+    let server = TestServer::start();
+    let error = probe(server.connection_params(Some("NoSuchChatDb")))
+        .0
+        .expect_err("must fail");
+    assert_eq!(error.code(), "login_failed");
+    assert!(error.to_string().contains("NoSuchChatDb"), "{error}");
+    assert!(error.to_string().contains("-DBName"), "{error}");
+}
+
+#[test]
+fn untrusted_certificate_fails_with_the_fix_named() {
+    let server = TestServer::standin(TlsMode::Supported);
+    let mut params = server.connection_params(None);
+    params
+        .as_object_mut()
+        .expect("object")
+        .remove("caCertificatePath");
+    let error = probe(params.clone())
+        .0
+        .expect_err("self-signed certificate must be refused");
+    assert_eq!(error.code(), "tls_failed", "{error}");
+    assert!(
+        error.to_string().contains("-TrustServerCertificate"),
+        "{error}"
+    );
+    // Accepting the risk explicitly works.
+    params["trustServerCertificate"] = json!(true);
+    let data = probe(params).0.expect("trusting the certificate connects");
+    assert_eq!(data["encrypted"], true);
+}
+
+#[test]
+fn optional_encryption_and_plaintext_modes() {
+    let server = TestServer::standin(TlsMode::Supported);
+    let mut params = server.connection_params(None);
+    params["encryption"] = json!("Optional");
+    let data = probe(params).0.expect("login-only encryption connects");
+    assert_eq!(data["encrypted"], false);
+
+    let plain = TestServer::standin(TlsMode::Plaintext);
+    let mut params = plain.connection_params(None);
+    params["encryption"] = json!("Mandatory");
+    params
+        .as_object_mut()
+        .expect("object")
+        .remove("caCertificatePath");
+    let error = probe(params.clone())
+        .0
+        .expect_err("mandatory encryption refuses a server without TLS");
+    assert_eq!(error.code(), "tls_failed", "{error}");
+    params["encryption"] = json!("Plaintext");
+    probe(params).0.expect("plaintext only when asked for");
+}
+
+#[test]
+fn connect_timeout_is_reported_as_such() {
+    // Accepts TCP and never answers the pre-login.
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let started = std::time::Instant::now();
+    let error = probe(json!({
+        "dbInstance": format!("127.0.0.1,{port}"), "user": "sa", "password": "x",
+        "encryption": "Plaintext", "connectTimeoutSeconds": 1, "connectRetryCount": 0
+    }))
+    .0
+    .expect_err("must time out");
+    assert_eq!(error.code(), "timeout", "{error}");
+    assert!(
+        error.to_string().contains("-ConnectTimeoutSeconds"),
+        "{error}"
+    );
+    assert!(started.elapsed().as_secs() < 10);
+    drop(listener);
+}
+
+/// A TCP proxy to `backend` that slams the door on its first `refuse` connections (as a failing-over or
+/// overloaded server does) and forwards the rest.
+fn flaky_proxy(backend: std::net::SocketAddr, refuse: usize) -> u16 {
+    use std::io::copy;
+    use std::net::TcpStream;
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for (n, client) in listener.incoming().enumerate() {
+            let Ok(client) = client else { break };
+            if n < refuse {
+                drop(client);
+                continue;
+            }
+            let Ok(server) = TcpStream::connect(backend) else {
+                break;
+            };
+            let (mut c2, mut s2) = (
+                client.try_clone().expect("clone"),
+                server.try_clone().expect("clone"),
+            );
+            let (mut c1, mut s1) = (client, server);
+            std::thread::spawn(move || {
+                let _ = copy(&mut c1, &mut s1);
+                let _ = s1.shutdown(std::net::Shutdown::Both);
+            });
+            std::thread::spawn(move || {
+                let _ = copy(&mut s2, &mut c2);
+                let _ = c2.shutdown(std::net::Shutdown::Both);
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn a_transient_failure_is_retried() {
+    let server = TestServer::standin(TlsMode::Supported);
+    let standin = server.as_standin().expect("stand-in");
+    let port = flaky_proxy(standin.addr(), 1);
+    let mut params = server.connection_params(None);
+    params["dbInstance"] = json!(format!("localhost,{port}"));
+    params["connectRetryCount"] = json!(2);
+    let (result, events) = probe(params.clone());
+    let data = result.expect("second attempt connects");
+    assert_eq!(data["connectAttempts"], 2, "{data}");
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, JobEvent::Warning { code, .. } if code == "connect_retried")));
+    // Without retries the same failure is reported.
+    let port = flaky_proxy(standin.addr(), 1);
+    params["dbInstance"] = json!(format!("localhost,{port}"));
+    params["connectRetryCount"] = json!(0);
+    let error = probe(params).0.expect_err("no retry, no connection");
+    assert_eq!(error.code(), "connection_failed", "{error}");
+}
