@@ -2,10 +2,10 @@
 
 use crate::tds::{self, ColMeta};
 use crate::translate::{self, Ctx, TableCat};
-use crate::types::{format_datetime, parse_datetime, SqlType, Val};
+use crate::types::{format_datetime, SqlType, Val};
 use crate::{FaultState, StandinConfig};
 use rusqlite::{functions::FunctionFlags, Connection};
-use sqlparser::ast::{self, Expr, ObjectName, SetExpr, Statement};
+use sqlparser::ast::{self, Expr, SetExpr, Statement};
 use sqlparser::dialect::MsSqlDialect;
 use sqlparser::parser::Parser;
 use std::collections::{BTreeMap, HashMap};
@@ -1851,12 +1851,4 @@ pub fn parse_rpc(data: &[u8]) -> std::io::Result<(String, Params)> {
         idx += 1;
     }
     Ok((stmt, params))
-}
-
-pub fn parse_datetime_text(s: &str) -> Option<String> {
-    parse_datetime(s).map(|(d, n)| format_datetime(d, n))
-}
-
-pub fn obj_name_str(n: &ObjectName) -> String {
-    translate::base_name(n)
 }

@@ -161,7 +161,7 @@ fn make_tls(dir: &Path) -> std::io::Result<(Arc<rustls::ServerConfig>, PathBuf, 
     ));
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut cfg = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
+        .with_protocol_versions(&[&rustls::version::TLS12])
         .map_err(std::io::Error::other)?
         .with_no_client_auth()
         .with_single_cert(

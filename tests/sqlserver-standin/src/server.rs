@@ -207,7 +207,11 @@ pub async fn serve(
                     let tls = tls.clone();
                     let stop = stop.clone();
                     tokio::spawn(async move {
-                        let _ = handle(tcp, shared, tls, stop).await;
+                        if let Err(e) = handle(tcp, shared, tls, stop).await {
+                            if std::env::var_os("STANDIN_DEBUG").is_some() {
+                                eprintln!("sqlserver-standin: connection ended: {e}");
+                            }
+                        }
                     });
                 }
             }

@@ -227,6 +227,7 @@ pub fn build_prelogin_reply(version: [u8; 4], encryption: u8) -> Vec<u8> {
 // ---------------------------------------------------------------- LOGIN7
 
 #[derive(Debug, Default)]
+#[allow(dead_code)]
 pub struct Login7 {
     pub user: String,
     pub password: String,
@@ -683,7 +684,7 @@ pub fn read_type_info(r: &mut Rd<'_>) -> io::Result<WireType> {
             t.scale = r.u8()?;
         }
         0x28 => t.len = 3,
-        0x29 | 0x2A | 0x2B => t.scale = r.u8()?,
+        0x29..=0x2B => t.scale = r.u8()?,
         0xE7 | 0xEF | 0xA7 | 0xAF => {
             t.len = r.u16()? as usize;
             r.take(5)?;

@@ -1670,11 +1670,13 @@ pub fn create_table(ctx: &mut Ctx<'_>, ct: &CreateTable) -> Result<Vec<String>, 
                     pk_cols = vec![name.clone()];
                 }
                 ColumnOption::Unique(_) => extra.push("UNIQUE".into()),
-                ColumnOption::ForeignKey(fk) => extra.push(fk_sql(fk, &[name.clone()]).replacen(
-                    &format!("FOREIGN KEY ({}) ", quote(&name)),
-                    "",
-                    1,
-                )),
+                ColumnOption::ForeignKey(fk) => {
+                    extra.push(fk_sql(fk, std::slice::from_ref(&name)).replacen(
+                        &format!("FOREIGN KEY ({}) ", quote(&name)),
+                        "",
+                        1,
+                    ))
+                }
                 ColumnOption::Check(ck) => {
                     let mut e = (*ck.expr).clone();
                     ctx.scopes.push(vec![]);

@@ -358,7 +358,7 @@ pub fn format_guid(g: &[u8; 16]) -> String {
 
 fn conv_err(v: &str, ty: &SqlType) -> ConvError {
     let what = if ty.is_datetime() {
-        format!("Conversion failed when converting date and/or time from character string.")
+        "Conversion failed when converting date and/or time from character string.".to_string()
     } else if *ty == SqlType::Guid {
         "Conversion failed when converting from a character string to uniqueidentifier.".to_string()
     } else {

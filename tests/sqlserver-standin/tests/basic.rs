@@ -24,8 +24,7 @@ async fn login_failures() {
         .replace(s.password(), "wrong");
     let e = connect_cfg(tiberius::Config::from_ado_string(&bad).unwrap())
         .await
-        .err()
-        .expect("must fail");
+        .expect_err("must fail");
     match e {
         tiberius::error::Error::Server(t) => {
             assert_eq!(t.code(), 18456);
@@ -37,8 +36,7 @@ async fn login_failures() {
     let e =
         connect_cfg(tiberius::Config::from_ado_string(&s.ado_connection_string("nope")).unwrap())
             .await
-            .err()
-            .expect("must fail");
+            .expect_err("must fail");
     let tiberius::error::Error::Server(t) = e else {
         panic!("{e:?}")
     };

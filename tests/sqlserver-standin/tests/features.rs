@@ -4,7 +4,12 @@ use sqlserver_standin::{Standin, StandinConfig, TlsMode};
 use std::time::Duration;
 
 async fn exec(c: &mut Conn, sql: &str) {
-    c.simple_query(sql).await.expect(sql).into_results().await.expect(sql);
+    c.simple_query(sql)
+        .await
+        .expect(sql)
+        .into_results()
+        .await
+        .expect(sql);
 }
 
 #[tokio::test]
@@ -14,14 +19,34 @@ async fn multi_result_batch_and_plp() {
     exec(&mut c, "CREATE TABLE big (id INT NOT NULL PRIMARY KEY, t NVARCHAR(MAX) NULL, b VARBINARY(MAX) NULL)").await;
     let long: String = "é".repeat(5000);
     let blob: Vec<u8> = (0..20000u32).map(|i| (i % 251) as u8).collect();
-    c.execute("INSERT INTO big (id, t, b) VALUES (@P1, @P2, @P3)", &[&1i32, &long.as_str(), &blob]).await.unwrap();
-    let res = c.simple_query("SELECT 1 AS a; SELECT t, b FROM big; SELECT N'z' AS z").await.unwrap().into_results().await.unwrap();
+    c.execute(
+        "INSERT INTO big (id, t, b) VALUES (@P1, @P2, @P3)",
+        &[&1i32, &long.as_str(), &blob],
+    )
+    .await
+    .unwrap();
+    let res = c
+        .simple_query("SELECT 1 AS a; SELECT t, b FROM big; SELECT N'z' AS z")
+        .await
+        .unwrap()
+        .into_results()
+        .await
+        .unwrap();
     assert_eq!(res.len(), 3);
     assert_eq!(res[1][0].get::<&str, _>("t"), Some(long.as_str()));
     assert_eq!(res[1][0].get::<&[u8], _>("b"), Some(&blob[..]));
     assert_eq!(res[2][0].get::<&str, _>("z"), Some("z"));
     // parameters round trip
-    let r = c.query("SELECT @P1 AS a, @P2 AS b, @P3 AS c, @P4 AS d, @P5 AS e", &[&5i32, &None::<i32>, &"x", &2.5f64, &false]).await.unwrap().into_first_result().await.unwrap();
+    let r = c
+        .query(
+            "SELECT @P1 AS a, @P2 AS b, @P3 AS c, @P4 AS d, @P5 AS e",
+            &[&5i32, &None::<i32>, &"x", &2.5f64, &false],
+        )
+        .await
+        .unwrap()
+        .into_first_result()
+        .await
+        .unwrap();
     assert_eq!(r[0].get::<i32, _>("a"), Some(5));
     assert_eq!(r[0].get::<i32, _>("b"), None);
     assert_eq!(r[0].get::<&str, _>("c"), Some("x"));
@@ -37,30 +62,70 @@ async fn errors_like_sql_server() {
     exec(&mut c, "INSERT INTO p VALUES (1, N'a')").await;
     assert_eq!(err_of(&mut c, "SELECT * FROM nothere").await.code(), 208);
     assert_eq!(err_of(&mut c, "SELECT nocol FROM p").await.code(), 207);
-    assert_eq!(err_of(&mut c, "INSERT INTO p VALUES (1, N'b')").await.code(), 2627);
-    assert_eq!(err_of(&mut c, "INSERT INTO p (id) VALUES (2)").await.code(), 515);
-    assert_eq!(err_of(&mut c, "INSERT INTO ch (id, pid) VALUES (1, 99)").await.code(), 547);
-    assert_eq!(err_of(&mut c, "INSERT INTO ch (id, pid, q) VALUES (1, 1, -1)").await.code(), 547);
+    assert_eq!(
+        err_of(&mut c, "INSERT INTO p VALUES (1, N'b')")
+            .await
+            .code(),
+        2627
+    );
+    assert_eq!(
+        err_of(&mut c, "INSERT INTO p (id) VALUES (2)").await.code(),
+        515
+    );
+    assert_eq!(
+        err_of(&mut c, "INSERT INTO ch (id, pid) VALUES (1, 99)")
+            .await
+            .code(),
+        547
+    );
+    assert_eq!(
+        err_of(&mut c, "INSERT INTO ch (id, pid, q) VALUES (1, 1, -1)")
+            .await
+            .code(),
+        547
+    );
     assert_eq!(err_of(&mut c, "SELEC 1").await.code(), 102);
     assert_eq!(err_of(&mut c, "COMMIT").await.code(), 3902);
     assert_eq!(err_of(&mut c, "ROLLBACK").await.code(), 3903);
     assert_eq!(err_of(&mut c, "SELECT 1\nGO\nSELECT 2").await.code(), 102);
     // non-T-SQL is rejected
-    for bad in ["SELECT id FROM p LIMIT 1", "SELECT id FROM p ORDER BY id OFFSET 1 ROWS", "SELECT \"abc\"", "SELECT id::int FROM p", "INSERT INTO p VALUES (3, N'c') RETURNING id", "SELECT 'a' || 'b'", "SELECT `id` FROM p", "SELECT id FROM p WHERE n ILIKE 'a'", "SELECT TRUE"] {
+    for bad in [
+        "SELECT id FROM p LIMIT 1",
+        "SELECT id FROM p ORDER BY id OFFSET 1 ROWS",
+        "SELECT \"abc\"",
+        "SELECT id::int FROM p",
+        "INSERT INTO p VALUES (3, N'c') RETURNING id",
+        "SELECT 'a' || 'b'",
+        "SELECT `id` FROM p",
+        "SELECT id FROM p WHERE n ILIKE 'a'",
+        "SELECT TRUE",
+    ] {
         let e = err_of(&mut c, bad).await;
         assert!(e.code() == 102 || e.code() == 207, "{bad}: {e:?}");
     }
     // the connection is still usable
-    assert_eq!(rows(&mut c, "SELECT COUNT(*) AS n FROM p").await[0].get::<i32, _>("n"), Some(1));
+    assert_eq!(
+        rows(&mut c, "SELECT COUNT(*) AS n FROM p").await[0].get::<i32, _>("n"),
+        Some(1)
+    );
 }
 
 #[tokio::test]
 async fn offset_fetch_only_from_2012() {
-    let s = Standin::spawn(StandinConfig { tls: TlsMode::Plaintext, product_version: "11.0.7001.0".into(), ..Default::default() }).unwrap();
+    let s = Standin::spawn(StandinConfig {
+        tls: TlsMode::Plaintext,
+        product_version: "11.0.7001.0".into(),
+        ..Default::default()
+    })
+    .unwrap();
     let mut c = connect(&s, "master").await;
     exec(&mut c, "CREATE TABLE o (i INT NOT NULL)").await;
     exec(&mut c, "INSERT INTO o VALUES (1),(2),(3)").await;
-    let r = rows(&mut c, "SELECT i FROM o ORDER BY i OFFSET 1 ROWS FETCH NEXT 1 ROWS ONLY").await;
+    let r = rows(
+        &mut c,
+        "SELECT i FROM o ORDER BY i OFFSET 1 ROWS FETCH NEXT 1 ROWS ONLY",
+    )
+    .await;
     assert_eq!(r.len(), 1);
     assert_eq!(r[0].get::<i32, _>(0), Some(2));
 }
@@ -70,27 +135,53 @@ async fn transactions_and_isolation() {
     let s = plaintext();
     let mut a = connect(&s, "testdb").await;
     let mut b = connect(&s, "testdb").await;
-    exec(&mut a, "CREATE TABLE acct (id INT NOT NULL PRIMARY KEY, v INT NOT NULL)").await;
+    exec(
+        &mut a,
+        "CREATE TABLE acct (id INT NOT NULL PRIMARY KEY, v INT NOT NULL)",
+    )
+    .await;
     // T-SQL transaction, rollback
     exec(&mut a, "BEGIN TRAN; INSERT INTO acct VALUES (1, 10)").await;
-    assert_eq!(rows(&mut b, "SELECT COUNT(*) FROM acct").await[0].get::<i32, _>(0), Some(0));
+    assert_eq!(
+        rows(&mut b, "SELECT COUNT(*) FROM acct").await[0].get::<i32, _>(0),
+        Some(0)
+    );
     exec(&mut a, "ROLLBACK TRAN").await;
-    assert_eq!(rows(&mut a, "SELECT COUNT(*) FROM acct").await[0].get::<i32, _>(0), Some(0));
+    assert_eq!(
+        rows(&mut a, "SELECT COUNT(*) FROM acct").await[0].get::<i32, _>(0),
+        Some(0)
+    );
     // transaction-manager requests
     a.begin_transaction().await.unwrap();
-    a.execute("INSERT INTO acct VALUES (@P1, @P2)", &[&2i32, &20i32]).await.unwrap();
+    a.execute("INSERT INTO acct VALUES (@P1, @P2)", &[&2i32, &20i32])
+        .await
+        .unwrap();
     a.commit_transaction().await.unwrap();
-    assert_eq!(rows(&mut b, "SELECT v FROM acct WHERE id = 2").await[0].get::<i32, _>(0), Some(20));
+    assert_eq!(
+        rows(&mut b, "SELECT v FROM acct WHERE id = 2").await[0].get::<i32, _>(0),
+        Some(20)
+    );
     a.begin_transaction().await.unwrap();
-    a.execute("INSERT INTO acct VALUES (3, 30)", &[]).await.unwrap();
+    a.execute("INSERT INTO acct VALUES (3, 30)", &[])
+        .await
+        .unwrap();
     a.rollback_transaction().await.unwrap();
-    assert_eq!(rows(&mut b, "SELECT COUNT(*) FROM acct").await[0].get::<i32, _>(0), Some(1));
+    assert_eq!(
+        rows(&mut b, "SELECT COUNT(*) FROM acct").await[0].get::<i32, _>(0),
+        Some(1)
+    );
     // XACT_ABORT rolls back on error
     if let Ok(st) = a.simple_query("SET XACT_ABORT ON; BEGIN TRANSACTION; INSERT INTO acct VALUES (4, 40); INSERT INTO acct VALUES (2, 0); COMMIT").await {
         assert!(st.into_results().await.is_err());
     }
-    assert_eq!(rows(&mut b, "SELECT COUNT(*) FROM acct").await[0].get::<i32, _>(0), Some(1));
-    assert_eq!(rows(&mut a, "SELECT @@TRANCOUNT").await[0].get::<i32, _>(0), Some(0));
+    assert_eq!(
+        rows(&mut b, "SELECT COUNT(*) FROM acct").await[0].get::<i32, _>(0),
+        Some(1)
+    );
+    assert_eq!(
+        rows(&mut a, "SELECT @@TRANCOUNT").await[0].get::<i32, _>(0),
+        Some(0)
+    );
 }
 
 #[tokio::test]
@@ -102,9 +193,18 @@ async fn identity_behaviour() {
     let r = rows(&mut c, "SELECT id, code FROM idt ORDER BY id").await;
     assert_eq!(r[0].get::<i64, _>(0), Some(100));
     assert_eq!(r[1].get::<i64, _>(0), Some(105));
-    let r = rows(&mut c, "INSERT INTO idt (code) VALUES (N'c'); SELECT CAST(SCOPE_IDENTITY() AS BIGINT) AS id").await;
+    let r = rows(
+        &mut c,
+        "INSERT INTO idt (code) VALUES (N'c'); SELECT CAST(SCOPE_IDENTITY() AS BIGINT) AS id",
+    )
+    .await;
     assert_eq!(r[0].get::<i64, _>("id"), Some(110));
-    assert_eq!(err_of(&mut c, "INSERT INTO idt (id, code) VALUES (1, N'x')").await.code(), 544);
+    assert_eq!(
+        err_of(&mut c, "INSERT INTO idt (id, code) VALUES (1, N'x')")
+            .await
+            .code(),
+        544
+    );
     exec(&mut c, "SET IDENTITY_INSERT dbo.idt ON; INSERT INTO idt (id, code) VALUES (500, N'x'); SET IDENTITY_INSERT dbo.idt OFF").await;
     exec(&mut c, "INSERT INTO idt (code) VALUES (N'y')").await;
     let r = rows(&mut c, "SELECT id FROM idt WHERE code = N'y'").await;
@@ -121,7 +221,10 @@ async fn information_schema_and_databases() {
     exec(&mut c, "IF DB_ID(N'other') IS NULL CREATE DATABASE [other]").await;
     exec(&mut c, "IF DB_ID(N'other') IS NULL CREATE DATABASE [other]").await;
     exec(&mut c, "USE [other]").await;
-    assert_eq!(rows(&mut c, "SELECT DB_NAME()").await[0].get::<&str, _>(0), Some("other"));
+    assert_eq!(
+        rows(&mut c, "SELECT DB_NAME()").await[0].get::<&str, _>(0),
+        Some("other")
+    );
     exec(&mut c, "CREATE TABLE [dbo].[Users] (Id INT NOT NULL PRIMARY KEY, Name NVARCHAR(100) NULL, Blob VARBINARY(MAX) NULL, Created DATETIME2(3) NULL)").await;
     let r = c
         .query("SELECT COLUMN_NAME, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, IS_NULLABLE, ORDINAL_POSITION FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = @P1 ORDER BY ORDINAL_POSITION", &[&"Users"])
@@ -136,16 +239,35 @@ async fn information_schema_and_databases() {
     assert_eq!(r[1].get::<i32, _>("CHARACTER_MAXIMUM_LENGTH"), Some(100));
     assert_eq!(r[2].get::<i32, _>("CHARACTER_MAXIMUM_LENGTH"), Some(-1));
     assert_eq!(r[0].get::<&str, _>("IS_NULLABLE"), Some("NO"));
-    let r = rows(&mut c, "SELECT TABLE_CATALOG, TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE FROM INFORMATION_SCHEMA.TABLES").await;
+    let r = rows(
+        &mut c,
+        "SELECT TABLE_CATALOG, TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE FROM INFORMATION_SCHEMA.TABLES",
+    )
+    .await;
     assert_eq!(r.len(), 1);
     assert_eq!(r[0].get::<&str, _>("TABLE_CATALOG"), Some("other"));
     assert_eq!(r[0].get::<&str, _>("TABLE_TYPE"), Some("BASE TABLE"));
-    assert!(rows(&mut c, "IF OBJECT_ID(N'dbo.Users') IS NULL SELECT 0 ELSE SELECT 1").await[0].get::<i32, _>(0) == Some(1));
+    assert!(
+        rows(
+            &mut c,
+            "IF OBJECT_ID(N'dbo.Users') IS NULL SELECT 0 ELSE SELECT 1"
+        )
+        .await[0]
+            .get::<i32, _>(0)
+            == Some(1)
+    );
     // dbo.X, [dbo].[X] and X are the same table
     exec(&mut c, "INSERT INTO dbo.Users (Id, Name) VALUES (1, N'a'); INSERT INTO Users (Id, Name) VALUES (2, N'b')").await;
-    assert_eq!(rows(&mut c, "SELECT COUNT(*) FROM [dbo].[Users]").await[0].get::<i32, _>(0), Some(2));
+    assert_eq!(
+        rows(&mut c, "SELECT COUNT(*) FROM [dbo].[Users]").await[0].get::<i32, _>(0),
+        Some(2)
+    );
     // variables
-    let r = rows(&mut c, "DECLARE @n INT; SELECT @n = COUNT(*) FROM Users; SET @n = @n + 40; SELECT @n AS n").await;
+    let r = rows(
+        &mut c,
+        "DECLARE @n INT; SELECT @n = COUNT(*) FROM Users; SET @n = @n + 40; SELECT @n AS n",
+    )
+    .await;
     assert_eq!(r[0].get::<i32, _>("n"), Some(42));
 }
 
@@ -159,7 +281,9 @@ async fn bulk_insert_rows() {
     for i in 0..n {
         let mut row = tiberius::TokenRow::new();
         row.push(tiberius::ColumnData::I32(Some(i)));
-        row.push(tiberius::ColumnData::String(Some(format!("row {i}").into())));
+        row.push(tiberius::ColumnData::String(Some(
+            format!("row {i}").into(),
+        )));
         req.send(row).await.unwrap();
     }
     let res = req.finalize().await.unwrap();
@@ -174,7 +298,9 @@ async fn attention_cancels_stream() {
     let s = plaintext();
     let mut c = connect(&s, "testdb").await;
     exec(&mut c, "CREATE TABLE many (i INT NOT NULL)").await;
-    let n = rows(&mut c, "SELECT COUNT(*) FROM many").await[0].get::<i32, _>(0).unwrap();
+    let n = rows(&mut c, "SELECT COUNT(*) FROM many").await[0]
+        .get::<i32, _>(0)
+        .unwrap();
     if n == 0 {
         let mut req = c.bulk_insert("many").await.unwrap();
         for i in 0..200_000 {
@@ -210,11 +336,17 @@ async fn injected_faults_surface_as_errors() {
     c.begin_transaction().await.unwrap();
     c.execute("INSERT INTO ft VALUES (1)", &[]).await.unwrap();
     assert!(c.commit_transaction().await.is_err());
-    assert_eq!(rows(&mut c, "SELECT COUNT(*) FROM ft").await[0].get::<i32, _>(0), Some(0));
+    assert_eq!(
+        rows(&mut c, "SELECT COUNT(*) FROM ft").await[0].get::<i32, _>(0),
+        Some(0)
+    );
     // drop after requests
     f.drop_after_requests(1);
     rows(&mut c, "SELECT 1").await;
-    assert!(c.simple_query("SELECT 2").await.and_then(|_| Ok(())).is_err() || c.simple_query("SELECT 3").await.is_err());
+    assert!(
+        c.simple_query("SELECT 2").await.map(|_| ()).is_err()
+            || c.simple_query("SELECT 3").await.is_err()
+    );
     f.clear();
     // drop after rows
     let mut c = connect(&s, "testdb").await;

@@ -28,7 +28,10 @@ async fn tls_trusted_untrusted_and_bypass() {
     let mut c = cfg(&s, EncryptionLevel::Required);
     c.trust_cert();
     let mut cl = connect_cfg(c).await.expect("trust_cert");
-    assert_eq!(rows(&mut cl, "SELECT N'tls' AS x").await[0].get::<&str, _>(0), Some("tls"));
+    assert_eq!(
+        rows(&mut cl, "SELECT N'tls' AS x").await[0].get::<&str, _>(0),
+        Some("tls")
+    );
     // login-only encryption (encrypt=false)
     let mut c = cfg(&s, EncryptionLevel::Off);
     c.trust_cert();
@@ -41,11 +44,17 @@ async fn tls_trusted_untrusted_and_bypass() {
 
 #[tokio::test]
 async fn plaintext_only_when_asked() {
-    let s = Standin::spawn(StandinConfig { tls: TlsMode::Plaintext, ..Default::default() }).unwrap();
+    let s = Standin::spawn(StandinConfig {
+        tls: TlsMode::Plaintext,
+        ..Default::default()
+    })
+    .unwrap();
     assert!(s.ca_cert_pem_path().is_none());
     let mut c = cfg(&s, EncryptionLevel::Required);
     c.trust_cert();
     assert!(connect_cfg(c).await.is_err());
-    let mut cl = connect_cfg(cfg(&s, EncryptionLevel::NotSupported)).await.unwrap();
+    let mut cl = connect_cfg(cfg(&s, EncryptionLevel::NotSupported))
+        .await
+        .unwrap();
     assert_eq!(rows(&mut cl, "SELECT 1").await[0].get::<i32, _>(0), Some(1));
 }
