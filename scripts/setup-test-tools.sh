@@ -46,7 +46,7 @@ fi
 stamp="$checks_dir/node_modules/.pchat-lock.sha256"
 want="$(sha256sum "$checks_dir/package-lock.json" | cut -d' ' -f1)"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] \
-    && (cd "$checks_dir" && node -e "import('tree-sitter').then(()=>import('tree-sitter-powershell')).catch(e=>{console.error(e.message);process.exit(1)})") ; then
+    && (cd "$checks_dir" && node --no-deprecation -e "import('tree-sitter').then(()=>import('tree-sitter-powershell')).catch(e=>{console.error(e.message);process.exit(1)})") ; then
     log "node_modules up to date in tests/powershell"
 else
     # tree-sitter's native binding is compiled by node-gyp (tree-sitter-powershell ships prebuilds).
