@@ -956,7 +956,7 @@ fn function(ctx: &mut Ctx<'_>, e: &mut Expr) -> Result<Option<SqlType>, SqlErr> 
         }
         "DB_ID" => {
             rename(f, "t_db_id");
-            Some(SqlType::SmallInt)
+            Some(SqlType::Int)
         }
         "SERVERPROPERTY" => {
             rename(f, "t_serverproperty");
