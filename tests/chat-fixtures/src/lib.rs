@@ -158,8 +158,8 @@ pub fn quote_ident(name: &str) -> Result<String> {
 }
 
 /// Creates database `name` if it does not exist, switches the connection to it (`USE`) and runs
-/// the schema batches for `kind`. The schema batches fail if the tables already exist, so pass
-/// a fresh name.
+/// the schema batches for `kind`. Fails (before running anything) if the database already has
+/// `dbo.tblNode`, so pass a fresh name.
 pub async fn create_database(client: &mut TdsClient, name: &str, kind: DatabaseKind) -> Result<()> {
     let quoted = quote_ident(name)?;
     let exists = client
@@ -181,6 +181,22 @@ pub async fn create_database(client: &mut TdsClient, name: &str, kind: DatabaseK
         .await?
         .into_results()
         .await?;
+    let existing = client
+        .query(
+            "SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = @P1",
+            &[&"tblNode"],
+        )
+        .await?
+        .into_row()
+        .await?
+        .and_then(|row| row.try_get::<i32, _>(0).ok().flatten())
+        .unwrap_or(0);
+    if existing > 0 {
+        return Err(format!(
+            "database {name:?} already holds a chat schema (dbo.tblNode exists); use a new database name"
+        )
+        .into());
+    }
     run_script_batches(client, kind).await
 }
 

@@ -43,9 +43,9 @@ pub enum Size {
     Tiny,
     /// ~40 rooms, ~75 principals, 2,000 messages.
     Small,
-    /// ~300 rooms, ~650 principals, 100,000 messages.
+    /// ~200 rooms, ~650 principals, 100,000 messages.
     Medium,
-    /// ~1,500 rooms, ~5,300 principals, 2,000,000 messages (benchmarks).
+    /// ~1,000 rooms, ~5,300 principals, 2,000,000 messages (benchmarks).
     Large,
     /// Exactly this many messages; the structure is that of the nearest named size.
     Messages(u64),
@@ -833,6 +833,10 @@ impl Generator {
         self.tree();
         self.distribute_messages();
         self.invites();
+        let mut seen = std::collections::BTreeSet::new();
+        self.d
+            .scopes
+            .retain(|s| seen.insert((s.node_id, s.principal_id)));
         self.d.roles.sort();
         self.d.roles.dedup_by(|a, b| {
             a.node_id == b.node_id && a.principal_id == b.principal_id && a.role == b.role
@@ -963,6 +967,7 @@ impl Generator {
         }
         // A gap in the identity sequence (rows deleted long ago).
         self.next_prin += 37;
+        let mut dns = std::collections::BTreeSet::new();
         for i in 0..self.shape.users {
             let (first, fh) = *self.rng.pick(FIRST_NAMES);
             let (last, lh) = *self.rng.pick(LAST_NAMES);
@@ -987,6 +992,13 @@ impl Generator {
             } else {
                 format!("{first} {last}")
             };
+            // Display names may repeat (as in real directories); DNs may not: AD-style suffix.
+            let mut cn = cn;
+            let mut n = 1;
+            while !dns.insert(format!("{cn}|{ou_dn}")) {
+                n += 1;
+                cn = format!("{first} {last} {n}");
+            }
             p.ad_path = Some(format!("CN={},{ou_dn}", cn.replace(',', "\\,")));
             p.display_name = Some(format!("{first} {last}"));
             p.name = Some(cn);

@@ -496,3 +496,57 @@ fn tree_closure_matches_parents() {
         .any(|(a, _, depth)| *a == ROOT_NODE_ID && *depth == 5));
     assert!(closure.contains(&(ROOT_NODE_ID, ROOT_NODE_ID, 0)));
 }
+
+#[test]
+fn primary_keys_are_unique_at_medium_size() {
+    for d in [
+        generate_model(5, Size::Medium),
+        generate_mgc_model(5, Size::Medium),
+    ] {
+        let dns: Vec<_> = d
+            .principals
+            .iter()
+            .filter_map(|p| p.ad_path.as_ref())
+            .collect();
+        let set: BTreeSet<_> = dns.iter().collect();
+        assert_eq!(set.len(), dns.len(), "duplicate DN");
+        let members: BTreeSet<_> = d
+            .group_members
+            .iter()
+            .map(|m| (m.group_id, &m.member_ad_path))
+            .collect();
+        assert_eq!(members.len(), d.group_members.len());
+        let aff: BTreeSet<_> = d
+            .affiliations
+            .iter()
+            .map(|a| (a.principal_id, a.index, a.affiliation_id))
+            .collect();
+        assert_eq!(aff.len(), d.affiliations.len());
+        let roles: BTreeSet<_> = d
+            .roles
+            .iter()
+            .map(|r| (r.node_id, r.principal_id, r.role))
+            .collect();
+        assert_eq!(roles.len(), d.roles.len());
+        let uris: BTreeSet<_> = d.principals.iter().map(|p| p.uri.to_lowercase()).collect();
+        assert_eq!(uris.len(), d.principals.len());
+        // Duplicate display names exist (as in real directories).
+        let names: Vec<_> = d
+            .principals
+            .iter()
+            .filter_map(|p| p.display_name.as_ref())
+            .collect();
+        assert!(names.iter().collect::<BTreeSet<_>>().len() < names.len());
+    }
+}
+
+#[test]
+fn scopes_are_unique_per_node_and_principal() {
+    let d = generate_model(5, Size::Medium);
+    let s: BTreeSet<_> = d
+        .scopes
+        .iter()
+        .map(|x| (x.node_id, x.principal_id))
+        .collect();
+    assert_eq!(s.len(), d.scopes.len());
+}

@@ -298,3 +298,105 @@ async fn legacy_model_into_mgc_and_inserts_instead_of_bulk() {
     )
     .await;
 }
+
+/// `dbo.fnTicksToDate` as the documented sample queries call it (schema-qualified, as SQL Server
+/// requires for scalar UDFs).
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "stand-in bug: a schema-qualified scalar function call (dbo.fnTicksToDate(...)) fails with 'Incorrect syntax near ('"]
+async fn fn_ticks_to_date_converts_ticks() {
+    let s = standin();
+    let mut c = connect(&s).await;
+    create_database(&mut c, "mgc", DatabaseKind::Mgc2013)
+        .await
+        .unwrap();
+    let r = rows(
+        &mut c,
+        "SELECT dbo.fnTicksToDate(634609728000000000), dbo.fnTicksToDate(634356918001234567)",
+    )
+    .await;
+    // (days since 1900-01-01, 100 ns ticks into the day), from datetime2 or datetime.
+    let value = |d: &tiberius::ColumnData| -> (i64, i64) {
+        match d {
+            tiberius::ColumnData::DateTime2(Some(dt)) => {
+                let scale = dt.time().scale() as u32;
+                let ticks = dt.time().increments() as i64 * 10i64.pow(7 - scale.min(7));
+                (dt.date().days() as i64 - 693_595, ticks)
+            }
+            tiberius::ColumnData::DateTime(Some(dt)) => (
+                dt.days() as i64,
+                dt.seconds_fragments() as i64 * 10_000_000 / 300,
+            ),
+            other => panic!("expected a date/time value, got {other:?}"),
+        }
+    };
+    let v: Vec<(i64, i64)> = r[0].cells().map(|(_, d)| value(d)).collect();
+    assert_eq!(v[0], (40_907, 0)); // 2012-01-01T00:00:00
+    assert_eq!(v[1].0, 40_614); // 2011-03-14
+                                // 09:30:00.1234567 (datetime rounds to 1/300 s)
+    assert!((v[1].1 - 342_001_234_567).abs() < 40_000, "{:?}", v[1]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pchat_seed_binary_fills_a_database() {
+    let s = standin();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_pchat-seed"))
+        .args([
+            "--server",
+            &format!("127.0.0.1,{}", s.port()),
+            "--user",
+            s.user(),
+            "--password",
+            s.password(),
+            "--plaintext",
+            "--database",
+            "seeded",
+            "--kind",
+            "ocsr2",
+            "--size",
+            "messages:250",
+            "--seed",
+            "42",
+        ])
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "stdout: {stdout}\nstderr: {stderr}");
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stdout.contains("messages=250"), "{stdout}");
+    assert!(!stdout.contains(s.password()) && !stderr.contains(s.password()));
+    let mut c = connect(&s).await;
+    c.simple_query("USE seeded")
+        .await
+        .unwrap()
+        .into_results()
+        .await
+        .unwrap();
+    assert_eq!(count(&mut c, "tblChat").await, 250);
+    let dep = generate_model(42, Size::Messages(250));
+    assert_eq!(
+        count(&mut c, "tblPrincipal").await,
+        dep.principals.len() as i64
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn create_database_refuses_an_existing_chat_schema() {
+    let s = standin();
+    let mut c = connect(&s).await;
+    create_database(&mut c, "twice", DatabaseKind::Legacy2010)
+        .await
+        .unwrap();
+    c.simple_query("USE master")
+        .await
+        .unwrap()
+        .into_results()
+        .await
+        .unwrap();
+    let e = create_database(&mut c, "twice", DatabaseKind::Mgc2013)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("already holds a chat schema"), "{e}");
+}
