@@ -400,3 +400,29 @@ async fn create_database_refuses_an_existing_chat_schema() {
         .to_string();
     assert!(e.contains("already holds a chat schema"), "{e}");
 }
+
+/// The DROP COLUMN conversion script, on an existing 2010 database (works on SQL Server).
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "stand-in lacks ALTER TABLE ... DROP COLUMN ('ALTER TABLE operation not supported')"]
+async fn ocs_r2_flavour_script_converts_a_2010_database() {
+    let s = standin();
+    let mut c = connect(&s).await;
+    create_database(&mut c, "gc", DatabaseKind::Legacy2010)
+        .await
+        .unwrap();
+    for batch in split_batches(OCS_R2_FLAVOUR_SQL) {
+        c.simple_query(batch)
+            .await
+            .unwrap()
+            .into_results()
+            .await
+            .unwrap();
+    }
+    for (table, col) in OCS_R2_ABSENT_COLUMNS {
+        let cols = columns(&mut c, table).await;
+        assert!(
+            !cols.iter().any(|x| x.eq_ignore_ascii_case(col)),
+            "{table}.{col}"
+        );
+    }
+}
