@@ -36,6 +36,16 @@ fn header_is_fresh() {
     );
 }
 
+#[test]
+fn header_abi_version_matches_the_library() {
+    let header = std::fs::read_to_string(repo().join("include/pchat_migrate.h")).expect("header");
+    let define = format!("#define PCM_ABI_VERSION {}", pchat_migrate::ABI_VERSION);
+    assert!(
+        header.contains(&define),
+        "cbindgen.toml's PCM_ABI_VERSION differs from ABI_VERSION"
+    );
+}
+
 /// target/<profile>/deps/ — where `cargo test` builds the cdylib for this run (it does not copy it up to
 /// target/<profile>/, so the copy there may be stale).
 fn library_dir() -> PathBuf {

@@ -272,7 +272,10 @@ fn classify_login_error(
             },
             transient: false,
         },
-        Error::Io { kind, .. } if kind == std::io::ErrorKind::TimedOut => ConnectFailure {
+        Error::Io {
+            kind: std::io::ErrorKind::TimedOut,
+            ..
+        } => ConnectFailure {
             error: PcmError::Timeout(format!(
                 "the login to SQL Server '{instance}' did not finish within {} s (-ConnectTimeoutSeconds): the \
                  server accepted the connection but did not complete the pre-login, TLS handshake and login; check \

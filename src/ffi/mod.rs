@@ -43,8 +43,8 @@ pub struct pcm_job {
     _private: [u8; 0],
 }
 
-/// Version of the ABI; the same value as [`crate::ABI_VERSION`] (a test keeps them equal).
-pub const PCM_ABI_VERSION: u32 = 1;
+/// Version of the ABI (`PCM_ABI_VERSION` in the header, defined in cbindgen.toml; tests keep them equal).
+pub const PCM_ABI_VERSION: u32 = crate::ABI_VERSION;
 
 static VERSION: &CStr =
     match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {

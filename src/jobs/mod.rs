@@ -76,6 +76,8 @@ struct Inner {
     events: VecDeque<JobEvent>,
     outcome: Option<Result<Value, PcmError>>,
     cancel_requested: bool,
+    /// Whether a poll has already reported the final state (every host sees it exactly once).
+    end_reported: bool,
 }
 
 struct Shared {
@@ -180,6 +182,7 @@ impl Job {
                 events: VecDeque::new(),
                 outcome: None,
                 cancel_requested: false,
+                end_reported: false,
             }),
             changed: Condvar::new(),
             cancel: CancellationToken::new(),
@@ -228,11 +231,12 @@ impl Job {
     }
 
     /// Waits up to `timeout` for at least one event or the end of the job, then returns what is queued.
-    /// Once the job has ended and every event was delivered, returns [`JobProtocolError::Finished`].
+    /// The final state is reported by exactly one poll (the one that drains the last events after the end);
+    /// after that, [`JobProtocolError::Finished`].
     pub fn poll(&self, timeout: Duration) -> Result<PollBatch, JobProtocolError> {
         let deadline = Instant::now() + timeout;
         let mut inner = self.shared.lock();
-        if inner.state.is_finished() && inner.events.is_empty() {
+        if inner.end_reported {
             return Err(JobProtocolError::Finished);
         }
         while inner.events.is_empty() && !inner.state.is_finished() {
@@ -248,6 +252,9 @@ impl Job {
             inner = guard;
         }
         let events: Vec<JobEvent> = inner.events.drain(..).collect();
+        if inner.state.is_finished() {
+            inner.end_reported = true;
+        }
         Ok(PollBatch {
             state: inner.state,
             events,
@@ -320,5 +327,66 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         s.clone()
     } else {
         "unknown panic".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_final_state_is_reported_once_even_without_events() {
+        let job = Job::spawn("test", |_ctx| async { Ok(json!({"done": true})) }).expect("spawn");
+        let mut states = Vec::new();
+        loop {
+            match job.poll(Duration::from_millis(50)) {
+                Ok(batch) => states.push(batch.state),
+                Err(JobProtocolError::Finished) => break,
+                Err(other) => panic!("{other}"),
+            }
+        }
+        assert_eq!(states.last(), Some(&JobState::Succeeded));
+        assert_eq!(states.iter().filter(|s| s.is_finished()).count(), 1);
+        assert_eq!(job.result().expect("ended").expect("ok")["done"], true);
+    }
+
+    #[test]
+    fn a_panicking_operation_fails_the_job_instead_of_the_process() {
+        let job = Job::spawn("test", |_ctx| async {
+            if std::env::var_os("NEVER_SET_PCHAT").is_none() {
+                panic!("boom inside a job");
+            }
+            Ok(json!(null))
+        })
+        .expect("spawn");
+        let result = job.wait(|_| {});
+        let error = result.expect_err("panics become errors");
+        assert_eq!(error.code(), "internal_error");
+        assert!(error.to_string().contains("boom inside a job"));
+        assert_eq!(job.state(), JobState::Failed);
+    }
+
+    #[test]
+    fn events_arrive_in_order_and_cancel_wins_over_a_slow_operation() {
+        let job = Job::spawn("test", |ctx| async move {
+            ctx.verbose("one");
+            ctx.warning("w", "two");
+            ctx.item(json!(3));
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            Ok(json!(null))
+        })
+        .expect("spawn");
+        let first = job.poll(Duration::from_secs(5)).expect("events");
+        let mut events = first.events;
+        while events.len() < 3 {
+            events.extend(job.poll(Duration::from_secs(5)).expect("more").events);
+        }
+        assert!(matches!(&events[0], JobEvent::Verbose { message } if message == "one"));
+        assert!(matches!(&events[2], JobEvent::Item { data } if data == &json!(3)));
+        job.cancel().expect("running");
+        let error = job.wait(|_| {}).expect_err("cancelled");
+        assert_eq!(error.code(), "cancelled");
+        assert_eq!(job.cancel(), Err(JobProtocolError::Finished));
     }
 }

@@ -44,18 +44,33 @@ pub async fn snapshot_bounds(client: &mut SqlClient) -> Result<BTreeMap<i32, Roo
         .collect()
 }
 
-/// Streams one room's messages with `chatId <= bound` (and `chatDate >= start_ticks` when given), in chatId
-/// order, calling `each` per message. Errors name the room and the message.
+/// Which part of a room's history to read.
+#[derive(Debug, Clone)]
+pub struct RoomSlice<'a> {
+    pub room_id: i32,
+    /// `room 'Sales\Q3' (nodeID 412)`, for messages.
+    pub label: &'a str,
+    /// The snapshot bound: only messages with `chatId <= bound`.
+    pub bound: i64,
+    /// Only messages with `chatDate >= start_ticks`.
+    pub start_ticks: Option<i64>,
+}
+
+/// Streams one room's messages in chatId order, calling `each` per message. Errors name the room and the
+/// message.
 pub async fn stream_room(
     client: &mut SqlClient,
     catalog: &Catalog,
-    room_id: i32,
-    room_label: &str,
-    bound: i64,
-    start_ticks: Option<i64>,
+    slice: &RoomSlice<'_>,
     poster_uris: &HashMap<i32, String>,
     mut each: impl FnMut(Message) -> Result<(), PcmError>,
 ) -> Result<(), PcmError> {
+    let RoomSlice {
+        room_id,
+        label: room_label,
+        bound,
+        start_ticks,
+    } = *slice;
     let rtf = if catalog.has_column("tblChat", "rtf") {
         ", rtf"
     } else {

@@ -5,4 +5,4 @@ pub mod entities;
 pub mod history;
 
 pub use entities::{read_entities, RoleType, SourceEntities};
-pub use history::{snapshot_bounds, stream_room, RoomBound};
+pub use history::{snapshot_bounds, stream_room, RoomBound, RoomSlice};
