@@ -302,7 +302,6 @@ async fn legacy_model_into_mgc_and_inserts_instead_of_bulk() {
 /// `dbo.fnTicksToDate` as the documented sample queries call it (schema-qualified, as SQL Server
 /// requires for scalar UDFs).
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "stand-in bug: a schema-qualified scalar function call (dbo.fnTicksToDate(...)) fails with 'Incorrect syntax near ('"]
 async fn fn_ticks_to_date_converts_ticks() {
     let s = standin();
     let mut c = connect(&s).await;
@@ -403,7 +402,6 @@ async fn create_database_refuses_an_existing_chat_schema() {
 
 /// The DROP COLUMN conversion script, on an existing 2010 database (works on SQL Server).
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "stand-in lacks ALTER TABLE ... DROP COLUMN ('ALTER TABLE operation not supported')"]
 async fn ocs_r2_flavour_script_converts_a_2010_database() {
     let s = standin();
     let mut c = connect(&s).await;

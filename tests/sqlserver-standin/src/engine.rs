@@ -78,6 +78,8 @@ pub struct SqlErr {
     pub msg: String,
     /// statement-level errors let the batch continue; these stop it
     pub abort_batch: bool,
+    /// an error message sent before this one (SQL Server sends e.g. 5074 before 4922)
+    pub preceding: Option<Box<SqlErr>>,
 }
 
 impl SqlErr {
@@ -88,6 +90,7 @@ impl SqlErr {
             state: 1,
             msg: msg.into(),
             abort_batch: true,
+            preceding: None,
         }
     }
     pub fn stmt(number: i32, class: u8, msg: impl Into<String>) -> Self {
@@ -101,6 +104,11 @@ impl SqlErr {
     }
     pub fn internal(msg: impl Into<String>) -> Self {
         Self::new(50000, 16, msg)
+    }
+    /// Sends `first` before this error.
+    pub fn after(mut self, first: SqlErr) -> Self {
+        self.preceding = Some(Box::new(first));
+        self
     }
 }
 
@@ -220,6 +228,9 @@ impl<'a> Out<'a> {
 
     pub fn error(&mut self, e: &SqlErr, server: &str) -> Result<(), Stop> {
         self.had_error = true;
+        if let Some(p) = &e.preceding {
+            self.error(p, server)?;
+        }
         self.token(|b| tds::error_token(b, e.number, e.state, e.class, &e.msg, server))
     }
 
@@ -422,13 +433,13 @@ pub fn open_connection(
             )),
         }
     })?;
-    conn.create_scalar_function("fnTicksToDate", 1, det, |c| {
+    // dbo.fnTicksToDate: .NET ticks (100 ns since 0001-01-01) at full precision; the declared
+    // RETURNS type (datetime2(7) in the fixtures) decides the rounding on the way out.
+    conn.create_scalar_function("t_ticks_to_date", 1, det, |c| {
         let ticks: Option<i64> = c.get(0)?;
         Ok(ticks.map(|t| {
             let day = 864_000_000_000i64;
-            let n = (t.rem_euclid(day) as u64) * 100;
-            let n = (n as u128 * 300 / 1_000_000_000) as u64 * 1_000_000_000 / 300;
-            format_datetime(t.div_euclid(day), n)
+            format_datetime(t.div_euclid(day), (t.rem_euclid(day) as u64) * 100)
         }))
     })?;
     conn.create_scalar_function("t_dateadd", 3, det, |c| {

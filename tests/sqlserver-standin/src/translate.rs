@@ -268,6 +268,8 @@ fn set_name(n: &mut ObjectName, new: &str) {
 
 /// Token-level clean-ups for T-SQL sqlparser does not accept.
 pub fn pre_clean(sql: &str) -> String {
+    let sql = expand_drop_column_lists(sql);
+    let sql = sql.as_str();
     // CLUSTERED/NONCLUSTERED index options and `DELETE t` without FROM.
     let mut out = String::with_capacity(sql.len());
     let mut prev_upper = String::new();
@@ -307,6 +309,132 @@ pub fn pre_clean(sql: &str) -> String {
         out.push(c);
     }
     flush(&mut word, &mut out, &mut prev_upper);
+    out
+}
+
+/// `DROP COLUMN a, b` (T-SQL) -> `DROP COLUMN a, DROP COLUMN b`, which sqlparser's MsSqlDialect
+/// accepts.
+fn expand_drop_column_lists(sql: &str) -> String {
+    if !sql
+        .as_bytes()
+        .windows(6)
+        .any(|w| w.eq_ignore_ascii_case(b"COLUMN"))
+    {
+        return sql.to_string();
+    }
+    // tokens: (is_identifier_like, text)
+    let cs: Vec<char> = sql.chars().collect();
+    let mut toks: Vec<(u8, String)> = Vec::new(); // 0 space/comment, 1 word, 2 quoted ident, 3 other
+    let mut i = 0;
+    while i < cs.len() {
+        let c = cs[i];
+        let start = i;
+        let kind;
+        if c.is_whitespace() {
+            while i < cs.len() && cs[i].is_whitespace() {
+                i += 1;
+            }
+            kind = 0;
+        } else if c == '-' && cs.get(i + 1) == Some(&'-') {
+            while i < cs.len() && cs[i] != '\n' {
+                i += 1;
+            }
+            kind = 0;
+        } else if c == '/' && cs.get(i + 1) == Some(&'*') {
+            i += 2;
+            while i < cs.len() && !(cs[i] == '*' && cs.get(i + 1) == Some(&'/')) {
+                i += 1;
+            }
+            i = (i + 2).min(cs.len());
+            kind = 0;
+        } else if c == '\'' || c == '[' || c == '"' {
+            let close = if c == '[' { ']' } else { c };
+            i += 1;
+            loop {
+                if i >= cs.len() {
+                    break;
+                }
+                if cs[i] == close {
+                    if cs.get(i + 1) == Some(&close) {
+                        i += 2;
+                        continue;
+                    }
+                    i += 1;
+                    break;
+                }
+                i += 1;
+            }
+            kind = if c == '\'' { 3 } else { 2 };
+        } else if c.is_alphanumeric() || c == '_' || c == '@' || c == '#' {
+            while i < cs.len()
+                && (cs[i].is_alphanumeric() || matches!(cs[i], '_' | '@' | '#' | '$'))
+            {
+                i += 1;
+            }
+            kind = 1;
+        } else {
+            i += 1;
+            kind = 3;
+        }
+        toks.push((kind, cs[start..i].iter().collect()));
+    }
+    let next = |from: usize| (from..toks.len()).find(|&j| toks[j].0 != 0);
+    let is_word = |j: usize, w: &str| toks[j].0 == 1 && toks[j].1.eq_ignore_ascii_case(w);
+    let mut inserts = Vec::new();
+    let mut j = 0;
+    while j < toks.len() {
+        if is_word(j, "DROP") {
+            if let Some(k) = next(j + 1).filter(|&k| is_word(k, "COLUMN")) {
+                let mut k = next(k + 1);
+                if let Some(x) = k.filter(|&x| is_word(x, "IF")) {
+                    k = next(x + 1)
+                        .filter(|&y| is_word(y, "EXISTS"))
+                        .and_then(|y| next(y + 1));
+                }
+                // k: first column name
+                while let Some(name) = k.filter(|&x| matches!(toks[x].0, 1 | 2)) {
+                    let Some(comma) = next(name + 1).filter(|&x| toks[x].1 == ",") else {
+                        break;
+                    };
+                    let Some(n2) = next(comma + 1) else { break };
+                    let keyword = toks[n2].0 == 1
+                        && matches!(
+                            toks[n2].1.to_ascii_uppercase().as_str(),
+                            "DROP"
+                                | "ADD"
+                                | "ALTER"
+                                | "CONSTRAINT"
+                                | "CHECK"
+                                | "NOCHECK"
+                                | "WITH"
+                                | "SET"
+                                | "ENABLE"
+                                | "DISABLE"
+                                | "SWITCH"
+                                | "REBUILD"
+                                | "COLUMN"
+                                | "PERIOD"
+                        );
+                    if keyword || !matches!(toks[n2].0, 1 | 2) {
+                        break;
+                    }
+                    inserts.push(n2);
+                    k = Some(n2);
+                }
+            }
+        }
+        j += 1;
+    }
+    if inserts.is_empty() {
+        return sql.to_string();
+    }
+    let mut out = String::with_capacity(sql.len() + inserts.len() * 12);
+    for (idx, t) in toks.iter().enumerate() {
+        if inserts.contains(&idx) {
+            out.push_str("DROP COLUMN ");
+        }
+        out.push_str(&t.1);
+    }
     out
 }
 
@@ -1049,7 +1177,6 @@ fn function(ctx: &mut Ctx<'_>, e: &mut Expr) -> Result<Option<SqlType>, SqlErr> 
             *e = ident_fn("t_datepart", vec![str_lit(&name.to_lowercase()), arg]);
             return Ok(Some(SqlType::Int));
         }
-        "FNTICKSTODATE" => Some(SqlType::DateTime),
         "CONCAT" => Some(SqlType::NVarChar(Some(4000))),
         "STR" => Some(SqlType::VarChar(Some(10))),
         "SQUARE" | "SQRT" | "POWER" | "EXP" | "LOG" | "LOG10" | "PI" | "RAND" => {
@@ -1077,14 +1204,90 @@ fn function(ctx: &mut Ctx<'_>, e: &mut Expr) -> Result<Option<SqlType>, SqlErr> 
                 ),
             ));
         }
+        _ if f.name.0.len() >= 2 => return user_function(ctx, f),
+        "FNTICKSTODATE" => {
+            // scalar user functions must be called with their schema
+            return Err(SqlErr::new(
+                195,
+                15,
+                format!(
+                    "'{}' is not a recognized built-in function name.",
+                    func_name(f)
+                ),
+            ));
+        }
         _ => {
-            // dbo.fn(...) -> fn(...)
             let n = func_name(f);
             rename(f, &n);
             None
         }
     };
     Ok(t)
+}
+
+/// `dbo.fn(...)`: a scalar user function created with CREATE FUNCTION. Only the functions the
+/// stand-in implements natively (dbo.fnTicksToDate) can run; the result type is the RETURNS type
+/// of the stored definition.
+fn user_function(ctx: &mut Ctx<'_>, f: &mut Function) -> Result<Option<SqlType>, SqlErr> {
+    let name = func_name(f);
+    let full = f.name.to_string();
+    let def: Option<String> = ctx
+        .conn
+        .query_row(
+            "SELECT definition FROM __standin_tables WHERE name = ?1 AND type = 'FN'",
+            [&name],
+            |r| r.get(0),
+        )
+        .ok();
+    let Some(def) = def else {
+        let schema = f.name.0[f.name.0.len() - 2].to_string();
+        return Err(SqlErr::new(
+            4121,
+            16,
+            format!("Cannot find either column \"{schema}\" or the user-defined function or aggregate \"{full}\", or the name is ambiguous."),
+        ));
+    };
+    let ret = returns_type(&def);
+    match name.to_ascii_uppercase().as_str() {
+        "FNTICKSTODATE" => {
+            rename(f, "t_ticks_to_date");
+            Ok(Some(ret.unwrap_or(SqlType::DateTime2(7))))
+        }
+        _ => Err(SqlErr::new(
+            50000,
+            16,
+            format!("stand-in: executing the user function {full} is not supported"),
+        )),
+    }
+}
+
+/// The type after `RETURNS` in a CREATE FUNCTION text (None for table-valued functions).
+pub fn returns_type(def: &str) -> Option<SqlType> {
+    let up = def.to_ascii_uppercase();
+    let bytes = up.as_bytes();
+    let word = |i: usize, w: &str| {
+        up[i..].starts_with(w)
+            && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_'))
+            && bytes
+                .get(i + w.len())
+                .is_none_or(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+    };
+    let start = (0..up.len()).find(|&i| word(i, "RETURNS"))? + "RETURNS".len();
+    let mut end = up.len();
+    let mut depth = 0;
+    for (i, c) in up[start..].char_indices() {
+        let i = start + i;
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ if depth == 0 && (word(i, "AS") || word(i, "WITH") || word(i, "BEGIN")) => {
+                end = i;
+                break;
+            }
+            _ => {}
+        }
+    }
+    SqlType::parse(def[start..end].trim(), false)
 }
 
 // ---------------------------------------------------------------- queries
@@ -1881,24 +2084,51 @@ pub fn create_index(ctx: &mut Ctx<'_>, ci: &CreateIndex) -> Result<String, SqlEr
 pub fn alter_table(ctx: &mut Ctx<'_>, at: &AlterTable) -> Result<Vec<String>, SqlErr> {
     let t = base_name(&at.name);
     let cat = ctx.cat(&t).ok_or_else(|| SqlErr::new(4902, 16, format!("Cannot find the object \"{t}\" because it does not exist or you do not have permissions.")))?;
+    let et = cat.name.replace('\'', "''");
     let mut out = Vec::new();
+    // columns as they will be after the operations before the current one
+    let mut live: Vec<String> = cat.cols.iter().map(|c| c.name.clone()).collect();
     for op in &at.operations {
         match op {
             AlterTableOperation::AddColumn { column_def, .. } => {
-                let ty = dt_of(&column_def.data_type)
-                    .ok_or_else(|| SqlErr::new(2715, 16, "Cannot find data type."))?;
+                let name = column_def.name.value.clone();
+                if live.iter().any(|c| c.eq_ignore_ascii_case(&name)) {
+                    return Err(SqlErr::new(2705, 16, format!("Column names in each table must be unique. Column name '{name}' in table '{}' is specified more than once.", cat.name)));
+                }
+                let ty = dt_of(&column_def.data_type).ok_or_else(|| {
+                    SqlErr::new(
+                        2715,
+                        16,
+                        format!(
+                            "Column, parameter, or variable #{}: Cannot find data type {}.",
+                            live.len() + 1,
+                            column_def.data_type
+                        ),
+                    )
+                })?;
                 let mut nullable = true;
                 let mut dflt = None;
-                let mut def = format!("{} {}", quote(&column_def.name.value), ty.sqlite_decl());
+                let mut def = format!("{} {}", quote(&name), ty.sqlite_decl());
+                if ty.is_string() {
+                    def.push_str(" COLLATE NOCASE");
+                }
                 for o in &column_def.options {
                     match &o.option {
                         ColumnOption::NotNull => nullable = false,
+                        ColumnOption::Null => nullable = true,
                         ColumnOption::Default(e) => {
                             let (orig, tr) = default_sql(ctx, e)?;
                             dflt = Some(orig);
                             def.push_str(&format!(" DEFAULT {tr}"));
                         }
-                        _ => {}
+                        ColumnOption::Collation(_) => {}
+                        other => return Err(SqlErr::new(
+                            50000,
+                            16,
+                            format!(
+                                "stand-in: ALTER TABLE ADD column option not supported: {other}"
+                            ),
+                        )),
                     }
                 }
                 if !nullable {
@@ -1907,11 +2137,10 @@ pub fn alter_table(ctx: &mut Ctx<'_>, at: &AlterTable) -> Result<Vec<String>, Sq
                 out.push(format!("ALTER TABLE {} ADD COLUMN {def}", quote(&cat.name)));
                 let opt =
                     |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_else(|| "NULL".into());
+                // SQL Server never reuses a dropped column's column_id
                 out.push(format!(
-                    "INSERT INTO __standin_columns VALUES ('{}', '{}', {}, '{}', '{}', {}, {}, {}, {}, {}, {}, 0)",
-                    cat.name.replace('\'', "''"),
-                    column_def.name.value.replace('\'', "''"),
-                    cat.cols.len() + 1,
+                    "INSERT INTO __standin_columns VALUES ('{et}', '{}', (SELECT COALESCE(MAX(ordinal), 0) + 1 FROM __standin_columns WHERE table_name = '{et}'), '{}', '{}', {}, {}, {}, {}, {}, {}, 0)",
+                    name.replace('\'', "''"),
                     ty.decl(),
                     ty.name(),
                     opt(ty.char_max_len()),
@@ -1921,6 +2150,60 @@ pub fn alter_table(ctx: &mut Ctx<'_>, at: &AlterTable) -> Result<Vec<String>, Sq
                     nullable as i32,
                     dflt.map(|d| format!("'{}'", d.replace('\'', "''"))).unwrap_or_else(|| "NULL".into())
                 ));
+                live.push(name);
+            }
+            AlterTableOperation::DropColumn {
+                column_names,
+                if_exists,
+                ..
+            } => {
+                for ident in column_names {
+                    let Some(pos) = live
+                        .iter()
+                        .position(|c| c.eq_ignore_ascii_case(&ident.value))
+                    else {
+                        if *if_exists {
+                            continue;
+                        }
+                        return Err(SqlErr::new(4924, 16, format!("ALTER TABLE DROP COLUMN failed because column '{}' does not exist in table '{}'.", ident.value, cat.name)));
+                    };
+                    let col = live.remove(pos);
+                    if live.is_empty() {
+                        return Err(SqlErr::new(4923, 16, format!("ALTER TABLE DROP COLUMN failed because '{col}' is the only data column in table '{}'. A table must have at least one data column.", cat.name)));
+                    }
+                    if let Some(dep) = drop_column_dependency(ctx.conn, &cat.name, &col) {
+                        return Err(SqlErr::new(
+                            4922,
+                            16,
+                            format!("ALTER TABLE DROP COLUMN {col} failed because one or more objects access this column."),
+                        )
+                        .after(SqlErr::new(5074, 16, format!("{dep} is dependent on column '{col}'."))));
+                    }
+                    let ec = col.replace('\'', "''");
+                    if cat
+                        .identity
+                        .as_deref()
+                        .is_some_and(|i| i.eq_ignore_ascii_case(&col))
+                    {
+                        for trig in ["__ident_", "__identx_", "__identu_"] {
+                            out.push(format!(
+                                "DROP TRIGGER IF EXISTS {}",
+                                quote(&format!("{trig}{}", cat.name))
+                            ));
+                        }
+                        out.push(format!(
+                            "DELETE FROM __standin_identity WHERE table_name = '{et}'"
+                        ));
+                    }
+                    out.push(format!(
+                        "ALTER TABLE {} DROP COLUMN {}",
+                        quote(&cat.name),
+                        quote(&col)
+                    ));
+                    out.push(format!(
+                        "DELETE FROM __standin_columns WHERE table_name = '{et}' AND column_name = '{ec}'"
+                    ));
+                }
             }
             other => {
                 return Err(SqlErr::new(
@@ -1932,4 +2215,143 @@ pub fn alter_table(ctx: &mut Ctx<'_>, at: &AlterTable) -> Result<Vec<String>, Sq
         }
     }
     Ok(out)
+}
+
+/// What blocks `ALTER TABLE t DROP COLUMN col` on SQL Server: a key, index, foreign key,
+/// DEFAULT or CHECK constraint on the column. Returns e.g. `The object 'PK_t'`.
+fn drop_column_dependency(conn: &Connection, table: &str, col: &str) -> Option<String> {
+    let is = |s: &str| s.eq_ignore_ascii_case(col);
+    let qt = quote(table);
+    // primary key
+    if let Ok(mut st) = conn.prepare(&format!("PRAGMA table_info({qt})")) {
+        let pk: Vec<String> = st
+            .query_map([], |r| Ok((r.get::<_, String>(1)?, r.get::<_, i64>(5)?)))
+            .ok()?
+            .filter_map(|r| r.ok())
+            .filter(|(_, pk)| *pk > 0)
+            .map(|(n, _)| n)
+            .collect();
+        if pk.iter().any(|c| is(c)) {
+            return Some(format!("The object 'PK_{table}'"));
+        }
+    }
+    // indexes and UNIQUE constraints
+    let idx: Vec<(String, String)> = conn
+        .prepare(&format!("PRAGMA index_list({qt})"))
+        .ok()
+        .and_then(|mut st| {
+            st.query_map([], |r| Ok((r.get::<_, String>(1)?, r.get::<_, String>(3)?)))
+                .ok()
+                .map(|it| it.filter_map(|r| r.ok()).collect())
+        })
+        .unwrap_or_default();
+    for (name, origin) in idx {
+        if origin == "pk" {
+            continue;
+        }
+        let cols: Vec<String> = conn
+            .prepare(&format!("PRAGMA index_info({})", quote(&name)))
+            .ok()
+            .and_then(|mut st| {
+                st.query_map([], |r| r.get::<_, Option<String>>(2))
+                    .ok()
+                    .map(|it| it.filter_map(|r| r.ok().flatten()).collect())
+            })
+            .unwrap_or_default();
+        if cols.iter().any(|c| is(c)) {
+            return Some(if origin == "u" {
+                format!("The object 'UQ__{table}__{col}'")
+            } else {
+                format!("The index '{name}'")
+            });
+        }
+    }
+    // foreign keys from this table
+    let fks = |t: &str| -> Vec<(String, String, Option<String>)> {
+        conn.prepare(&format!("PRAGMA foreign_key_list({})", quote(t)))
+            .ok()
+            .and_then(|mut st| {
+                st.query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                    ))
+                })
+                .ok()
+                .map(|it| it.filter_map(|r| r.ok()).collect())
+            })
+            .unwrap_or_default()
+    };
+    if fks(table).iter().any(|(_, from, _)| is(from)) {
+        return Some(format!("The object 'FK__{table}__{col}'"));
+    }
+    // foreign keys of other tables referencing this column
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM __standin_tables WHERE type = 'U'")
+        .ok()
+        .and_then(|mut st| {
+            st.query_map([], |r| r.get::<_, String>(0))
+                .ok()
+                .map(|it| it.filter_map(|r| r.ok()).collect())
+        })
+        .unwrap_or_default();
+    for other in tables {
+        for (to_table, _, to_col) in fks(&other) {
+            if to_table.eq_ignore_ascii_case(table) && to_col.as_deref().is_some_and(is) {
+                return Some(format!("The object 'FK__{other}__{table}'"));
+            }
+        }
+    }
+    // DEFAULT
+    let has_default: bool = conn
+        .query_row(
+            "SELECT column_default IS NOT NULL FROM __standin_columns WHERE table_name = ?1 AND column_name = ?2",
+            [table, col],
+            |r| r.get(0),
+        )
+        .unwrap_or(false);
+    if has_default {
+        return Some(format!("The object 'DF__{table}__{col}'"));
+    }
+    // CHECK constraints mentioning the column
+    let sql: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [table],
+            |r| r.get(0),
+        )
+        .ok()?;
+    let stmts =
+        sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::SQLiteDialect {}, &sql).ok()?;
+    let Some(Statement::CreateTable(ct)) = stmts.first() else {
+        return None;
+    };
+    let mentions = |e: &Expr| {
+        e.to_string()
+            .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '@' || c == '#'))
+            .any(is)
+    };
+    for c in &ct.columns {
+        for o in &c.options {
+            if let ColumnOption::Check(ck) = &o.option {
+                if is(&c.name.value) || mentions(&ck.expr) {
+                    return Some(format!("The object 'CK__{table}__{col}'"));
+                }
+            }
+        }
+    }
+    for tc in &ct.constraints {
+        if let TableConstraint::Check(ck) = tc {
+            if mentions(&ck.expr) {
+                let name = ck
+                    .name
+                    .as_ref()
+                    .map(|n| n.value.clone())
+                    .unwrap_or_else(|| format!("CK__{table}__{col}"));
+                return Some(format!("The object '{name}'"));
+            }
+        }
+    }
+    None
 }

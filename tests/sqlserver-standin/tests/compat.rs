@@ -1,0 +1,235 @@
+//! T-SQL the fixtures and the product need: DROP COLUMN, scalar user functions, CONVERT styles,
+//! sys.objects/sys.schemas, ROW_NUMBER() and TOP (@P1).
+mod common;
+use common::*;
+
+async fn exec(c: &mut Conn, sql: &str) {
+    c.simple_query(sql)
+        .await
+        .expect(sql)
+        .into_results()
+        .await
+        .expect(sql);
+}
+
+async fn columns(c: &mut Conn, table: &str) -> Vec<(String, i32)> {
+    c.query(
+        "SELECT COLUMN_NAME, ORDINAL_POSITION FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = @P1 ORDER BY ORDINAL_POSITION",
+        &[&table],
+    )
+    .await
+    .unwrap()
+    .into_first_result()
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| {
+        (
+            r.get::<&str, _>(0).unwrap().to_string(),
+            r.get::<i32, _>(1).unwrap(),
+        )
+    })
+    .collect()
+}
+
+#[tokio::test]
+async fn alter_table_drop_and_add_column() {
+    let s = plaintext();
+    let mut c = connect(&s, "testdb").await;
+    exec(
+        &mut c,
+        "CREATE TABLE dbo.t (id INT NOT NULL PRIMARY KEY, a NVARCHAR(10) NULL, b INT NULL, c BIGINT NULL, d INT NULL DEFAULT 5, u INT NULL UNIQUE, k INT NULL CHECK (k > 0));
+         CREATE INDEX IX_t_c ON dbo.t (c);
+         INSERT INTO dbo.t (id, a, b, c) VALUES (1, N'x', 2, 3)",
+    )
+    .await;
+    exec(&mut c, "ALTER TABLE dbo.t DROP COLUMN b;").await;
+    let cols = columns(&mut c, "t").await;
+    let names: Vec<&str> = cols.iter().map(|c| c.0.as_str()).collect();
+    assert_eq!(names, ["id", "a", "c", "d", "u", "k"]);
+    // column ids are not reused or renumbered, as on SQL Server
+    assert_eq!(cols[2], ("c".to_string(), 4));
+    let r = rows(&mut c, "SELECT * FROM dbo.t").await;
+    assert_eq!(r[0].len(), 6);
+    assert_eq!(r[0].get::<&str, _>("a"), Some("x"));
+    assert_eq!(err_of(&mut c, "SELECT b FROM dbo.t").await.code(), 207);
+
+    // ADD keeps working and gets the next column id
+    exec(&mut c, "ALTER TABLE dbo.t ADD e NVARCHAR(20) NULL").await;
+    exec(&mut c, "UPDATE dbo.t SET e = N'ABC' WHERE id = 1").await;
+    let cols = columns(&mut c, "t").await;
+    assert_eq!(cols.last().unwrap(), &("e".to_string(), 8));
+    // string columns added later compare case-insensitively like the others
+    let r = rows(&mut c, "SELECT COUNT(*) FROM dbo.t WHERE e = N'abc'").await;
+    assert_eq!(r[0].get::<i32, _>(0), Some(1));
+    assert_eq!(
+        err_of(&mut c, "ALTER TABLE dbo.t ADD e INT NULL")
+            .await
+            .code(),
+        2705
+    );
+
+    // a column that does not exist
+    let e = err_of(&mut c, "ALTER TABLE dbo.t DROP COLUMN nothere").await;
+    assert_eq!(e.code(), 4924, "{e:?}");
+    assert_eq!(
+        e.message(),
+        "ALTER TABLE DROP COLUMN failed because column 'nothere' does not exist in table 't'."
+    );
+    // columns something depends on: the first error is 5074, then 4922
+    for (col, what) in [
+        ("id", "PK_t"),
+        ("c", "IX_t_c"),
+        ("d", "DF__"),
+        ("u", "UQ__"),
+        ("k", "CK__"),
+    ] {
+        let e = err_of(&mut c, &format!("ALTER TABLE dbo.t DROP COLUMN {col}")).await;
+        assert_eq!(e.code(), 5074, "{col}: {e:?}");
+        assert!(e.message().contains(what), "{col}: {e:?}");
+        assert!(
+            e.message()
+                .ends_with(&format!("is dependent on column '{col}'.")),
+            "{e:?}"
+        );
+    }
+    // nothing was dropped by the failed statements
+    assert_eq!(columns(&mut c, "t").await.len(), 7);
+
+    // foreign keys in both directions
+    exec(
+        &mut c,
+        "CREATE TABLE p (pid INT NOT NULL PRIMARY KEY, code INT NOT NULL UNIQUE, note INT NULL);
+         CREATE TABLE ch (id INT NOT NULL PRIMARY KEY, pcode INT NULL REFERENCES p(code), z INT NULL)",
+    )
+    .await;
+    assert_eq!(
+        err_of(&mut c, "ALTER TABLE ch DROP COLUMN pcode")
+            .await
+            .code(),
+        5074
+    );
+    assert_eq!(
+        err_of(&mut c, "ALTER TABLE p DROP COLUMN code")
+            .await
+            .code(),
+        5074
+    );
+    exec(
+        &mut c,
+        "ALTER TABLE p DROP COLUMN note; ALTER TABLE ch DROP COLUMN z",
+    )
+    .await;
+    assert_eq!(columns(&mut c, "p").await.len(), 2);
+
+    // identity columns can be dropped; the table keeps working
+    exec(
+        &mut c,
+        "CREATE TABLE idt (n INT IDENTITY(1,1) NOT NULL, v INT NULL); INSERT INTO idt (v) VALUES (1)",
+    )
+    .await;
+    exec(&mut c, "ALTER TABLE idt DROP COLUMN n").await;
+    exec(&mut c, "INSERT INTO idt (v) VALUES (2)").await;
+    let r = rows(&mut c, "SELECT COUNT(*) FROM sys.identity_columns").await;
+    assert_eq!(r[0].get::<i32, _>(0), Some(0));
+    assert_eq!(
+        err_of(&mut c, "ALTER TABLE idt DROP COLUMN v").await.code(),
+        4923
+    );
+    // several columns at once, and inside a transaction that is rolled back
+    exec(
+        &mut c,
+        "CREATE TABLE m (a INT NULL, b INT NULL, c INT NULL)",
+    )
+    .await;
+    exec(
+        &mut c,
+        "BEGIN TRAN; ALTER TABLE m DROP COLUMN a, b; ROLLBACK",
+    )
+    .await;
+    assert_eq!(columns(&mut c, "m").await.len(), 3);
+    exec(&mut c, "ALTER TABLE m DROP COLUMN a, b").await;
+    assert_eq!(columns(&mut c, "m").await, [("c".to_string(), 3)]);
+}
+
+#[tokio::test]
+async fn schema_qualified_scalar_user_function() {
+    let s = plaintext();
+    let mut c = connect(&s, "testdb").await;
+    // not created yet
+    let e = err_of(&mut c, "SELECT dbo.fnTicksToDate(0)").await;
+    assert_eq!(e.code(), 4121, "{e:?}");
+    exec(
+        &mut c,
+        "CREATE FUNCTION dbo.fnTicksToDate (@ticks bigint)
+RETURNS datetime2(7)
+AS
+BEGIN
+    RETURN DATEADD(ns, CAST(@ticks % 10000 AS int) * 100,
+        DATEADD(ms, CAST((@ticks % 864000000000) / 10000 AS int),
+            DATEADD(day, CAST(@ticks / 864000000000 - 693595 AS int),
+                CAST('19000101' AS datetime2(7)))));
+END",
+    )
+    .await;
+    exec(
+        &mut c,
+        "CREATE TABLE dbo.tblChat (chatId INT NOT NULL PRIMARY KEY, chatDate BIGINT NOT NULL);
+         INSERT INTO dbo.tblChat VALUES (1, 634609728000000000), (2, 634356918001234567)",
+    )
+    .await;
+    let r = rows(
+        &mut c,
+        "SELECT dbo.fnTicksToDate(chatDate) AS d, [dbo].[fnTicksToDate](chatDate) FROM dbo.tblChat ORDER BY chatId",
+    )
+    .await;
+    let col = &r[0].columns()[0];
+    assert_eq!(col.column_type(), tiberius::ColumnType::Datetime2);
+    let d0: chrono_free::Dt = chrono_free::of(&r[0], 0);
+    assert_eq!(d0, (40_907, 0));
+    let d1 = chrono_free::of(&r[1], 0);
+    // 2011-03-14 09:30:00.1234567 at full datetime2(7) precision
+    assert_eq!(d1, (40_614, 342_001_234_567));
+    assert_eq!(chrono_free::of(&r[1], 1), d1);
+    // in WHERE and with an expression argument
+    let r = rows(
+        &mut c,
+        "SELECT chatId FROM dbo.tblChat WHERE dbo.fnTicksToDate(chatDate + 0) < '2012-01-01'",
+    )
+    .await;
+    assert_eq!(r.len(), 1);
+    // SQL Server requires the schema for scalar user functions
+    assert_eq!(
+        err_of(&mut c, "SELECT fnTicksToDate(chatDate) FROM dbo.tblChat")
+            .await
+            .code(),
+        195
+    );
+    // the RETURNS type decides the result type
+    exec(
+        &mut c,
+        "CREATE FUNCTION dbo.fnTicksToDate2 (@ticks bigint) RETURNS datetime AS BEGIN RETURN NULL END",
+    )
+    .await;
+    let e = err_of(&mut c, "SELECT dbo.fnTicksToDate2(1)").await;
+    assert_eq!(e.code(), 50000);
+}
+
+/// Reads a datetime/datetime2 cell as (days since 1900-01-01, 100 ns ticks into the day).
+mod chrono_free {
+    pub type Dt = (i64, i64);
+    pub fn of(row: &tiberius::Row, i: usize) -> Dt {
+        match row.cells().nth(i).unwrap().1 {
+            tiberius::ColumnData::DateTime2(Some(dt)) => {
+                let scale = dt.time().scale() as u32;
+                let ticks = dt.time().increments() as i64 * 10i64.pow(7 - scale.min(7));
+                (dt.date().days() as i64 - 693_595, ticks)
+            }
+            tiberius::ColumnData::DateTime(Some(dt)) => (
+                dt.days() as i64,
+                dt.seconds_fragments() as i64 * 10_000_000 / 300,
+            ),
+            other => panic!("expected a date/time value, got {other:?}"),
+        }
+    }
+}
