@@ -5,6 +5,7 @@
 
 pub mod connection;
 pub mod error;
+pub mod export;
 pub mod ffi;
 pub mod jobs;
 pub mod operations;

@@ -3,9 +3,11 @@
 //! A request is `{"operation": "<name>", "params": {...}}`. Synchronous operations answer at once; job
 //! operations return a [`Job`] the caller polls.
 
+mod inspect;
 mod probe;
 
 use crate::error::PcmError;
+use crate::export::{export, ExportParams};
 use crate::jobs::Job;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -13,9 +15,9 @@ use serde_json::{json, Value};
 pub use probe::{probe, ProbeParams};
 
 /// Operations answered synchronously by [`call`].
-pub const SYNC_OPERATIONS: &[&str] = &["version", "validate"];
+pub const SYNC_OPERATIONS: &[&str] = &["version", "validate", "inspect_package"];
 /// Operations run as jobs by [`start_job`].
-pub const JOB_OPERATIONS: &[&str] = &["probe"];
+pub const JOB_OPERATIONS: &[&str] = &["probe", "export"];
 
 /// A parsed request.
 #[derive(Debug, Deserialize)]
@@ -88,6 +90,7 @@ pub fn call(request: &Request) -> Result<Value, PcmError> {
     match request.operation.as_str() {
         "version" => Ok(version_info()),
         "validate" => validate(request),
+        "inspect_package" => inspect::inspect(&request.params()?),
         other => Err(unknown_operation(other)),
     }
 }
@@ -99,6 +102,12 @@ pub fn start_job(request: &Request) -> Result<Job, PcmError> {
             let params: ProbeParams = request.params()?;
             let settings = params.connection.validate()?;
             Job::spawn("probe", move |ctx| probe(settings, ctx))
+        }
+        "export" => {
+            let params: ExportParams = request.params()?;
+            let settings = params.connection.validate()?;
+            let plan = params.plan()?;
+            Job::spawn("export", move |ctx| export(settings, plan, ctx))
         }
         other => Err(unknown_operation(other)),
     }
@@ -133,6 +142,22 @@ fn validate(request: &Request) -> Result<Value, PcmError> {
                 "authentication": settings.credentials.authentication(),
                 "encryption": settings.encryption,
             }))
+        }
+        "export" => {
+            let params: ExportParams = inner.params()?;
+            let settings = params.connection.validate()?;
+            let plan = params.plan()?;
+            Ok(json!({
+                "valid": true,
+                "operation": "export",
+                "dbInstance": settings.instance.to_string(),
+                "fileName": plan.file.display().to_string(),
+                "level": plan.level,
+            }))
+        }
+        "inspect_package" => {
+            let _: inspect::InspectParams = inner.params()?;
+            Ok(json!({ "valid": true, "operation": "inspect_package" }))
         }
         "version" => Ok(json!({ "valid": true, "operation": "version" })),
         "validate" => Err(PcmError::invalid_parameter(

@@ -16,7 +16,7 @@ use zip::{CompressionMethod, ZipWriter};
 pub struct EntryDigest {
     hasher: Sha256,
     bytes: u64,
-    records: u64,
+    pub(crate) records: u64,
 }
 
 impl EntryDigest {
