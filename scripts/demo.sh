@@ -52,5 +52,15 @@ echo "== Step 2, prepare: connect, identify and inventory the database" >&2
 "$bin/pchat-migrate" --quiet --json probe --db-instance "$db_instance" --db-name "$db_name" --user "$user" \
     "${tls[@]}" >"$work/probe.json"
 
+echo "== Step 3, export: the legacy database into a migration package" >&2
+"$bin/pchat-migrate" export --db-instance "$db_instance" --db-name "$db_name" --user "$user" "${tls[@]}" \
+    --file-name "$work/GroupChat.zip" --report "$work/export-report.html"
+
+echo "== Inspect: validate the whole package (checksums, records, references) and list its rooms" >&2
+"$bin/pchat-migrate" inspect "$work/GroupChat.zip"
+
 echo >&2
-echo "Files: $work (probe.json: the full result as JSON)" >&2
+echo "Files in $work:" >&2
+echo "  GroupChat.zip            the migration package (format: docs/package-format.md)" >&2
+echo "  export-report.html/.json the export report" >&2
+echo "  probe.json               the inventory as JSON" >&2

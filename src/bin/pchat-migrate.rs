@@ -36,11 +36,80 @@ enum Command {
     Version,
     /// Connect to a SQL Server, report its version and what kind of chat database -DBName is.
     Probe(ConnectionArgs),
+    /// Export a legacy Group Chat (or 2013 Persistent Chat) database into a migration package.
+    Export(ExportArgs),
+    /// Validate a migration package completely and show its contents.
+    Inspect {
+        /// The package file.
+        file: String,
+    },
     /// Send a raw JSON request (`{"operation":...,"params":{...}}`); `-` reads it from stdin.
     Request {
         /// The request JSON, `@file` to read a file, or `-` for stdin.
         request: String,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LevelArg {
+    All,
+    User,
+    Category,
+    RoomDirectory,
+    Content,
+}
+
+/// Export options, named after Export-CsPersistentChatData's parameters.
+#[derive(Args, Clone)]
+struct ExportArgs {
+    #[command(flatten)]
+    connection: ConnectionArgs,
+    /// The package file to write.
+    #[arg(long = "file-name", visible_alias = "filename")]
+    file_name: String,
+    /// What to export.
+    #[arg(long, value_enum, default_value = "all")]
+    level: LevelArg,
+    /// Category names or Parent\Child paths (repeatable); their subcategories and rooms are included.
+    #[arg(long)]
+    scope: Vec<String>,
+    /// Room names, Category\Room paths or node ids (repeatable).
+    #[arg(long)]
+    room: Vec<String>,
+    /// Only chat history posted at or after this time (ISO 8601, UTC unless an offset is given).
+    #[arg(long)]
+    start_date: Option<String>,
+    /// After a successful export, disable the exported rooms in the source.
+    #[arg(long)]
+    disable_exported_nodes: bool,
+    /// Write an HTML report here (and a JSON one next to it).
+    #[arg(long)]
+    report: Option<String>,
+    /// Rooms exported in parallel.
+    #[arg(long, default_value_t = 4)]
+    throttle_limit: u32,
+}
+
+impl ExportArgs {
+    fn to_params(&self) -> Result<Value, PcmError> {
+        Ok(json!({
+            "connection": self.connection.to_params()?,
+            "fileName": self.file_name,
+            "level": match self.level {
+                LevelArg::All => "All",
+                LevelArg::User => "User",
+                LevelArg::Category => "Category",
+                LevelArg::RoomDirectory => "RoomDirectory",
+                LevelArg::Content => "Content",
+            },
+            "scope": self.scope,
+            "rooms": self.room,
+            "startDate": self.start_date,
+            "disableExportedNodes": self.disable_exported_nodes,
+            "report": self.report,
+            "throttleLimit": self.throttle_limit,
+        }))
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -289,6 +358,13 @@ fn run(cli: &Cli) -> Outcome {
             Ok(params) => json!({ "operation": "probe", "params": params }),
             Err(e) => return Outcome::Failed(e),
         },
+        Command::Export(args) => match args.to_params() {
+            Ok(params) => json!({ "operation": "export", "params": params }),
+            Err(e) => return Outcome::Failed(e),
+        },
+        Command::Inspect { file } => {
+            json!({ "operation": "inspect_package", "params": { "fileName": file } })
+        }
         Command::Request { request } => {
             match read_request_text(request).and_then(|t| Request::parse(&t)) {
                 Ok(r) => {
@@ -317,6 +393,16 @@ fn run(cli: &Cli) -> Outcome {
             Err(e) => Outcome::Failed(e),
         }
     }
+}
+
+/// Prints a line to stdout; a closed pipe (`... | head`) ends the program quietly instead of panicking.
+macro_rules! println {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout(), $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
 }
 
 fn print_human(command: &Command, data: &Value) {
@@ -350,6 +436,77 @@ fn print_human(command: &Command, data: &Value) {
             }
             println!("Encrypted     : {}", data["encrypted"]);
             println!("Took          : {} ms", data["durationMs"]);
+        }
+        Command::Export(_) => {
+            let c = &data["counts"];
+            println!(
+                "Package       : {} ({} bytes)",
+                data["path"].as_str().unwrap_or("-"),
+                data["sizeBytes"]
+            );
+            println!("Level         : {}", data["level"].as_str().unwrap_or("-"));
+            println!(
+                "Contents      : {} principals, {} categories, {} rooms, {} roles, {} scopes, {} add-ins, {} messages",
+                c["principals"], c["categories"], c["rooms"], c["roles"], c["scopes"], c["addins"], c["messages"]
+            );
+            println!(
+                "Took          : {} ms ({} messages/s; {} rooms reused from an earlier run)",
+                data["durationMs"], data["messagesPerSecond"], data["reusedRooms"]
+            );
+            if data["disabledRooms"].as_u64().unwrap_or(0) > 0 {
+                println!(
+                    "Disabled      : {} rooms in the source",
+                    data["disabledRooms"]
+                );
+            }
+            if let Some(report) = data["report"].as_object() {
+                println!("Report        : {}", report["html"].as_str().unwrap_or("-"));
+            }
+        }
+        Command::Inspect { .. } => {
+            let c = &data["counts"];
+            println!(
+                "Package       : {} ({} bytes), format {}",
+                data["path"].as_str().unwrap_or("-"),
+                data["sizeBytes"],
+                data["formatVersion"].as_str().unwrap_or("-")
+            );
+            println!("Valid         : yes (structure, checksums, records and references checked)");
+            println!(
+                "Source        : {} / {} ({})",
+                data["source"]["dbInstance"].as_str().unwrap_or("-"),
+                data["source"]["database"].as_str().unwrap_or("-"),
+                data["source"]["kind"].as_str().unwrap_or("-")
+            );
+            println!(
+                "Created       : {}",
+                data["createdUtc"].as_str().unwrap_or("-")
+            );
+            println!(
+                "Contents      : {} principals, {} categories, {} rooms, {} messages",
+                c["principals"], c["categories"], c["rooms"], c["messages"]
+            );
+            println!(
+                "{:>8}  {:>9}  {:<28}  {:<28}  room",
+                "nodeID", "messages", "first", "last"
+            );
+            for room in data["rooms"].as_array().into_iter().flatten() {
+                let mut path: Vec<String> = room["path"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| p.as_str().map(str::to_string))
+                    .collect();
+                path.push(room["name"].as_str().unwrap_or_default().to_string());
+                println!(
+                    "{:>8}  {:>9}  {:<28}  {:<28}  {}",
+                    room["roomId"].as_i64().unwrap_or_default(),
+                    room["messages"].as_u64().unwrap_or_default(),
+                    room["firstMessageUtc"].as_str().unwrap_or("-"),
+                    room["lastMessageUtc"].as_str().unwrap_or("-"),
+                    path.join("\\")
+                );
+            }
         }
         Command::Request { .. } => {
             println!("{}", serde_json::to_string_pretty(data).unwrap_or_default())
