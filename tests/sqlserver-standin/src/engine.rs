@@ -303,10 +303,12 @@ fn init_catalog(conn: &Connection, db: &str) -> rusqlite::Result<()> {
     conn.execute_batch(CATALOG_SQL)?;
     let q = db.replace('\'', "''");
     conn.execute_batch(&format!(
-        "DROP VIEW IF EXISTS __is_tables; DROP VIEW IF EXISTS __is_columns; DROP VIEW IF EXISTS __sys_tables; DROP VIEW IF EXISTS __sys_columns; DROP VIEW IF EXISTS __sys_identity_columns;
+        "DROP VIEW IF EXISTS __is_tables; DROP VIEW IF EXISTS __is_columns; DROP VIEW IF EXISTS __sys_tables; DROP VIEW IF EXISTS __sys_columns; DROP VIEW IF EXISTS __sys_identity_columns; DROP VIEW IF EXISTS __sys_objects; DROP VIEW IF EXISTS __sys_schemas;
 CREATE VIEW __is_tables AS SELECT '{q}' AS TABLE_CATALOG, 'dbo' AS TABLE_SCHEMA, name AS TABLE_NAME, CASE type WHEN 'V' THEN 'VIEW' ELSE 'BASE TABLE' END AS TABLE_TYPE FROM __standin_tables WHERE type IN ('U','V');
 CREATE VIEW __is_columns AS SELECT '{q}' AS TABLE_CATALOG, 'dbo' AS TABLE_SCHEMA, table_name AS TABLE_NAME, column_name AS COLUMN_NAME, ordinal AS ORDINAL_POSITION, column_default AS COLUMN_DEFAULT, CASE WHEN is_nullable THEN 'YES' ELSE 'NO' END AS IS_NULLABLE, data_type AS DATA_TYPE, char_max_len AS CHARACTER_MAXIMUM_LENGTH, CASE WHEN char_max_len = -1 THEN -1 WHEN data_type IN ('nvarchar','nchar') THEN char_max_len * 2 ELSE char_max_len END AS CHARACTER_OCTET_LENGTH, numeric_precision AS NUMERIC_PRECISION, numeric_scale AS NUMERIC_SCALE, datetime_precision AS DATETIME_PRECISION FROM __standin_columns;
-CREATE VIEW __sys_tables AS SELECT name AS name, object_id AS object_id, 1 AS schema_id, 'U' AS type FROM __standin_tables WHERE type = 'U';
+CREATE VIEW __sys_tables AS SELECT name AS name, object_id AS object_id, 1 AS schema_id, 'U ' COLLATE RTRIM AS type FROM __standin_tables WHERE type = 'U';
+CREATE VIEW __sys_objects AS SELECT name AS name, object_id AS object_id, NULL AS principal_id, 1 AS schema_id, 0 AS parent_object_id, substr(type || ' ', 1, 2) COLLATE RTRIM AS type, CASE type WHEN 'U' THEN 'USER_TABLE' WHEN 'V' THEN 'VIEW' WHEN 'FN' THEN 'SQL_SCALAR_FUNCTION' WHEN 'P' THEN 'SQL_STORED_PROCEDURE' WHEN 'TR' THEN 'SQL_TRIGGER' ELSE type END AS type_desc, 0 AS is_ms_shipped FROM __standin_tables;
+CREATE VIEW __sys_schemas AS SELECT 'dbo' AS name, 1 AS schema_id, 1 AS principal_id UNION ALL SELECT 'guest', 2, 2 UNION ALL SELECT 'INFORMATION_SCHEMA', 3, 3 UNION ALL SELECT 'sys', 4, 4;
 CREATE VIEW __sys_columns AS SELECT t.object_id AS object_id, c.column_name AS name, c.ordinal AS column_id, c.is_nullable AS is_nullable, c.is_identity AS is_identity FROM __standin_columns c JOIN __standin_tables t ON t.name = c.table_name;
 CREATE VIEW __sys_identity_columns AS SELECT t.object_id AS object_id, c.column_name AS name, c.ordinal AS column_id, i.seed AS seed_value, i.incr AS increment_value, i.current AS last_value FROM __standin_identity i JOIN __standin_tables t ON t.name = i.table_name JOIN __standin_columns c ON c.table_name = i.table_name AND c.column_name = i.column_name;"
     ))?;
@@ -416,6 +418,21 @@ pub fn open_connection(
         match to_dt(&v) {
             Some((d, n)) => Ok(Some(format_datetime(d, n))),
             None => Err(rusqlite::Error::UserFunctionError(
+                "Conversion failed when converting date and/or time from character string.".into(),
+            )),
+        }
+    })?;
+    conn.create_scalar_function("t_dtstyle", 3, det, |c| {
+        let v = c.get_raw(0);
+        if let rusqlite::types::ValueRef::Null = v {
+            return Ok(None);
+        }
+        let style: i64 = c.get(1)?;
+        let decl: String = c.get(2)?;
+        let ty = SqlType::parse(&decl, false).unwrap_or(SqlType::DateTime2(7));
+        match Val::from_sqlite(v, &ty) {
+            Ok(Val::DateTime(d, n)) => Ok(crate::types::format_datetime_style(d, n, &ty, style)),
+            _ => Err(rusqlite::Error::UserFunctionError(
                 "Conversion failed when converting date and/or time from character string.".into(),
             )),
         }
@@ -637,6 +654,7 @@ pub fn map_sqlite_err(e: &rusqlite::Error, db: &str, verb: &str) -> SqlErr {
         return SqlErr::new(207, 16, format!("Invalid column name '{c}'."));
     }
     if let Some(f) = after("no such function:") {
+        let f = f.split(" in ").next().unwrap_or(&f).trim().to_string();
         return SqlErr::new(
             195,
             15,
@@ -1115,6 +1133,7 @@ impl Session {
             rowcount: self.rowcount,
             trancount: self.trancount,
             scopes: Vec::new(),
+            derived: HashMap::new(),
         }
     }
 

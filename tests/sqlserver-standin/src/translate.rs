@@ -34,7 +34,11 @@ pub struct Ctx<'a> {
     pub trancount: u32,
     /// (alias or table name, table name) per nested SELECT
     pub scopes: Vec<Vec<(String, String)>>,
+    /// derived tables (`(SELECT ...) AS x`) of this statement, by DERIVED_PREFIX + alias
+    pub derived: HashMap<String, TableCat>,
 }
+
+const DERIVED_PREFIX: &str = "\u{1}derived:";
 
 #[derive(Default)]
 pub struct QInfo {
@@ -121,6 +125,29 @@ fn static_cat(table: &str) -> Option<TableCat> {
                 ..it("is_identity")
             },
         ],
+        "__sys_objects" => vec![
+            nv("name"),
+            it("object_id"),
+            CatCol {
+                ty: SqlType::Int,
+                ..nv("principal_id")
+            },
+            it("schema_id"),
+            it("parent_object_id"),
+            CatCol {
+                ty: SqlType::Char(Some(2)),
+                ..nv("type")
+            },
+            CatCol {
+                ty: SqlType::NVarChar(Some(60)),
+                ..nv("type_desc")
+            },
+            CatCol {
+                ty: SqlType::Bit,
+                ..it("is_ms_shipped")
+            },
+        ],
+        "__sys_schemas" => vec![nv("name"), it("schema_id"), it("principal_id")],
         "__sys_identity_columns" => vec![
             it("object_id"),
             nv("name"),
@@ -176,6 +203,9 @@ pub fn load_table_cat(conn: &Connection, table: &str) -> Option<TableCat> {
 impl Ctx<'_> {
     fn cat(&mut self, t: &str) -> Option<TableCat> {
         let key = t.to_lowercase();
+        if key.starts_with(DERIVED_PREFIX) {
+            return self.derived.get(&key).cloned();
+        }
         if let Some(c) = self.cache.get(&key) {
             return c.clone();
         }
@@ -876,15 +906,36 @@ pub fn expr(ctx: &mut Ctx<'_>, e: &mut Expr) -> Result<Option<SqlType>, SqlErr> 
         Expr::Convert {
             expr: inner,
             data_type,
+            styles,
             ..
         } => {
-            expr(ctx, inner)?;
+            let src = expr(ctx, inner)?;
             let dt = data_type.clone().ok_or_else(|| SqlErr::syntax("CONVERT"))?;
             let t = dt_of(&dt).ok_or_else(|| {
                 SqlErr::new(243, 16, format!("Type {dt} is not a defined system type."))
             })?;
+            let style = match styles.first() {
+                Some(st) => Some(const_i64(st).ok_or_else(|| SqlErr::syntax("CONVERT"))?),
+                None => None,
+            };
             let inner = std::mem::replace(inner.as_mut(), null_lit());
-            *e = cast_to(inner, &t);
+            *e = match (style, &src) {
+                (Some(style), Some(src)) if t.is_string() && src.is_datetime() => {
+                    if !crate::types::datetime_style_known(style) {
+                        return Err(SqlErr::new(
+                            281,
+                            16,
+                            format!("{style} is not a valid style number when converting from {} to a character string.", src.name()),
+                        ));
+                    }
+                    let styled = ident_fn(
+                        "t_dtstyle",
+                        vec![inner, num_lit(style), str_lit(&src.decl())],
+                    );
+                    cast_to(styled, &t)
+                }
+                _ => cast_to(inner, &t),
+            };
             Some(t)
         }
         Expr::Case {
@@ -979,8 +1030,50 @@ fn function(ctx: &mut Ctx<'_>, e: &mut Expr) -> Result<Option<SqlType>, SqlErr> 
         return Ok(None);
     };
     let name = func_name(f).to_ascii_uppercase();
-    if f.over.is_some() {
-        // window functions: translate arguments, keep as is
+    if let Some(over) = &mut f.over {
+        match over {
+            WindowType::WindowSpec(ws) => {
+                for p in ws.partition_by.iter_mut() {
+                    expr(ctx, p)?;
+                }
+                for o in ws.order_by.iter_mut() {
+                    expr(ctx, &mut o.expr)?;
+                }
+                let ranking = matches!(
+                    name.as_str(),
+                    "ROW_NUMBER" | "RANK" | "DENSE_RANK" | "NTILE"
+                );
+                if ranking && ws.order_by.is_empty() {
+                    return Err(SqlErr::new(
+                        4112,
+                        16,
+                        format!(
+                            "The function '{}' must have an OVER clause with ORDER BY.",
+                            name.to_lowercase()
+                        ),
+                    ));
+                }
+                if ws.window_frame.is_some() {
+                    // ROWS/RANGE frames arrived in SQL Server 2012
+                    if major_version(ctx.config) < 11 {
+                        return Err(SqlErr::syntax("ROWS"));
+                    }
+                }
+            }
+            WindowType::NamedWindow(_) => return Err(SqlErr::syntax("OVER")),
+        }
+    } else if matches!(
+        name.as_str(),
+        "ROW_NUMBER" | "RANK" | "DENSE_RANK" | "NTILE"
+    ) {
+        return Err(SqlErr::new(
+            10753,
+            15,
+            format!(
+                "The function '{}' must have an OVER clause.",
+                name.to_lowercase()
+            ),
+        ));
     }
     // arguments first (DATEADD/DATEDIFF/DATEPART take a bare date-part word)
     let mut arg_types = Vec::new();
@@ -1010,6 +1103,7 @@ fn function(ctx: &mut Ctx<'_>, e: &mut Expr) -> Result<Option<SqlType>, SqlErr> 
     }
     let a0 = arg_types.first().cloned().flatten();
     let t = match name.as_str() {
+        "ROW_NUMBER" | "RANK" | "DENSE_RANK" | "NTILE" => Some(SqlType::BigInt),
         "COUNT" => Some(SqlType::Int),
         "COUNT_BIG" => {
             rename(f, "count");
@@ -1081,6 +1175,26 @@ fn function(ctx: &mut Ctx<'_>, e: &mut Expr) -> Result<Option<SqlType>, SqlErr> 
         "DB_NAME" => {
             rename(f, "t_db_name");
             Some(SqlType::NVarChar(Some(128)))
+        }
+        "SCHEMA_NAME" => {
+            let arg = func_args(f).into_iter().next().cloned();
+            *e = match arg {
+                None => str_lit("dbo"),
+                Some(a) => parse_sql_expr(&format!(
+                    "(SELECT name FROM __sys_schemas WHERE schema_id = {a})"
+                ))?,
+            };
+            return Ok(Some(SqlType::NVarChar(Some(128))));
+        }
+        "SCHEMA_ID" => {
+            let arg = func_args(f).into_iter().next().cloned();
+            *e = match arg {
+                None => num_lit(1),
+                Some(a) => parse_sql_expr(&format!(
+                    "(SELECT schema_id FROM __sys_schemas WHERE name = {a})"
+                ))?,
+            };
+            return Ok(Some(SqlType::Int));
         }
         "DB_ID" => {
             rename(f, "t_db_id");
@@ -1329,9 +1443,31 @@ fn table_factor(
         TableFactor::Derived {
             subquery, alias, ..
         } => {
-            query(ctx, subquery)?;
+            let info = query(ctx, subquery)?;
             if let Some(a) = alias {
-                scope.push((a.name.value.clone(), a.name.value.clone()));
+                let key = format!("{DERIVED_PREFIX}{}", a.name.value.to_lowercase());
+                if !info.wildcard || info.types.len() == info.names.len() {
+                    let cols = info
+                        .names
+                        .iter()
+                        .zip(info.types.iter())
+                        .map(|(n, t)| CatCol {
+                            name: n.clone().unwrap_or_default(),
+                            ty: t.clone().unwrap_or(SqlType::NVarChar(None)),
+                            nullable: true,
+                            identity: false,
+                        })
+                        .collect();
+                    ctx.derived.insert(
+                        key.clone(),
+                        TableCat {
+                            name: a.name.value.clone(),
+                            cols,
+                            identity: None,
+                        },
+                    );
+                }
+                scope.push((a.name.value.clone(), key));
             }
         }
         TableFactor::NestedJoin {
@@ -1396,6 +1532,7 @@ fn select(ctx: &mut Ctx<'_>, s: &mut Select) -> Result<QInfo, SqlErr> {
             join_constraints(ctx, t)?;
         }
         let mut info = QInfo::default();
+        let mut expand_ok = true;
         for p in s.projection.iter_mut() {
             match p {
                 SelectItem::UnnamedExpr(e) => {
@@ -1427,13 +1564,26 @@ fn select(ctx: &mut Ctx<'_>, s: &mut Select) -> Result<QInfo, SqlErr> {
                     info.types.push(t);
                     info.names.push(Some(alias.value.clone()));
                 }
-                SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => {
+                SelectItem::Wildcard(_) => {
                     info.wildcard = true;
+                    let scope = ctx.scopes.last().cloned().unwrap_or_default();
+                    wildcard_cols(ctx, &scope, None, &mut info, &mut expand_ok);
+                }
+                SelectItem::QualifiedWildcard(kind, _) => {
+                    info.wildcard = true;
+                    let scope = ctx.scopes.last().cloned().unwrap_or_default();
+                    match kind {
+                        SelectItemQualifiedWildcardKind::ObjectName(n) => {
+                            let q = base_name(n);
+                            wildcard_cols(ctx, &scope, Some(&q), &mut info, &mut expand_ok);
+                        }
+                        SelectItemQualifiedWildcardKind::Expr(_) => expand_ok = false,
+                    }
                 }
                 SelectItem::ExprWithAliases { .. } => return Err(SqlErr::syntax("AS")),
             }
         }
-        if info.wildcard {
+        if info.wildcard && !expand_ok {
             info.types.clear();
             info.names.clear();
         }
@@ -1452,6 +1602,43 @@ fn select(ctx: &mut Ctx<'_>, s: &mut Select) -> Result<QInfo, SqlErr> {
     })();
     ctx.scopes.pop();
     r
+}
+
+/// Types and names of the columns `*` (or `q.*`) stands for; `ok` turns false when a source is
+/// unknown. The scope's helper entries for INFORMATION_SCHEMA/sys short names are skipped.
+fn wildcard_cols(
+    ctx: &mut Ctx<'_>,
+    scope: &[(String, String)],
+    qual: Option<&str>,
+    info: &mut QInfo,
+    ok: &mut bool,
+) {
+    let mut seen: Vec<&str> = Vec::new();
+    for (alias, table) in scope {
+        if let Some(q) = qual {
+            if !q.eq_ignore_ascii_case(alias) && !q.eq_ignore_ascii_case(table) {
+                continue;
+            }
+        }
+        if (table.starts_with("__is_") || table.starts_with("__sys_"))
+            && seen.contains(&table.as_str())
+        {
+            continue;
+        }
+        seen.push(table);
+        match ctx.cat(table) {
+            Some(cat) => {
+                for c in cat.cols {
+                    info.types.push(Some(c.ty));
+                    info.names.push(None);
+                }
+            }
+            None => *ok = false,
+        }
+        if qual.is_some() {
+            break;
+        }
+    }
 }
 
 fn set_expr(ctx: &mut Ctx<'_>, s: &mut SetExpr) -> Result<QInfo, SqlErr> {
@@ -2122,13 +2309,15 @@ pub fn alter_table(ctx: &mut Ctx<'_>, at: &AlterTable) -> Result<Vec<String>, Sq
                             def.push_str(&format!(" DEFAULT {tr}"));
                         }
                         ColumnOption::Collation(_) => {}
-                        other => return Err(SqlErr::new(
-                            50000,
-                            16,
-                            format!(
+                        other => {
+                            return Err(SqlErr::new(
+                                50000,
+                                16,
+                                format!(
                                 "stand-in: ALTER TABLE ADD column option not supported: {other}"
                             ),
-                        )),
+                            ))
+                        }
                     }
                 }
                 if !nullable {

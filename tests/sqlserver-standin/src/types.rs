@@ -300,6 +300,146 @@ pub fn format_datetime(days: i64, nanos: u64) -> String {
     )
 }
 
+/// Styles `CONVERT(string, date/time, style)` knows.
+pub fn datetime_style_known(style: i64) -> bool {
+    matches!(
+        style,
+        0 | 100
+            | 1
+            | 101
+            | 2
+            | 102
+            | 3
+            | 103
+            | 4
+            | 104
+            | 5
+            | 105
+            | 8
+            | 108
+            | 10
+            | 110
+            | 12
+            | 112
+            | 20
+            | 120
+            | 21
+            | 121
+            | 23
+            | 24
+            | 126
+            | 127
+    )
+}
+
+/// `CONVERT(nvarchar, value, style)` for a date/time value of type `ty`.
+pub fn format_datetime_style(days: i64, nanos: u64, ty: &SqlType, style: i64) -> Option<String> {
+    // fractional digits the source type carries
+    let digits: u32 = match ty {
+        SqlType::DateTime => 3,
+        SqlType::SmallDateTime | SqlType::Date => 0,
+        SqlType::DateTime2(s) | SqlType::Time(s) => (*s).min(7) as u32,
+        _ => 7,
+    };
+    let is_time = matches!(ty, SqlType::Time(_));
+    let is_date = matches!(ty, SqlType::Date);
+    let mut nanos = nanos;
+    let mut days = days;
+    if digits < 9 {
+        let unit = 10u64.pow(9 - digits);
+        nanos = (nanos + unit / 2) / unit * unit;
+        if nanos >= 86_400_000_000_000 {
+            nanos -= 86_400_000_000_000;
+            days += 1;
+        }
+    }
+    let (y, m, d) = civil_from_days(days);
+    let secs = nanos / 1_000_000_000;
+    let (hh, mi, ss) = (secs / 3600, (secs / 60) % 60, secs % 60);
+    let frac = |n: u32| -> String {
+        if n == 0 {
+            String::new()
+        } else {
+            let f = (nanos % 1_000_000_000) / 10u64.pow(9 - n);
+            format!(".{f:0w$}", w = n as usize)
+        }
+    };
+    let date = format!("{y:04}-{m:02}-{d:02}");
+    let hms = format!("{hh:02}:{mi:02}:{ss:02}");
+    let yy = |c: bool| {
+        if c {
+            format!("{y:04}")
+        } else {
+            format!("{:02}", y % 100)
+        }
+    };
+    let century = style >= 100;
+    let s = match style {
+        20 | 120 => {
+            if is_time {
+                hms
+            } else if is_date {
+                date
+            } else {
+                format!("{date} {hms}")
+            }
+        }
+        21 | 121 => {
+            let n = if *ty == SqlType::SmallDateTime {
+                3
+            } else {
+                digits
+            };
+            if is_time {
+                format!("{hms}{}", frac(n))
+            } else if is_date {
+                date
+            } else {
+                format!("{date} {hms}{}", frac(n))
+            }
+        }
+        126 | 127 => {
+            // the fraction is left out when it is zero
+            let f = if nanos % 1_000_000_000 == 0 {
+                String::new()
+            } else {
+                frac(digits)
+            };
+            if is_time {
+                format!("{hms}{f}")
+            } else if is_date {
+                date
+            } else {
+                format!("{date}T{hms}{f}")
+            }
+        }
+        23 => date,
+        8 | 108 | 24 => hms,
+        12 | 112 => format!("{}{m:02}{d:02}", yy(century)),
+        1 | 101 => format!("{m:02}/{d:02}/{}", yy(century)),
+        2 | 102 => format!("{}.{m:02}.{d:02}", yy(century)),
+        3 | 103 => format!("{d:02}/{m:02}/{}", yy(century)),
+        4 | 104 => format!("{d:02}.{m:02}.{}", yy(century)),
+        5 | 105 => format!("{d:02}-{m:02}-{}", yy(century)),
+        10 | 110 => format!("{m:02}-{d:02}-{}", yy(century)),
+        0 | 100 => {
+            const MON: [&str; 12] = [
+                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+            ];
+            let h12 = if hh % 12 == 0 { 12 } else { hh % 12 };
+            let ampm = if hh < 12 { "AM" } else { "PM" };
+            let t = format!("{h12:>2}:{mi:02}{ampm}");
+            if is_time {
+                t
+            } else {
+                format!("{} {d:>2} {y:04} {t}", MON[(m - 1) as usize])
+            }
+        }
+        _ => return None,
+    };
+    Some(s)
+}
+
 pub fn parse_datetime(s: &str) -> Option<(i64, u64)> {
     let s = s.trim().trim_end_matches('Z');
     let (date, time) = match s.find(['T', ' ']) {

@@ -233,3 +233,214 @@ mod chrono_free {
         }
     }
 }
+
+#[tokio::test]
+async fn convert_date_styles() {
+    let s = plaintext();
+    let mut c = connect(&s, "testdb").await;
+    exec(
+        &mut c,
+        "CREATE TABLE d (id INT NOT NULL PRIMARY KEY, dt DATETIME NULL, d2 DATETIME2(7) NULL, d3 DATETIME2(3) NULL, dd DATE NULL)",
+    )
+    .await;
+    exec(
+        &mut c,
+        "INSERT INTO d VALUES (1, '2012-01-05 13:04:05.123', '2012-01-05 13:04:05.1234567', '2012-01-05 13:04:05.120', '2012-01-05'),
+                              (2, '2012-01-05 13:04:05', '2012-01-05 13:04:05', '2012-01-05 13:04:05', NULL),
+                              (3, '2012-01-05 23:59:59.999', NULL, NULL, NULL)",
+    )
+    .await;
+    let r = rows(
+        &mut c,
+        "SELECT CONVERT(nvarchar(30), dt, 126), CONVERT(nvarchar(30), d2, 126), CONVERT(varchar(30), d3, 126),
+                CONVERT(nvarchar(30), dt, 121), CONVERT(nvarchar(30), d2, 121), CONVERT(nvarchar(30), dt, 120),
+                CONVERT(nvarchar(30), dd, 126), CONVERT(nvarchar(8), dt, 112), CONVERT(nvarchar(10), dt, 23),
+                CONVERT(nvarchar(30), dt, 100), CONVERT(nvarchar(8), dt, 108)
+         FROM d ORDER BY id",
+    )
+    .await;
+    let get = |row: usize, i: usize| r[row].get::<&str, _>(i).map(|s| s.to_string());
+    assert_eq!(get(0, 0).as_deref(), Some("2012-01-05T13:04:05.123"));
+    assert_eq!(get(0, 1).as_deref(), Some("2012-01-05T13:04:05.1234567"));
+    assert_eq!(get(0, 2).as_deref(), Some("2012-01-05T13:04:05.120"));
+    assert_eq!(get(0, 3).as_deref(), Some("2012-01-05 13:04:05.123"));
+    assert_eq!(get(0, 4).as_deref(), Some("2012-01-05 13:04:05.1234567"));
+    assert_eq!(get(0, 5).as_deref(), Some("2012-01-05 13:04:05"));
+    assert_eq!(get(0, 6).as_deref(), Some("2012-01-05"));
+    assert_eq!(get(0, 7).as_deref(), Some("20120105"));
+    assert_eq!(get(0, 8).as_deref(), Some("2012-01-05"));
+    assert_eq!(get(0, 9).as_deref(), Some("Jan  5 2012  1:04PM"));
+    assert_eq!(get(0, 10).as_deref(), Some("13:04:05"));
+    // style 126 leaves out a zero fraction; 121 keeps it
+    assert_eq!(get(1, 0).as_deref(), Some("2012-01-05T13:04:05"));
+    assert_eq!(get(1, 1).as_deref(), Some("2012-01-05T13:04:05"));
+    assert_eq!(get(1, 3).as_deref(), Some("2012-01-05 13:04:05.000"));
+    assert_eq!(get(1, 6), None);
+    // datetime rounds .999 up to the next day (1/300 s precision)
+    assert_eq!(get(2, 0).as_deref(), Some("2012-01-06T00:00:00"));
+    // the target length truncates
+    let r = rows(
+        &mut c,
+        "SELECT CONVERT(nvarchar(10), dt, 126) FROM d WHERE id = 1",
+    )
+    .await;
+    assert_eq!(r[0].get::<&str, _>(0), Some("2012-01-05"));
+    // GETDATE() with a style, and a style SQL Server does not know
+    let r = rows(&mut c, "SELECT CONVERT(nvarchar(30), GETDATE(), 126) AS x").await;
+    let x = r[0].get::<&str, _>("x").unwrap();
+    assert_eq!(x.as_bytes()[10], b'T', "{x}");
+    assert_eq!(
+        err_of(&mut c, "SELECT CONVERT(nvarchar(30), dt, 999) FROM d")
+            .await
+            .code(),
+        281
+    );
+}
+
+#[tokio::test]
+async fn sys_objects_and_schemas() {
+    let s = plaintext();
+    let mut c = connect(&s, "testdb").await;
+    exec(
+        &mut c,
+        "CREATE TABLE dbo.tblA (id INT NOT NULL PRIMARY KEY)",
+    )
+    .await;
+    exec(
+        &mut c,
+        "CREATE FUNCTION dbo.fnX (@a int) RETURNS int AS BEGIN RETURN @a END",
+    )
+    .await;
+    exec(&mut c, "CREATE PROCEDURE dbo.spY AS SELECT 1").await;
+    let r = rows(
+        &mut c,
+        "SELECT o.name, o.object_id, o.type, o.type_desc, s.name AS sch, OBJECT_ID(N'dbo.' + o.name) AS oid
+         FROM sys.objects o JOIN sys.schemas s ON s.schema_id = o.schema_id ORDER BY o.name",
+    )
+    .await;
+    let got: Vec<(String, String, String, String)> = r
+        .iter()
+        .map(|r| {
+            assert_eq!(r.get::<i32, _>("object_id"), r.get::<i32, _>("oid"));
+            (
+                r.get::<&str, _>("name").unwrap().to_string(),
+                r.get::<&str, _>("type").unwrap().to_string(),
+                r.get::<&str, _>("type_desc").unwrap().to_string(),
+                r.get::<&str, _>("sch").unwrap().to_string(),
+            )
+        })
+        .collect();
+    let s4 = |a: &str, b: &str, c: &str| {
+        (
+            a.to_string(),
+            b.to_string(),
+            c.to_string(),
+            "dbo".to_string(),
+        )
+    };
+    assert_eq!(
+        got,
+        [
+            s4("fnX", "FN", "SQL_SCALAR_FUNCTION"),
+            s4("spY", "P ", "SQL_STORED_PROCEDURE"),
+            s4("tblA", "U ", "USER_TABLE"),
+        ]
+    );
+    // char(2) compares like SQL Server: trailing blanks do not count
+    let r = rows(
+        &mut c,
+        "SELECT name FROM sys.objects WHERE type = 'U' AND object_id = OBJECT_ID(N'dbo.tblA')",
+    )
+    .await;
+    assert_eq!(r.len(), 1);
+    let r = rows(
+        &mut c,
+        "SELECT COUNT(*) FROM sys.objects WHERE type IN ('U', 'V')",
+    )
+    .await;
+    assert_eq!(r[0].get::<i32, _>(0), Some(1));
+    let r = rows(
+        &mut c,
+        "SELECT schema_id FROM sys.schemas WHERE name = 'dbo'",
+    )
+    .await;
+    assert_eq!(r[0].get::<i32, _>(0), Some(1));
+    let r = rows(
+        &mut c,
+        "SELECT t.name FROM sys.tables t WHERE t.type = 'U' AND SCHEMA_NAME(t.schema_id) = 'dbo'",
+    )
+    .await;
+    assert_eq!(r.len(), 1);
+}
+
+#[tokio::test]
+async fn row_number_and_top_parameter() {
+    let s = plaintext();
+    let mut c = connect(&s, "testdb").await;
+    exec(
+        &mut c,
+        "CREATE TABLE r (g INT NOT NULL, id INT NOT NULL, v NVARCHAR(10) NULL, PRIMARY KEY (g, id));
+         INSERT INTO r VALUES (1, 1, N'a'), (1, 2, N'b'), (1, 3, N'c'), (2, 1, N'd'), (2, 2, N'e')",
+    )
+    .await;
+    let r = rows(
+        &mut c,
+        "SELECT g, id, ROW_NUMBER() OVER (PARTITION BY g ORDER BY id DESC) AS rn FROM dbo.r ORDER BY g, id",
+    )
+    .await;
+    assert_eq!(r[0].columns()[2].column_type(), tiberius::ColumnType::Int8);
+    let rn: Vec<i64> = r.iter().map(|x| x.get::<i64, _>("rn").unwrap()).collect();
+    assert_eq!(rn, [3, 2, 1, 2, 1]);
+    // paging the 2008 R2 way
+    let r = c
+        .query(
+            "SELECT id, v, rn FROM (SELECT id, v, ROW_NUMBER() OVER (ORDER BY g, id) AS rn FROM dbo.r) AS x WHERE x.rn BETWEEN @P1 AND @P2 ORDER BY x.rn",
+            &[&2i64, &3i64],
+        )
+        .await
+        .unwrap()
+        .into_first_result()
+        .await
+        .unwrap();
+    assert_eq!(r.len(), 2);
+    assert_eq!(r[0].get::<&str, _>("v"), Some("b"));
+    assert_eq!(r[1].get::<i64, _>("rn"), Some(3));
+    let r = c
+        .query(
+            "SELECT * FROM (SELECT ROW_NUMBER() OVER (ORDER BY g, id) AS rn, v FROM dbo.r) AS x WHERE rn > @P1",
+            &[&4i32],
+        )
+        .await
+        .unwrap()
+        .into_first_result()
+        .await
+        .unwrap();
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].get::<i64, _>("rn"), Some(5));
+    // TOP (@P1)
+    let r = c
+        .query(
+            "SELECT TOP (@P1) g, id FROM dbo.r WHERE g = @P2 ORDER BY id",
+            &[&2i32, &1i32],
+        )
+        .await
+        .unwrap()
+        .into_first_result()
+        .await
+        .unwrap();
+    assert_eq!(r.len(), 2);
+    let r = c
+        .query("SELECT TOP (@P1) * FROM dbo.r ORDER BY g, id", &[&0i64])
+        .await
+        .unwrap()
+        .into_first_result()
+        .await
+        .unwrap();
+    assert!(r.is_empty());
+    assert_eq!(
+        err_of(&mut c, "SELECT ROW_NUMBER() OVER () FROM dbo.r")
+            .await
+            .code(),
+        4112
+    );
+}
