@@ -400,7 +400,7 @@ pub fn format_datetime_style(days: i64, nanos: u64, ty: &SqlType, style: i64) ->
         }
         126 | 127 => {
             // the fraction is left out when it is zero
-            let f = if nanos % 1_000_000_000 == 0 {
+            let f = if nanos.is_multiple_of(1_000_000_000) {
                 String::new()
             } else {
                 frac(digits)
