@@ -1725,6 +1725,9 @@ impl Session {
                 let v = r
                     .get_ref(i)
                     .map_err(|e| map_sqlite_err(&e, &db, "select"))?;
+                if tds::put_sqlite_fast(&mut rowbuf, &m.ty, v) {
+                    continue;
+                }
                 let mut val = Val::from_sqlite(v, &m.ty);
                 if val.is_err() && unknown[i] && m.ty == SqlType::Int {
                     val = Val::from_sqlite(v, &SqlType::BigInt).and_then(|_| {

@@ -562,6 +562,66 @@ pub fn put_value(out: &mut Vec<u8>, ty: &SqlType, v: &Val) {
     }
 }
 
+/// Writes a SQLite value of the common kinds (integers into integer columns, text into Unicode
+/// columns, NULL) without going through `Val`. Returns false when the slow path must convert.
+pub fn put_sqlite_fast(out: &mut Vec<u8>, ty: &SqlType, v: rusqlite::types::ValueRef<'_>) -> bool {
+    use rusqlite::types::ValueRef;
+    use SqlType::*;
+    match (ty, v) {
+        (_, ValueRef::Null) => {
+            put_value(out, ty, &Val::Null);
+            true
+        }
+        (Int, ValueRef::Integer(i)) if i32::try_from(i).is_ok() => {
+            out.push(4);
+            out.extend_from_slice(&(i as i32).to_le_bytes());
+            true
+        }
+        (BigInt, ValueRef::Integer(i)) => {
+            out.push(8);
+            out.extend_from_slice(&i.to_le_bytes());
+            true
+        }
+        (Bit, ValueRef::Integer(i)) => {
+            out.extend_from_slice(&[1, (i != 0) as u8]);
+            true
+        }
+        (NVarChar(_) | NChar(_), ValueRef::Text(t)) => {
+            let Ok(s) = std::str::from_utf8(t) else {
+                return false;
+            };
+            let is_max = ty.is_max();
+            let len_at = out.len();
+            // length prefix (PLP: total length + one chunk length), filled in afterwards
+            out.extend_from_slice(if is_max { &[0u8; 12] } else { &[0u8; 2] });
+            let start = out.len();
+            out.reserve(s.len() * 2);
+            for u in s.encode_utf16() {
+                out.extend_from_slice(&u.to_le_bytes());
+            }
+            let n = out.len() - start;
+            if is_max {
+                out[len_at..len_at + 8].copy_from_slice(&(n as u64).to_le_bytes());
+                if n == 0 {
+                    // an empty PLP value has no chunk
+                    out.truncate(len_at + 8);
+                } else {
+                    out[len_at + 8..len_at + 12].copy_from_slice(&(n as u32).to_le_bytes());
+                }
+                out.extend_from_slice(&0u32.to_le_bytes());
+            } else {
+                if n > 8000 {
+                    out.truncate(len_at);
+                    return false;
+                }
+                out[len_at..len_at + 2].copy_from_slice(&(n as u16).to_le_bytes());
+            }
+            true
+        }
+        _ => false,
+    }
+}
+
 pub const DAYS_1900: i64 = 693_595;
 
 fn time_len(scale: u8) -> u8 {

@@ -444,3 +444,31 @@ async fn row_number_and_top_parameter() {
         4112
     );
 }
+
+#[tokio::test]
+async fn unicode_and_plp_values_stream_unchanged() {
+    let s = plaintext();
+    let mut c = connect(&s, "testdb").await;
+    exec(
+        &mut c,
+        "CREATE TABLE u (id INT NOT NULL PRIMARY KEY, m NVARCHAR(MAX) NULL, s NVARCHAR(20) NULL, b BIGINT NULL, f BIT NULL)",
+    )
+    .await;
+    exec(
+        &mut c,
+        "INSERT INTO u VALUES (1, N'', N'', 1, 1), (2, NULL, NULL, NULL, NULL), (3, N'𝄞 é ü', N'𝄞 é', -5, 0)",
+    )
+    .await;
+    let r = rows(&mut c, "SELECT m, s, b, f FROM u ORDER BY id").await;
+    assert_eq!(r[0].get::<&str, _>(0), Some(""));
+    assert_eq!(r[0].get::<&str, _>(1), Some(""));
+    assert_eq!(r[0].get::<i64, _>(2), Some(1));
+    assert_eq!(r[0].get::<bool, _>(3), Some(true));
+    assert_eq!(r[1].get::<&str, _>(0), None);
+    assert_eq!(r[1].get::<&str, _>(1), None);
+    assert_eq!(r[1].get::<i64, _>(2), None);
+    assert_eq!(r[2].get::<&str, _>(0), Some("𝄞 é ü"));
+    assert_eq!(r[2].get::<&str, _>(1), Some("𝄞 é"));
+    assert_eq!(r[2].get::<i64, _>(2), Some(-5));
+    assert_eq!(r[2].get::<bool, _>(3), Some(false));
+}
