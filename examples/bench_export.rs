@@ -1,8 +1,9 @@
 //! Export benchmark (not a test): seeds the SQL Server stand-in (a separate process, so its memory is not
 //! counted) with a generated legacy deployment of N messages, then measures in this process
 //!   1. the floor: a raw tiberius read of the same rows (the same per-room queries, one connection), and
-//!   2. the export through the library (the same code path as the C ABI and the CLI),
-//! printing messages/s and the peak resident memory of each phase.
+//!   2. the export through the library (the same code path as the C ABI and the CLI).
+//!
+//! It prints messages/s and the peak resident memory of each phase.
 //!
 //! Run: `bash scripts/bench-export.sh [MESSAGES]` (default 1,000,000).
 
