@@ -544,3 +544,74 @@ async fn disable_exported_nodes_disables_exactly_the_exported_rooms() {
     assert_eq!(result["disabledRooms"], newly);
     f.server.drop_database(&f.db).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn messages_posted_during_the_export_stay_out_of_the_snapshot() {
+    let f = fixture(DatabaseKind::Legacy2010, 16).await;
+    let dir = out_dir("snapshot");
+    let file = dir.join("snapshot.zip");
+    let standin = f
+        .server
+        .as_standin()
+        .expect("this test steers the stand-in");
+    let room = f
+        .model
+        .rooms
+        .iter()
+        .rev()
+        .find(|r| r.message_count > 0)
+        .expect("a room with history");
+    let last_chat_id = f
+        .model
+        .room_messages(room)
+        .map(|m| m.chat_id)
+        .max()
+        .expect("messages");
+    standin
+        .faults()
+        .delay_responses(std::time::Duration::from_millis(30));
+    let request = pchat_migrate::operations::Request::from_value(
+        f.request(&file, json!({"throttleLimit": 1})),
+    )
+    .expect("request");
+    let job = pchat_migrate::operations::start_job(&request).expect("starts");
+    // Wait for the history phase (the bounds are taken before it starts).
+    loop {
+        let batch = job
+            .poll(std::time::Duration::from_millis(200))
+            .expect("running");
+        if batch
+            .events
+            .iter()
+            .any(|e| matches!(e, JobEvent::Progress { status, .. } if status.contains(" rooms, ")))
+        {
+            break;
+        }
+    }
+    let mut admin = f.server.admin(&f.db).await;
+    admin
+        .execute(
+            "INSERT INTO dbo.tblChat (channelID, chatID, chatDate, userId, isAlert, content) VALUES (@P1, @P2, @P3, @P4, 0, @P5)",
+            &[&room.id, &(last_chat_id + 1), &634_999_999_999_999_999i64, &2i32, &"posted during the export"],
+        )
+        .await
+        .expect("insert while exporting");
+    let result = job.wait(|_| {}).expect("export succeeds");
+    standin.faults().clear();
+    let package = unpack(&file);
+    let got = &package.history[&room.id];
+    assert_eq!(
+        got.len() as u64,
+        f.model.room_messages(room).count() as u64,
+        "{result}"
+    );
+    assert!(got.iter().all(|m| m.content != "posted during the export"));
+    let history = package
+        .manifest
+        .rooms
+        .iter()
+        .find(|h| h.room_id == room.id)
+        .expect("figures");
+    assert_eq!(history.chat_id_bound, Some(last_chat_id));
+    f.server.drop_database(&f.db).await;
+}
