@@ -615,3 +615,33 @@ async fn messages_posted_during_the_export_stay_out_of_the_snapshot() {
     assert_eq!(history.chat_id_bound, Some(last_chat_id));
     f.server.drop_database(&f.db).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn as_bytes_returns_the_package_and_leaves_no_file() {
+    use base64::Engine;
+    let f = fixture(DatabaseKind::Legacy2010, 17).await;
+    let mut params = json!({
+        "connection": f.server.connection_params(Some(&f.db)),
+        "asBytes": true,
+        "level": "RoomDirectory",
+    });
+    params["connection"]["connectRetryCount"] = json!(0);
+    let request = json!({ "operation": "export", "params": params });
+    let result = tokio::task::spawn_blocking(move || run_job(request).0)
+        .await
+        .expect("join")
+        .expect("export succeeds");
+    assert!(result["path"].is_null());
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(result["bytesBase64"].as_str().expect("bytes"))
+        .expect("base64");
+    assert_eq!(
+        bytes.len() as u64,
+        result["sizeBytes"].as_u64().expect("size")
+    );
+    let dir = out_dir("bytes");
+    let file = dir.join("from-bytes.zip");
+    std::fs::write(&file, &bytes).expect("write");
+    assert_eq!(unpack(&file).entities.rooms.len(), f.model.rooms.len());
+    f.server.drop_database(&f.db).await;
+}
