@@ -76,7 +76,12 @@ pub async fn export(
         ctx.warning(code, message.clone());
         warnings.push(json!({ "code": code, "message": message }));
     };
-    let disabled = selection.rooms.iter().filter(|r| r.disabled).count();
+    let disabled = selection
+        .entities
+        .rooms
+        .iter()
+        .filter(|r| r.disabled)
+        .count();
     if disabled > 0 {
         warn(
             "disabled_rooms_exported",
@@ -122,12 +127,12 @@ pub async fn export(
 
     ctx.progress(ACTIVITY, "Writing the package", None, None);
     let mut writer = PackageWriter::create(&plan.file)?;
-    writer.write_entry(PRINCIPALS_ENTRY, &selection.principals)?;
-    writer.write_entry(CATEGORIES_ENTRY, &selection.categories)?;
-    writer.write_entry(ROOMS_ENTRY, &selection.rooms)?;
-    writer.write_entry(ROLES_ENTRY, &selection.roles)?;
-    writer.write_entry(SCOPES_ENTRY, &selection.scopes)?;
-    writer.write_entry(ADDINS_ENTRY, &selection.addins)?;
+    writer.write_entry(PRINCIPALS_ENTRY, &selection.entities.principals)?;
+    writer.write_entry(CATEGORIES_ENTRY, &selection.entities.categories)?;
+    writer.write_entry(ROOMS_ENTRY, &selection.entities.rooms)?;
+    writer.write_entry(ROLES_ENTRY, &selection.entities.roles)?;
+    writer.write_entry(SCOPES_ENTRY, &selection.entities.scopes)?;
+    writer.write_entry(ADDINS_ENTRY, &selection.entities.addins)?;
     let mut histories = Vec::with_capacity(fragments.len());
     let mut total_messages = 0u64;
     for (room_id, (meta, _)) in &fragments {
@@ -147,12 +152,12 @@ pub async fn export(
         "disableExportedNodes": plan.disable_exported_nodes,
     });
     let counts = EntityCounts {
-        principals: selection.principals.len() as u64,
-        categories: selection.categories.len() as u64,
-        rooms: selection.rooms.len() as u64,
-        roles: selection.roles.len() as u64,
-        scopes: selection.scopes.len() as u64,
-        addins: selection.addins.len() as u64,
+        principals: selection.entities.principals.len() as u64,
+        categories: selection.entities.categories.len() as u64,
+        rooms: selection.entities.rooms.len() as u64,
+        roles: selection.entities.roles.len() as u64,
+        scopes: selection.entities.scopes.len() as u64,
+        addins: selection.entities.addins.len() as u64,
         messages: total_messages,
     };
     let manifest = Manifest {
@@ -183,6 +188,7 @@ pub async fn export(
 
     let disabled_nodes = if plan.disable_exported_nodes {
         let ids: Vec<i32> = selection
+            .entities
             .rooms
             .iter()
             .filter(|r| !r.disabled)
@@ -246,6 +252,7 @@ fn fragments_summary(
     fragments: &BTreeMap<i32, (FragmentMeta, bool)>,
 ) -> Vec<Value> {
     selection
+        .entities
         .rooms
         .iter()
         .map(|room| {
@@ -308,6 +315,7 @@ async fn export_history(
     }
     let poster_uris: Arc<HashMap<i32, String>> = Arc::new(
         source
+            .entities
             .principals
             .iter()
             .map(|p| (p.id, p.uri.clone()))

@@ -3,19 +3,14 @@
 
 use super::params::{ExportLevel, ExportPlan};
 use crate::error::PcmError;
-use crate::package::{Addin, Node, Principal, RoleAssignment, ScopeEntry};
+use crate::package::{Addin, Entities, Node, Principal};
 use crate::source::SourceEntities;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// The entities to write and the rooms whose history to export.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
-    pub principals: Vec<Principal>,
-    pub categories: Vec<Node>,
-    pub rooms: Vec<Node>,
-    pub roles: Vec<RoleAssignment>,
-    pub scopes: Vec<ScopeEntry>,
-    pub addins: Vec<Addin>,
+    pub entities: Entities,
     /// Rooms whose history is exported (empty unless the level has content).
     pub content_rooms: Vec<Node>,
 }
@@ -35,6 +30,7 @@ fn matches_name(node: &Node, wanted: &str) -> bool {
 }
 
 pub fn select(source: &SourceEntities, plan: &ExportPlan) -> Result<Selection, PcmError> {
+    let source = &source.entities;
     let level = plan.level;
     let children: HashMap<i32, Vec<i32>> = source
         .categories
@@ -213,12 +209,14 @@ pub fn select(source: &SourceEntities, plan: &ExportPlan) -> Result<Selection, P
         rooms
     };
     Ok(Selection {
-        principals,
-        categories,
-        rooms,
-        roles,
-        scopes,
-        addins,
+        entities: Entities {
+            principals,
+            categories,
+            rooms,
+            roles,
+            scopes,
+            addins,
+        },
         content_rooms,
     })
 }

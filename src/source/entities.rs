@@ -4,22 +4,16 @@
 use super::columns::{opt, req, select_list, ColumnIndex, Want};
 use crate::connection::{sql_error, SqlClient};
 use crate::error::PcmError;
-use crate::package::{Addin, Node, NodeKind, Principal, RoleAssignment, RoleOrigin, ScopeEntry};
+use crate::package::{Entities, Node, NodeKind, Principal, RoleAssignment, RoleOrigin, ScopeEntry};
 use crate::schema::Catalog;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use tiberius::Row;
 
-/// Everything but chat history.
+/// Everything but chat history, in the package's shapes: categories include the root, in id order; roles are
+/// the explicit assignments as stored plus the room-level assignments inherited from categories.
 #[derive(Debug, Clone, Default)]
 pub struct SourceEntities {
-    pub principals: Vec<Principal>,
-    /// Categories including the root, in id order.
-    pub categories: Vec<Node>,
-    pub rooms: Vec<Node>,
-    /// Explicit assignments as stored, plus the room-level assignments inherited from categories.
-    pub roles: Vec<RoleAssignment>,
-    pub scopes: Vec<ScopeEntry>,
-    pub addins: Vec<Addin>,
+    pub entities: Entities,
     /// Role type names by id (`rtypeDesc`), as this database defines them.
     pub role_types: BTreeMap<i32, RoleType>,
 }
@@ -338,7 +332,7 @@ pub async fn read_entities(
             &[req("siopID"), req("siopName"), req("siopUrl")],
             "ORDER BY siopName",
             |r| {
-                Ok(Addin {
+                Ok(crate::package::Addin {
                     id: r.guid("siopID")?,
                     name: r.string("siopName")?,
                     url: r.string("siopUrl")?,
@@ -355,12 +349,14 @@ pub async fn read_entities(
         .partition(|n| n.kind == NodeKind::Category);
     let roles = resolve_roles(&explicit, &role_types, &categories, &rooms)?;
     Ok(SourceEntities {
-        principals,
-        categories,
-        rooms,
-        roles,
-        scopes,
-        addins,
+        entities: Entities {
+            principals,
+            categories,
+            rooms,
+            roles,
+            scopes,
+            addins,
+        },
         role_types,
     })
 }
