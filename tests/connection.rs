@@ -194,3 +194,34 @@ fn a_transient_failure_is_retried() {
     let error = probe(params).0.expect_err("no retry, no connection");
     assert_eq!(error.code(), "connection_failed", "{error}");
 }
+
+#[test]
+fn a_named_instance_is_found_through_the_sql_server_browser() {
+    let server = TestServer::standin(TlsMode::Supported);
+    let port = server.as_standin().expect("stand-in").port();
+    // A SQL Server Browser (SSRP, UDP 1434) that knows one instance, GROUPCHAT.
+    let browser =
+        std::net::UdpSocket::bind("127.0.0.1:1434").expect("UDP 1434 is free on this machine");
+    browser
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .expect("timeout");
+    let answering = std::thread::spawn(move || {
+        let mut buf = [0u8; 512];
+        let (n, peer) = browser.recv_from(&mut buf).expect("a browser request");
+        // CLNT_UCAST_INST (0x04) followed by the instance name.
+        assert_eq!(buf[0], 0x04);
+        assert_eq!(&buf[1..n], b"GROUPCHAT");
+        let body = format!(
+            "ServerName;TEST;InstanceName;GROUPCHAT;IsClustered;No;Version;10.50.6000.34;tcp;{port};;"
+        );
+        let mut reply = vec![0x05];
+        reply.extend_from_slice(&(body.len() as u16).to_le_bytes());
+        reply.extend_from_slice(body.as_bytes());
+        browser.send_to(&reply, peer).expect("reply");
+    });
+    let mut params = server.connection_params(None);
+    params["dbInstance"] = json!("127.0.0.1\\GROUPCHAT");
+    let data = probe(params).0.expect("connects through the browser");
+    assert_eq!(data["instance"], "GROUPCHAT");
+    answering.join().expect("browser thread");
+}

@@ -30,11 +30,13 @@ pub fn build_config(
 ) -> Result<Config, PcmError> {
     let mut config = Config::new();
     config.host(&settings.instance.host);
-    config.port(settings.instance.effective_port());
     if settings.instance.needs_browser() {
+        // No port: tiberius asks the SQL Server Browser (UDP 1434) for the instance's port.
         if let Some(instance) = &settings.instance.instance {
             config.instance_name(instance);
         }
+    } else {
+        config.port(settings.instance.effective_port());
     }
     if let Some(db) = database.or(settings.database.as_deref()) {
         config.database(db);
@@ -352,5 +354,28 @@ pub fn sql_error(error: tiberius::error::Error) -> PcmError {
             reason: format!("the connection broke: {message}"),
         },
         other => PcmError::Internal(format!("protocol error: {other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connection::ConnectionParams;
+    use serde_json::json;
+
+    fn config_for(db_instance: &str) -> Config {
+        let params: ConnectionParams = serde_json::from_value(
+            json!({"dbInstance": db_instance, "user": "u", "password": "p"}),
+        )
+        .expect("params");
+        build_config(&params.validate().expect("valid"), None).expect("config")
+    }
+
+    #[test]
+    fn named_instances_go_through_the_browser_and_ports_win() {
+        assert_eq!(config_for("sql01\\rtc").get_addr(), "sql01:1434");
+        assert_eq!(config_for("sql01\\rtc,2000").get_addr(), "sql01:2000");
+        assert_eq!(config_for("sql01").get_addr(), "sql01:1433");
+        assert_eq!(config_for("tcp:sql01,1533").get_addr(), "sql01:1533");
     }
 }
