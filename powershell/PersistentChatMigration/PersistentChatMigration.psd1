@@ -27,7 +27,7 @@
     # shells compared DotNetFrameworkVersion against the CLR version (4.0.30319), so '4.5' would block the import.
 
     # Explicit lists, so that PowerShell can discover the commands without loading the module.
-    FunctionsToExport = @('Test-PChatSqlConnection')
+    FunctionsToExport = @('Export-PChatMigrationData', 'Get-PChatMigrationPackage', 'Test-PChatSqlConnection')
 
     CmdletsToExport = @()
 
@@ -49,7 +49,7 @@
         PSData = @{
             Tags = @('Lync', 'Lync2010', 'Lync2013', 'GroupChat', 'PersistentChat', 'SkypeForBusiness', 'Migration', 'SqlServer', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
 
-            ReleaseNotes = '0.1.0: first preview. Test-PChatSqlConnection checks the connection to a Group Chat or Persistent Chat SQL Server instance.'
+            ReleaseNotes = '0.1.0: first preview. Test-PChatSqlConnection checks the connection to a Group Chat or Persistent Chat SQL Server instance; Export-PChatMigrationData exports a legacy Group Chat database to a documented migration package (progress, resume, -WhatIf); Get-PChatMigrationPackage validates a package and lists its contents.'
 
             Prerelease = 'preview'
         }
