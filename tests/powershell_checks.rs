@@ -8,6 +8,11 @@
 //! 3. every P/Invoke declaration matches a prototype of `include/pchat_migrate.h` and every exported function is
 //!    declared; status constants and the ABI version agree (parsed here, in Rust).
 //!
+//! The Mono harness also drives the operations behind the cmdlets: `validate` of `export` requests shaped exactly as
+//! Export-PChatMigrationData builds them, an `export` job that cannot connect (no package may be left), and
+//! `inspect_package` (Get-PChatMigrationPackage) on a small valid package written here with the library's
+//! `PackageWriter`, and on truncated and missing copies of it.
+//!
 //! Tools: node + the npm packages in tests/powershell, mcs and mono. `scripts/setup-test-tools.sh` installs them;
 //! without them these tests fail (they never pass silently).
 //!
@@ -239,6 +244,192 @@ fn module_abi_version() -> u32 {
         .expect("PersistentChatMigration.psm1 sets `$script:PChatExpectedAbiVersion = <number>`")
 }
 
+/// A package written by [`write_sample_package`], with the figures `inspect_package` must report.
+struct SamplePackage {
+    path: PathBuf,
+    /// Rooms with a history entry (what `inspect_package` lists), including one without messages.
+    rooms: usize,
+    messages: u64,
+}
+
+/// Writes a small valid package with the library's own writer (as tests/package.rs does): two principals, the
+/// root category with `Sales` and `Sales\Europe`, and three rooms, one of them without history.
+fn write_sample_package(dir: &Path) -> SamplePackage {
+    use pchat_migrate::package::*;
+
+    std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    let path = dir.join("sample package.zip");
+    let principal = |id: i32, uri: &str| Principal {
+        id,
+        guid: format!("00000000-0000-0000-0000-{id:012}"),
+        uri: uri.to_string(),
+        type_id: 5,
+        type_name: Some("User".into()),
+        is_user: Some(true),
+        is_system_user: Some(false),
+        is_federated: Some(false),
+        name: Some(format!("User {id}")),
+        display_name: None,
+        company_name: None,
+        email: None,
+        ad_path: None,
+        user_principal_name: None,
+        disabled: 0,
+        allowed_perm_set: Some(0),
+        use_inherited_perms: Some(true),
+        added_on: None,
+        updated_on: None,
+    };
+    let node = |id: i32, kind: NodeKind, parent: Option<i32>, name: &str, path: &[&str]| Node {
+        id,
+        guid: format!("10000000-0000-0000-0000-{id:012}"),
+        kind,
+        parent_id: parent,
+        is_root: parent.is_none(),
+        name: name.to_string(),
+        path: path.iter().map(|p| p.to_string()).collect(),
+        description: String::new(),
+        topic: None,
+        invite: None,
+        logged: None,
+        file_post: None,
+        disabled: false,
+        inheritance: None,
+        scope_change: None,
+        override_member: None,
+        restrict_child_create: None,
+        behavior: 4,
+        behavior_name: Some("Normal".into()),
+        visibility: 3,
+        visibility_name: None,
+        addin_id: None,
+        filestore_uri: None,
+        added_by: None,
+        added_on: None,
+        updated_by: None,
+        updated_on: None,
+    };
+    let message = |chat_id: i64, text: &str| {
+        let ticks = 634_500_000_000_000_000 + chat_id * 10_000_000;
+        Message {
+            chat_id,
+            chat_date: ticks,
+            chat_date_utc: pchat_migrate::util::ticks::ticks_to_iso(ticks).expect("ticks in range"),
+            poster_id: 2,
+            poster_uri: Some("sip:ann@contoso.com".into()),
+            is_alert: false,
+            content: text.to_string(),
+            rtf: None,
+        }
+    };
+
+    let principals = vec![
+        principal(1, "sip:system"),
+        principal(2, "sip:ann@contoso.com"),
+    ];
+    let categories = vec![
+        node(1, NodeKind::Category, None, "Root", &[]),
+        node(2, NodeKind::Category, Some(1), "Sales", &[]),
+        node(3, NodeKind::Category, Some(2), "Europe", &["Sales"]),
+    ];
+    let rooms = vec![
+        node(10, NodeKind::Room, Some(2), "Pipeline", &["Sales"]),
+        node(
+            11,
+            NodeKind::Room,
+            Some(3),
+            "Forecast",
+            &["Sales", "Europe"],
+        ),
+        node(12, NodeKind::Room, Some(3), "Empty", &["Sales", "Europe"]),
+    ];
+    let histories: Vec<(i32, Vec<Message>)> = vec![
+        (
+            10,
+            (1..=4)
+                .map(|i| message(i, "Crème brûlée — 日本語"))
+                .collect(),
+        ),
+        (
+            11,
+            vec![
+                message(5, "plain"),
+                message(6, "<a href=\"http://intranet/\">x</a>"),
+            ],
+        ),
+        (12, Vec::new()),
+    ];
+
+    let mut writer = PackageWriter::create(&path).expect("create the sample package");
+    writer
+        .write_entry(PRINCIPALS_ENTRY, &principals)
+        .expect("principals");
+    writer
+        .write_entry(CATEGORIES_ENTRY, &categories)
+        .expect("categories");
+    writer.write_entry(ROOMS_ENTRY, &rooms).expect("rooms");
+    writer
+        .write_entry::<RoleAssignment>(ROLES_ENTRY, &[])
+        .expect("roles");
+    writer
+        .write_entry::<ScopeEntry>(SCOPES_ENTRY, &[])
+        .expect("scopes");
+    writer
+        .write_entry::<Addin>(ADDINS_ENTRY, &[])
+        .expect("addins");
+    let mut room_histories = Vec::new();
+    let mut messages = 0u64;
+    for (room_id, history) in &histories {
+        writer
+            .write_entry(&messages_entry(*room_id), history)
+            .expect("history");
+        messages += history.len() as u64;
+        room_histories.push(RoomHistory {
+            room_id: *room_id,
+            entry: messages_entry(*room_id),
+            messages: history.len() as u64,
+            first_chat_id: history.first().map(|m| m.chat_id),
+            last_chat_id: history.last().map(|m| m.chat_id),
+            chat_id_bound: history.last().map(|m| m.chat_id),
+            first_message_utc: history.first().map(|m| m.chat_date_utc.clone()),
+            last_message_utc: history.last().map(|m| m.chat_date_utc.clone()),
+        });
+    }
+    let manifest = Manifest {
+        format: FORMAT_NAME.into(),
+        format_version: format!("{FORMAT_MAJOR}.{FORMAT_MINOR}"),
+        tool: ToolInfo {
+            name: "pchat-migrate".into(),
+            version: "powershell-checks".into(),
+        },
+        created_utc: "2026-11-24T08:30:00Z".into(),
+        source: SourceInfo {
+            db_instance: "sql01\\rtc".into(),
+            database: "GroupChat".into(),
+            kind: "LyncGroupChat2010".into(),
+            product_version: None,
+        },
+        parameters: serde_json::json!({ "level": "All" }),
+        counts: EntityCounts {
+            principals: principals.len() as u64,
+            categories: categories.len() as u64,
+            rooms: rooms.len() as u64,
+            roles: 0,
+            scopes: 0,
+            addins: 0,
+            messages,
+        },
+        rooms: room_histories,
+        entries: Vec::new(),
+    };
+    writer.finish(manifest).expect("finish the sample package");
+    SamplePackage {
+        path,
+        rooms: histories.len(),
+        messages,
+    }
+}
+
 #[test]
 fn native_class_calls_the_real_library_under_mono() {
     let mcs = require_tool("mcs");
@@ -295,6 +486,7 @@ fn native_class_calls_the_real_library_under_mono() {
         compile.text()
     );
 
+    let sample = write_sample_package(&out.join("packages"));
     let output = run(
         Command::new(mono)
             .arg(&exe)
@@ -303,7 +495,13 @@ fn native_class_calls_the_real_library_under_mono() {
             .arg("--abi")
             .arg(module_abi_version().to_string())
             .arg("--format")
-            .arg(module_dir().join("PersistentChatMigration.Format.ps1xml")),
+            .arg(module_dir().join("PersistentChatMigration.Format.ps1xml"))
+            .arg("--package")
+            .arg(&sample.path)
+            .arg("--package-rooms")
+            .arg(sample.rooms.to_string())
+            .arg("--package-messages")
+            .arg(sample.messages.to_string()),
         Duration::from_secs(180),
     );
     println!("{}", output.text());

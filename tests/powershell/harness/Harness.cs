@@ -4,6 +4,10 @@
 // non-zero on any mismatch, printing what differed. Driven by tests/powershell_checks.rs.
 //
 //   mono harness.exe --version <crate version> --abi <PCM_ABI_VERSION the module expects> [--format <Format.ps1xml>]
+//                    [--package <valid package.zip> --package-rooms <rooms with history> --package-messages <n>]
+//
+// With --package it also runs inspect_package (Get-PChatMigrationPackage) on that package and on a truncated copy,
+// written next to it.
 //
 // C# 5 (compiled with -langversion:5, like Windows PowerShell's Add-Type).
 
@@ -31,6 +35,9 @@ namespace PChatMigration.Harness
             string expectedVersion = null;
             uint expectedAbi = 0;
             string formatFile = null;
+            string packageFile = null;
+            int packageRooms = -1;
+            long packageMessages = -1;
             for (int i = 0; i < args.Length; i++)
             {
                 if (args[i] == "--version" && i + 1 < args.Length)
@@ -45,6 +52,18 @@ namespace PChatMigration.Harness
                 {
                     formatFile = args[++i];
                 }
+                else if (args[i] == "--package" && i + 1 < args.Length)
+                {
+                    packageFile = args[++i];
+                }
+                else if (args[i] == "--package-rooms" && i + 1 < args.Length)
+                {
+                    packageRooms = int.Parse(args[++i]);
+                }
+                else if (args[i] == "--package-messages" && i + 1 < args.Length)
+                {
+                    packageMessages = long.Parse(args[++i]);
+                }
                 else
                 {
                     Console.Error.WriteLine("unknown argument: " + args[i]);
@@ -53,7 +72,13 @@ namespace PChatMigration.Harness
             }
             if (expectedVersion == null || expectedAbi == 0)
             {
-                Console.Error.WriteLine("usage: harness.exe --version <crate version> --abi <n> [--format <file>]");
+                Console.Error.WriteLine("usage: harness.exe --version <crate version> --abi <n> [--format <file>] " +
+                    "[--package <file> --package-rooms <n> --package-messages <n>]");
+                return 2;
+            }
+            if (packageFile != null && (packageRooms < 0 || packageMessages < 0))
+            {
+                Console.Error.WriteLine("--package needs --package-rooms and --package-messages");
                 return 2;
             }
 
@@ -76,6 +101,12 @@ namespace PChatMigration.Harness
             Run("probe job against a closed port", ClosedPortJob);
             Run("probe job cancelled while connecting", CancelledJob);
             Run("pcm_job_free cancels a running job", FreeCancelsJob);
+            Run("validate export requests (Export-PChatMigrationData)", ValidateExportRequests);
+            Run("export job against a closed port leaves no package", ClosedPortExport);
+            if (packageFile != null)
+            {
+                Run("inspect_package (Get-PChatMigrationPackage)", delegate { InspectPackage(packageFile, packageRooms, packageMessages); });
+            }
             if (formatFile != null)
             {
                 Run("format file", delegate { FormatFile(formatFile); });
@@ -297,20 +328,285 @@ namespace PChatMigration.Harness
             }
         }
 
+        // The export request exactly as Export-PChatMigrationData builds it (ConvertTo-PChatConnectionParameter's
+        // connection object, a full -FileName path, -StartDate as UTC 'o' text), with "extra" appended.
+        private static string ExportRequest(string fileName, string extra)
+        {
+            return ExportRequest(fileName, extra, true);
+        }
+
+        private static string ExportRequest(string fileName, string extra, bool withStartDate)
+        {
+            string start = new DateTime(2010, 1, 31, 8, 0, 0, DateTimeKind.Local).ToUniversalTime()
+                .ToString("o", System.Globalization.CultureInfo.InvariantCulture);
+            StringBuilder sb = new StringBuilder();
+            sb.Append("{\"connection\":{\"dbInstance\":\"sql01.contoso.com\\\\rtc\",\"dbName\":\"GroupChat\",");
+            sb.Append("\"authentication\":\"SqlServer\",\"user\":\"sa\",\"password\":\"" + Password + "\",");
+            sb.Append("\"encryption\":\"Plaintext\",\"trustServerCertificate\":false,\"connectTimeoutSeconds\":2,\"connectRetryCount\":0}");
+            if (fileName != null)
+            {
+                sb.Append(",\"fileName\":\"" + JsonEscape(fileName) + "\",\"asBytes\":false");
+            }
+            if (withStartDate)
+            {
+                sb.Append(",\"startDate\":\"" + start + "\"");
+            }
+            sb.Append(",\"disableExportedNodes\":false,\"throttleLimit\":4");
+            sb.Append(extra);
+            sb.Append("}");
+            return sb.ToString();
+        }
+
+        private static string Validate(string operation, string paramsJson)
+        {
+            return "{\"operation\":\"validate\",\"params\":{\"operation\":\"" + operation + "\",\"params\":" + paramsJson + "}}";
+        }
+
+        private static void ValidateExportRequests()
+        {
+            string dir = Path.Combine(Path.GetTempPath(), "pchat-harness-" + Process.GetCurrentProcess().Id);
+            Directory.CreateDirectory(dir);
+            try
+            {
+                string file = Path.Combine(dir, "GroupChat export.zip");
+                string report = Path.Combine(dir, "export.html");
+                List<string> texts = new List<string>();
+
+                NativeResponse valid = Native.Call(Validate("export", ExportRequest(file,
+                    ",\"level\":\"Content\",\"scope\":[\"Sales\",\"Marketing\\\\Events\"],\"rooms\":[\"Pipeline\",\"Sales\\\\Forecast\",\"412\"],\"report\":\"" +
+                    JsonEscape(report) + "\"")));
+                texts.Add(valid.Json);
+                object envelope = ExpectEnvelope("validate export (Level Content, Scope, Room, StartDate, Report)", valid, PcmStatus.Ok, true, null);
+                Expect("validate export: data.valid", "True", Convert.ToString(MiniJson.Get(envelope, "data", "valid")));
+                Expect("validate export: data.operation", "export", MiniJson.Get(envelope, "data", "operation") as string);
+                Expect("validate export: data.level", "Content", MiniJson.Get(envelope, "data", "level") as string);
+                Expect("validate export: data.fileName", file, MiniJson.Get(envelope, "data", "fileName") as string);
+                Check("validate export: no file written", !File.Exists(file) && !File.Exists(report), dir);
+
+                foreach (string level in new[] { "All", "User", "Category", "RoomDirectory", "Content" })
+                {
+                    // -StartDate and -Room need history or rooms: without them every level of the ValidateSet is accepted.
+                    string request = "{\"connection\":{\"dbInstance\":\"sql01\",\"dbName\":\"GroupChat\",\"authentication\":\"SqlServer\"," +
+                        "\"user\":\"sa\",\"password\":\"" + Password + "\",\"encryption\":\"Mandatory\",\"trustServerCertificate\":false}," +
+                        "\"fileName\":\"" + JsonEscape(file) + "\",\"asBytes\":false,\"level\":\"" + level + "\",\"disableExportedNodes\":true,\"throttleLimit\":32}";
+                    NativeResponse response = Native.Call(Validate("export", request));
+                    texts.Add(response.Json);
+                    object levelEnvelope = ExpectEnvelope("validate export -Level " + level, response, PcmStatus.Ok, true, null);
+                    Expect("validate export -Level " + level + ": data.level", level, MiniJson.Get(levelEnvelope, "data", "level") as string);
+                }
+
+                NativeResponse asBytes = Native.Call(Validate("export", ExportRequest(null, ",\"asBytes\":true,\"level\":\"All\"")));
+                texts.Add(asBytes.Json);
+                ExpectEnvelope("validate export -AsBytes", asBytes, PcmStatus.Ok, true, null);
+
+                string[][] refused = new string[][]
+                {
+                    new[] { "level Everything", ExportRequest(file, ",\"level\":\"Everything\""), "Everything" },
+                    new[] { "an unknown field", ExportRequest(file, ",\"level\":\"All\",\"force\":true"), "force" },
+                    new[] { "-ThrottleLimit 0", ExportRequest(file, ",\"level\":\"All\"").Replace("\"throttleLimit\":4", "\"throttleLimit\":0"), "ThrottleLimit" },
+                    new[] { "-ThrottleLimit 33", ExportRequest(file, ",\"level\":\"All\"").Replace("\"throttleLimit\":4", "\"throttleLimit\":33"), "ThrottleLimit" },
+                    new[] { "-StartDate with -Level User", ExportRequest(file, ",\"level\":\"User\""), "StartDate" },
+                    new[] { "-Room with -Level Category", ExportRequest(file, ",\"level\":\"Category\",\"rooms\":[\"Pipeline\"]", false), "Room" },
+                    new[] { "-FileName and -AsBytes", ExportRequest(file, ",\"level\":\"All\"").Replace("\"asBytes\":false", "\"asBytes\":true"), "AsBytes" },
+                    new[] { "neither -FileName nor -AsBytes", ExportRequest(null, ",\"level\":\"All\""), "FileName" },
+                    new[] { "-FileName in a missing folder", ExportRequest(Path.Combine(Path.Combine(dir, "no such folder"), "x.zip"), ",\"level\":\"All\""), "no such folder" },
+                    new[] { "-StartDate that is not a date", ExportRequest(file, ",\"level\":\"All\"").Replace("\"startDate\":\"", "\"startDate\":\"yesterday"), "StartDate" },
+                };
+                foreach (string[] item in refused)
+                {
+                    NativeResponse response = Native.Call(Validate("export", item[1]));
+                    texts.Add(response.Json);
+                    object refusal = ExpectEnvelope("validate export with " + item[0], response, PcmStatus.InvalidRequest, false, "invalid_parameter");
+                    string message = MiniJson.Get(refusal, "error", "message") as string;
+                    Check("validate export with " + item[0] + ": the message names '" + item[2] + "'",
+                        message != null && message.Contains(item[2]), response.Json);
+                }
+
+                // The same request as a job is refused at pcm_job_start, before anything runs.
+                using (NativeJob job = Native.StartJob("{\"operation\":\"export\",\"params\":" + ExportRequest(file, ",\"level\":\"Everything\"") + "}"))
+                {
+                    Check("export job with level Everything: not started", !job.IsStarted, job.StartResponse.ToString());
+                    ExpectEnvelope("export job with level Everything", job.StartResponse, PcmStatus.InvalidRequest, false, "invalid_parameter");
+                    texts.Add(job.StartResponse.Json);
+                }
+                ExpectEnvelope("export through pcm_call", Native.Call("{\"operation\":\"export\",\"params\":" + ExportRequest(file, "") + "}"),
+                    PcmStatus.UnknownOperation, false, "unknown_operation");
+                NoPassword(texts);
+            }
+            finally
+            {
+                Directory.Delete(dir, true);
+            }
+        }
+
+        private static void ClosedPortExport()
+        {
+            string dir = Path.Combine(Path.GetTempPath(), "pchat-harness-export-" + Process.GetCurrentProcess().Id);
+            Directory.CreateDirectory(dir);
+            List<string> texts = new List<string>();
+            try
+            {
+                string file = Path.Combine(dir, "export.zip");
+                string request = "{\"operation\":\"export\",\"params\":" +
+                    ExportRequest(file, ",\"level\":\"All\"").Replace("sql01.contoso.com\\\\rtc", "127.0.0.1,1") + "}";
+                using (NativeJob job = Native.StartJob(request))
+                {
+                    ExpectEnvelope("export start", job.StartResponse, PcmStatus.Ok, true, null);
+                    Expect("export start: data.operation", "export", MiniJson.Get(MiniJson.Parse(job.StartResponse.Json), "data", "operation") as string);
+                    if (!job.IsStarted)
+                    {
+                        return;
+                    }
+                    List<string> states = new List<string>();
+                    List<string> eventTypes = new List<string>();
+                    PollUntilFinished(job, TimeSpan.FromSeconds(30), states, eventTypes, texts);
+                    Check("export to a closed port: no terminal state other than 'failed'", TerminalStatesAre(states, "failed"),
+                        "states: " + string.Join(",", states.ToArray()));
+                    NativeResponse result = job.Result();
+                    texts.Add(result.Json);
+                    object envelope = ExpectEnvelope("export to a closed port: result", result, PcmStatus.OperationFailed, false, null);
+                    string code = MiniJson.Get(envelope, "error", "code") as string;
+                    Check("export to a closed port: a connection error code", code != null && (code.Contains("connect") || code == "timeout"),
+                        "code: " + (code ?? "null") + " in " + result.Json);
+                }
+                Check("export to a closed port: no package, no partial file, no staging folder",
+                    Directory.GetFileSystemEntries(dir).Length == 0, string.Join(", ", Directory.GetFileSystemEntries(dir)));
+                NoPassword(texts);
+            }
+            finally
+            {
+                Directory.Delete(dir, true);
+            }
+        }
+
+        private static void InspectPackage(string package, int rooms, long messages)
+        {
+            string request = "{\"operation\":\"inspect_package\",\"params\":{\"fileName\":\"" + JsonEscape(package) + "\"}}";
+            NativeResponse response = Native.Call(request);
+            object envelope = ExpectEnvelope("inspect_package of a valid package", response, PcmStatus.Ok, true, null);
+            Expect("inspect_package: data.valid", "True", Convert.ToString(MiniJson.Get(envelope, "data", "valid")));
+            Expect("inspect_package: data.path", package, MiniJson.Get(envelope, "data", "path") as string);
+            Expect("inspect_package: data.sizeBytes", new FileInfo(package).Length.ToString(), Convert.ToString(MiniJson.Get(envelope, "data", "sizeBytes")));
+            Expect("inspect_package: data.formatVersion", "1.0", MiniJson.Get(envelope, "data", "formatVersion") as string);
+            Check("inspect_package: data.createdUtc is ISO 8601 UTC", IsUtcTime(MiniJson.Get(envelope, "data", "createdUtc") as string), response.Json);
+            Check("inspect_package: data.source.dbInstance", MiniJson.Get(envelope, "data", "source", "dbInstance") is string, response.Json);
+            Check("inspect_package: data.tool.name", MiniJson.Get(envelope, "data", "tool", "name") is string, response.Json);
+            Expect("inspect_package: data.counts.messages", messages.ToString(), Convert.ToString(MiniJson.Get(envelope, "data", "counts", "messages")));
+            List<object> list = MiniJson.Get(envelope, "data", "rooms") as List<object>;
+            Check("inspect_package: data.rooms is an array", list != null, response.Json);
+            if (list != null)
+            {
+                Expect("inspect_package: rooms listed", rooms.ToString(), list.Count.ToString());
+                double sum = 0;
+                foreach (object room in list)
+                {
+                    // The fields Get-PChatMigrationPackage turns into PChatMigration.PackageRoom objects.
+                    string name = MiniJson.Get(room, "name") as string;
+                    object count = MiniJson.Get(room, "messages");
+                    Check("inspect_package: room " + name + " has roomId, name, path, messages and bytes",
+                        MiniJson.Get(room, "roomId") is double && name != null && MiniJson.Get(room, "path") is List<object> &&
+                        count is double && MiniJson.Get(room, "bytes") is double, Convert.ToString(room));
+                    if (count is double)
+                    {
+                        sum += (double)count;
+                        string first = MiniJson.Get(room, "firstMessageUtc") as string;
+                        string last = MiniJson.Get(room, "lastMessageUtc") as string;
+                        if ((double)count > 0)
+                        {
+                            Check("inspect_package: room " + name + " has first and last message times in UTC",
+                                IsUtcTime(first) && IsUtcTime(last) && string.CompareOrdinal(first, last) <= 0, response.Json);
+                        }
+                        else
+                        {
+                            Check("inspect_package: room " + name + " without messages has no message times",
+                                first == null && last == null, response.Json);
+                        }
+                    }
+                }
+                Expect("inspect_package: the rooms' messages add up to counts.messages", messages.ToString(), sum.ToString());
+            }
+
+            // A truncated copy (an interrupted copy to another server) must be refused, naming the file.
+            string directory = Path.GetDirectoryName(package);
+            string truncated = Path.Combine(directory, "truncated copy.zip");
+            byte[] bytes = File.ReadAllBytes(package);
+            byte[] half = new byte[bytes.Length / 2];
+            Array.Copy(bytes, half, half.Length);
+            File.WriteAllBytes(truncated, half);
+            NativeResponse bad = Native.Call("{\"operation\":\"inspect_package\",\"params\":{\"fileName\":\"" + JsonEscape(truncated) + "\"}}");
+            object badEnvelope = ExpectEnvelope("inspect_package of a truncated copy", bad, PcmStatus.OperationFailed, false, "invalid_package");
+            string badMessage = MiniJson.Get(badEnvelope, "error", "message") as string;
+            Check("inspect_package of a truncated copy: the message names the file",
+                badMessage != null && badMessage.Contains("truncated copy.zip"), bad.Json);
+
+            // The end cut off (the manifest, the zip directory) and a few bytes missing are both refused.
+            byte[] nearlyAll = new byte[bytes.Length - 7];
+            Array.Copy(bytes, nearlyAll, nearlyAll.Length);
+            File.WriteAllBytes(truncated, nearlyAll);
+            ExpectEnvelope("inspect_package of a copy missing its last 7 bytes",
+                Native.Call("{\"operation\":\"inspect_package\",\"params\":{\"fileName\":\"" + JsonEscape(truncated) + "\"}}"),
+                PcmStatus.OperationFailed, false, "invalid_package");
+            File.Delete(truncated);
+
+            // A missing file is an error too (Get-PChatMigrationPackage writes it and goes on with the next file).
+            string missing = Path.Combine(directory, "missing.zip");
+            NativeResponse absent = Native.Call("{\"operation\":\"inspect_package\",\"params\":{\"fileName\":\"" + JsonEscape(missing) + "\"}}");
+            object absentEnvelope = ExpectEnvelope("inspect_package of a missing file", absent, PcmStatus.OperationFailed, false, null);
+            string absentMessage = MiniJson.Get(absentEnvelope, "error", "message") as string;
+            Check("inspect_package of a missing file: the message names the file", absentMessage != null && absentMessage.Contains("missing.zip"), absent.Json);
+
+            ExpectEnvelope("validate inspect_package", Native.Call(Validate("inspect_package", "{\"fileName\":\"" + JsonEscape(package) + "\"}")),
+                PcmStatus.Ok, true, null);
+            ExpectEnvelope("validate inspect_package with an unknown field",
+                Native.Call(Validate("inspect_package", "{\"fileName\":\"x.zip\",\"path\":\"x.zip\"}")),
+                PcmStatus.InvalidRequest, false, "invalid_parameter");
+            using (NativeJob job = Native.StartJob(request))
+            {
+                ExpectEnvelope("inspect_package as a job", job.StartResponse, PcmStatus.UnknownOperation, false, "unknown_operation");
+            }
+        }
+
+        private static bool IsUtcTime(string text)
+        {
+            DateTime parsed;
+            return text != null && text.EndsWith("Z") && DateTime.TryParse(text, System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AdjustToUniversal, out parsed);
+        }
+
+        private static string JsonEscape(string text)
+        {
+            return text.Replace("\\", "\\\\").Replace("\"", "\\\"");
+        }
+
+        private static void NoPassword(List<string> texts)
+        {
+            foreach (string text in texts)
+            {
+                if (text != null && text.Contains(Password))
+                {
+                    Fail("a response contains the password: " + text);
+                }
+            }
+        }
+
         private static void FormatFile(string file)
         {
             XmlDocument document = new XmlDocument();
             document.Load(file);
             XmlNodeList typeNames = document.SelectNodes("/Configuration/ViewDefinitions/View/ViewSelectedBy/TypeName");
-            bool found = false;
-            foreach (XmlNode node in typeNames)
+            // The type names the cmdlets give their output objects.
+            foreach (string expected in new[] { "PChatMigration.ConnectionTest", "PChatMigration.ExportResult", "PChatMigration.Package", "PChatMigration.PackageRoom" })
             {
-                if (node.InnerText.Trim() == "PChatMigration.ConnectionTest")
+                bool found = false;
+                foreach (XmlNode node in typeNames)
                 {
-                    found = true;
+                    if (node.InnerText.Trim() == expected)
+                    {
+                        found = true;
+                    }
                 }
+                Check("format file: a view for " + expected, found, file);
             }
-            Check("format file: a view for PChatMigration.ConnectionTest", found, file);
             foreach (XmlNode table in document.SelectNodes("//TableControl"))
             {
                 int headers = table.SelectNodes("TableHeaders/TableColumnHeader").Count;
