@@ -423,6 +423,15 @@ fn write_sample_package(dir: &Path) -> SamplePackage {
         entries: Vec::new(),
     };
     writer.finish(manifest).expect("finish the sample package");
+    // The library's own reader accepts it, so a harness failure on it is the harness's or the ABI's.
+    let figures = PackageReader::open(&path)
+        .and_then(|mut reader| reader.verify(|_, _| {}))
+        .unwrap_or_else(|e| panic!("the sample package {} does not verify: {e}", path.display()));
+    assert_eq!(
+        figures.len(),
+        histories.len(),
+        "rooms listed by verify: {figures:?}"
+    );
     SamplePackage {
         path,
         rooms: histories.len(),

@@ -13,7 +13,13 @@
 // 3. Structure: every Public/ and Private/ *.ps1 defines exactly one function, named after the file; public ones
 //    are in the manifest's FunctionsToExport (and vice versa), have [CmdletBinding()] and [OutputType()], and
 //    comment-based help with .SYNOPSIS, .DESCRIPTION, at least one .EXAMPLE and a .PARAMETER for each parameter
-//    (and none for parameters that do not exist); every *-PChat* command called is defined in the module.
+//    (and none for parameters that do not exist), plus .INPUTS, .OUTPUTS and .LINK, and every .EXAMPLE has a
+//    command followed by a blank line and remarks; every *-PChat* command called is defined in the module.
+//    [CmdletBinding(SupportsShouldProcess = $true)] and $PSCmdlet.ShouldProcess() go together (a change without
+//    -WhatIf, or -WhatIf that gates nothing, are both bugs).
+// 5. Output types: every PChatMigration.* type name a public function declares in [OutputType()] is given to its
+//    output objects (PSObject.TypeNames.Insert or -ResultTypeName/-ItemTypeName), and every type name given to
+//    output objects has a view in the module's Format.ps1xml.
 // 4. Manifest: RootModule, ModuleVersion (= the crate version when --expect-version is given), PowerShellVersion
 //    3.0, explicit export lists, files named in FormatsToProcess/FileList exist, and no CompatiblePSEditions key
 //    (Windows PowerShell 3.0/4.0 refuse to import a manifest that has it).
@@ -178,6 +184,41 @@ function functionParameters(fn) {
   return names;
 }
 
+function functionAttributeNodes(fn) {
+  const block = paramBlock(fn);
+  if (!block) return [];
+  const list = block.children.find((c) => c.type === 'attribute_list');
+  return list ? list.children.filter((c) => c.type === 'attribute') : [];
+}
+
+// Method calls `<expression>.<member>(...)` anywhere under node.
+function methodCalls(node, member) {
+  return findAll(node, 'invokation_expression').filter((n) => {
+    const name = n.children.find((c) => c.type === 'member_name');
+    return name && name.text.toLowerCase() === member.toLowerCase() && n.children.some((c) => c.type === 'argument_list');
+  });
+}
+
+// PChatMigration.* type names given to output objects under node: $x.PSObject.TypeNames.Insert(0, '<name>') and
+// ResultTypeName = '<name>' / ItemTypeName = '<name>' (splatted to Invoke-PChatNativeJob).
+function producedTypeNames(node) {
+  const names = new Set();
+  for (const call of methodCalls(node, 'Insert')) {
+    if (!/TypeNames\s*\.\s*Insert/i.test(call.text)) continue;
+    for (const literal of findAll(call, 'string_literal')) names.add(stringValue(literal));
+  }
+  for (const entry of findAll(node, 'hash_entry')) {
+    const key = entry.children.find((c) => c.type === 'key_expression');
+    if (!key || !/^(ResultTypeName|ItemTypeName)$/i.test(key.text.trim())) continue;
+    for (const literal of findAll(entry, 'string_literal')) names.add(stringValue(literal));
+  }
+  for (const command of findAll(node, 'command')) {
+    const text = command.text;
+    for (const match of text.matchAll(/-(?:ResultTypeName|ItemTypeName)\s+['"]([^'"]+)['"]/gi)) names.add(match[1]);
+  }
+  return [...names].filter((n) => n.startsWith('PChatMigration.'));
+}
+
 function functionAttributes(fn) {
   const block = paramBlock(fn);
   if (!block) return [];
@@ -198,6 +239,23 @@ function functionHelp(fn) {
   const candidates = [...inside];
   if (before && before.type === 'comment' && before.text.startsWith('<#')) candidates.push(before);
   return candidates.find((c) => /^\s*\.SYNOPSIS\b/im.test(c.text)) || null;
+}
+
+// The text of each `.<keyword>` section of a help comment, with the line it starts on.
+function helpBodies(comment, keyword) {
+  const lines = comment.text.split(/\r?\n/);
+  const bodies = [];
+  let current = null;
+  lines.forEach((line, index) => {
+    const match = /^\s*\.([A-Z]+)\b/i.exec(line);
+    if (match) {
+      current = match[1].toUpperCase() === keyword ? { line: comment.startPosition.row + index + 1, body: '' } : null;
+      if (current) bodies.push(current);
+    } else if (current) {
+      current.body += `${line}\n`;
+    }
+  });
+  return bodies;
 }
 
 function helpSections(comment) {
@@ -330,6 +388,31 @@ for (const file of [...publicFiles, ...privateFiles]) {
   for (const keyword of ['SYNOPSIS', 'DESCRIPTION']) {
     if (count(keyword) > 1) problem(at(file, help), `help of ${name} has more than one .${keyword}`);
   }
+  // The Cs cmdlets' documentation layout: inputs, outputs and related links too.
+  for (const keyword of ['INPUTS', 'OUTPUTS', 'LINK']) {
+    if (count(keyword) === 0) problem(at(file, help), `help of ${name} has no .${keyword}`);
+  }
+  for (const example of helpBodies(help, 'EXAMPLE')) {
+    // A command, a blank line, then remarks that explain it (as Get-Help shows the Cs cmdlets' examples).
+    const lines = example.body.split(/\r?\n/).map((l) => l.trim());
+    while (lines.length > 0 && lines[0] === '') lines.shift();
+    const blank = lines.indexOf('');
+    const remarks = blank < 0 ? [] : lines.slice(blank + 1).filter((l) => l !== '' && l !== '#>');
+    if (lines.length === 0 || lines[0] === '') problem(`${rel(file)}:${example.line}`, `an .EXAMPLE of ${name} has no command`);
+    else if (remarks.length === 0) problem(`${rel(file)}:${example.line}`, `an .EXAMPLE of ${name} has no remarks after its command`);
+  }
+  const supportsShouldProcess = functionAttributeNodes(fn).some((a) => {
+    const attributeName = a.children.find((c) => c.type === 'attribute_name');
+    return attributeName && attributeName.text.toLowerCase() === 'cmdletbinding' &&
+      /\bSupportsShouldProcess\b(?!\s*=\s*\$false)/i.test(a.text);
+  });
+  const shouldProcessCalls = methodCalls(fn, 'ShouldProcess');
+  if (supportsShouldProcess && shouldProcessCalls.length === 0) {
+    problem(at(file, fn), `${name} declares SupportsShouldProcess but never calls $PSCmdlet.ShouldProcess(): -WhatIf would gate nothing`);
+  }
+  if (!supportsShouldProcess && shouldProcessCalls.length > 0) {
+    problem(at(file, shouldProcessCalls[0]), `${name} calls ShouldProcess() without [CmdletBinding(SupportsShouldProcess = $true)]: -WhatIf and -Confirm would not exist`);
+  }
   const parameters = functionParameters(fn);
   const documented = sections.filter((s) => s.keyword === 'PARAMETER').map((s) => s.argument);
   for (const parameter of parameters) {
@@ -371,6 +454,33 @@ else if (!fs.readFileSync(csPath, 'utf8').includes(`"${LIBRARY_TOKEN}"`)) {
 }
 for (const required of [path.join(moduleDir, `${MODULE}.Format.ps1xml`), path.join(moduleDir, 'en-US', `about_${MODULE}.help.txt`)]) {
   if (!fs.existsSync(required)) problem(rel(required), 'missing');
+}
+
+// --- 5. output types and views --------------------------------------------------------------------------------------
+const formatPath = path.join(moduleDir, `${MODULE}.Format.ps1xml`);
+const viewTypes = new Set();
+if (fs.existsSync(formatPath)) {
+  for (const match of fs.readFileSync(formatPath, 'utf8').matchAll(/<TypeName>\s*([^<\s]+)\s*<\/TypeName>/g)) viewTypes.add(match[1]);
+}
+for (const [file, { tree }] of trees) {
+  for (const fn of findAll(tree.rootNode, 'function_statement')) {
+    const name = functionName(fn);
+    const produced = producedTypeNames(fn);
+    for (const typeName of produced) {
+      if (!viewTypes.has(typeName)) problem(at(file, fn), `${name} outputs objects of type ${typeName}, which has no view in ${MODULE}.Format.ps1xml`);
+    }
+    if (!publicFiles.includes(file)) continue;
+    for (const attribute of functionAttributeNodes(fn)) {
+      const attributeName = attribute.children.find((c) => c.type === 'attribute_name');
+      if (!attributeName || attributeName.text.toLowerCase() !== 'outputtype') continue;
+      for (const literal of findAll(attribute, 'string_literal')) {
+        const declared = stringValue(literal);
+        if (declared.startsWith('PChatMigration.') && !produced.includes(declared)) {
+          problem(at(file, literal), `${name} declares [OutputType('${declared}')] but gives no output object that type name (produced: ${produced.join(', ') || 'none'})`);
+        }
+      }
+    }
+  }
 }
 
 // --- report --------------------------------------------------------------------------------------------------------
