@@ -404,7 +404,12 @@ function Export-PChatMigrationData {
                 Activity = ('Exporting Group Chat data from {0}' -f $source)
                 TargetObject = $DBInstance
             }
-            $data = Invoke-PChatNativeJob @jobArgs
+            # The final result comes last (the export sends no per-item objects today; should it ever, they come
+            # first and the result is still the last object).
+            $outputs = @(Invoke-PChatNativeJob @jobArgs)
+            if ($outputs.Count -gt 0) {
+                $data = $outputs[$outputs.Count - 1]
+            }
         }
         catch [System.Management.Automation.PipelineStoppedException] {
             # Ctrl+C: the job was cancelled (no package is left; a re-run resumes) and freed by Invoke-PChatNativeJob.
