@@ -313,7 +313,11 @@ function Export-PChatMigrationData {
             }
             $target = 'a byte array (-AsBytes)'
             if ($PSCmdlet.ParameterSetName -eq 'AsBytes') {
-                $exportParams['asBytes'] = $true
+                # The package goes to a temporary file that is read back and deleted here: returning it inside the
+                # JSON response would exceed ConvertFrom-Json's 2 MB limit on Windows PowerShell 3.0/4.0.
+                $bytesFile = Join-Path -Path ([System.IO.Path]::GetTempPath()) -ChildPath ('pchat-export-{0}.zip' -f [guid]::NewGuid().ToString('N'))
+                $exportParams['fileName'] = $bytesFile
+                $exportParams['asBytes'] = $false
             }
             else {
                 # The library's working directory is not PowerShell's current location: send a full path.
@@ -421,13 +425,22 @@ function Export-PChatMigrationData {
         finally {
             # The request held the password; drop it.
             $exportParams = $null
+            if ($PSCmdlet.ParameterSetName -eq 'AsBytes' -and $null -eq $data) {
+                # A temporary package is never resumed: drop what a failed or cancelled run left.
+                Remove-Item -LiteralPath ($bytesFile + '.staging') -Recurse -Force -ErrorAction SilentlyContinue
+            }
         }
         if ($null -eq $data) {
             return
         }
 
         if ($PSCmdlet.ParameterSetName -eq 'AsBytes') {
-            $bytes = [System.Convert]::FromBase64String([string]$data.bytesBase64)
+            try {
+                $bytes = [System.IO.File]::ReadAllBytes($bytesFile)
+            }
+            finally {
+                Remove-Item -LiteralPath $bytesFile -Force -ErrorAction SilentlyContinue
+            }
             Write-Verbose -Message ('Exported {0} bytes.' -f $bytes.Length)
             # One byte[] object (not a stream of bytes), as Export-CsPersistentChatData -AsBytes returns.
             $PSCmdlet.WriteObject($bytes, $false)
