@@ -56,6 +56,18 @@ fn out_dir(name: &str) -> PathBuf {
 }
 
 impl Fixture {
+    /// The name of the top category of the generator's 3+ deep category chain.
+    fn deep_chain_top_name(&self) -> String {
+        let top = self.model.edge.deep_category_chain[0];
+        let category = self
+            .model
+            .categories
+            .iter()
+            .find(|c| c.id == top)
+            .expect("top of the chain");
+        category.name.clone()
+    }
+
     fn request(&self, file: &Path, extra: Value) -> Value {
         let mut params = json!({
             "connection": self.server.connection_params(Some(&self.db)),
@@ -365,15 +377,7 @@ async fn levels_scope_rooms_and_start_date() {
         f.model.messages().count() as u64
     );
     // Scope: the top of the deep chain brings the rooms of its nested subcategories.
-    let top = f.model.edge.deep_category_chain[0];
-    let top_name = f
-        .model
-        .categories
-        .iter()
-        .find(|c| c.id == top)
-        .expect("top")
-        .name
-        .clone();
+    let top_name = f.deep_chain_top_name();
     let (r, file) = export("scope.zip", json!({"scope": [top_name]})).await;
     r.expect("scoped export");
     let p = unpack(&file);
@@ -497,15 +501,7 @@ async fn cancelled_export_leaves_no_package_and_resume_equals_uninterrupted() {
 async fn disable_exported_nodes_disables_exactly_the_exported_rooms() {
     let f = fixture(DatabaseKind::Legacy2010, 15).await;
     let dir = out_dir("disable");
-    let top = f.model.edge.deep_category_chain[0];
-    let top_name = f
-        .model
-        .categories
-        .iter()
-        .find(|c| c.id == top)
-        .expect("top")
-        .name
-        .clone();
+    let top_name = f.deep_chain_top_name();
     let file = dir.join("scoped.zip");
     let result = f
         .export(
