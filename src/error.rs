@@ -28,6 +28,10 @@ pub enum PcmError {
     #[error("cannot reach SQL Server '{instance}': {reason}")]
     ConnectionFailed { instance: String, reason: String },
 
+    /// An established connection broke (network, server restart, failover).
+    #[error("the connection to SQL Server broke: {0}")]
+    ConnectionLost(String),
+
     /// The TLS handshake failed.
     #[error("TLS with SQL Server '{instance}' failed: {reason}. {hint}")]
     TlsFailed {
@@ -107,6 +111,19 @@ impl PcmError {
         }
     }
 
+    /// The same error (same code and details) with the object it concerns named first, e.g.
+    /// `room 'Sales\Q3' (nodeID 412): the connection broke: ...`.
+    pub fn about(self, object: &str) -> PcmError {
+        match self {
+            PcmError::Cancelled => PcmError::Cancelled,
+            other => PcmError::Reported {
+                code: other.code(),
+                message: format!("{object}: {other}"),
+                details: other.details(),
+            },
+        }
+    }
+
     /// The stable machine-readable code of this error.
     pub fn code(&self) -> &'static str {
         match self {
@@ -114,7 +131,7 @@ impl PcmError {
             PcmError::InvalidParameter { .. } => "invalid_parameter",
             PcmError::UnknownOperation(_) => "unknown_operation",
             PcmError::InvalidDbInstance { .. } => "invalid_db_instance",
-            PcmError::ConnectionFailed { .. } => "connection_failed",
+            PcmError::ConnectionFailed { .. } | PcmError::ConnectionLost(_) => "connection_failed",
             PcmError::TlsFailed { .. } => "tls_failed",
             PcmError::LoginFailed { .. } => "login_failed",
             PcmError::AuthenticationUnavailable(_) => "authentication_unavailable",

@@ -641,3 +641,45 @@ async fn as_bytes_returns_the_package_and_leaves_no_file() {
     assert_eq!(unpack(&file).entities.rooms.len(), f.model.rooms.len());
     f.server.drop_database(&f.db).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connection_lost_mid_history_names_the_room_and_leaves_no_package() {
+    let f = fixture(DatabaseKind::Legacy2010, 18).await;
+    let dir = out_dir("lost");
+    let file = dir.join("lost.zip");
+    let standin = f
+        .server
+        .as_standin()
+        .expect("this test steers the stand-in");
+    standin
+        .faults()
+        .delay_responses(std::time::Duration::from_millis(30));
+    let request = pchat_migrate::operations::Request::from_value(
+        f.request(&file, json!({"throttleLimit": 1})),
+    )
+    .expect("request");
+    let job = pchat_migrate::operations::start_job(&request).expect("starts");
+    loop {
+        let batch = job
+            .poll(std::time::Duration::from_millis(200))
+            .expect("running");
+        if batch
+            .events
+            .iter()
+            .any(|e| matches!(e, JobEvent::Progress { status, .. } if status.contains(" rooms, ")))
+        {
+            break;
+        }
+    }
+    // Cut the connection a few rows into the history.
+    standin.faults().drop_after_rows(3);
+    let error = job.wait(|_| {}).expect_err("the export fails");
+    standin.faults().clear();
+    assert_eq!(error.code(), "connection_failed", "{error}");
+    assert!(
+        error.to_string().contains("room '") && error.to_string().contains("(nodeID"),
+        "{error}"
+    );
+    assert!(!file.exists() && !PackageWriter::partial_path(&file).exists());
+    f.server.drop_database(&f.db).await;
+}

@@ -349,10 +349,7 @@ pub fn sql_error(error: tiberius::error::Error) -> PcmError {
                 "a statement did not finish within -CommandTimeoutSeconds: {message}"
             ))
         }
-        tiberius::error::Error::Io { message, .. } => PcmError::ConnectionFailed {
-            instance: String::new(),
-            reason: format!("the connection broke: {message}"),
-        },
+        tiberius::error::Error::Io { message, .. } => PcmError::ConnectionLost(message),
         other => PcmError::Internal(format!("protocol error: {other}")),
     }
 }

@@ -92,13 +92,15 @@ pub async fn stream_room(
     if start_ticks.is_some() {
         query.bind(start);
     }
-    let mut stream = query.query(client).await.map_err(sql_error)?;
-    while let Some(item) = stream.try_next().await.map_err(|e| {
-        PcmError::Internal(format!(
-            "{room_label}: reading chat history failed: {}",
-            sql_error(e)
-        ))
-    })? {
+    let mut stream = query
+        .query(client)
+        .await
+        .map_err(|e| sql_error(e).about(room_label))?;
+    while let Some(item) = stream
+        .try_next()
+        .await
+        .map_err(|e| sql_error(e).about(room_label))?
+    {
         let QueryItem::Row(row) = item else { continue };
         let chat_id = i64_at(&row, 0)?;
         let problem = |what: String| {
