@@ -225,3 +225,59 @@ fn a_named_instance_is_found_through_the_sql_server_browser() {
     assert_eq!(data["instance"], "GROUPCHAT");
     answering.join().expect("browser thread");
 }
+
+/// A server that offers encryption in its PRELOGIN answer and then hangs up inside the TLS handshake, as SQL
+/// Server 2008 R2 / 2012 without the TLS 1.2 update does with modern clients.
+fn old_tls_server() -> u16 {
+    use std::io::{Read, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(2) {
+            let Ok(mut stream) = stream else { break };
+            let mut header = [0u8; 8];
+            if stream.read_exact(&mut header).is_err() {
+                continue;
+            }
+            let length = u16::from_be_bytes([header[2], header[3]]) as usize;
+            let mut body = vec![0u8; length.saturating_sub(8)];
+            let _ = stream.read_exact(&mut body);
+            // PRELOGIN answer: VERSION (6 bytes) and ENCRYPTION = ENCRYPT_ON, then the terminator.
+            let options: [u8; 11] = [
+                0x00, 0x00, 0x0B, 0x00, 0x06, 0x01, 0x00, 0x11, 0x00, 0x01, 0xFF,
+            ];
+            let data: [u8; 7] = [10, 50, 0x17, 0x70, 0, 0, 0x01];
+            let total = 8 + options.len() + data.len();
+            let mut packet = vec![0x04, 0x01, (total >> 8) as u8, total as u8, 0, 0, 1, 0];
+            packet.extend_from_slice(&options);
+            packet.extend_from_slice(&data);
+            let _ = stream.write_all(&packet);
+            // Read the wrapped ClientHello, then close without answering.
+            let mut hello = [0u8; 512];
+            let _ = stream.read(&mut hello);
+            drop(stream);
+        }
+    });
+    port
+}
+
+#[test]
+fn a_tls_handshake_cut_by_an_old_server_names_the_fix() {
+    let port = old_tls_server();
+    let error = probe(json!({
+        "dbInstance": format!("127.0.0.1,{port}"), "user": "sa", "password": "x",
+        "connectTimeoutSeconds": 5, "connectRetryCount": 0
+    }))
+    .0
+    .expect_err("the handshake fails");
+    assert_eq!(error.code(), "tls_failed", "{error}");
+    let text = error.to_string();
+    assert!(
+        text.contains("2008 R2") && text.contains("TLS 1.2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("native-tls") || text.contains("SChannel"),
+        "{text}"
+    );
+}

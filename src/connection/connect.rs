@@ -259,10 +259,26 @@ fn classify_login_error(
             error: PcmError::TlsFailed {
                 instance,
                 hint: tls_hint(settings, &reason),
-                reason,
+                reason: short_tls_reason(&reason),
             },
             transient: false,
         },
+        // The server dropped the connection inside the TLS handshake: the classic symptom of SQL Server 2008 R2 /
+        // 2012 without TLS 1.2 support (tiberius issue 274: "tls handshake eof").
+        Error::Io { kind, message }
+            if settings.encryption != Encryption::Plaintext
+                && kind != std::io::ErrorKind::TimedOut
+                && (message.to_ascii_lowercase().contains("handshake") || message.contains("close_notify")) =>
+        {
+            ConnectFailure {
+                error: PcmError::TlsFailed {
+                    instance,
+                    hint: tls_hint(settings, "handshake eof"),
+                    reason: format!("the server closed the connection during the TLS handshake ({message})"),
+                },
+                transient: false,
+            }
+        }
         Error::Protocol(message) if message.contains("encryption level") => ConnectFailure {
             error: PcmError::TlsFailed {
                 instance,
@@ -306,6 +322,24 @@ fn classify_login_error(
             },
             transient: false,
         },
+    }
+}
+
+/// tiberius' certificate messages name its Rust API (`Config::trust_cert()`, ...), which means nothing to an
+/// administrator; keep only what was wrong with the certificate.
+fn short_tls_reason(reason: &str) -> String {
+    const MARKER: &str = "certificate was rejected during the TLS handshake: ";
+    match reason.find(MARKER) {
+        Some(at) => {
+            let rest = &reason[at + MARKER.len()..];
+            let what = rest
+                .split(". ")
+                .next()
+                .unwrap_or(rest)
+                .trim_end_matches('.');
+            format!("the server's certificate was rejected ({what})")
+        }
+        None => reason.to_string(),
     }
 }
 
