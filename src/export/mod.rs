@@ -222,7 +222,7 @@ pub async fn export(
         "reusedRooms": reused,
         "disabledRooms": disabled_nodes,
         "durationMs": elapsed.as_millis() as u64,
-        "messagesPerSecond": rate.round(),
+        "messagesPerSecond": rate.round() as u64,
         "warnings": warnings,
     });
     if let Some(report_path) = &plan.report {
