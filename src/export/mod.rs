@@ -91,7 +91,7 @@ pub async fn export(
 
     // The snapshot: each room is read only up to the highest chatId seen now.
     let bounds: BTreeMap<i32, RoomBound> = if plan.level.has_content() {
-        snapshot_bounds(&mut connection.client).await?
+        snapshot_bounds(&mut connection.client, &catalog).await?
     } else {
         BTreeMap::new()
     };
@@ -200,7 +200,7 @@ pub async fn export(
             None,
             None,
         );
-        disable_rooms(&settings, &ids).await?;
+        disable_rooms(&settings, &catalog, &ids).await?;
         ctx.verbose(format!("disabled {} room(s) in '{database}'", ids.len()));
         ids.len()
     } else {
@@ -428,7 +428,11 @@ async fn export_history(
 }
 
 /// Disables the exported rooms in the source, all in one transaction.
-async fn disable_rooms(settings: &ConnectionSettings, ids: &[i32]) -> Result<(), PcmError> {
+async fn disable_rooms(
+    settings: &ConnectionSettings,
+    catalog: &Catalog,
+    ids: &[i32],
+) -> Result<(), PcmError> {
     if ids.is_empty() {
         return Ok(());
     }
@@ -438,8 +442,13 @@ async fn disable_rooms(settings: &ConnectionSettings, ids: &[i32]) -> Result<(),
     let outcome = async {
         for chunk in ids.chunks(500) {
             let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("@P{i}")).collect();
+            let n = |c: &str| catalog.col("tblNode", c);
             let sql = format!(
-                "UPDATE dbo.tblNode SET disabled = 1 WHERE nodeType = 0 AND nodeID IN ({})",
+                "UPDATE {} SET {} = 1 WHERE {} = 0 AND {} IN ({})",
+                catalog.table_ref("tblNode"),
+                n("disabled"),
+                n("nodeType"),
+                n("nodeID"),
                 placeholders.join(", ")
             );
             let mut query = tiberius::Query::new(sql);

@@ -93,6 +93,27 @@ impl Catalog {
         self.column(table, column).is_some()
     }
 
+    /// `dbo.[Table]` spelled as the server spells it (our spelling when the table is unknown). Identifiers follow
+    /// the database collation, so in a case-sensitive database `channelID` (2010) and `channelId` (2013) differ;
+    /// every statement is built from the catalog's spelling.
+    pub fn table_ref(&self, table: &str) -> String {
+        let name = self
+            .tables
+            .get(&table.to_ascii_lowercase())
+            .map(|(name, _)| name.as_str())
+            .unwrap_or(table);
+        format!("dbo.[{}]", name.replace(']', "]]"))
+    }
+
+    /// `[Column]` spelled as the server spells it (our spelling when unknown).
+    pub fn col(&self, table: &str, column: &str) -> String {
+        let name = self
+            .column(table, column)
+            .map(|c| c.name.as_str())
+            .unwrap_or(column);
+        format!("[{}]", name.replace(']', "]]"))
+    }
+
     pub fn table_count(&self) -> usize {
         self.tables.len()
     }
@@ -100,5 +121,28 @@ impl Catalog {
     /// Table names as the server spells them.
     pub fn table_names(&self) -> impl Iterator<Item = &str> {
         self.tables.values().map(|(name, _)| name.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_use_the_servers_spelling() {
+        let catalog = Catalog::from_tables([(
+            "tblChat".to_string(),
+            vec![ColumnInfo {
+                name: "channelID".into(),
+                data_type: "int".into(),
+                max_length: None,
+                nullable: false,
+                ordinal: 1,
+            }],
+        )]);
+        assert_eq!(catalog.table_ref("TBLCHAT"), "dbo.[tblChat]");
+        assert_eq!(catalog.col("tblchat", "channelId"), "[channelID]");
+        assert_eq!(catalog.col("tblChat", "rtf"), "[rtf]");
+        assert_eq!(catalog.table_ref("tblNode"), "dbo.[tblNode]");
     }
 }

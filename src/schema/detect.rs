@@ -186,23 +186,31 @@ pub async fn detect(client: &mut SqlClient) -> Result<(Detection, Catalog), PcmE
     let catalog = Catalog::read(client, "dbo").await?;
     let mut detection = classify(&catalog);
     if detection.kind != DatabaseKind::NotChat {
-        detection.counts = Some(count(client).await?);
+        detection.counts = Some(count(client, &catalog).await?);
     }
     Ok((detection, catalog))
 }
 
 /// Counts categories (the root excluded), rooms, principals and messages, and the message date range.
-async fn count(client: &mut SqlClient) -> Result<Counts, PcmError> {
+async fn count(client: &mut SqlClient, catalog: &Catalog) -> Result<Counts, PcmError> {
+    let node = catalog.table_ref("tblNode");
+    let chat = catalog.table_ref("tblChat");
+    let n = |c: &str| catalog.col("tblNode", c);
+    let date = catalog.col("tblChat", "chatDate");
     let row = client
-        .simple_query(
+        .simple_query(format!(
             "SELECT \
-             (SELECT COUNT_BIG(*) FROM dbo.tblNode WHERE nodeType = 1 AND nodeID <> parentID) AS categories, \
-             (SELECT COUNT_BIG(*) FROM dbo.tblNode WHERE nodeType = 0) AS rooms, \
-             (SELECT COUNT_BIG(*) FROM dbo.tblPrincipal) AS principals, \
-             (SELECT COUNT_BIG(*) FROM dbo.tblChat) AS messages, \
-             (SELECT MIN(chatDate) FROM dbo.tblChat) AS firstChat, \
-             (SELECT MAX(chatDate) FROM dbo.tblChat) AS lastChat",
-        )
+             (SELECT COUNT_BIG(*) FROM {node} WHERE {node_type} = 1 AND {node_id} <> {parent_id}) AS categories, \
+             (SELECT COUNT_BIG(*) FROM {node} WHERE {node_type} = 0) AS rooms, \
+             (SELECT COUNT_BIG(*) FROM {principal}) AS principals, \
+             (SELECT COUNT_BIG(*) FROM {chat}) AS messages, \
+             (SELECT MIN({date}) FROM {chat}) AS firstChat, \
+             (SELECT MAX({date}) FROM {chat}) AS lastChat",
+            node_type = n("nodeType"),
+            node_id = n("nodeID"),
+            parent_id = n("parentID"),
+            principal = catalog.table_ref("tblPrincipal"),
+        ))
         .await
         .map_err(sql_error)?
         .into_row()

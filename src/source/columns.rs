@@ -46,7 +46,7 @@ pub fn select_list(catalog: &Catalog, table: &str, wanted: &[Want]) -> Result<St
     Ok(wanted
         .iter()
         .filter(|w| catalog.has_column(table, w.name))
-        .map(|w| format!("[{}]", w.name))
+        .map(|w| catalog.col(table, w.name))
         .collect::<Vec<_>>()
         .join(", "))
 }

@@ -38,18 +38,22 @@ async fn query_all(client: &mut SqlClient, sql: &str) -> Result<Vec<Row>, PcmErr
         .map_err(sql_error)
 }
 
-/// Runs `SELECT <wanted columns> FROM dbo.<table> <suffix>` and maps each row.
+/// Runs `SELECT <wanted columns> FROM dbo.<table> ORDER BY <order_by>` (names as the server spells them) and
+/// maps each row.
 async fn read_table<T>(
     client: &mut SqlClient,
     catalog: &Catalog,
     table: &'static str,
     wanted: &[Want],
-    suffix: &str,
+    order_by: &[&str],
     mut map: impl FnMut(&super::columns::RowView<'_>) -> Result<T, PcmError>,
 ) -> Result<Vec<T>, PcmError> {
+    let order: Vec<String> = order_by.iter().map(|c| catalog.col(table, c)).collect();
     let sql = format!(
-        "SELECT {} FROM dbo.{table} {suffix}",
-        select_list(catalog, table, wanted)?
+        "SELECT {} FROM {} ORDER BY {}",
+        select_list(catalog, table, wanted)?,
+        catalog.table_ref(table),
+        order.join(", ")
     );
     let rows = query_all(client, &sql).await?;
     let Some(first) = rows.first() else {
@@ -129,7 +133,7 @@ pub async fn read_entities(
         catalog,
         "tblPrincipalType",
         PRINCIPAL_TYPE_COLUMNS,
-        "ORDER BY ptypeID",
+        &["ptypeID"],
         |r| {
             let name = r.string("ptypeDesc")?;
             // OCS 2007 R2 has no ptypeIsFederated: derive it from the type's name (docs/schema-assumptions.md).
@@ -162,7 +166,7 @@ pub async fn read_entities(
         catalog,
         "tblPrincipal",
         PRINCIPAL_COLUMNS,
-        "ORDER BY prinID",
+        &["prinID"],
         |r| {
             let type_id = r.i16("prinTypeID")?;
             let t = types.get(&type_id);
@@ -198,7 +202,7 @@ pub async fn read_entities(
             catalog,
             "tblEnumValue",
             &[req("valueID"), req("attributeValue")],
-            "ORDER BY valueID",
+            &["valueID"],
             |r| Ok((r.i64("valueID")?, r.string("attributeValue")?)),
         )
         .await?
@@ -209,52 +213,45 @@ pub async fn read_entities(
     };
 
     on_step("categories and rooms");
-    let nodes = read_table(
-        client,
-        catalog,
-        "tblNode",
-        NODE_COLUMNS,
-        "ORDER BY nodeID",
-        |r| {
-            let id = r.i32("nodeID")?;
-            let parent = r.opt_i32("parentID")?;
-            let behavior = r.opt_i64("behavior")?.unwrap_or(4) as i16;
-            let visibility = r.opt_i64("visibility")?.unwrap_or(3) as i16;
-            Ok(Node {
-                id,
-                guid: r.guid("nodeGuid")?,
-                kind: if r.bool("nodeType")? {
-                    NodeKind::Category
-                } else {
-                    NodeKind::Room
-                },
-                parent_id: parent.filter(|p| *p != id),
-                is_root: parent.is_none_or(|p| p == id),
-                name: r.string("nodeName")?,
-                path: Vec::new(),
-                description: r.opt_string("nodeDesc")?.unwrap_or_default(),
-                topic: r.opt_string("topic")?,
-                invite: r.opt_bool("invite")?,
-                logged: r.opt_bool("logged")?,
-                file_post: r.opt_bool("filePost")?,
-                disabled: r.bool("disabled")?,
-                inheritance: r.opt_bool("inheritance")?,
-                scope_change: r.opt_bool("scopeChange")?,
-                override_member: r.opt_bool("overrideMember")?,
-                restrict_child_create: r.opt_bool("restrictChildCreate")?,
-                behavior,
-                behavior_name: enum_names.get(&i64::from(behavior)).cloned(),
-                visibility,
-                visibility_name: enum_names.get(&i64::from(visibility)).cloned(),
-                addin_id: r.opt_guid("siopID")?,
-                filestore_uri: r.opt_string("filestoreURI")?,
-                added_by: r.opt_i32("nodeAddedBy")?,
-                added_on: r.opt_i64("nodeAddedOn")?,
-                updated_by: r.opt_i32("nodeUpdatedBy")?,
-                updated_on: r.opt_i64("nodeUpdatedOn")?,
-            })
-        },
-    )
+    let nodes = read_table(client, catalog, "tblNode", NODE_COLUMNS, &["nodeID"], |r| {
+        let id = r.i32("nodeID")?;
+        let parent = r.opt_i32("parentID")?;
+        let behavior = r.opt_i64("behavior")?.unwrap_or(4) as i16;
+        let visibility = r.opt_i64("visibility")?.unwrap_or(3) as i16;
+        Ok(Node {
+            id,
+            guid: r.guid("nodeGuid")?,
+            kind: if r.bool("nodeType")? {
+                NodeKind::Category
+            } else {
+                NodeKind::Room
+            },
+            parent_id: parent.filter(|p| *p != id),
+            is_root: parent.is_none_or(|p| p == id),
+            name: r.string("nodeName")?,
+            path: Vec::new(),
+            description: r.opt_string("nodeDesc")?.unwrap_or_default(),
+            topic: r.opt_string("topic")?,
+            invite: r.opt_bool("invite")?,
+            logged: r.opt_bool("logged")?,
+            file_post: r.opt_bool("filePost")?,
+            disabled: r.bool("disabled")?,
+            inheritance: r.opt_bool("inheritance")?,
+            scope_change: r.opt_bool("scopeChange")?,
+            override_member: r.opt_bool("overrideMember")?,
+            restrict_child_create: r.opt_bool("restrictChildCreate")?,
+            behavior,
+            behavior_name: enum_names.get(&i64::from(behavior)).cloned(),
+            visibility,
+            visibility_name: enum_names.get(&i64::from(visibility)).cloned(),
+            addin_id: r.opt_guid("siopID")?,
+            filestore_uri: r.opt_string("filestoreURI")?,
+            added_by: r.opt_i32("nodeAddedBy")?,
+            added_on: r.opt_i64("nodeAddedOn")?,
+            updated_by: r.opt_i32("nodeUpdatedBy")?,
+            updated_on: r.opt_i64("nodeUpdatedOn")?,
+        })
+    })
     .await?;
     let nodes = with_paths(nodes)?;
 
@@ -264,7 +261,7 @@ pub async fn read_entities(
         catalog,
         "tblRoleType",
         &[req("rtypeID"), req("rtypeDesc"), opt("honorsOverride")],
-        "ORDER BY rtypeID",
+        &["rtypeID"],
         |r| {
             let name = r.string("rtypeDesc")?;
             let honors_override = match r.opt_bool("honorsOverride")? {
@@ -295,7 +292,7 @@ pub async fn read_entities(
             req("prinRolePrinID"),
             req("prinRoleTypeID"),
         ],
-        "ORDER BY prinRoleNodeID, prinRoleTypeID, prinRolePrinID",
+        &["prinRoleNodeID", "prinRoleTypeID", "prinRolePrinID"],
         |r| {
             Ok((
                 r.i32("prinRoleNodeID")?,
@@ -312,7 +309,7 @@ pub async fn read_entities(
         catalog,
         "tblScopePrincipal",
         &[req("scopeNodeID"), req("scopePrinID"), req("scopeIsDenied")],
-        "ORDER BY scopeNodeID, scopePrinID",
+        &["scopeNodeID", "scopePrinID"],
         |r| {
             Ok(ScopeEntry {
                 node_id: r.i32("scopeNodeID")?,
@@ -330,7 +327,7 @@ pub async fn read_entities(
             catalog,
             "tblSiopWhiteList",
             &[req("siopID"), req("siopName"), req("siopUrl")],
-            "ORDER BY siopName",
+            &["siopName"],
             |r| {
                 Ok(crate::package::Addin {
                     id: r.guid("siopID")?,

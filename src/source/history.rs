@@ -20,12 +20,18 @@ pub struct RoomBound {
 
 /// Reads, in one statement, every room's highest chatId: the export reads each room only up to it, so messages
 /// posted while the export runs cannot make a room disagree with its manifest figures.
-pub async fn snapshot_bounds(client: &mut SqlClient) -> Result<BTreeMap<i32, RoomBound>, PcmError> {
+pub async fn snapshot_bounds(
+    client: &mut SqlClient,
+    catalog: &Catalog,
+) -> Result<BTreeMap<i32, RoomBound>, PcmError> {
+    let channel = catalog.col("tblChat", "channelId");
+    let chat = catalog.col("tblChat", "chatId");
     let rows = client
-        .simple_query(
-            "SELECT channelId, MAX(chatId) AS maxChatId, COUNT_BIG(*) AS messages FROM dbo.tblChat \
-             GROUP BY channelId ORDER BY channelId",
-        )
+        .simple_query(format!(
+            "SELECT {channel}, MAX({chat}) AS maxChatId, COUNT_BIG(*) AS messages FROM {} \
+             GROUP BY {channel} ORDER BY {channel}",
+            catalog.table_ref("tblChat")
+        ))
         .await
         .map_err(sql_error)?
         .into_first_result()
@@ -71,19 +77,27 @@ pub async fn stream_room(
         bound,
         start_ticks,
     } = *slice;
+    let c = |name: &str| catalog.col("tblChat", name);
     let rtf = if catalog.has_column("tblChat", "rtf") {
-        ", rtf"
+        format!(", {}", c("rtf"))
     } else {
-        ""
+        String::new()
     };
     let date_filter = if start_ticks.is_some() {
-        " AND chatDate >= @P3"
+        format!(" AND {} >= @P3", c("chatDate"))
     } else {
-        ""
+        String::new()
     };
     let sql = format!(
-        "SELECT chatId, chatDate, userId, isAlert, content{rtf} FROM dbo.tblChat \
-         WHERE channelId = @P1 AND chatId <= @P2{date_filter} ORDER BY chatId"
+        "SELECT {chat}, {date}, {user}, {alert}, {content}{rtf} FROM {table} \
+         WHERE {channel} = @P1 AND {chat} <= @P2{date_filter} ORDER BY {chat}",
+        chat = c("chatId"),
+        date = c("chatDate"),
+        user = c("userId"),
+        alert = c("isAlert"),
+        content = c("content"),
+        table = catalog.table_ref("tblChat"),
+        channel = c("channelId"),
     );
     let start = start_ticks.unwrap_or(0);
     let mut query = tiberius::Query::new(sql);
