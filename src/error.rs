@@ -111,6 +111,15 @@ impl PcmError {
         }
     }
 
+    /// A file operation that failed, naming the file.
+    pub fn io(action: &'static str, path: &std::path::Path, error: impl std::fmt::Display) -> Self {
+        PcmError::Io {
+            action,
+            path: path.display().to_string(),
+            message: error.to_string(),
+        }
+    }
+
     /// The same error (same code and details) with the object it concerns named first, e.g.
     /// `room 'Sales\Q3' (nodeID 412): the connection broke: ...`.
     pub fn about(self, object: &str) -> PcmError {

@@ -25,14 +25,6 @@ pub struct FragmentMeta {
     pub history: RoomHistory,
 }
 
-fn io(action: &'static str, path: &Path, e: impl std::fmt::Display) -> PcmError {
-    PcmError::Io {
-        action,
-        path: path.display().to_string(),
-        message: e.to_string(),
-    }
-}
-
 /// The staging folder `<package>.staging`.
 #[derive(Debug, Clone)]
 pub struct Staging {
@@ -51,7 +43,8 @@ impl Staging {
 
     pub fn open(package: &Path) -> Result<Staging, PcmError> {
         let dir = Self::dir_for(package);
-        std::fs::create_dir_all(&dir).map_err(|e| io("creating the staging folder", &dir, e))?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| PcmError::io("creating the staging folder", &dir, e))?;
         Ok(Staging { dir })
     }
 
@@ -93,7 +86,7 @@ impl Staging {
         let _ = std::fs::remove_file(self.meta_path(room_id));
         let final_path = self.fragment_path(room_id);
         let temp_path = self.dir.join(format!("room-{room_id}.zip.tmp"));
-        let file = File::create(&temp_path).map_err(|e| io("creating", &temp_path, e))?;
+        let file = File::create(&temp_path).map_err(|e| PcmError::io("creating", &temp_path, e))?;
         let mut zip = ZipWriter::new(BufWriter::with_capacity(256 * 1024, file));
         let entry = messages_entry(room_id);
         zip.start_file(
@@ -102,7 +95,7 @@ impl Staging {
                 .compression_method(CompressionMethod::Deflated)
                 .compression_level(Some(6)),
         )
-        .map_err(|e| io("writing", &temp_path, e))?;
+        .map_err(|e| PcmError::io("writing", &temp_path, e))?;
         Ok(FragmentWriter {
             zip: Some(zip),
             entry,
@@ -160,7 +153,7 @@ impl FragmentWriter {
             .as_mut()
             .ok_or_else(|| PcmError::Internal("fragment already finished".to_string()))?;
         zip.write_all(&self.line)
-            .map_err(|e| io("writing", &self.temp_path, e))?;
+            .map_err(|e| PcmError::io("writing", &self.temp_path, e))?;
         Ok(self.line.len() as u64)
     }
 
@@ -172,15 +165,15 @@ impl FragmentWriter {
             .ok_or_else(|| PcmError::Internal("fragment already finished".to_string()))?;
         let buffered = zip
             .finish()
-            .map_err(|e| io("writing", &self.temp_path, e))?;
+            .map_err(|e| PcmError::io("writing", &self.temp_path, e))?;
         let file = buffered
             .into_inner()
-            .map_err(|e| io("writing", &self.temp_path, e.error()))?;
+            .map_err(|e| PcmError::io("writing", &self.temp_path, e.error()))?;
         file.sync_all()
-            .map_err(|e| io("writing", &self.temp_path, e))?;
+            .map_err(|e| PcmError::io("writing", &self.temp_path, e))?;
         drop(file);
         std::fs::rename(&self.temp_path, &self.final_path)
-            .map_err(|e| io("renaming", &self.final_path, e))?;
+            .map_err(|e| PcmError::io("renaming", &self.final_path, e))?;
         let mut entry = std::mem::take(&mut self.digest).finish(&self.entry);
         entry.records = self.count;
         let meta = FragmentMeta {
@@ -200,7 +193,8 @@ impl FragmentWriter {
             entry,
         };
         let text = serde_json::to_vec(&meta).map_err(|e| PcmError::Internal(e.to_string()))?;
-        std::fs::write(&self.meta_path, text).map_err(|e| io("writing", &self.meta_path, e))?;
+        std::fs::write(&self.meta_path, text)
+            .map_err(|e| PcmError::io("writing", &self.meta_path, e))?;
         Ok(meta)
     }
 }

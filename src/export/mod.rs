@@ -234,11 +234,7 @@ pub async fn export(
         result["report"] = written;
     }
     if !plan.keep_file {
-        let bytes = std::fs::read(&path).map_err(|e| PcmError::Io {
-            action: "reading",
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
+        let bytes = std::fs::read(&path).map_err(|e| PcmError::io("reading", &path, e))?;
         let _ = std::fs::remove_file(&path);
         use base64::Engine;
         result["bytesBase64"] = json!(base64::engine::general_purpose::STANDARD.encode(bytes));

@@ -30,11 +30,7 @@ pub fn write(path: &Path, result: &Value, rooms: &[Value]) -> Result<Value, PcmE
         json_path
     };
     let document = json!({ "result": result, "rooms": rooms });
-    let io = |p: &Path, e: std::io::Error| PcmError::Io {
-        action: "writing the report",
-        path: p.display().to_string(),
-        message: e.to_string(),
-    };
+    let io = |p: &Path, e: std::io::Error| PcmError::io("writing the report", p, e);
     std::fs::write(
         &json_path,
         serde_json::to_vec_pretty(&document).unwrap_or_default(),

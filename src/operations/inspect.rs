@@ -16,11 +16,7 @@ pub struct InspectParams {
 pub fn inspect(params: &InspectParams) -> Result<Value, PcmError> {
     let path = PathBuf::from(&params.file_name);
     let size = std::fs::metadata(&path)
-        .map_err(|e| PcmError::Io {
-            action: "opening",
-            path: params.file_name.clone(),
-            message: e.to_string(),
-        })?
+        .map_err(|e| PcmError::io("opening", &path, e))?
         .len();
     let mut reader = PackageReader::open(&path)?;
     let rooms = reader.verify(|_, _| {})?;

@@ -121,7 +121,7 @@ pub fn version_info() -> Value {
         "abiVersion": crate::ABI_VERSION,
         "operations": { "sync": SYNC_OPERATIONS, "jobs": JOB_OPERATIONS },
         "features": {
-            "windowsAuthentication": cfg!(all(windows, feature = "winauth")) || cfg!(windows),
+            "windowsAuthentication": cfg!(windows),
             "ntlm": cfg!(any(windows, feature = "ntlm")),
             "nativeTls": cfg!(feature = "native-tls"),
         }

@@ -89,11 +89,7 @@ impl PackageReader {
     /// Opens a package and checks its structure: a readable zip, safe entry names, a manifest of a supported
     /// version, and exactly the entries the manifest lists.
     pub fn open(path: &Path) -> Result<PackageReader, PcmError> {
-        let file = File::open(path).map_err(|e| PcmError::Io {
-            action: "opening",
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
+        let file = File::open(path).map_err(|e| PcmError::io("opening", path, e))?;
         let mut archive = ZipArchive::new(BufReader::new(file)).map_err(|e| {
             invalid(
                 path,

@@ -72,14 +72,6 @@ pub struct PackageWriter {
     line: Vec<u8>,
 }
 
-fn io_error(action: &'static str, path: &Path, e: impl std::fmt::Display) -> PcmError {
-    PcmError::Io {
-        action,
-        path: path.display().to_string(),
-        message: e.to_string(),
-    }
-}
-
 impl PackageWriter {
     /// The temporary name used while `path` is written.
     pub fn partial_path(path: &Path) -> PathBuf {
@@ -93,7 +85,7 @@ impl PackageWriter {
 
     pub fn create(path: &Path) -> Result<PackageWriter, PcmError> {
         let temp_path = Self::partial_path(path);
-        let file = File::create(&temp_path).map_err(|e| io_error("creating", &temp_path, e))?;
+        let file = File::create(&temp_path).map_err(|e| PcmError::io("creating", &temp_path, e))?;
         Ok(PackageWriter {
             zip: Some(ZipWriter::new(BufWriter::with_capacity(256 * 1024, file))),
             temp_path,
@@ -111,7 +103,7 @@ impl PackageWriter {
     }
 
     fn zip_error(&self, e: impl std::fmt::Display) -> PcmError {
-        io_error("writing", &self.temp_path, e)
+        PcmError::io("writing", &self.temp_path, e)
     }
 
     /// Starts a JSON Lines entry.
@@ -175,11 +167,12 @@ impl PackageWriter {
         entry: &str,
         info: EntryInfo,
     ) -> Result<(), PcmError> {
-        let file = File::open(source).map_err(|e| io_error("opening", source, e))?;
-        let mut archive = zip::ZipArchive::new(file).map_err(|e| io_error("reading", source, e))?;
+        let file = File::open(source).map_err(|e| PcmError::io("opening", source, e))?;
+        let mut archive =
+            zip::ZipArchive::new(file).map_err(|e| PcmError::io("reading", source, e))?;
         let zipped = archive
             .by_name(entry)
-            .map_err(|e| io_error("reading", source, e))?;
+            .map_err(|e| PcmError::io("reading", source, e))?;
         let result = self.zip()?.raw_copy_file(zipped);
         result.map_err(|e| self.zip_error(e))?;
         self.entries.push(info);
@@ -216,7 +209,7 @@ impl PackageWriter {
             file.sync_all().map_err(|e| self.zip_error(e))?;
             drop(file);
             std::fs::rename(&self.temp_path, &self.final_path)
-                .map_err(|e| io_error("renaming the finished package to", &self.final_path, e))
+                .map_err(|e| PcmError::io("renaming the finished package to", &self.final_path, e))
         })();
         if let Err(e) = closed {
             let _ = std::fs::remove_file(&self.temp_path);
