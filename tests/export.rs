@@ -447,7 +447,7 @@ async fn cancelled_export_leaves_no_package_and_resume_equals_uninterrupted() {
         .expect("this test steers the stand-in");
     standin
         .faults()
-        .delay_responses(std::time::Duration::from_millis(40));
+        .delay_responses(std::time::Duration::from_millis(80));
     let request = pchat_migrate::operations::Request::from_value(
         f.request(&file, json!({"throttleLimit": 1})),
     )

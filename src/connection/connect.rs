@@ -72,7 +72,8 @@ fn auth_method(credentials: &Credentials) -> Result<AuthMethod, PcmError> {
         Credentials::SqlLogin { user, password } => {
             Ok(AuthMethod::sql_server(user, password.expose()))
         }
-        #[cfg(all(windows, feature = "winauth"))]
+        // Windows builds always carry tiberius' `winauth` (SSPI) through the target-specific dependency.
+        #[cfg(windows)]
         Credentials::Integrated => Ok(AuthMethod::Integrated),
         #[cfg(windows)]
         Credentials::Ntlm { user, password } => Ok(AuthMethod::windows(user, password.expose())),
