@@ -1,7 +1,11 @@
 //! The package format: a written package reads back identically, and every kind of damage is refused with a
 //! message naming it.
 
+#[path = "common/sample.rs"]
+mod sample;
+
 use pchat_migrate::package::*;
+use sample::{message, principal};
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -12,62 +16,6 @@ fn temp_dir(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
-}
-
-fn principal(id: i32, uri: &str) -> Principal {
-    Principal {
-        id,
-        guid: format!("00000000-0000-0000-0000-{id:012}"),
-        uri: uri.to_string(),
-        type_id: 5,
-        type_name: Some("User".into()),
-        is_user: Some(true),
-        is_system_user: Some(false),
-        is_federated: Some(false),
-        name: Some(format!("User {id}")),
-        display_name: None,
-        company_name: None,
-        email: None,
-        ad_path: None,
-        user_principal_name: None,
-        disabled: 0,
-        allowed_perm_set: Some(0),
-        use_inherited_perms: Some(true),
-        added_on: Some(634_000_000_000_000_000),
-        updated_on: Some(634_000_000_000_000_000),
-    }
-}
-
-fn node(id: i32, kind: NodeKind, parent: Option<i32>, name: &str) -> Node {
-    Node {
-        id,
-        guid: format!("10000000-0000-0000-0000-{id:012}"),
-        kind,
-        parent_id: parent,
-        is_root: parent.is_none(),
-        name: name.to_string(),
-        path: Vec::new(),
-        description: String::new(),
-        topic: None,
-        invite: None,
-        logged: None,
-        file_post: None,
-        disabled: false,
-        inheritance: None,
-        scope_change: None,
-        override_member: None,
-        restrict_child_create: None,
-        behavior: 4,
-        behavior_name: Some("Normal".into()),
-        visibility: 3,
-        visibility_name: None,
-        addin_id: None,
-        filestore_uri: None,
-        added_by: None,
-        added_on: None,
-        updated_by: None,
-        updated_on: None,
-    }
 }
 
 fn messages() -> Vec<Message> {
@@ -84,17 +32,12 @@ fn messages() -> Vec<Message> {
         .into_iter()
         .enumerate()
         .map(|(i, content)| Message {
-            chat_id: i as i64 + 1,
-            chat_date: 634_500_000_000_000_000 + (i as i64 / 2),
-            chat_date_utc: pchat_migrate::util::ticks::ticks_to_iso(
-                634_500_000_000_000_000 + (i as i64 / 2),
-            )
-            .expect("in range"),
-            poster_id: 2,
-            poster_uri: Some("sip:ann@contoso.com".into()),
             is_alert: i == 3,
-            content,
-            rtf: None,
+            ..message(
+                i as i64 + 1,
+                634_500_000_000_000_000 + (i as i64 / 2),
+                &content,
+            )
         })
         .collect()
 }
@@ -107,12 +50,12 @@ fn write_sample(path: &Path) -> Vec<Message> {
         principal(2, "sip:ann@contoso.com"),
     ];
     let categories = vec![
-        node(1, NodeKind::Category, None, "Root"),
-        node(2, NodeKind::Category, Some(1), "Sales"),
+        sample::node(1, NodeKind::Category, None, "Root", &[]),
+        sample::node(2, NodeKind::Category, Some(1), "Sales", &[]),
     ];
     let rooms = vec![
-        node(10, NodeKind::Room, Some(2), "Pipeline"),
-        node(11, NodeKind::Room, Some(2), "Empty"),
+        sample::node(10, NodeKind::Room, Some(2), "Pipeline", &[]),
+        sample::node(11, NodeKind::Room, Some(2), "Empty", &[]),
     ];
     let roles = vec![RoleAssignment {
         node_id: 10,

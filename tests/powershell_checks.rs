@@ -19,6 +19,9 @@
 //! To see a check fail without touching the tree, point it at broken copies: `PCHAT_PS_CHECKS_POWERSHELL_DIR`
 //! replaces `powershell/`, `PCHAT_PS_CHECKS_HEADER` replaces `include/pchat_migrate.h`.
 
+#[path = "common/sample.rs"]
+mod sample;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -259,68 +262,14 @@ fn write_sample_package(dir: &Path) -> SamplePackage {
 
     std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
     let path = dir.join("sample package.zip");
-    let principal = |id: i32, uri: &str| Principal {
-        id,
-        guid: format!("00000000-0000-0000-0000-{id:012}"),
-        uri: uri.to_string(),
-        type_id: 5,
-        type_name: Some("User".into()),
-        is_user: Some(true),
-        is_system_user: Some(false),
-        is_federated: Some(false),
-        name: Some(format!("User {id}")),
-        display_name: None,
-        company_name: None,
-        email: None,
-        ad_path: None,
-        user_principal_name: None,
-        disabled: 0,
-        allowed_perm_set: Some(0),
-        use_inherited_perms: Some(true),
-        added_on: None,
-        updated_on: None,
-    };
-    let node = |id: i32, kind: NodeKind, parent: Option<i32>, name: &str, path: &[&str]| Node {
-        id,
-        guid: format!("10000000-0000-0000-0000-{id:012}"),
-        kind,
-        parent_id: parent,
-        is_root: parent.is_none(),
-        name: name.to_string(),
-        path: path.iter().map(|p| p.to_string()).collect(),
-        description: String::new(),
-        topic: None,
-        invite: None,
-        logged: None,
-        file_post: None,
-        disabled: false,
-        inheritance: None,
-        scope_change: None,
-        override_member: None,
-        restrict_child_create: None,
-        behavior: 4,
-        behavior_name: Some("Normal".into()),
-        visibility: 3,
-        visibility_name: None,
-        addin_id: None,
-        filestore_uri: None,
-        added_by: None,
-        added_on: None,
-        updated_by: None,
-        updated_on: None,
-    };
+    let principal = sample::principal;
+    let node = sample::node;
     let message = |chat_id: i64, text: &str| {
-        let ticks = 634_500_000_000_000_000 + chat_id * 10_000_000;
-        Message {
+        sample::message(
             chat_id,
-            chat_date: ticks,
-            chat_date_utc: pchat_migrate::util::ticks::ticks_to_iso(ticks).expect("ticks in range"),
-            poster_id: 2,
-            poster_uri: Some("sip:ann@contoso.com".into()),
-            is_alert: false,
-            content: text.to_string(),
-            rtf: None,
-        }
+            634_500_000_000_000_000 + chat_id * 10_000_000,
+            text,
+        )
     };
 
     let principals = vec![
