@@ -87,6 +87,22 @@ impl Fixture {
     }
 }
 
+/// Waits until the export reports its history phase (the snapshot bounds are taken before it starts).
+fn wait_for_history_phase(job: &pchat_migrate::jobs::Job) {
+    loop {
+        let batch = job
+            .poll(std::time::Duration::from_millis(200))
+            .expect("running");
+        let in_history = batch
+            .events
+            .iter()
+            .any(|e| matches!(e, JobEvent::Progress { status, .. } if status.contains(" rooms, ")));
+        if in_history {
+            return;
+        }
+    }
+}
+
 /// Everything in a package, history included.
 struct Unpacked {
     manifest: Manifest,
@@ -571,19 +587,7 @@ async fn messages_posted_during_the_export_stay_out_of_the_snapshot() {
     )
     .expect("request");
     let job = pchat_migrate::operations::start_job(&request).expect("starts");
-    // Wait for the history phase (the bounds are taken before it starts).
-    loop {
-        let batch = job
-            .poll(std::time::Duration::from_millis(200))
-            .expect("running");
-        if batch
-            .events
-            .iter()
-            .any(|e| matches!(e, JobEvent::Progress { status, .. } if status.contains(" rooms, ")))
-        {
-            break;
-        }
-    }
+    wait_for_history_phase(&job);
     let mut admin = f.server.admin(&f.db).await;
     admin
         .execute(
@@ -659,18 +663,7 @@ async fn a_connection_lost_mid_history_names_the_room_and_leaves_no_package() {
     )
     .expect("request");
     let job = pchat_migrate::operations::start_job(&request).expect("starts");
-    loop {
-        let batch = job
-            .poll(std::time::Duration::from_millis(200))
-            .expect("running");
-        if batch
-            .events
-            .iter()
-            .any(|e| matches!(e, JobEvent::Progress { status, .. } if status.contains(" rooms, ")))
-        {
-            break;
-        }
-    }
+    wait_for_history_phase(&job);
     // Cut the connection a few rows into the history.
     standin.faults().drop_after_rows(3);
     let error = job.wait(|_| {}).expect_err("the export fails");
