@@ -33,12 +33,7 @@ pub struct Staging {
 
 impl Staging {
     pub fn dir_for(package: &Path) -> PathBuf {
-        let mut name = package
-            .file_name()
-            .map(|n| n.to_os_string())
-            .unwrap_or_default();
-        name.push(".staging");
-        package.with_file_name(name)
+        crate::util::sibling_path(package, ".staging")
     }
 
     pub fn open(package: &Path) -> Result<Staging, PcmError> {

@@ -75,12 +75,7 @@ pub struct PackageWriter {
 impl PackageWriter {
     /// The temporary name used while `path` is written.
     pub fn partial_path(path: &Path) -> PathBuf {
-        let mut name = path
-            .file_name()
-            .map(|n| n.to_os_string())
-            .unwrap_or_default();
-        name.push(".partial");
-        path.with_file_name(name)
+        crate::util::sibling_path(path, ".partial")
     }
 
     pub fn create(path: &Path) -> Result<PackageWriter, PcmError> {
