@@ -183,9 +183,18 @@ impl PcmError {
         }
     }
 
-    /// The error as the `error` member of a response envelope.
+    /// The message as people see it: names from databases and packages inside it have their control
+    /// characters shown as escapes (`\u{1b}`), so a hostile name cannot drive the terminal of whoever reads it.
+    pub fn display_message(&self) -> String {
+        crate::util::text::escape_control(&self.to_string()).into_owned()
+    }
+
+    /// The error as the `error` member of a response envelope. The message is the [`display_message`]
+    /// (PowerShell and the CLI print it as it is); `details` keep the exact values for scripts.
+    ///
+    /// [`display_message`]: PcmError::display_message
     pub fn to_json(&self) -> Value {
-        json!({ "code": self.code(), "message": self.to_string(), "details": self.details() })
+        json!({ "code": self.code(), "message": self.display_message(), "details": self.details() })
     }
 }
 

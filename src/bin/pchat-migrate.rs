@@ -4,6 +4,8 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use pchat_migrate::jobs::{runtime, JobEvent};
 use pchat_migrate::operations::{self, Request};
+use pchat_migrate::util::text::{escape_control, json_terminal_safe};
+use pchat_migrate::util::units::{format_bytes, format_count, format_duration_ms};
 use pchat_migrate::PcmError;
 use serde_json::{json, Map, Value};
 use std::io::{IsTerminal, Read, Write};
@@ -291,6 +293,7 @@ impl Reporter {
                 ..
             } if !self.quiet => {
                 let pct = percent.map(|p| format!(" {p:5.1}%")).unwrap_or_default();
+                let (activity, status) = (escape_control(activity), escape_control(status));
                 if self.interactive {
                     let _ = write!(err, "\r\x1b[2K{activity}:{pct} {status}");
                 } else {
@@ -298,9 +301,11 @@ impl Reporter {
                 }
             }
             JobEvent::Verbose { message } if self.verbose => {
+                let message = escape_control(message);
                 let _ = writeln!(err, "{}VERBOSE: {message}", self.clear());
             }
             JobEvent::Warning { message, .. } => {
+                let message = escape_control(message);
                 let _ = writeln!(err, "{}WARNING: {message}", self.clear());
             }
             _ => {}
@@ -395,11 +400,14 @@ fn run(cli: &Cli) -> Outcome {
     }
 }
 
-/// Prints a line to stdout; a closed pipe (`... | head`) ends the program quietly instead of panicking.
+/// Prints a line to stdout; a closed pipe (`... | head`) ends the program quietly instead of panicking. Every
+/// line shows control characters as escapes: the values come from databases and packages (room names), and a
+/// raw ESC, OSC or BEL would drive the administrator's terminal.
 macro_rules! println {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        if writeln!(std::io::stdout(), $($arg)*).is_err() {
+        let line = format!($($arg)*);
+        if writeln!(std::io::stdout(), "{}", escape_control(&line)).is_err() {
             std::process::exit(0);
         }
     }};
@@ -435,14 +443,17 @@ fn print_human(command: &Command, data: &Value) {
                 );
             }
             println!("Encrypted     : {}", data["encrypted"]);
-            println!("Took          : {} ms", data["durationMs"]);
+            println!(
+                "Took          : {}",
+                format_duration_ms(data["durationMs"].as_u64().unwrap_or_default())
+            );
         }
         Command::Export(_) => {
             let c = &data["counts"];
             println!(
-                "Package       : {} ({} bytes)",
+                "Package       : {} ({})",
                 data["path"].as_str().unwrap_or("-"),
-                data["sizeBytes"]
+                format_bytes(data["sizeBytes"].as_u64().unwrap_or_default())
             );
             println!("Level         : {}", data["level"].as_str().unwrap_or("-"));
             println!(
@@ -450,12 +461,14 @@ fn print_human(command: &Command, data: &Value) {
                 c["principals"], c["categories"], c["rooms"], c["roles"], c["scopes"], c["addins"], c["messages"]
             );
             println!(
-                "Took          : {} ms ({} messages/s; {} rooms reused from an earlier run)",
-                data["durationMs"], data["messagesPerSecond"], data["reusedRooms"]
+                "Took          : {} ({} messages/s; {} room histories reused from an interrupted run)",
+                format_duration_ms(data["durationMs"].as_u64().unwrap_or_default()),
+                format_count(data["messagesPerSecond"].as_u64().unwrap_or_default()),
+                data["reusedRooms"]
             );
             if data["disabledRooms"].as_u64().unwrap_or(0) > 0 {
                 println!(
-                    "Disabled      : {} rooms in the source",
+                    "Disabled      : {} rooms disabled in the source after export",
                     data["disabledRooms"]
                 );
             }
@@ -509,8 +522,21 @@ fn print_human(command: &Command, data: &Value) {
             }
         }
         Command::Request { .. } => {
-            println!("{}", serde_json::to_string_pretty(data).unwrap_or_default())
+            print_json_text(&serde_json::to_string_pretty(data).unwrap_or_default())
         }
+    }
+}
+
+/// Prints JSON for scripts: the same value, with DEL, C1 and bidi characters written as `\uXXXX` escapes so
+/// the text is also safe on a terminal (serde_json already escapes C0 controls).
+fn print_json(value: &Value) {
+    print_json_text(&value.to_string());
+}
+
+fn print_json_text(text: &str) {
+    use std::io::Write as _;
+    if writeln!(std::io::stdout(), "{}", json_terminal_safe(text)).is_err() {
+        std::process::exit(0);
     }
 }
 
@@ -519,7 +545,7 @@ fn main() -> ExitCode {
     match run(&cli) {
         Outcome::Ok(data) => {
             if cli.json {
-                println!("{}", json!({ "ok": true, "data": data }));
+                print_json(&json!({ "ok": true, "data": data }));
             } else {
                 print_human(&cli.command, &data);
             }
@@ -527,9 +553,13 @@ fn main() -> ExitCode {
         }
         Outcome::Failed(error) => {
             if cli.json {
-                println!("{}", json!({ "ok": false, "error": error.to_json() }));
+                print_json(&json!({ "ok": false, "error": error.to_json() }));
             }
-            eprintln!("pchat-migrate: error [{}]: {error}", error.code());
+            eprintln!(
+                "pchat-migrate: error [{}]: {}",
+                error.code(),
+                error.display_message()
+            );
             ExitCode::from(exit_code(&error))
         }
     }

@@ -55,6 +55,43 @@ pub enum JobEvent {
     },
 }
 
+impl JobEvent {
+    /// The event with control characters in its texts shown as escapes: statuses and messages name rooms and
+    /// databases, and every host prints them to a terminal. `Item` data is left exact.
+    fn for_display(self) -> JobEvent {
+        use crate::util::text::escape_control;
+        let clean = |s: String| match escape_control(&s) {
+            std::borrow::Cow::Borrowed(_) => s,
+            std::borrow::Cow::Owned(escaped) => escaped,
+        };
+        match self {
+            JobEvent::Progress {
+                activity,
+                status,
+                percent,
+                current,
+                total,
+                seconds_remaining,
+            } => JobEvent::Progress {
+                activity: clean(activity),
+                status: clean(status),
+                percent,
+                current,
+                total,
+                seconds_remaining,
+            },
+            JobEvent::Verbose { message } => JobEvent::Verbose {
+                message: clean(message),
+            },
+            JobEvent::Warning { code, message } => JobEvent::Warning {
+                code,
+                message: clean(message),
+            },
+            item @ JobEvent::Item { .. } => item,
+        }
+    }
+}
+
 /// What one poll returns.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PollBatch {
@@ -104,6 +141,7 @@ pub struct JobContext {
 
 impl JobContext {
     fn push(&self, event: JobEvent) {
+        let event = event.for_display();
         let mut inner = self.shared.lock();
         inner.events.push_back(event);
         drop(inner);

@@ -1,6 +1,8 @@
 //! Small shared helpers.
 
 pub mod rows;
+pub mod text;
+pub mod units;
 pub mod ticks;
 
 /// `path` with `suffix` appended to its file name (`out.zip` → `out.zip.partial`), for files that travel with it.
