@@ -112,3 +112,112 @@ async fn probe_export_inspect_from_the_command_line() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("PCHAT_SQL_PASSWORD"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// True when `bytes` hold a control character a terminal would act on (C0 other than the newline, DEL, C1, bidi
+/// overrides and isolates).
+fn has_raw_control(bytes: &[u8]) -> bool {
+    String::from_utf8_lossy(bytes).chars().any(|c| {
+        c != '\n'
+            && matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    })
+}
+
+/// A room named with ANSI colour, an OSC title sequence with BEL and a bidi override flows through the human
+/// output of inspect, the JSON output, an error naming it, and the HTML report: no raw control character
+/// reaches the terminal or the page, while the package keeps the exact name.
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_names_reach_no_terminal_raw() {
+    let server = TestServer::standin(sqlserver_standin::TlsMode::Supported);
+    let standin = server.as_standin().expect("stand-in");
+    let db = unique_db_name("cliesc");
+    let mut admin = server.admin("master").await;
+    create_database(&mut admin, &db, DatabaseKind::Legacy2010)
+        .await
+        .expect("schema");
+    let mut model = generate_model(5, Size::Tiny);
+    let hostile = "\u{1b}[31mRed\u{1b}]0;owned\u{7}\u{202e}txt.exe\u{9b}2J";
+    model.rooms[0].name = hostile.to_string();
+    write_legacy(&mut admin, &model, DatabaseKind::Legacy2010)
+        .await
+        .expect("data");
+    let ca = standin
+        .ca_cert_pem_path()
+        .expect("cert")
+        .display()
+        .to_string();
+    let instance = format!("localhost,{}", standin.port());
+    let common = [
+        "--db-instance",
+        &instance,
+        "--db-name",
+        &db,
+        "--user",
+        "sa",
+        "--ca-certificate",
+        &ca,
+    ];
+    let dir = std::env::temp_dir().join(format!("pcm-cli-esc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let package = dir.join("out.zip");
+    let report = dir.join("report.html");
+    let out = cli()
+        .arg("--verbose")
+        .arg("export")
+        .args(common)
+        .args(["--file-name", &package.display().to_string()])
+        .args(["--report", &report.display().to_string()])
+        .env("PCHAT_SQL_PASSWORD", standin.password())
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!has_raw_control(&out.stdout), "export stdout");
+    assert!(!has_raw_control(&out.stderr), "export stderr");
+    let html = std::fs::read(&report).expect("report");
+    assert!(!has_raw_control(&html), "raw control character in the HTML report");
+    assert!(String::from_utf8_lossy(&html).contains("\\u{1b}[31mRed"));
+
+    let out = cli().arg("inspect").arg(&package).output().expect("runs");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\\u{1b}[31mRed\\u{1b}]0;owned\\u{7}\\u{202e}txt.exe\\u{9b}2J"), "{text}");
+    assert!(!has_raw_control(&out.stdout), "inspect stdout: {text}");
+
+    // JSON for scripts: same value after parsing, but no raw control on the terminal.
+    let out = cli()
+        .arg("--json")
+        .arg("inspect")
+        .arg(&package)
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    assert!(!has_raw_control(&out.stdout), "inspect --json stdout");
+    let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(parsed.to_string().contains("Red"));
+    let names: Vec<String> = parsed["data"]["rooms"]
+        .as_array()
+        .expect("rooms")
+        .iter()
+        .filter_map(|r| r["name"].as_str().map(str::to_string))
+        .collect();
+    assert!(names.iter().any(|n| n == hostile), "the package keeps the exact name");
+
+    // An error that names the value: stderr and the JSON envelope show it escaped.
+    let out = cli()
+        .arg("--json")
+        .arg("export")
+        .args(common)
+        .args(["--file-name", &dir.join("none.zip").display().to_string()])
+        .args(["--room", "\u{1b}]0;x\u{7}nope"])
+        .env("PCHAT_SQL_PASSWORD", standin.password())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!has_raw_control(&out.stderr), "error on stderr");
+    assert!(!has_raw_control(&out.stdout), "error envelope");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\\u{1b}]0;x\\u{7}nope"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

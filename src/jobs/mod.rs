@@ -427,4 +427,32 @@ mod tests {
         assert_eq!(error.code(), "cancelled");
         assert_eq!(job.cancel(), Err(JobProtocolError::Finished));
     }
+
+    #[test]
+    fn event_texts_show_control_characters_as_escapes_and_items_stay_exact() {
+        let hostile = "room \u{1b}[31mred\u{1b}]0;title\u{7}\u{202e}";
+        let job = Job::spawn("test", move |ctx| async move {
+            ctx.progress(hostile, hostile, None, None);
+            ctx.verbose(hostile);
+            ctx.warning("w", hostile);
+            ctx.item(json!({ "name": hostile }));
+            Ok(json!(null))
+        })
+        .expect("spawn");
+        let mut events = Vec::new();
+        job.wait(|e| events.push(e.clone())).expect("ok");
+        assert_eq!(events.len(), 4);
+        for event in &events[..3] {
+            let texts: Vec<&String> = match event {
+                JobEvent::Progress { activity, status, .. } => vec![activity, status],
+                JobEvent::Verbose { message } | JobEvent::Warning { message, .. } => vec![message],
+                JobEvent::Item { .. } => unreachable!(),
+            };
+            for t in texts {
+                assert!(!t.chars().any(crate::util::text::is_unsafe_char), "{t:?}");
+                assert!(t.contains("\\u{1b}[31mred"), "{t:?}");
+            }
+        }
+        assert!(matches!(&events[3], JobEvent::Item { data } if data["name"] == hostile));
+    }
 }
