@@ -44,6 +44,12 @@ impl DbInstance {
             }
             _ => text,
         };
+        if text.matches(',').count() > 1 {
+            return Err(invalid(
+                "it has more than one ','; only one port may follow the server name, as in 'sql01,1433' or \
+                 'sql01\\GroupChat,1433'",
+            ));
+        }
         let (rest, port) = match text.rsplit_once(',') {
             Some((rest, port_text)) => (
                 rest,
@@ -58,13 +64,17 @@ impl DbInstance {
         if host.is_empty() {
             return Err(invalid("the server name before '\\' or ',' is missing"));
         }
-        if host
+        if let Some(bad) = host
             .chars()
-            .any(|c| c.is_whitespace() || c == '\\' || c == '/' || c == ',')
+            .find(|c| c.is_whitespace() || *c == '\\' || *c == '/' || *c == ',')
         {
-            return Err(invalid(
-                "the server name contains a space, '/' or a second '\\'",
-            ));
+            let what = match bad {
+                '\\' => "a second '\\' (only one instance name may follow the server name)".to_string(),
+                '/' => "'/' (write 'host\\instance' with a backslash)".to_string(),
+                c if c.is_whitespace() => "a space or other white space".to_string(),
+                c => format!("'{c}'"),
+            };
+            return Err(invalid(&format!("the server name contains {what}")));
         }
         let host = if host == "."
             || host.eq_ignore_ascii_case("(local)")
@@ -223,6 +233,18 @@ mod tests {
         assert!(reason("np:\\\\sql01\\pipe\\sql\\query").contains("TCP"));
         assert!(reason("sql 01").contains("space"));
         assert!(reason("sql01\\a\\b").contains("instance name"));
+        assert!(reason("sql/01").contains("'/'"));
+    }
+
+    #[test]
+    fn more_than_one_comma_is_named_as_such() {
+        for text in ["a,1,2", "sql01\\rtc,1433,1434", "a,,1"] {
+            let why = reason(text);
+            assert!(why.contains("more than one ','"), "{text}: {why}");
+            assert!(!why.contains("space") && !why.contains("'\\'"), "{text}: {why}");
+        }
+        let why = reason("a,1x");
+        assert!(why.contains("'1x' is not a port number"), "{why}");
     }
 
     #[test]
