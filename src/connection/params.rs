@@ -50,9 +50,82 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// serde's own type errors quote the value ("invalid type: integer `12345`, expected a string"), which for a
+/// password would put it into an error message and a log. This visitor accepts only strings and words every
+/// refusal without the value.
+struct SecretVisitor;
+
+impl SecretVisitor {
+    fn refuse<E: serde::de::Error>(what: &str) -> Result<Secret, E> {
+        Err(E::custom(format!(
+            "the password must be a JSON string, but {what} was given (its value is not shown)"
+        )))
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for SecretVisitor {
+    type Value = Secret;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a password string")
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Secret, E> {
+        Ok(Secret(v.to_string()))
+    }
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Secret, E> {
+        Ok(Secret(v))
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Secret, E> {
+        Self::refuse("a boolean")
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Secret, E> {
+        Self::refuse("a number")
+    }
+    fn visit_i128<E: serde::de::Error>(self, _: i128) -> Result<Secret, E> {
+        Self::refuse("a number")
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Secret, E> {
+        Self::refuse("a number")
+    }
+    fn visit_u128<E: serde::de::Error>(self, _: u128) -> Result<Secret, E> {
+        Self::refuse("a number")
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Secret, E> {
+        Self::refuse("a number")
+    }
+    fn visit_char<E: serde::de::Error>(self, v: char) -> Result<Secret, E> {
+        Ok(Secret(v.to_string()))
+    }
+    fn visit_bytes<E: serde::de::Error>(self, _: &[u8]) -> Result<Secret, E> {
+        Self::refuse("binary data")
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Secret, E> {
+        Self::refuse("null")
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<Secret, E> {
+        Self::refuse("null")
+    }
+    fn visit_some<D: Deserializer<'de>>(self, _: D) -> Result<Secret, D::Error> {
+        Self::refuse("an optional value")
+    }
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, _: D) -> Result<Secret, D::Error> {
+        Self::refuse("a structure")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, _: A) -> Result<Secret, A::Error> {
+        Self::refuse("a list")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, _: A) -> Result<Secret, A::Error> {
+        Self::refuse("an object")
+    }
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, _: A) -> Result<Secret, A::Error> {
+        Self::refuse("an enumeration")
+    }
+}
+
 impl<'de> Deserialize<'de> for Secret {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Secret)
+        // `deserialize_any`: with `deserialize_string`, serde_json words the type error itself, quoting the value.
+        deserializer.deserialize_any(SecretVisitor)
     }
 }
 
@@ -304,6 +377,31 @@ mod tests {
         assert!(!format!("{p:?}").contains("hunter2"));
         let s = p.validate().expect("valid");
         assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn a_password_of_the_wrong_type_is_refused_without_its_value() {
+        for (password, what) in [
+            (json!(12345), "a number"),
+            (json!(-98765), "a number"),
+            (json!(3.25), "a number"),
+            (json!(true), "a boolean"),
+            (json!([1, 2]), "a list"),
+            (json!({"a": "x"}), "an object"),
+        ] {
+            let error = serde_json::from_value::<ConnectionParams>(
+                json!({"dbInstance": "a", "user": "u", "password": password}),
+            )
+            .expect_err("refused")
+            .to_string();
+            assert!(error.contains("password") && error.contains(what), "{error}");
+            for value in ["12345", "98765", "3.25", "true", "[1", "\"a\"", "\"x\"", "`"] {
+                assert!(!error.contains(value), "{value} echoed in: {error}");
+            }
+        }
+        // A null password is the same as none.
+        let p = params(json!({"dbInstance": "a", "user": "u", "password": null}));
+        assert!(p.password.is_none());
     }
 
     #[test]

@@ -206,6 +206,33 @@ mod tests {
     }
 
     #[test]
+    fn a_secret_of_the_wrong_type_is_never_echoed() {
+        for password in ["12345", "[1,2]", r#"{"a":"x"}"#, "7.5e3"] {
+            for text in [
+                format!(
+                    r#"{{"operation":"probe","params":{{"dbInstance":"sql01","user":"sa","password":{password}}}}}"#
+                ),
+                format!(
+                    r#"{{"operation":"export","params":{{"connection":{{"dbInstance":"sql01","user":"sa","password":{password}}},"fileName":"x.zip"}}}}"#
+                ),
+            ] {
+                let request = Request::parse(&text).expect("parses");
+                let via_job = start_job(&request).err().expect("refused");
+                let wrapped = format!(r#"{{"operation":"validate","params":{text}}}"#);
+                let via_validate = call(&Request::parse(&wrapped).expect("parses")).unwrap_err();
+                for error in [via_job, via_validate] {
+                    let message = error.to_json().to_string();
+                    assert_eq!(error.code(), "invalid_parameter");
+                    assert!(message.contains("password"), "{message}");
+                    for value in ["12345", "7.5", "7500", "[1", "\\\"x\\\"", "`"] {
+                        assert!(!message.contains(value), "{value} echoed in {message}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn validate_reports_the_problem_without_running() {
         let r = Request::parse(
             r#"{"operation":"validate","params":{"operation":"probe","params":{"dbInstance":"sql01,99999"}}}"#,
