@@ -44,6 +44,12 @@ pub enum PcmError {
     #[error("SQL Server '{instance}' refused the login: {reason}")]
     LoginFailed { instance: String, reason: String },
 
+    /// A statement named a database that does not exist or that the login may not open (SQL Server 911 on
+    /// `USE`). Same code as the login-time form of this failure (4060, [`PcmError::LoginFailed`]), so runbooks
+    /// see one code for "wrong -DBName" however the server reports it.
+    #[error("{message} Check -DBName and that the login has access to that database")]
+    DatabaseUnavailable { number: u32, message: String },
+
     /// The requested authentication method is not available in this build or on this platform.
     #[error("{0}")]
     AuthenticationUnavailable(String),
@@ -142,7 +148,7 @@ impl PcmError {
             PcmError::InvalidDbInstance { .. } => "invalid_db_instance",
             PcmError::ConnectionFailed { .. } | PcmError::ConnectionLost(_) => "connection_failed",
             PcmError::TlsFailed { .. } => "tls_failed",
-            PcmError::LoginFailed { .. } => "login_failed",
+            PcmError::LoginFailed { .. } | PcmError::DatabaseUnavailable { .. } => "login_failed",
             PcmError::AuthenticationUnavailable(_) => "authentication_unavailable",
             PcmError::Sql { .. } => "sql_error",
             PcmError::Timeout(_) => "timeout",
@@ -178,6 +184,7 @@ impl PcmError {
                 class,
                 ..
             } => json!({ "number": number, "state": state, "class": class }),
+            PcmError::DatabaseUnavailable { number, .. } => json!({ "number": number }),
             PcmError::Reported { details, .. } => details.clone(),
             _ => Value::Object(Default::default()),
         }

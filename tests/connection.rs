@@ -72,6 +72,31 @@ fn unknown_database_names_the_database() {
     assert!(error.to_string().contains("-DBName"), "{error}");
 }
 
+/// Real SQL Server raises 911 ("Database 'x' does not exist") for `USE` of a missing database (4060 is the
+/// login-time form): both mean a wrong -DBName, not a generic SQL error.
+#[tokio::test(flavor = "multi_thread")]
+async fn use_of_a_missing_database_is_the_unknown_database_error() {
+    let server = TestServer::start();
+    let params: pchat_migrate::connection::ConnectionParams =
+        serde_json::from_value(server.connection_params(Some("master"))).expect("params");
+    let settings = params.validate().expect("valid");
+    let mut connection = pchat_migrate::connection::connect(&settings, None)
+        .await
+        .expect("connects");
+    let error = connection
+        .client
+        .simple_query("USE [NoSuchChatDb_911]")
+        .await
+        .map_err(pchat_migrate::connection::sql_error)
+        .err()
+        .expect("USE of a missing database fails");
+    assert_eq!(error.code(), "login_failed", "{error}");
+    assert_eq!(error.details()["number"], 911, "{error}");
+    let message = error.to_string();
+    assert!(message.contains("NoSuchChatDb_911"), "{message}");
+    assert!(message.contains("-DBName"), "{message}");
+}
+
 #[test]
 fn untrusted_certificate_fails_with_the_fix_named() {
     let server = TestServer::standin(TlsMode::Supported);
@@ -135,6 +160,45 @@ fn connect_timeout_is_reported_as_such() {
         "{error}"
     );
     assert!(started.elapsed().as_secs() < 10);
+    drop(listener);
+}
+
+#[test]
+fn a_connect_that_gave_up_after_retries_says_attempts_times_timeout() {
+    // Accepts TCP and never answers the pre-login: every attempt runs out of its 1 s.
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let started = std::time::Instant::now();
+    let error = probe(json!({
+        "dbInstance": format!("127.0.0.1,{port}"), "user": "sa", "password": "x",
+        "encryption": "Plaintext", "connectTimeoutSeconds": 1, "connectRetryCount": 2
+    }))
+    .0
+    .expect_err("must time out");
+    let took = started.elapsed().as_secs_f64();
+    assert_eq!(error.code(), "timeout", "{error}");
+    let message = error.to_string();
+    assert!(
+        message.contains("gave up after 3 attempts of 1 s each"),
+        "{message}"
+    );
+    assert!(!message.contains("within 1 s"), "{message}");
+    // 3 attempts of 1 s and the 1 s + 2 s waits between them: the total named is the time it took.
+    let total: f64 = message
+        .split(" s in all")
+        .next()
+        .and_then(|head| head.rsplit('(').next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no total in {message}"));
+    assert!(total >= 5.0 && (total - took).abs() <= 1.0, "{total} vs {took}: {message}");
+    // One attempt keeps the short form.
+    let error = probe(json!({
+        "dbInstance": format!("127.0.0.1,{port}"), "user": "sa", "password": "x",
+        "encryption": "Plaintext", "connectTimeoutSeconds": 1, "connectRetryCount": 0
+    }))
+    .0
+    .expect_err("must time out");
+    assert!(error.to_string().contains("within 1 s"), "{error}");
     drop(listener);
 }
 

@@ -92,6 +92,7 @@ pub async fn connect(
     settings: &ConnectionSettings,
     database: Option<&str>,
 ) -> Result<SqlConnection, PcmError> {
+    let started = std::time::Instant::now();
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -106,6 +107,17 @@ pub async fn connect(
             Err(failure) if failure.transient && attempt <= settings.connect_retry_count => {
                 tokio::time::sleep(Duration::from_secs(1 << (attempt - 1).min(5))).await;
             }
+            Err(ConnectFailure {
+                timed_out: Some(timeout),
+                ..
+            }) => {
+                return Err(PcmError::Timeout(timeout_message(
+                    settings,
+                    &timeout,
+                    attempt,
+                    started.elapsed(),
+                )))
+            }
             Err(failure) => return Err(failure.error),
         }
     }
@@ -114,27 +126,72 @@ pub async fn connect(
 struct ConnectFailure {
     error: PcmError,
     transient: bool,
+    /// Set when the attempt ran out of -ConnectTimeoutSeconds; the final message is worded by [`connect`],
+    /// which knows how many attempts there were and how long they took together.
+    timed_out: Option<TimedOut>,
+}
+
+impl ConnectFailure {
+    fn new(error: PcmError, transient: bool) -> Self {
+        ConnectFailure {
+            error,
+            transient,
+            timed_out: None,
+        }
+    }
+}
+
+/// What did not finish in time, and what to check.
+struct TimedOut {
+    what: &'static str,
+    hint: &'static str,
+}
+
+const TIMEOUT_HINT: &str =
+    "check the server name, that TCP/IP is enabled on the instance, and the firewall";
+
+/// "the login to SQL Server 'x' did not finish: gave up after 3 attempts of 15 s each (48 s in all, with the
+/// waits between attempts)". A single attempt says "within 15 s"; several never claim one timeout was all.
+fn timeout_message(
+    settings: &ConnectionSettings,
+    timeout: &TimedOut,
+    attempts: u32,
+    elapsed: Duration,
+) -> String {
+    let per_attempt = settings.connect_timeout_seconds;
+    let limit = if attempts <= 1 {
+        format!("did not finish within {per_attempt} s (-ConnectTimeoutSeconds)")
+    } else {
+        format!(
+            "did not finish: gave up after {attempts} attempts of {per_attempt} s each ({} s in all, with the \
+             waits between attempts; -ConnectTimeoutSeconds, -ConnectRetryCount)",
+            elapsed.as_secs_f64().round()
+        )
+    };
+    format!(
+        "{} to SQL Server '{}' {limit}; {}",
+        timeout.what, settings.instance_text, timeout.hint
+    )
 }
 
 async fn connect_once(
     settings: &ConnectionSettings,
     database: Option<&str>,
 ) -> Result<(SqlClient, bool), ConnectFailure> {
-    let config = build_config(settings, database).map_err(|error| ConnectFailure {
-        error,
-        transient: false,
-    })?;
+    let config =
+        build_config(settings, database).map_err(|error| ConnectFailure::new(error, false))?;
     let instance = settings.instance_text.clone();
     let timeout = Duration::from_secs(settings.connect_timeout_seconds.into());
-    let timed_out = |what: &str| {
+    let timed_out = |what: &'static str| {
+        let timeout = TimedOut {
+            what,
+            hint: TIMEOUT_HINT,
+        };
         ConnectFailure {
-        error: PcmError::Timeout(format!(
-            "{what} to SQL Server '{instance}' did not finish within {} s (-ConnectTimeoutSeconds); check the \
-             server name, that TCP/IP is enabled on the instance, and the firewall",
-            settings.connect_timeout_seconds
-        )),
-        transient: true,
-    }
+            error: PcmError::Timeout(timeout_message(settings, &timeout, 1, Duration::ZERO)),
+            transient: true,
+            timed_out: Some(timeout),
+        }
     };
     let tcp = match tokio::time::timeout(timeout, open_tcp(&config, settings)).await {
         Err(_) => return Err(timed_out("the TCP connection")),
@@ -149,13 +206,13 @@ async fn connect_once(
     match tokio::time::timeout(timeout, Client::connect(config, tcp.compat_write())).await {
         Err(_) => Err(timed_out("the login")),
         Ok(Ok(client)) => Ok((client, encrypted)),
-        Ok(Err(tiberius::error::Error::Routing { host, port })) => Err(ConnectFailure {
-            error: PcmError::ConnectionFailed {
+        Ok(Err(tiberius::error::Error::Routing { host, port })) => Err(ConnectFailure::new(
+            PcmError::ConnectionFailed {
                 instance,
                 reason: format!("the server redirected the connection to {host},{port}; connect to that address"),
             },
-            transient: false,
-        }),
+            false,
+        )),
         Ok(Err(error)) => Err(classify_login_error(settings, error)),
     }
 }
@@ -167,16 +224,18 @@ async fn open_tcp(
     let instance = settings.instance_text.clone();
     if settings.instance.needs_browser() {
         use tiberius::SqlBrowser;
-        return TcpStream::connect_named(config).await.map_err(|e| ConnectFailure {
-            error: PcmError::ConnectionFailed {
-                instance,
-                reason: format!(
-                    "the SQL Server Browser (UDP 1434) did not give the port of instance '{}': {e}. Start the \
-                     SQL Server Browser service or give the port as 'host,port'",
-                    settings.instance.instance.as_deref().unwrap_or_default()
-                ),
-            },
-            transient: false,
+        return TcpStream::connect_named(config).await.map_err(|e| {
+            ConnectFailure::new(
+                PcmError::ConnectionFailed {
+                    instance,
+                    reason: format!(
+                        "the SQL Server Browser (UDP 1434) did not give the port of instance '{}': {e}. Start \
+                         the SQL Server Browser service or give the port as 'host,port'",
+                        settings.instance.instance.as_deref().unwrap_or_default()
+                    ),
+                },
+                false,
+            )
         });
     }
     let address = format!(
@@ -205,10 +264,7 @@ async fn open_tcp(
             ),
             _ => format!("{address}: {e}"),
         };
-        ConnectFailure {
-            error: PcmError::ConnectionFailed { instance, reason },
-            transient,
-        }
+        ConnectFailure::new(PcmError::ConnectionFailed { instance, reason }, transient)
     })
 }
 
@@ -235,9 +291,10 @@ fn classify_login_error(
                     ),
                 },
                 transient: false,
+                timed_out: None,
             }
         }
-        Error::Server(token) if token.code() == 4060 => ConnectFailure {
+        Error::Server(token) if UNKNOWN_DATABASE_ERRORS.contains(&token.code()) => ConnectFailure {
             error: PcmError::LoginFailed {
                 instance,
                 reason: format!(
@@ -246,9 +303,11 @@ fn classify_login_error(
                 ),
             },
             transient: false,
+            timed_out: None,
         },
         Error::Server(token) => ConnectFailure {
             transient: TRANSIENT_SERVER_ERRORS.contains(&token.code()),
+            timed_out: None,
             error: PcmError::Sql {
                 number: token.code(),
                 state: token.state(),
@@ -263,6 +322,7 @@ fn classify_login_error(
                 reason: short_tls_reason(&reason),
             },
             transient: false,
+            timed_out: None,
         },
         // The server dropped the connection inside the TLS handshake: the classic symptom of SQL Server 2008 R2 /
         // 2012 without TLS 1.2 support (tiberius issue 274: "tls handshake eof").
@@ -278,6 +338,7 @@ fn classify_login_error(
                     reason: format!("the server closed the connection during the TLS handshake ({message})"),
                 },
                 transient: false,
+                timed_out: None,
             }
         }
         Error::Protocol(message) if message.contains("encryption level") => ConnectFailure {
@@ -290,19 +351,23 @@ fn classify_login_error(
                     .to_string(),
             },
             transient: false,
+            timed_out: None,
         },
         Error::Io {
             kind: std::io::ErrorKind::TimedOut,
             ..
-        } => ConnectFailure {
-            error: PcmError::Timeout(format!(
-                "the login to SQL Server '{instance}' did not finish within {} s (-ConnectTimeoutSeconds): the \
-                 server accepted the connection but did not complete the pre-login, TLS handshake and login; check \
-                 that this is a SQL Server port and that nothing in between intercepts TLS",
-                settings.connect_timeout_seconds
-            )),
-            transient: true,
-        },
+        } => {
+            let timeout = TimedOut {
+                what: "the login",
+                hint: "the server accepted the connection but did not complete the pre-login, TLS handshake and \
+                       login; check that this is a SQL Server port and that nothing in between intercepts TLS",
+            };
+            ConnectFailure {
+                error: PcmError::Timeout(timeout_message(settings, &timeout, 1, Duration::ZERO)),
+                transient: true,
+                timed_out: Some(timeout),
+            }
+        }
         Error::Io { kind, message } => ConnectFailure {
             transient: matches!(
                 kind,
@@ -311,6 +376,7 @@ fn classify_login_error(
                     | std::io::ErrorKind::TimedOut
                     | std::io::ErrorKind::UnexpectedEof
             ),
+            timed_out: None,
             error: PcmError::ConnectionFailed {
                 instance,
                 reason: format!("the connection broke during the login: {message}"),
@@ -322,6 +388,7 @@ fn classify_login_error(
                 reason: other.to_string(),
             },
             transient: false,
+            timed_out: None,
         },
     }
 }
@@ -368,9 +435,20 @@ fn tls_hint(settings: &ConnectionSettings, reason: &str) -> String {
     }
 }
 
+/// SQL Server errors that mean "no such database, or not for this login": 4060 at login ("Cannot open
+/// database ... requested by the login"), 911 when a statement such as `USE` names it ("Database 'x' does not
+/// exist").
+const UNKNOWN_DATABASE_ERRORS: &[u32] = &[911, 4060];
+
 /// Turns a statement error into the library's error.
 pub fn sql_error(error: tiberius::error::Error) -> PcmError {
     match error {
+        tiberius::error::Error::Server(token) if UNKNOWN_DATABASE_ERRORS.contains(&token.code()) => {
+            PcmError::DatabaseUnavailable {
+                number: token.code(),
+                message: token.message().to_string(),
+            }
+        }
         tiberius::error::Error::Server(token) => PcmError::Sql {
             number: token.code(),
             state: token.state(),
