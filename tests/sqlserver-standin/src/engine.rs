@@ -17,6 +17,8 @@ pub struct DbInfo {
     pub name: String,
     pub id: i64,
     pub path: PathBuf,
+    /// `sys.databases.create_date` (datetime text).
+    pub created: String,
 }
 
 pub struct Shared {
@@ -64,6 +66,10 @@ impl Shared {
                 name: name.to_string(),
                 id,
                 path,
+                created: {
+                    let (d, n) = now_parts(0);
+                    format_datetime(d, n / 3_333_333 * 3_333_333)
+                },
             },
         );
         Ok(())
@@ -587,6 +593,20 @@ pub fn open_connection(
             dbs.get(&n.trim_matches(['[', ']']).to_lowercase())
                 .map(|d| d.id)
         }))
+    })?;
+    let sh = shared.clone();
+    conn.create_scalar_function("t_has_dbaccess", 1, nondet, move |c| {
+        let Some(name) = text_of(&c.get_raw(0)) else {
+            return Ok(None);
+        };
+        let key = name.to_lowercase();
+        let dbs = sh
+            .dbs
+            .lock()
+            .map_err(|_| rusqlite::Error::UserFunctionError("poisoned".into()))?;
+        Ok(dbs
+            .get(&key)
+            .map(|_| i64::from(!sh.faults.is_denied(&key))))
     })?;
     let sh = shared.clone();
     conn.create_scalar_function("t_serverproperty", 1, det, move |c| {
@@ -1420,11 +1440,47 @@ impl Session {
         }
     }
 
+    /// `sys.databases` as a per-session temp table (it shadows nothing: the name is the stand-in's own), filled
+    /// from the server's database registry just before a query reads it.
+    fn refresh_sys_databases(&mut self) -> Result<(), SqlErr> {
+        let rows: Vec<(String, i64, String)> = {
+            let dbs = self
+                .shared
+                .dbs
+                .lock()
+                .map_err(|_| SqlErr::internal("database registry poisoned"))?;
+            dbs.values()
+                .map(|d| (d.name.clone(), d.id, d.created.clone()))
+                .collect()
+        };
+        let e = |e: rusqlite::Error| SqlErr::internal(e.to_string());
+        self.conn
+            .execute_batch(
+                "CREATE TEMP TABLE IF NOT EXISTS __sys_databases (name NVARCHAR(128) COLLATE NOCASE NOT NULL, \
+                 database_id INT NOT NULL, state TINYINT NOT NULL, state_desc NVARCHAR(60) NOT NULL, \
+                 create_date DATETIME NOT NULL, user_access TINYINT NOT NULL); DELETE FROM temp.__sys_databases;",
+            )
+            .map_err(e)?;
+        let mut st = self
+            .conn
+            .prepare(
+                "INSERT INTO temp.__sys_databases VALUES (?1, ?2, 0, 'ONLINE', ?3, 0)",
+            )
+            .map_err(e)?;
+        for (name, id, created) in rows {
+            st.execute(rusqlite::params![name, id, created]).map_err(e)?;
+        }
+        Ok(())
+    }
+
     pub fn use_db(&mut self, name: &str, out: &mut Out<'_>) -> Result<(), SqlErr> {
         let (real, path) = self
             .shared
             .db_path(name)
             .ok_or_else(|| SqlErr::new(911, 16, format!("Database '{name}' does not exist. Make sure that the name is entered correctly.")))?;
+        if self.shared.faults.is_denied(&real) {
+            return Err(SqlErr::new(916, 14, format!("The server principal \"sa\" is not able to access the database \"{real}\" under the current security context.")));
+        }
         if self.trancount > 0 {
             return Err(SqlErr::new(
                 50000,
@@ -1632,6 +1688,9 @@ impl Session {
             let mut ctx = self.ctx(params);
             translate::query_top(&mut ctx, &mut q)?
         };
+        if sql.contains("__sys_databases") {
+            self.refresh_sys_databases()?;
+        }
         let mut st = self
             .conn
             .prepare(&sql)

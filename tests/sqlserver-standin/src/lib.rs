@@ -8,7 +8,7 @@ mod tds;
 mod translate;
 mod types;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU16, AtomicU64, Ordering};
@@ -59,6 +59,9 @@ pub struct FaultState {
     delay_ms: AtomicU64,
     fail_next_commit: AtomicBool,
     refuse_logins: AtomicBool,
+    /// Databases (lower-case names) the login may not open: HAS_DBACCESS gives 0, USE gives 916, a login to
+    /// them gives 4060.
+    denied_databases: Mutex<BTreeSet<String>>,
 }
 
 impl FaultState {
@@ -69,7 +72,15 @@ impl FaultState {
             delay_ms: AtomicU64::new(0),
             fail_next_commit: AtomicBool::new(false),
             refuse_logins: AtomicBool::new(false),
+            denied_databases: Mutex::new(BTreeSet::new()),
         }
+    }
+    /// Whether the login may not open database `name`.
+    pub(crate) fn is_denied(&self, name: &str) -> bool {
+        self.denied_databases
+            .lock()
+            .map(|d| d.contains(&name.to_lowercase()))
+            .unwrap_or(false)
     }
     fn take_counter(c: &AtomicI64) -> bool {
         loop {
@@ -126,8 +137,18 @@ impl FaultHandle {
     pub fn refuse_logins(&self, refuse: bool) {
         self.0.refuse_logins.store(refuse, Ordering::SeqCst);
     }
+    /// The login may not open database `name` (as when it has no user there): HAS_DBACCESS(name) gives 0,
+    /// `USE` gives 916 and a login naming it gives 4060.
+    pub fn deny_database_access(&self, name: &str) {
+        if let Ok(mut denied) = self.0.denied_databases.lock() {
+            denied.insert(name.to_lowercase());
+        }
+    }
     /// Turns every fault off.
     pub fn clear(&self) {
+        if let Ok(mut denied) = self.0.denied_databases.lock() {
+            denied.clear();
+        }
         self.0.drop_after_requests.store(-1, Ordering::SeqCst);
         self.0.drop_after_rows.store(-1, Ordering::SeqCst);
         self.0.delay_ms.store(0, Ordering::SeqCst);

@@ -308,7 +308,10 @@ async fn handle(
     } else {
         login.database.clone()
     };
-    let Some((real_db, _)) = shared.db_path(&dbname) else {
+    let Some((real_db, _)) = shared
+        .db_path(&dbname)
+        .filter(|(real, _)| !shared.faults.is_denied(real))
+    else {
         let b = fail(
             18456,
             format!("Login failed for user '{}'.", login.user),

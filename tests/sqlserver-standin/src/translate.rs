@@ -1200,6 +1200,10 @@ fn function(ctx: &mut Ctx<'_>, e: &mut Expr) -> Result<Option<SqlType>, SqlErr> 
             rename(f, "t_db_id");
             Some(SqlType::Int)
         }
+        "HAS_DBACCESS" => {
+            rename(f, "t_has_dbaccess");
+            Some(SqlType::Int)
+        }
         "SERVERPROPERTY" => {
             rename(f, "t_serverproperty");
             Some(SqlType::NVarChar(Some(128)))
