@@ -215,13 +215,20 @@ mod tests {
     #[test]
     fn messages_show_control_characters_as_escapes_and_details_stay_exact() {
         let hostile = "Sales\u{1b}[31m\u{1b}]0;owned\u{7}\u{202e}";
-        let error = PcmError::invalid_parameter("Room", format!("-Room '{hostile}' matches no room"))
-            .about(&format!("room '{hostile}'"));
+        let error =
+            PcmError::invalid_parameter("Room", format!("-Room '{hostile}' matches no room"))
+                .about(&format!("room '{hostile}'"));
         let envelope = error.to_json();
         let message = envelope["message"].as_str().expect("message");
-        assert!(!message.chars().any(crate::util::text::is_unsafe_char), "{message:?}");
+        assert!(
+            !message.chars().any(crate::util::text::is_unsafe_char),
+            "{message:?}"
+        );
         assert!(message.contains("Sales\\u{1b}[31m\\u{1b}]0;owned\\u{7}\\u{202e}"));
-        assert!(!error.display_message().chars().any(crate::util::text::is_unsafe_char));
+        assert!(!error
+            .display_message()
+            .chars()
+            .any(crate::util::text::is_unsafe_char));
         let io = PcmError::io("reading", std::path::Path::new(hostile), "gone");
         assert_eq!(io.to_json()["details"]["path"], hostile);
     }

@@ -177,13 +177,19 @@ async fn hostile_names_reach_no_terminal_raw() {
     assert!(!has_raw_control(&out.stdout), "export stdout");
     assert!(!has_raw_control(&out.stderr), "export stderr");
     let html = std::fs::read(&report).expect("report");
-    assert!(!has_raw_control(&html), "raw control character in the HTML report");
+    assert!(
+        !has_raw_control(&html),
+        "raw control character in the HTML report"
+    );
     assert!(String::from_utf8_lossy(&html).contains("\\u{1b}[31mRed"));
 
     let out = cli().arg("inspect").arg(&package).output().expect("runs");
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("\\u{1b}[31mRed\\u{1b}]0;owned\\u{7}\\u{202e}txt.exe\\u{9b}2J"), "{text}");
+    assert!(
+        text.contains("\\u{1b}[31mRed\\u{1b}]0;owned\\u{7}\\u{202e}txt.exe\\u{9b}2J"),
+        "{text}"
+    );
     assert!(!has_raw_control(&out.stdout), "inspect stdout: {text}");
 
     // JSON for scripts: same value after parsing, but no raw control on the terminal.
@@ -203,7 +209,10 @@ async fn hostile_names_reach_no_terminal_raw() {
         .iter()
         .filter_map(|r| r["name"].as_str().map(str::to_string))
         .collect();
-    assert!(names.iter().any(|n| n == hostile), "the package keeps the exact name");
+    assert!(
+        names.iter().any(|n| n == hostile),
+        "the package keeps the exact name"
+    );
 
     // An error that names the value: stderr and the JSON envelope show it escaped.
     let out = cli()

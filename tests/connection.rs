@@ -190,7 +190,10 @@ fn a_connect_that_gave_up_after_retries_says_attempts_times_timeout() {
         .and_then(|head| head.rsplit('(').next())
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or_else(|| panic!("no total in {message}"));
-    assert!(total >= 5.0 && (total - took).abs() <= 1.0, "{total} vs {took}: {message}");
+    assert!(
+        total >= 5.0 && (total - took).abs() <= 1.0,
+        "{total} vs {took}: {message}"
+    );
     // One attempt keeps the short form.
     let error = probe(json!({
         "dbInstance": format!("127.0.0.1,{port}"), "user": "sa", "password": "x",

@@ -429,8 +429,16 @@ fn print_human(command: &Command, data: &Value) {
                 s("productLevel"),
                 s("edition")
             );
-            println!("Database      : {}", s("database"));
-            println!("Kind          : {}", s("databaseKindName"));
+            if let Some(databases) = data["databases"].as_array() {
+                println!(
+                    "Database      : {} (the login's default; no --db-name given)",
+                    s("database")
+                );
+                print_chat_databases(databases, data);
+            } else {
+                println!("Database      : {}", s("database"));
+                println!("Kind          : {}", s("databaseKindName"));
+            }
             if let Some(c) = data["counts"].as_object() {
                 println!(
                     "Contents      : {} categories, {} rooms, {} principals, {} messages",
@@ -524,6 +532,92 @@ fn print_human(command: &Command, data: &Value) {
         Command::Request { .. } => {
             print_json_text(&serde_json::to_string_pretty(data).unwrap_or_default())
         }
+    }
+}
+
+/// The chat databases `probe` found on the instance, as a table, then what else was examined or skipped.
+fn print_chat_databases(databases: &[Value], data: &Value) {
+    let text = |v: &Value| v.as_str().unwrap_or("-").to_string();
+    let number = |v: &Value| {
+        v.as_i64()
+            .map(|n| n.to_string())
+            .unwrap_or_else(|| "-".into())
+    };
+    let rows: Vec<[String; 7]> = databases
+        .iter()
+        .map(|d| {
+            let c = &d["counts"];
+            [
+                text(&d["name"]),
+                text(&d["kindName"]),
+                number(&c["categories"]),
+                number(&c["rooms"]),
+                number(&c["principals"]),
+                number(&c["messages"]),
+                format!(
+                    "{} - {}",
+                    text(&c["firstMessageUtc"]),
+                    text(&c["lastMessageUtc"])
+                ),
+            ]
+        })
+        .collect();
+    let header = [
+        "Database",
+        "Kind",
+        "Categories",
+        "Rooms",
+        "Principals",
+        "Messages",
+        "Messages from - to",
+    ]
+    .map(String::from);
+    let widths: Vec<usize> = (0..7)
+        .map(|i| {
+            rows.iter()
+                .chain(std::iter::once(&header))
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |r: &[String; 7]| {
+        format!(
+            "  {:<w0$}  {:<w1$}  {:>w2$}  {:>w3$}  {:>w4$}  {:>w5$}  {}",
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2],
+            w3 = widths[3],
+            w4 = widths[4],
+            w5 = widths[5]
+        )
+    };
+    if rows.is_empty() {
+        println!("Chat databases: none found");
+    } else {
+        println!("Chat databases:");
+        println!("{}", line(&header));
+        for r in &rows {
+            println!("{}", line(r));
+        }
+    }
+    println!(
+        "Other databases examined : {} (not chat databases)",
+        data["otherDatabasesExamined"].as_u64().unwrap_or_default()
+    );
+    for skipped in data["skippedDatabases"].as_array().into_iter().flatten() {
+        println!(
+            "Skipped       : {}: {}",
+            text(&skipped["name"]),
+            text(&skipped["reason"])
+        );
     }
 }
 

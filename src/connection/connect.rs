@@ -443,7 +443,9 @@ const UNKNOWN_DATABASE_ERRORS: &[u32] = &[911, 4060];
 /// Turns a statement error into the library's error.
 pub fn sql_error(error: tiberius::error::Error) -> PcmError {
     match error {
-        tiberius::error::Error::Server(token) if UNKNOWN_DATABASE_ERRORS.contains(&token.code()) => {
+        tiberius::error::Error::Server(token)
+            if UNKNOWN_DATABASE_ERRORS.contains(&token.code()) =>
+        {
             PcmError::DatabaseUnavailable {
                 number: token.code(),
                 message: token.message().to_string(),

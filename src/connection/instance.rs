@@ -69,7 +69,9 @@ impl DbInstance {
             .find(|c| c.is_whitespace() || *c == '\\' || *c == '/' || *c == ',')
         {
             let what = match bad {
-                '\\' => "a second '\\' (only one instance name may follow the server name)".to_string(),
+                '\\' => {
+                    "a second '\\' (only one instance name may follow the server name)".to_string()
+                }
                 '/' => "'/' (write 'host\\instance' with a backslash)".to_string(),
                 c if c.is_whitespace() => "a space or other white space".to_string(),
                 c => format!("'{c}'"),
@@ -241,7 +243,10 @@ mod tests {
         for text in ["a,1,2", "sql01\\rtc,1433,1434", "a,,1"] {
             let why = reason(text);
             assert!(why.contains("more than one ','"), "{text}: {why}");
-            assert!(!why.contains("space") && !why.contains("'\\'"), "{text}: {why}");
+            assert!(
+                !why.contains("space") && !why.contains("'\\'"),
+                "{text}: {why}"
+            );
         }
         let why = reason("a,1x");
         assert!(why.contains("'1x' is not a port number"), "{why}");

@@ -394,8 +394,13 @@ mod tests {
             )
             .expect_err("refused")
             .to_string();
-            assert!(error.contains("password") && error.contains(what), "{error}");
-            for value in ["12345", "98765", "3.25", "true", "[1", "\"a\"", "\"x\"", "`"] {
+            assert!(
+                error.contains("password") && error.contains(what),
+                "{error}"
+            );
+            for value in [
+                "12345", "98765", "3.25", "true", "[1", "\"a\"", "\"x\"", "`",
+            ] {
                 assert!(!error.contains(value), "{value} echoed in: {error}");
             }
         }

@@ -218,8 +218,17 @@ mod tests {
         ] {
             assert!(html.contains(expected), "missing {expected:?} in\n{html}");
         }
-        for machine_name in ["disabledRooms", "sizeBytes", "durationMs", "reusedRooms", "messagesPerSecond"] {
-            assert!(!html.contains(machine_name), "{machine_name} shown to people");
+        for machine_name in [
+            "disabledRooms",
+            "sizeBytes",
+            "durationMs",
+            "reusedRooms",
+            "messagesPerSecond",
+        ] {
+            assert!(
+                !html.contains(machine_name),
+                "{machine_name} shown to people"
+            );
         }
     }
 
@@ -243,7 +252,8 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("pcm-report-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("dir");
         let written = write(&dir.join("r.html"), &result, &rooms).expect("written");
-        let text = std::fs::read_to_string(written["json"].as_str().expect("json path")).expect("read");
+        let text =
+            std::fs::read_to_string(written["json"].as_str().expect("json path")).expect("read");
         let back: Value = serde_json::from_str(&text).expect("parses");
         assert_eq!(back["result"]["disabledRooms"], 2);
         assert_eq!(back["rooms"][0]["room"], rooms[0]["room"]);

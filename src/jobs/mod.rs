@@ -444,7 +444,9 @@ mod tests {
         assert_eq!(events.len(), 4);
         for event in &events[..3] {
             let texts: Vec<&String> = match event {
-                JobEvent::Progress { activity, status, .. } => vec![activity, status],
+                JobEvent::Progress {
+                    activity, status, ..
+                } => vec![activity, status],
                 JobEvent::Verbose { message } | JobEvent::Warning { message, .. } => vec![message],
                 JobEvent::Item { .. } => unreachable!(),
             };

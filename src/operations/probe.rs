@@ -1,5 +1,7 @@
-//! `probe`: connect to a -DBInstance, report the server, and tell what kind of chat database -DBName is.
+//! `probe`: connect to a -DBInstance, report the server, and tell what kind of chat database -DBName is; without
+//! -DBName, list the chat databases of the instance (see [`super::databases`]).
 
+use super::databases::list_chat_databases;
 use crate::connection::{connect, sql_error, ConnectionParams, ConnectionSettings};
 use crate::error::PcmError;
 use crate::jobs::JobContext;
@@ -90,7 +92,34 @@ pub async fn probe(settings: ConnectionSettings, ctx: JobContext) -> Result<Valu
         Some(3),
     );
     let (detection, catalog) = detect(&mut connection.client).await?;
-    if detection.kind == DatabaseKind::NotChat {
+    let listing = if settings.database.is_none() {
+        // No -DBName: the login's default database (usually master) is rarely the point; find the chat ones.
+        let listing = list_chat_databases(&mut connection.client, &ctx, ACTIVITY).await?;
+        if listing.chat.is_empty() {
+            ctx.warning(
+                "no_chat_database",
+                format!(
+                    "none of the {} database(s) examined on '{}' is a Group Chat or Persistent Chat database{}",
+                    listing.others_examined,
+                    settings.instance,
+                    if listing.skipped.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; {} could not be opened", listing.skipped.len())
+                    }
+                ),
+            );
+        }
+        Some(listing)
+    } else {
+        None
+    };
+    if listing.is_some() {
+        ctx.verbose(format!(
+            "the login's default database '{database}' is {}",
+            detection.kind_name
+        ));
+    } else if detection.kind == DatabaseKind::NotChat {
         ctx.warning(
             "not_a_chat_database",
             format!(
@@ -106,7 +135,7 @@ pub async fn probe(settings: ConnectionSettings, ctx: JobContext) -> Result<Valu
         ));
     }
     ctx.progress(ACTIVITY, "Done", Some(3), Some(3));
-    Ok(json!({
+    let mut result = json!({
         "dbInstance": settings.instance.to_string(),
         "server": settings.instance.host,
         "port": settings.instance.port,
@@ -125,6 +154,12 @@ pub async fn probe(settings: ConnectionSettings, ctx: JobContext) -> Result<Valu
         "encrypted": connection.encrypted,
         "authentication": settings.credentials.authentication(),
         "connectAttempts": connection.attempts,
-        "durationMs": started.elapsed().as_millis() as u64,
-    }))
+        "durationMs": u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+    });
+    if let Some(listing) = listing {
+        result["databases"] = Value::Array(listing.chat);
+        result["otherDatabasesExamined"] = json!(listing.others_examined);
+        result["skippedDatabases"] = Value::Array(listing.skipped);
+    }
+    Ok(result)
 }

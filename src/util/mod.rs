@@ -2,8 +2,8 @@
 
 pub mod rows;
 pub mod text;
-pub mod units;
 pub mod ticks;
+pub mod units;
 
 /// `path` with `suffix` appended to its file name (`out.zip` → `out.zip.partial`), for files that travel with it.
 pub fn sibling_path(path: &std::path::Path, suffix: &str) -> std::path::PathBuf {

@@ -604,9 +604,7 @@ pub fn open_connection(
             .dbs
             .lock()
             .map_err(|_| rusqlite::Error::UserFunctionError("poisoned".into()))?;
-        Ok(dbs
-            .get(&key)
-            .map(|_| i64::from(!sh.faults.is_denied(&key))))
+        Ok(dbs.get(&key).map(|_| i64::from(!sh.faults.is_denied(&key))))
     })?;
     let sh = shared.clone();
     conn.create_scalar_function("t_serverproperty", 1, det, move |c| {
@@ -1463,12 +1461,11 @@ impl Session {
             .map_err(e)?;
         let mut st = self
             .conn
-            .prepare(
-                "INSERT INTO temp.__sys_databases VALUES (?1, ?2, 0, 'ONLINE', ?3, 0)",
-            )
+            .prepare("INSERT INTO temp.__sys_databases VALUES (?1, ?2, 0, 'ONLINE', ?3, 0)")
             .map_err(e)?;
         for (name, id, created) in rows {
-            st.execute(rusqlite::params![name, id, created]).map_err(e)?;
+            st.execute(rusqlite::params![name, id, created])
+                .map_err(e)?;
         }
         Ok(())
     }

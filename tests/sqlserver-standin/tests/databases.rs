@@ -34,7 +34,10 @@ async fn sys_databases_lists_every_database_with_access_and_use_errors() {
     let names: Vec<&str> = listed.iter().map(|(n, _, _)| n.as_str()).collect();
     assert_eq!(names, ["closed", "master", "other", "testdb"]);
     assert_eq!(listed[1].1, 1, "master is database 1");
-    assert!(listed.iter().filter(|(n, _, _)| n != "master").all(|(_, id, _)| *id > 4));
+    assert!(listed
+        .iter()
+        .filter(|(n, _, _)| n != "master")
+        .all(|(_, id, _)| *id > 4));
     assert_eq!(listed[0].2, Some(0), "no access to 'closed'");
     assert_eq!(listed[2].2, Some(1));
     assert_eq!(r[0].get::<&str, _>("state_desc"), Some("ONLINE"));
@@ -51,7 +54,11 @@ async fn sys_databases_lists_every_database_with_access_and_use_errors() {
         .into_results()
         .await
         .unwrap();
-    let r = rows(&mut c, "SELECT [name] FROM sys.databases WHERE [name] = N'later'").await;
+    let r = rows(
+        &mut c,
+        "SELECT [name] FROM sys.databases WHERE [name] = N'later'",
+    )
+    .await;
     assert_eq!(r.len(), 1);
     let r = rows(&mut c, "SELECT HAS_DBACCESS(N'missing') AS [a]").await;
     assert_eq!(r[0].get::<i32, _>("a"), None);
@@ -59,7 +66,11 @@ async fn sys_databases_lists_every_database_with_access_and_use_errors() {
     // USE: 911 for a missing database (as SQL Server, 4060 being the login-time form), 916 without access.
     let e = err_of(&mut c, "USE [missing]").await;
     assert_eq!(e.code(), 911);
-    assert!(e.message().contains("'missing' does not exist"), "{}", e.message());
+    assert!(
+        e.message().contains("'missing' does not exist"),
+        "{}",
+        e.message()
+    );
     let e = err_of(&mut c, "USE [closed]").await;
     assert_eq!(e.code(), 916);
     let r = rows(&mut c, "USE [other]; SELECT DB_NAME() AS [db]").await;
