@@ -38,7 +38,11 @@ function Test-PChatSqlConnection {
 
     .PARAMETER DBName
     The name of the database to open, for example mgc (Lync Server 2013 Persistent Chat) or the name of a legacy
-    Group Chat database. When omitted, the library opens the sign-in's default database and reports which one.
+    Group Chat database. When omitted, the library opens the sign-in's default database, reports which one, and
+    looks at every database on the instance that the sign-in can open: the result's databases property lists the
+    chat databases it found (PChatMigration.ChatDatabase objects with name, kind and counts), so you can find the
+    Group Chat database when you do not know its name. otherDatabasesExamined counts the databases that are not
+    chat databases, and skippedDatabases names those that could not be opened, with the reason.
 
     .PARAMETER Credential
     A SQL Server login (with -Authentication SqlServer, the default when -Credential is given) or a Windows account
@@ -96,16 +100,22 @@ function Test-PChatSqlConnection {
     verbose stream.
 
     .EXAMPLE
+    (Test-PChatSqlConnection -DBInstance "legacysql.litwareinc.com\rtc").databases
+
+    Example 3 looks for chat databases on the instance: it shows each Group Chat or Persistent Chat database the
+    sign-in can open, with its kind and how many categories, rooms, principals and messages it holds.
+
+    .EXAMPLE
     $cred = Get-Credential -UserName "pchat_migration" -Message "SQL Server login"
     Test-PChatSqlConnection -DBInstance "legacysql.litwareinc.com\rtc" -DBName "GroupChat" -Credential $cred -TrustServerCertificate
 
-    Example 3 signs in to a legacy Group Chat database with a SQL Server login and accepts the server's self-signed
+    Example 4 signs in to a legacy Group Chat database with a SQL Server login and accepts the server's self-signed
     certificate. The first command asks for the password of the login; the second runs the test.
 
     .EXAMPLE
     "atl-sql-001.litwareinc.com\rtc", "legacysql.litwareinc.com\rtc" | Test-PChatSqlConnection -ConnectTimeoutSeconds 10 | Format-List
 
-    Example 4 tests two instances, passed on the pipeline, waits at most 10 seconds for each, and shows every
+    Example 5 tests two instances, passed on the pipeline, waits at most 10 seconds for each, and shows every
     property of the results.
 
     .INPUTS
@@ -116,8 +126,10 @@ function Test-PChatSqlConnection {
     PChatMigration.ConnectionTest. One object per instance tested. The native library decides the exact
     properties; they include dbInstance, server, port, instance, productVersion, productLevel, edition, database,
     databaseKind (OcsGroupChat2007R2, LyncGroupChat2010, PersistentChat2013 or NotChat), databaseKindName,
-    encrypted, authentication, counts (row counts of the main tables; may be null) and durationMs. The default
-    view is a table; use Format-List * to see every property.
+    encrypted, authentication, counts (row counts of the main tables; may be null) and durationMs; without -DBName
+    also databases (PChatMigration.ChatDatabase objects: name, kind, kindName, counts, DBInstance),
+    otherDatabasesExamined and skippedDatabases. The default view is a table; use Format-List * to see every
+    property.
 
     .LINK
     about_PersistentChatMigration
@@ -205,7 +217,15 @@ function Test-PChatSqlConnection {
                 ResultTypeName = 'PChatMigration.ConnectionTest'
                 TargetObject = $DBInstance
             }
-            Invoke-PChatNativeJob @jobArgs
+            $result = Invoke-PChatNativeJob @jobArgs
+            if ($null -ne $result -and $null -ne $result.PSObject.Properties['databases']) {
+                # Without -DBName the library lists the chat databases of the instance: give them their own view.
+                foreach ($database in @($result.databases)) {
+                    $database.PSObject.TypeNames.Insert(0, 'PChatMigration.ChatDatabase')
+                    Add-Member -InputObject $database -MemberType NoteProperty -Name DBInstance -Value $DBInstance
+                }
+            }
+            $result
         }
         catch [System.Management.Automation.PipelineStoppedException] {
             # Ctrl+C: let PowerShell stop the pipeline (the job was cancelled and freed by Invoke-PChatNativeJob).
