@@ -73,6 +73,8 @@ pub async fn export(
     let selection = select(&source, &plan)?;
     let mut warnings: Vec<Value> = Vec::new();
     let mut warn = |code: &str, message: String| {
+        // Shown to people (PowerShell lists them): control characters in names become visible escapes.
+        let message = crate::util::text::escape_control(&message).into_owned();
         ctx.warning(code, message.clone());
         warnings.push(json!({ "code": code, "message": message }));
     };
