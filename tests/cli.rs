@@ -175,6 +175,24 @@ async fn hostile_names_reach_no_terminal_raw() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(!has_raw_control(&out.stdout), "export stdout");
+    // Sizes, durations and rates in units.
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = |label: &str| {
+        text.lines()
+            .find(|l| l.starts_with(label))
+            .unwrap_or_else(|| panic!("no {label} line in\n{text}"))
+            .to_string()
+    };
+    let package_line = line("Package");
+    assert!(
+        package_line.ends_with(" KB)") || package_line.ends_with(" MB)"),
+        "{package_line}"
+    );
+    let took = line("Took");
+    assert!(
+        took.contains(" messages/s") && (took.contains(" ms (") || took.contains(" s (")),
+        "{took}"
+    );
     assert!(!has_raw_control(&out.stderr), "export stderr");
     let html = std::fs::read(&report).expect("report");
     assert!(
