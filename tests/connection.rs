@@ -83,13 +83,14 @@ async fn use_of_a_missing_database_is_the_unknown_database_error() {
     let mut connection = pchat_migrate::connection::connect(&settings, None)
         .await
         .expect("connects");
-    let error = connection
+    let error = match connection
         .client
         .simple_query("USE [NoSuchChatDb_911]")
         .await
-        .map_err(pchat_migrate::connection::sql_error)
-        .err()
-        .expect("USE of a missing database fails");
+    {
+        Ok(_) => panic!("USE of a missing database must fail"),
+        Err(e) => pchat_migrate::connection::sql_error(e),
+    };
     assert_eq!(error.code(), "login_failed", "{error}");
     assert_eq!(error.details()["number"], 911, "{error}");
     let message = error.to_string();
