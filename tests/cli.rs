@@ -232,6 +232,29 @@ async fn hostile_names_reach_no_terminal_raw() {
         "the package keeps the exact name"
     );
 
+    // A raw request prints pretty JSON: still JSON, same names, nothing raw.
+    let request = serde_json::json!({
+        "operation": "inspect_package",
+        "params": { "fileName": package.display().to_string() }
+    });
+    let out = cli()
+        .arg("request")
+        .arg(request.to_string())
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!has_raw_control(&out.stdout), "request stdout");
+    let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("pretty JSON");
+    assert!(parsed["rooms"]
+        .as_array()
+        .expect("rooms")
+        .iter()
+        .any(|r| r["name"] == hostile));
+
     // An error that names the value: stderr and the JSON envelope show it escaped.
     let out = cli()
         .arg("--json")

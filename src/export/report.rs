@@ -3,7 +3,7 @@
 //! and durations in units, names inert).
 
 use crate::error::PcmError;
-use crate::util::text::escape_control;
+use crate::util::text::{escape_control, json_terminal_safe};
 use crate::util::units::{format_bytes, format_count, format_duration_ms};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -169,11 +169,10 @@ pub fn write(path: &Path, result: &Value, rooms: &[Value]) -> Result<Value, PcmE
     };
     let document = json!({ "result": result, "rooms": rooms });
     let io = |p: &Path, e: std::io::Error| PcmError::io("writing the report", p, e);
-    std::fs::write(
-        &json_path,
-        serde_json::to_vec_pretty(&document).unwrap_or_default(),
-    )
-    .map_err(|e| io(&json_path, e))?;
+    // The same JSON value, with C1 and bidi characters as \u escapes so `type`/`cat` of the file is safe too.
+    let json_text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    std::fs::write(&json_path, json_terminal_safe(&json_text).as_bytes())
+        .map_err(|e| io(&json_path, e))?;
     std::fs::write(&html_path, render_html(result, rooms)).map_err(|e| io(&html_path, e))?;
     Ok(json!({ "html": html_path.display().to_string(), "json": json_path.display().to_string() }))
 }
@@ -254,6 +253,9 @@ mod tests {
         let written = write(&dir.join("r.html"), &result, &rooms).expect("written");
         let text =
             std::fs::read_to_string(written["json"].as_str().expect("json path")).expect("read");
+        assert!(!text
+            .chars()
+            .any(|c| c != '\n' && crate::util::text::is_unsafe_char(c)));
         let back: Value = serde_json::from_str(&text).expect("parses");
         assert_eq!(back["result"]["disabledRooms"], 2);
         assert_eq!(back["rooms"][0]["room"], rooms[0]["room"]);

@@ -44,15 +44,17 @@ pub fn escape_control_lines(text: &str) -> Cow<'_, str> {
 }
 
 /// Serialized JSON made safe for a terminal without changing the data: serde_json already writes C0 controls
-/// as `\u00XX`, but passes DEL, C1 controls and bidi characters through raw. They can only occur inside JSON
-/// strings, where the `\uXXXX` escape denotes the same character, so the document parses to the same value.
+/// inside strings as escapes, but passes DEL, C1 controls and bidi characters through raw. Those can only occur
+/// inside JSON strings, where the `\uXXXX` escape denotes the same character, so the document parses to the
+/// same value. Raw tab, CR and LF can only be whitespace between tokens (pretty printing) and stay as they are.
 pub fn json_terminal_safe(json: &str) -> Cow<'_, str> {
-    if !json.chars().any(is_unsafe_char) {
+    let escape = |c: char| is_unsafe_char(c) && !matches!(c, '\t' | '\n' | '\r');
+    if !json.chars().any(escape) {
         return Cow::Borrowed(json);
     }
     let mut out = String::with_capacity(json.len() + 16);
     for c in json.chars() {
-        if is_unsafe_char(c) {
+        if escape(c) {
             let _ = write!(out, "\\u{:04x}", u32::from(c));
         } else {
             out.push(c);
@@ -101,6 +103,11 @@ mod tests {
         let safe = json_terminal_safe(&text);
         assert!(!safe.chars().any(is_unsafe_char), "{safe}");
         let back: serde_json::Value = serde_json::from_str(&safe).expect("parses");
+        assert_eq!(back, value);
+        let pretty = serde_json::to_string_pretty(&value).expect("json");
+        let safe = json_terminal_safe(&pretty);
+        assert!(safe.contains('\n'), "layout kept");
+        let back: serde_json::Value = serde_json::from_str(&safe).expect("pretty parses");
         assert_eq!(back, value);
     }
 }
