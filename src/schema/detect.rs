@@ -306,4 +306,30 @@ mod tests {
         assert!(e.to_string().contains("dbo.tblPrincipal"), "{e}");
         assert!(e.to_string().contains("'shop'"));
     }
+
+    #[test]
+    fn missing_optional_columns_never_make_a_legacy_database_unknown() {
+        // Lync 2010 as published: no tblScopePrincipal at all in this catalog, no siopID, no scopeIsDenied.
+        // Detection needs only the core tables and one published marker column per family.
+        let lync = with(&[
+            (
+                "tblNode",
+                &["nodeID", "overrideMember", "restrictChildCreate"],
+            ),
+            ("tblPrincipal", &["prinID"]),
+            ("tblPrincipalType", &["ptypeID", "ptypeIsFederated"]),
+        ]);
+        let d = classify(&lync);
+        assert_eq!(d.kind, DatabaseKind::LyncGroupChat2010, "{d:?}");
+        assert!(d.missing.is_empty(), "{d:?}");
+        let ocs = with(&[
+            ("tblNode", &["nodeID", "topic"]),
+            ("tblPrincipal", &["prinID"]),
+            ("tblPrincipalType", &["ptypeID"]),
+        ]);
+        let d = classify(&ocs);
+        assert_eq!(d.kind, DatabaseKind::OcsGroupChat2007R2, "{d:?}");
+        assert!(d.missing.is_empty(), "{d:?}");
+        assert!(d.require_chat("gc").is_ok());
+    }
 }
