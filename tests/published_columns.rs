@@ -7,8 +7,11 @@
 
 mod common;
 
-use chat_fixtures::{create_database_as, generate_model, write_schema, DatabaseKind, Deployment, Schema, Size};
+use chat_fixtures::{
+    create_database_as, generate_model, write_schema, DatabaseKind, Deployment, Schema, Size,
+};
 use common::{run_job, unique_db_name, TestServer};
+use pchat_migrate::jobs::JobEvent;
 use pchat_migrate::package::*;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -53,18 +56,33 @@ impl Fixture {
     }
 
     async fn run(&self, operation: &str, params: Value) -> Result<Value, pchat_migrate::PcmError> {
+        self.run_with_events(operation, params).await.0
+    }
+
+    async fn run_with_events(
+        &self,
+        operation: &str,
+        params: Value,
+    ) -> (Result<Value, pchat_migrate::PcmError>, Vec<JobEvent>) {
         let request = json!({ "operation": operation, "params": params });
-        tokio::task::spawn_blocking(move || run_job(request).0)
+        tokio::task::spawn_blocking(move || run_job(request))
             .await
             .expect("join")
     }
 
     async fn export(&self, file: &Path) -> Result<Value, pchat_migrate::PcmError> {
+        self.export_with_events(file).await.0
+    }
+
+    async fn export_with_events(
+        &self,
+        file: &Path,
+    ) -> (Result<Value, pchat_migrate::PcmError>, Vec<JobEvent>) {
         let params = json!({
             "connection": self.server.connection_params(Some(&self.db)),
             "fileName": file.display().to_string(),
         });
-        self.run("export", params).await
+        self.run_with_events("export", params).await
     }
 
     async fn probe(&self) -> Result<Value, pchat_migrate::PcmError> {
@@ -86,7 +104,8 @@ impl Fixture {
 
 /// `inspect_package` as the product offers it: a synchronous call today, a job if it becomes one.
 fn inspect(file: &Path) -> Value {
-    let request = json!({"operation": "inspect_package", "params": {"fileName": file.display().to_string()}});
+    let request =
+        json!({"operation": "inspect_package", "params": {"fileName": file.display().to_string()}});
     if pchat_migrate::operations::SYNC_OPERATIONS.contains(&"inspect_package") {
         pchat_migrate::operations::call(
             &pchat_migrate::operations::Request::from_value(request).expect("request"),
@@ -148,7 +167,11 @@ fn compare_principals(f: &Fixture, e: &Entities) {
         assert_eq!(got.uri, p.uri, "principal {id}");
         assert_eq!(got.guid, p.guid.to_string(), "principal {id}");
         assert_eq!(got.type_id, p.kind.legacy_type_id(), "principal {id}");
-        assert_eq!(got.disabled, i16::from(p.legacy_disabled()), "principal {id}");
+        assert_eq!(
+            got.disabled,
+            i16::from(p.legacy_disabled()),
+            "principal {id}"
+        );
         assert_eq!(got.name.as_deref(), p.legacy_name(), "principal {id}");
         assert_eq!(got.display_name, None, "principal {id}");
         assert_eq!(got.email, p.email, "principal {id}");
@@ -157,13 +180,31 @@ fn compare_principals(f: &Fixture, e: &Entities) {
         assert_eq!(got.company_name, company, "principal {id}");
         let upn = expect(f, t, "prinADUserPrincipalName", p.upn.clone(), None);
         assert_eq!(got.user_principal_name, upn, "principal {id}");
-        assert_eq!(got.allowed_perm_set, Some(p.allowed_perm_set), "principal {id}");
-        assert_eq!(got.use_inherited_perms, Some(p.use_inherited_perms), "principal {id}");
+        assert_eq!(
+            got.allowed_perm_set,
+            Some(p.allowed_perm_set),
+            "principal {id}"
+        );
+        assert_eq!(
+            got.use_inherited_perms,
+            Some(p.use_inherited_perms),
+            "principal {id}"
+        );
         // Unpublished: absent in this flavour.
-        assert_eq!(got.added_on, expect(f, t, "prinAddedOn", Some(p.added_on), None));
-        assert_eq!(got.updated_on, expect(f, t, "prinUpdatedOn", Some(p.updated_on), None));
+        assert_eq!(
+            got.added_on,
+            expect(f, t, "prinAddedOn", Some(p.added_on), None)
+        );
+        assert_eq!(
+            got.updated_on,
+            expect(f, t, "prinUpdatedOn", Some(p.updated_on), None)
+        );
         // Published (2010) or derived from ptypeDesc (OCS R2).
-        assert_eq!(got.is_federated, Some(p.kind.is_federated()), "principal {id}");
+        assert_eq!(
+            got.is_federated,
+            Some(p.kind.is_federated()),
+            "principal {id}"
+        );
         assert!(got.type_name.is_some(), "principal {id}");
     }
 }
@@ -172,7 +213,11 @@ fn compare_nodes(f: &Fixture, e: &Entities) {
     let t = "tblNode";
     assert_eq!(e.categories.len(), f.model.categories.len());
     for c in &f.model.categories {
-        let got = e.categories.iter().find(|n| n.id == c.id).expect("category");
+        let got = e
+            .categories
+            .iter()
+            .find(|n| n.id == c.id)
+            .expect("category");
         assert_eq!(got.kind, NodeKind::Category);
         assert_eq!(got.guid, c.guid.to_string());
         assert_eq!(got.name, c.name);
@@ -191,10 +236,18 @@ fn compare_nodes(f: &Fixture, e: &Entities) {
                 .collect()
         };
         assert_eq!(got.path, path, "category {}", c.id);
-        assert_eq!((got.invite, got.logged, got.file_post), (c.invite, c.logged, c.file_post));
+        assert_eq!(
+            (got.invite, got.logged, got.file_post),
+            (c.invite, c.logged, c.file_post)
+        );
         assert_eq!(got.inheritance, Some(c.inheritance), "category {}", c.id);
         assert_eq!(got.scope_change, Some(c.scope_change), "category {}", c.id);
-        assert_eq!(got.override_member, Some(c.override_member), "category {}", c.id);
+        assert_eq!(
+            got.override_member,
+            Some(c.override_member),
+            "category {}",
+            c.id
+        );
         let restrict = expect(f, t, "restrictChildCreate", c.restrict_child_create, None);
         assert_eq!(got.restrict_child_create, restrict, "category {}", c.id);
         assert_eq!(got.filestore_uri, c.filestore_uri, "category {}", c.id);
@@ -221,7 +274,10 @@ fn compare_nodes(f: &Fixture, e: &Entities) {
             .collect();
         assert_eq!(got.path, path, "room {id}");
         assert_eq!(got.topic.as_deref(), Some(r.topic.as_str()), "room {id}");
-        assert_eq!((got.invite, got.logged, got.file_post), (r.invite, r.logged, r.file_post));
+        assert_eq!(
+            (got.invite, got.logged, got.file_post),
+            (r.invite, r.logged, r.file_post)
+        );
         assert_eq!(got.disabled, r.disabled, "room {id}");
         assert_eq!(got.override_member, Some(r.override_member), "room {id}");
         assert_eq!(got.behavior, r.behavior as i16, "room {id}");
@@ -307,7 +363,11 @@ fn compare_history(f: &Fixture, package: &Unpacked) {
             assert_eq!(g.chat_date, m.date);
             assert_eq!(g.poster_id, m.user_id);
             assert_eq!(g.is_alert, m.is_alert);
-            assert_eq!(g.content, m.content, "room {} message {}", room.id, m.chat_id);
+            assert_eq!(
+                g.content, m.content,
+                "room {} message {}",
+                room.id, m.chat_id
+            );
             assert_eq!(g.rtf, None);
         }
         total += expected.len() as u64;
@@ -322,12 +382,23 @@ async fn round_trip(kind: DatabaseKind, expected_kind: &str, seed: u64) {
     assert!(!f.has("tblScopePrincipal", "scopeIsDenied"));
     let probe = f.probe().await.expect("probe");
     assert_eq!(probe["databaseKind"], expected_kind, "{probe}");
-    assert_eq!(probe["counts"]["rooms"], f.model.rooms.len() as u64, "{probe}");
+    assert_eq!(
+        probe["counts"]["rooms"],
+        f.model.rooms.len() as u64,
+        "{probe}"
+    );
 
     let dir = out_dir(&format!("{kind:?}"));
     let file = dir.join("published.zip");
-    let result = f.export(&file).await.expect("export succeeds");
+    let (result, events) = f.export_with_events(&file).await;
+    let result = result.expect("export succeeds");
     assert_eq!(result["path"], file.display().to_string());
+    // The defaults applied are told, naming the absent columns.
+    assert!(
+        events.iter().any(|e| matches!(e, JobEvent::Verbose { message }
+            if message.contains("tblScopePrincipal.scopeIsDenied") && message.contains("tblNode.siopID"))),
+        "{events:?}"
+    );
     let package = unpack(&file);
     assert_eq!(package.manifest.source.kind, expected_kind);
     compare_principals(&f, &package.entities);
@@ -336,8 +407,15 @@ async fn round_trip(kind: DatabaseKind, expected_kind: &str, seed: u64) {
     compare_history(&f, &package);
 
     let inspected = inspect(&file);
-    assert_eq!(inspected["counts"]["messages"], package.manifest.counts.messages, "{inspected}");
-    assert_eq!(inspected["counts"]["scopes"], package.entities.scopes.len() as u64, "{inspected}");
+    assert_eq!(
+        inspected["counts"]["messages"], package.manifest.counts.messages,
+        "{inspected}"
+    );
+    assert_eq!(
+        inspected["counts"]["scopes"],
+        package.entities.scopes.len() as u64,
+        "{inspected}"
+    );
     assert_eq!(
         inspected["rooms"].as_array().map(Vec::len),
         Some(f.model.rooms.len()),
@@ -361,7 +439,8 @@ async fn a_published_columns_only_ocs_r2_database_round_trips() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lync_2010_scope_without_scope_is_denied_exports_as_allowed() {
     let f = fixture(DatabaseKind::Legacy2010.into(), 23).await;
-    f.sql("ALTER TABLE dbo.tblScopePrincipal DROP COLUMN scopeIsDenied").await;
+    f.sql("ALTER TABLE dbo.tblScopePrincipal DROP COLUMN scopeIsDenied")
+        .await;
     let dir = out_dir("no-deny");
     let file = dir.join("export.zip");
     f.export(&file).await.expect("export succeeds");
@@ -387,7 +466,10 @@ async fn a_missing_required_column_is_named_with_its_purpose() {
     let f = fixture(Schema::published_only(DatabaseKind::Legacy2010), 24).await;
     f.sql("ALTER TABLE dbo.tblNode DROP COLUMN disabled").await;
     let probe = f.probe().await.expect("probe");
-    assert_eq!(probe["databaseKind"], "LyncGroupChat2010", "still a chat database: {probe}");
+    assert_eq!(
+        probe["databaseKind"], "LyncGroupChat2010",
+        "still a chat database: {probe}"
+    );
     let dir = out_dir("no-disabled");
     let file = dir.join("export.zip");
     let e = f.export(&file).await.expect_err("export refuses");

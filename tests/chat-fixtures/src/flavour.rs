@@ -92,7 +92,14 @@ pub const PUBLISHED_ONLY_TABLES: &[(&str, &[&str])] = &[
     ),
     (
         "tblChat",
-        &["channelID", "chatID", "chatDate", "userId", "isAlert", "content"],
+        &[
+            "channelID",
+            "chatID",
+            "chatDate",
+            "userId",
+            "isAlert",
+            "content",
+        ],
     ),
     (
         "tblComplianceParticipant",

@@ -958,7 +958,10 @@ mod tests {
 
     #[test]
     fn nulls_are_never_bound_as_parameters() {
-        let mut t = Table::new("tblNode", &["nodeID", "filestoreURI", "invite", "siopID", "purgedOn"]);
+        let mut t = Table::new(
+            "tblNode",
+            &["nodeID", "filestoreURI", "invite", "siopID", "purgedOn"],
+        );
         t.row(vec![
             i32v(1),
             strv("https://x.invalid/"),
@@ -984,7 +987,10 @@ mod tests {
         assert_eq!(s.params.len(), 6);
         for p in &s.params {
             assert!(!p.is_null(), "a NULL is bound: {p:?}");
-            assert!(!encodes_as_nulltype(&p.to_sql()), "untyped NULL bound: {p:?}");
+            assert!(
+                !encodes_as_nulltype(&p.to_sql()),
+                "untyped NULL bound: {p:?}"
+            );
         }
     }
 
@@ -1010,7 +1016,12 @@ mod tests {
         let schema = Schema::published_only(DatabaseKind::Legacy2010);
         let mut t = Table::new(
             "tblScopePrincipal",
-            &["scopeNodeID", "scopePrinID", "scopeIsDenied", "scopeUpdatedBy"],
+            &[
+                "scopeNodeID",
+                "scopePrinID",
+                "scopeIsDenied",
+                "scopeUpdatedBy",
+            ],
         );
         t.row(vec![i32v(1), i32v(2), bitv(false), i32v(1)]);
         let t = t.for_schema(schema);

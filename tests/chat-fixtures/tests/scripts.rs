@@ -223,8 +223,8 @@ fn published_only_scripts_hold_exactly_the_published_columns() {
         );
         let schema = Schema::published_only(kind);
         for (table, published) in PUBLISHED_ONLY_TABLES {
-            let body = create_statement(&script, table)
-                .unwrap_or_else(|| panic!("{kind:?}: no {table}"));
+            let body =
+                create_statement(&script, table).unwrap_or_else(|| panic!("{kind:?}: no {table}"));
             let full = create_statement(LEGACY_2010_SQL, table).expect("in the 2010 script");
             for line in full.lines().skip(1) {
                 let column = line.split_whitespace().next().unwrap_or("");
@@ -244,7 +244,8 @@ fn published_only_scripts_hold_exactly_the_published_columns() {
         assert!(!script.contains("FK_tblNode_siopID"), "{kind:?}");
         assert!(!script.contains("REFERENCES dbo.tblEnumValue"), "{kind:?}");
         assert!(!script.contains("tblTree"), "{kind:?}");
-        assert!(script.contains("CONSTRAINT PK_tblScopePrincipal PRIMARY KEY (scopeNodeID, scopePrinID)"));
+        assert!(script
+            .contains("CONSTRAINT PK_tblScopePrincipal PRIMARY KEY (scopeNodeID, scopePrinID)"));
         assert!(script.contains("SET IDENTITY_INSERT dbo.tblNode ON"));
     }
     let ocs = published_only_schema_sql(DatabaseKind::OcsR2);

@@ -455,9 +455,15 @@ async fn published_only_databases_load_and_take_a_deployment() {
         let counts = write_schema(&mut c, &dep, schema)
             .await
             .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
-        assert_eq!(count(&mut c, "tblPrincipal").await, dep.principals.len() as i64);
+        assert_eq!(
+            count(&mut c, "tblPrincipal").await,
+            dep.principals.len() as i64
+        );
         assert_eq!(count(&mut c, "tblChat").await, dep.message_count() as i64);
-        assert_eq!(count(&mut c, "tblScopePrincipal").await, counts.scopes as i64);
+        assert_eq!(
+            count(&mut c, "tblScopePrincipal").await,
+            counts.scopes as i64
+        );
         assert_eq!(count(&mut c, "tblPrincipalRole").await, counts.roles as i64);
         assert!(counts.scopes > 0 && counts.roles > 0);
         assert_eq!(counts.invites, 0, "no tblPrincipalInvites in this flavour");
