@@ -200,6 +200,10 @@ pub fn published_only_schema_sql(kind: DatabaseKind) -> String {
     let filtered = filter_script(&kind.script(), &keep_table, &keep_column);
     // Batches left holding only comments (their statements all went) are dropped.
     let mut out = String::with_capacity(filtered.len());
+    out.push_str(
+        "-- PUBLISHED COLUMNS ONLY (chat_fixtures::published_only_schema_sql): generated from the script\n\
+         -- below by keeping only chat_fixtures::PUBLISHED_ONLY_TABLES; comments about dropped tables remain.\n",
+    );
     for batch in split_batches(&filtered) {
         let has_sql = batch.lines().any(|l| {
             let t = l.trim();
