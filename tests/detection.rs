@@ -66,7 +66,7 @@ async fn check_probe(
     expected: &str,
 ) {
     let (result, _) = tokio::task::spawn_blocking({
-        let params = server.connection_params(Some(&db));
+        let params = server.connection_params(Some(db));
         move || run_job(json!({ "operation": "probe", "params": params }))
     })
     .await
