@@ -483,3 +483,23 @@ async fn a_missing_required_column_is_named_with_its_purpose() {
     let _ = std::fs::remove_dir_all(&dir);
     f.server.drop_database(&f.db).await;
 }
+
+/// `tblChat.isAlert` is published but the migration works without it: absent, no message is an alert.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_chat_table_without_is_alert_exports_no_alerts() {
+    let f = fixture(Schema::published_only(DatabaseKind::Legacy2010), 25).await;
+    assert!(
+        f.model.messages().any(|m| m.is_alert),
+        "the model has alerts to lose"
+    );
+    f.sql("ALTER TABLE dbo.tblChat DROP COLUMN isAlert").await;
+    let dir = out_dir("no-alert");
+    let file = dir.join("export.zip");
+    f.export(&file).await.expect("export succeeds");
+    let package = unpack(&file);
+    let messages: Vec<&Message> = package.history.values().flatten().collect();
+    assert_eq!(messages.len(), f.model.messages().count());
+    assert!(messages.iter().all(|m| !m.is_alert));
+    let _ = std::fs::remove_dir_all(&dir);
+    f.server.drop_database(&f.db).await;
+}

@@ -1,9 +1,11 @@
 //! Reads categories, rooms, principals, roles, scopes and add-ins from a Group Chat 2010 / OCS 2007 R2 or a
 //! Persistent Chat 2013 database, with explicit column lists chosen from the catalog.
 
-use super::columns::{
-    absent_optional, missing_error, missing_required, opt, req, select_list, ColumnIndex,
-    IndexedRow, Missing, RowView, Want,
+use super::columns::{select_list, ColumnIndex, IndexedRow, RowView, Want};
+use super::requirements::{
+    check_required, defaults_applied, has_all, is_legacy, scope_columns, ADDIN_COLUMNS,
+    ENUM_VALUE_COLUMNS, NODE_COLUMNS, PRINCIPAL_COLUMNS, PRINCIPAL_ROLE_COLUMNS,
+    PRINCIPAL_TYPE_COLUMNS, ROLE_TYPE_COLUMNS,
 };
 use crate::connection::{sql_error, SqlClient};
 use crate::error::PcmError;
@@ -69,202 +71,6 @@ async fn read_table<T>(
     rows.iter()
         .map(|row| map(&RowView::new(&IndexedRow { index: &index, row }, table)))
         .collect()
-}
-
-// Column lists, decided per column against the published Lync 2010 schema (docs/schema-assumptions.md, "Columns
-// the export reads"): a column is required only where the published legacy schema has it and the migration
-// cannot work without it (or, for tables whose columns were never published, where it is the key that links a
-// principal to a node); every other column is optional with a documented default.
-
-const PRINCIPAL_TYPE_COLUMNS: &[Want] = &[
-    req(
-        "ptypeID",
-        "tell users, groups and federated principals apart",
-    ),
-    opt("ptypeDesc"),
-    opt("ptypeIsSystemUser"),
-    opt("ptypeIsUser"),
-    opt("ptypeIsFederated"),
-];
-
-const PRINCIPAL_COLUMNS: &[Want] = &[
-    req(
-        "prinID",
-        "link principals to their roles, scopes and messages",
-    ),
-    req(
-        "prinGuid",
-        "match each principal to its directory object (objectGUID) on import",
-    ),
-    req(
-        "prinUri",
-        "identify each user and group (SIP or ma-grp URI) on import",
-    ),
-    req(
-        "prinTypeID",
-        "tell users, groups and federated principals apart",
-    ),
-    req(
-        "prinDisabled",
-        "keep principals that left the company disabled (an assumed default would re-enable them)",
-    ),
-    opt("prinName"),
-    opt("prinDisplayName"),
-    opt("prinCompanyName"),
-    opt("prinEmail"),
-    opt("prinADPath"),
-    opt("prinADUserPrincipalName"),
-    opt("prinAllowedPermSet"),
-    opt("prinUseInheritedPerms"),
-    opt("prinAddedOn"),
-    opt("prinUpdatedOn"),
-];
-
-const NODE_COLUMNS: &[Want] = &[
-    req("nodeID", "link rooms to their categories, roles, scopes and messages"),
-    req("nodeGuid", "identify each category and room on import"),
-    req("parentID", "rebuild the category tree and the rooms' category names"),
-    req("nodeType", "tell categories from rooms"),
-    req("nodeName", "name categories and rooms"),
-    opt("nodeDesc"),
-    opt("topic"),
-    opt("filestoreURI"),
-    opt("inheritance"),
-    opt("scopeChange"),
-    opt("overrideMember"),
-    opt("invite"),
-    opt("logged"),
-    opt("filePost"),
-    req(
-        "disabled",
-        "leave out the rooms the administrator disabled before the export (the documented way to exclude rooms)",
-    ),
-    opt("restrictChildCreate"),
-    opt("behavior"),
-    opt("visibility"),
-    opt("siopID"),
-    opt("nodeAddedBy"),
-    opt("nodeAddedOn"),
-    opt("nodeUpdatedBy"),
-    opt("nodeUpdatedOn"),
-];
-
-const ENUM_VALUE_COLUMNS: &[Want] = &[opt("valueID"), opt("attributeValue")];
-
-const ROLE_TYPE_COLUMNS: &[Want] = &[
-    req("rtypeID", "resolve the role of each assignment"),
-    req(
-        "rtypeDesc",
-        "know which role type is Member, Manager or Voiced (ids differ between installations)",
-    ),
-    opt("honorsOverride"),
-];
-
-const PRINCIPAL_ROLE_COLUMNS: &[Want] = &[
-    req(
-        "prinRoleNodeID",
-        "know on which category or room a role is held",
-    ),
-    req("prinRolePrinID", "know who holds a role"),
-    req("prinRoleTypeID", "know which role is held"),
-];
-
-/// Legacy scopes had no deny list (Lync 2013 introduced DeniedMembers), so `scopeIsDenied` is optional there and
-/// reads as "allowed" when absent.
-const SCOPE_COLUMNS_LEGACY: &[Want] = &[
-    req("scopeNodeID", "know which category a scope entry narrows"),
-    req("scopePrinID", "know who is in a scope"),
-    opt("scopeIsDenied"),
-];
-
-/// Lync 2013 publishes `scopeIsDenied`: a 2013 scope without it cannot tell allowed from denied members.
-const SCOPE_COLUMNS_MGC: &[Want] = &[
-    req("scopeNodeID", "know which category a scope entry narrows"),
-    req("scopePrinID", "know who is in a scope"),
-    req(
-        "scopeIsDenied",
-        "tell allowed from denied members (Lync 2013 scopes have both)",
-    ),
-];
-
-const ADDIN_COLUMNS: &[Want] = &[opt("siopID"), opt("siopName"), opt("siopUrl")];
-
-/// The chat history columns `source::history` reads. Listed here so that a database lacking one is refused, with
-/// the reason, before any work starts.
-pub const CHAT_COLUMNS: &[Want] = &[
-    req("channelId", "attribute each message to its room"),
-    req(
-        "chatId",
-        "order each room's messages and resume an interrupted export",
-    ),
-    req("chatDate", "date each message (and apply -StartDate)"),
-    req("userId", "name each message's poster"),
-    req("content", "carry each message's text"),
-    opt("isAlert"),
-    opt("rtf"),
-];
-
-/// The tables the export reads unconditionally, with their columns, for a database of the legacy family
-/// (`legacy`) or Lync 2013.
-fn required_reads(legacy: bool) -> [(&'static str, &'static [Want]); 7] {
-    [
-        ("tblPrincipalType", PRINCIPAL_TYPE_COLUMNS),
-        ("tblPrincipal", PRINCIPAL_COLUMNS),
-        ("tblNode", NODE_COLUMNS),
-        ("tblRoleType", ROLE_TYPE_COLUMNS),
-        ("tblPrincipalRole", PRINCIPAL_ROLE_COLUMNS),
-        (
-            "tblScopePrincipal",
-            if legacy {
-                SCOPE_COLUMNS_LEGACY
-            } else {
-                SCOPE_COLUMNS_MGC
-            },
-        ),
-        ("tblChat", CHAT_COLUMNS),
-    ]
-}
-
-/// Whether the catalog is of the legacy family (Lync 2010 / OCS 2007 R2), as detection tells it.
-fn is_legacy(catalog: &Catalog) -> bool {
-    crate::schema::detect::classify(catalog).kind.is_legacy()
-}
-
-/// Checks, before anything is read, that the database has every table and column the migration cannot work
-/// without; the error names all of them at once, each with what it is needed for, and the fix.
-pub fn check_required(catalog: &Catalog) -> Result<(), PcmError> {
-    let missing: Vec<Missing> = required_reads(is_legacy(catalog))
-        .iter()
-        .flat_map(|(table, wanted)| missing_required(catalog, table, wanted))
-        .collect();
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(missing_error(&missing))
-    }
-}
-
-/// The optional columns this database lacks (`table.column`), whose documented defaults the export applies.
-/// Optional tables (`tblEnumValue`, `tblSiopWhiteList`) count only when present.
-pub fn defaults_applied(catalog: &Catalog) -> Vec<String> {
-    let mut out: Vec<String> = required_reads(is_legacy(catalog))
-        .iter()
-        .flat_map(|(table, wanted)| absent_optional(catalog, table, wanted))
-        .collect();
-    for (table, wanted) in [
-        ("tblEnumValue", ENUM_VALUE_COLUMNS),
-        ("tblSiopWhiteList", ADDIN_COLUMNS),
-    ] {
-        if catalog.has_table(table) {
-            out.extend(absent_optional(catalog, table, wanted));
-        }
-    }
-    out
-}
-
-/// An optional table is read only when it has all of `wanted`; otherwise its documented default applies.
-fn has_all(catalog: &Catalog, table: &str, wanted: &[Want]) -> bool {
-    wanted.iter().all(|w| catalog.has_column(table, w.name))
 }
 
 /// A principal type as the reader keeps it.
@@ -410,121 +216,11 @@ pub async fn read_entities(
     mut on_step: impl FnMut(&str),
 ) -> Result<SourceEntities, PcmError> {
     check_required(catalog)?;
-    let legacy = is_legacy(catalog);
-    on_step("principal types");
-    let types: HashMap<i16, PrincipalType> = read_table(
-        client,
-        catalog,
-        "tblPrincipalType",
-        PRINCIPAL_TYPE_COLUMNS,
-        &["ptypeID"],
-        principal_type_row,
-    )
-    .await?
-    .into_iter()
-    .collect();
-
-    on_step("principals");
-    let principals = read_table(
-        client,
-        catalog,
-        "tblPrincipal",
-        PRINCIPAL_COLUMNS,
-        &["prinID"],
-        |r| principal_row(r, &types),
-    )
-    .await?;
-
-    on_step("enumerations");
-    let enum_names: HashMap<i64, String> = if has_all(catalog, "tblEnumValue", ENUM_VALUE_COLUMNS) {
-        read_table(
-            client,
-            catalog,
-            "tblEnumValue",
-            ENUM_VALUE_COLUMNS,
-            &["valueID"],
-            |r| Ok((r.i64("valueID")?, r.string("attributeValue")?)),
-        )
-        .await?
-        .into_iter()
-        .collect()
-    } else {
-        HashMap::new()
-    };
-
-    on_step("categories and rooms");
-    let nodes = read_table(client, catalog, "tblNode", NODE_COLUMNS, &["nodeID"], |r| {
-        node_row(r, &enum_names)
-    })
-    .await?;
-    let nodes = with_paths(nodes)?;
-
-    on_step("role types");
-    let role_types: BTreeMap<i32, RoleType> = read_table(
-        client,
-        catalog,
-        "tblRoleType",
-        ROLE_TYPE_COLUMNS,
-        &["rtypeID"],
-        role_type_row,
-    )
-    .await?
-    .into_iter()
-    .collect();
-
-    on_step("role assignments");
-    let explicit: Vec<(i32, i32, i32)> = read_table(
-        client,
-        catalog,
-        "tblPrincipalRole",
-        PRINCIPAL_ROLE_COLUMNS,
-        &["prinRoleNodeID", "prinRoleTypeID", "prinRolePrinID"],
-        |r| {
-            Ok((
-                r.i32("prinRoleNodeID")?,
-                r.i32("prinRolePrinID")?,
-                r.i32("prinRoleTypeID")?,
-            ))
-        },
-    )
-    .await?;
-
-    on_step("scopes");
-    let scopes = read_table(
-        client,
-        catalog,
-        "tblScopePrincipal",
-        if legacy {
-            SCOPE_COLUMNS_LEGACY
-        } else {
-            SCOPE_COLUMNS_MGC
-        },
-        &["scopeNodeID", "scopePrinID"],
-        scope_row,
-    )
-    .await?;
-
+    let principals = read_principals(client, catalog, &mut on_step).await?;
+    let nodes = read_nodes(client, catalog, &mut on_step).await?;
+    let (role_types, explicit, scopes) = read_access(client, catalog, &mut on_step).await?;
     on_step("add-ins");
-    let addins = if has_all(catalog, "tblSiopWhiteList", ADDIN_COLUMNS) {
-        read_table(
-            client,
-            catalog,
-            "tblSiopWhiteList",
-            ADDIN_COLUMNS,
-            &["siopName"],
-            |r| {
-                Ok(crate::package::Addin {
-                    id: r.guid("siopID")?,
-                    name: r.string("siopName")?,
-                    url: r.string("siopUrl")?,
-                })
-            },
-        )
-        .await?
-    } else {
-        Vec::new()
-    };
-
+    let addins = read_addins(client, catalog).await?;
     let (categories, rooms): (Vec<Node>, Vec<Node>) = nodes
         .into_iter()
         .partition(|n| n.kind == NodeKind::Category);
@@ -541,6 +237,141 @@ pub async fn read_entities(
         role_types,
         defaults_applied: defaults_applied(catalog),
     })
+}
+
+/// Principal types, then principals completed from their type.
+async fn read_principals(
+    client: &mut SqlClient,
+    catalog: &Catalog,
+    on_step: &mut impl FnMut(&str),
+) -> Result<Vec<Principal>, PcmError> {
+    on_step("principal types");
+    let types: HashMap<i16, PrincipalType> = read_table(
+        client,
+        catalog,
+        "tblPrincipalType",
+        PRINCIPAL_TYPE_COLUMNS,
+        &["ptypeID"],
+        principal_type_row,
+    )
+    .await?
+    .into_iter()
+    .collect();
+    on_step("principals");
+    read_table(
+        client,
+        catalog,
+        "tblPrincipal",
+        PRINCIPAL_COLUMNS,
+        &["prinID"],
+        |r| principal_row(r, &types),
+    )
+    .await
+}
+
+/// Categories and rooms with their paths, their enumeration names read when `tblEnumValue` has them.
+async fn read_nodes(
+    client: &mut SqlClient,
+    catalog: &Catalog,
+    on_step: &mut impl FnMut(&str),
+) -> Result<Vec<Node>, PcmError> {
+    on_step("enumerations");
+    let enum_names: HashMap<i64, String> = if has_all(catalog, "tblEnumValue", ENUM_VALUE_COLUMNS) {
+        read_table(
+            client,
+            catalog,
+            "tblEnumValue",
+            ENUM_VALUE_COLUMNS,
+            &["valueID"],
+            |r| Ok((r.i64("valueID")?, r.string("attributeValue")?)),
+        )
+        .await?
+        .into_iter()
+        .collect()
+    } else {
+        HashMap::new()
+    };
+    on_step("categories and rooms");
+    let nodes = read_table(client, catalog, "tblNode", NODE_COLUMNS, &["nodeID"], |r| {
+        node_row(r, &enum_names)
+    })
+    .await?;
+    with_paths(nodes)
+}
+
+/// Explicit role assignments as (node, principal, role type id).
+type Assignments = Vec<(i32, i32, i32)>;
+
+/// Role types, explicit role assignments and scopes.
+async fn read_access(
+    client: &mut SqlClient,
+    catalog: &Catalog,
+    on_step: &mut impl FnMut(&str),
+) -> Result<(BTreeMap<i32, RoleType>, Assignments, Vec<ScopeEntry>), PcmError> {
+    on_step("role types");
+    let role_types: BTreeMap<i32, RoleType> = read_table(
+        client,
+        catalog,
+        "tblRoleType",
+        ROLE_TYPE_COLUMNS,
+        &["rtypeID"],
+        role_type_row,
+    )
+    .await?
+    .into_iter()
+    .collect();
+    on_step("role assignments");
+    let explicit = read_table(
+        client,
+        catalog,
+        "tblPrincipalRole",
+        PRINCIPAL_ROLE_COLUMNS,
+        &["prinRoleNodeID", "prinRoleTypeID", "prinRolePrinID"],
+        |r| {
+            Ok((
+                r.i32("prinRoleNodeID")?,
+                r.i32("prinRolePrinID")?,
+                r.i32("prinRoleTypeID")?,
+            ))
+        },
+    )
+    .await?;
+    on_step("scopes");
+    let scopes = read_table(
+        client,
+        catalog,
+        "tblScopePrincipal",
+        scope_columns(is_legacy(catalog)),
+        &["scopeNodeID", "scopePrinID"],
+        scope_row,
+    )
+    .await?;
+    Ok((role_types, explicit, scopes))
+}
+
+/// Registered add-ins, when `tblSiopWhiteList` has an add-in's id, name and URL (none otherwise).
+async fn read_addins(
+    client: &mut SqlClient,
+    catalog: &Catalog,
+) -> Result<Vec<crate::package::Addin>, PcmError> {
+    if !has_all(catalog, "tblSiopWhiteList", ADDIN_COLUMNS) {
+        return Ok(Vec::new());
+    }
+    read_table(
+        client,
+        catalog,
+        "tblSiopWhiteList",
+        ADDIN_COLUMNS,
+        &["siopName"],
+        |r| {
+            Ok(crate::package::Addin {
+                id: r.guid("siopID")?,
+                name: r.string("siopName")?,
+                url: r.string("siopUrl")?,
+            })
+        },
+    )
+    .await
 }
 
 /// Fills each node's `path` (category names from below the root down to its parent) and checks the tree.
@@ -650,159 +481,13 @@ fn resolve_roles(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::ColumnInfo;
     use tiberius::ColumnData;
-
-    fn catalog(tables: &[(&str, &[&str])]) -> Catalog {
-        Catalog::from_tables(tables.iter().map(|(t, cols)| {
-            (
-                t.to_string(),
-                cols.iter()
-                    .enumerate()
-                    .map(|(i, c)| ColumnInfo {
-                        name: c.to_string(),
-                        data_type: "int".into(),
-                        max_length: None,
-                        nullable: false,
-                        ordinal: i as i64 + 1,
-                    })
-                    .collect(),
-            )
-        }))
-    }
-
-    /// A Lync 2010 database as published (legacy-groupchat.md), plus only the key columns of the unpublished
-    /// tables: no `scopeIsDenied`, no `siopID`, no `nodeAdded*`, no `prinAddedOn`.
-    const PUBLISHED_2010: &[(&str, &[&str])] = &[
-        (
-            "tblPrincipalType",
-            &[
-                "ptypeID",
-                "ptypeDesc",
-                "ptypeIsSystemUser",
-                "ptypeIsUser",
-                "ptypeIsFederated",
-            ],
-        ),
-        (
-            "tblPrincipal",
-            &[
-                "prinID",
-                "prinGuid",
-                "prinUri",
-                "prinName",
-                "prinCompanyName",
-                "prinEmail",
-                "prinADPath",
-                "prinADUserPrincipalName",
-                "prinDisabled",
-                "prinTypeID",
-                "prinAllowedPermSet",
-                "prinUseInheritedPerms",
-                "prinAddedBy",
-            ],
-        ),
-        (
-            "tblNode",
-            &[
-                "nodeID",
-                "nodeGuid",
-                "parentID",
-                "nodeType",
-                "nodeName",
-                "nodeDesc",
-                "topic",
-                "filestoreURI",
-                "inheritance",
-                "scopeChange",
-                "overrideMember",
-                "invite",
-                "logged",
-                "filePost",
-                "disabled",
-                "restrictChildCreate",
-                "behavior",
-                "visibility",
-            ],
-        ),
-        (
-            "tblRoleType",
-            &[
-                "rtypeID",
-                "rtypeDesc",
-                "rtypeAllowedPermSet",
-                "honorsOverride",
-                "honorsScope",
-            ],
-        ),
-        (
-            "tblPrincipalRole",
-            &["prinRoleNodeID", "prinRolePrinID", "prinRoleTypeID"],
-        ),
-        ("tblScopePrincipal", &["scopeNodeID", "scopePrinID"]),
-        (
-            "tblChat",
-            &[
-                "channelID",
-                "chatID",
-                "chatDate",
-                "userId",
-                "isAlert",
-                "content",
-            ],
-        ),
-    ];
-
-    fn without(
-        base: &[(&'static str, &'static [&'static str])],
-        table: &str,
-        column: &str,
-    ) -> Catalog {
-        let owned: Vec<(&str, Vec<&str>)> = base
-            .iter()
-            .map(|(t, cols)| {
-                let cols = cols
-                    .iter()
-                    .copied()
-                    .filter(|c| !(t.eq_ignore_ascii_case(table) && c.eq_ignore_ascii_case(column)))
-                    .collect();
-                (*t, cols)
-            })
-            .filter(|(t, _)| !(column.is_empty() && t.eq_ignore_ascii_case(table)))
-            .collect();
-        let refs: Vec<(&str, &[&str])> = owned.iter().map(|(t, c)| (*t, c.as_slice())).collect();
-        catalog(&refs)
-    }
 
     fn cells(values: &[(&str, ColumnData<'static>)]) -> HashMap<String, ColumnData<'static>> {
         values
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect()
-    }
-
-    #[test]
-    fn a_published_columns_only_2010_database_has_everything_required() {
-        let c = catalog(PUBLISHED_2010);
-        assert!(is_legacy(&c));
-        check_required(&c).expect("published 2010 columns suffice");
-        let scope = select_list(&c, "tblScopePrincipal", SCOPE_COLUMNS_LEGACY).expect("scope");
-        assert_eq!(scope, "[scopeNodeID], [scopePrinID]");
-        let applied = defaults_applied(&c);
-        for absent in [
-            "tblScopePrincipal.scopeIsDenied",
-            "tblNode.siopID",
-            "tblPrincipal.prinAddedOn",
-        ] {
-            assert!(
-                applied.iter().any(|a| a == absent),
-                "{absent} in {applied:?}"
-            );
-        }
-        assert!(
-            !applied.iter().any(|a| a.contains("nodeGuid")),
-            "{applied:?}"
-        );
     }
 
     #[test]
@@ -830,105 +515,6 @@ mod tests {
                 .expect("row")
                 .denied
         );
-    }
-
-    #[test]
-    fn a_2013_scope_still_needs_scope_is_denied() {
-        let mgc: &[(&str, &[&str])] = &[
-            ("tblPrincipalType", &["ptypeID", "ptypeDesc"]),
-            (
-                "tblPrincipal",
-                &[
-                    "prinID",
-                    "prinGuid",
-                    "prinUri",
-                    "prinTypeID",
-                    "prinDisabled",
-                    "prinDisplayName",
-                ],
-            ),
-            (
-                "tblNode",
-                &[
-                    "nodeID", "nodeGuid", "parentID", "nodeType", "nodeName", "disabled",
-                ],
-            ),
-            ("tblRoleType", &["rtypeID", "rtypeDesc"]),
-            (
-                "tblPrincipalRole",
-                &["prinRoleNodeID", "prinRolePrinID", "prinRoleTypeID"],
-            ),
-            ("tblScopePrincipal", &["scopeNodeID", "scopePrinID"]),
-            (
-                "tblChat",
-                &[
-                    "channelId",
-                    "chatId",
-                    "chatDate",
-                    "userId",
-                    "content",
-                    "rtf",
-                ],
-            ),
-        ];
-        let e = check_required(&catalog(mgc)).unwrap_err();
-        assert_eq!(e.code(), "invalid_source_data");
-        assert!(
-            e.to_string()
-                .contains("dbo.tblScopePrincipal.scopeIsDenied"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn a_missing_required_column_names_table_column_need_and_fix() {
-        let e = check_required(&without(PUBLISHED_2010, "tblNode", "disabled")).unwrap_err();
-        assert_eq!(e.code(), "invalid_source_data");
-        let text = e.to_string();
-        assert!(text.contains("column dbo.tblNode.disabled"), "{text}");
-        assert!(text.contains("rooms the administrator disabled"), "{text}");
-        assert!(
-            text.contains("-DBName") && text.contains("docs/schema-assumptions.md"),
-            "{text}"
-        );
-        assert!(!text.contains("damaged"), "{text}");
-        let e = check_required(&without(PUBLISHED_2010, "tblScopePrincipal", "")).unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("table dbo.tblScopePrincipal (needed to"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn every_unpublished_column_is_optional() {
-        // Columns the published 2010 schema does not list (docs/schema-assumptions.md): none may be required,
-        // except the keys of tables whose columns were never published.
-        for (table, column) in [
-            ("tblNode", "siopID"),
-            ("tblNode", "nodeAddedBy"),
-            ("tblNode", "nodeAddedOn"),
-            ("tblNode", "nodeUpdatedBy"),
-            ("tblNode", "nodeUpdatedOn"),
-            ("tblPrincipal", "prinAddedOn"),
-            ("tblPrincipal", "prinUpdatedOn"),
-            ("tblPrincipal", "prinDisplayName"),
-            ("tblScopePrincipal", "scopeIsDenied"),
-            ("tblChat", "rtf"),
-        ] {
-            let (_, wanted) = required_reads(true)
-                .into_iter()
-                .find(|(t, _)| *t == table)
-                .expect("table read");
-            let want = wanted
-                .iter()
-                .find(|w| w.name == column)
-                .expect("column read");
-            assert!(!want.required(), "{table}.{column} must be optional");
-        }
-        for wanted in [ENUM_VALUE_COLUMNS, ADDIN_COLUMNS] {
-            assert!(wanted.iter().all(|w| !w.required()));
-        }
     }
 
     #[test]
