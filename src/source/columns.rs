@@ -147,7 +147,8 @@ impl ColumnIndex {
     }
 }
 
-/// Where a [`RowView`] finds its values: a result row, or (in tests) a map of values.
+/// Where a [`RowView`] finds its values: a result row, or (in unit tests) a map of values, so that the defaults of
+/// absent columns can be tested without a server.
 pub trait Cells {
     /// The value of column `name` (any case), or None when the result has no such column.
     fn cell(&self, name: &str) -> Option<&ColumnData<'static>>;
@@ -166,6 +167,8 @@ impl Cells for IndexedRow<'_> {
     }
 }
 
+/// Values by column name, for unit tests of the row mappers.
+#[cfg(test)]
 impl Cells for HashMap<String, ColumnData<'static>> {
     fn cell(&self, name: &str) -> Option<&ColumnData<'static>> {
         self.iter()

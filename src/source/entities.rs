@@ -22,7 +22,7 @@ pub struct SourceEntities {
     /// Role type names by id (`rtypeDesc`), as this database defines them.
     pub role_types: BTreeMap<i32, RoleType>,
     /// The optional columns this database lacks (`table.column`), whose documented defaults were applied
-    /// (docs/schema-assumptions.md); for the export's log and report.
+    /// (docs/schema-assumptions.md); the export logs them.
     pub defaults_applied: Vec<String>,
 }
 
