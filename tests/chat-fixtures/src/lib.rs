@@ -6,7 +6,8 @@
 //! Layers:
 //! - [`MGC_2013_SQL`], [`LEGACY_2010_SQL`], [`ocs_r2_schema_sql`] (plus [`OCS_R2_FLAVOUR_SQL`])
 //!   and [`split_batches`]: the scripts.
-//! - [`create_database`]: creates a database and runs the scripts for a [`DatabaseKind`].
+//! - [`create_database`]: creates a database and runs the scripts for a [`DatabaseKind`];
+//!   [`create_database_as`] for a [`Schema`] (a kind in a flavour, e.g. "published columns only").
 //! - [`generate_model`] / [`generate_mgc_model`]: a plain in-memory [`Deployment`]; its messages
 //!   are streamed by [`Deployment::messages`] and regenerated from the seed on every call.
 //! - [`write_legacy`] / [`write_mgc`]: write a [`Deployment`] with parameterized T-SQL and bulk
@@ -215,15 +216,14 @@ pub async fn run_script_batches(client: &mut TdsClient, kind: DatabaseKind) -> R
 
 /// Runs the schema batches for a kind in a flavour in the current database.
 pub async fn run_schema_batches(client: &mut TdsClient, schema: Schema) -> Result<()> {
-    let kind = schema;
     for (i, batch) in schema.batches().into_iter().enumerate() {
         client
             .simple_query(batch)
             .await
-            .map_err(|e| format!("{kind:?} schema batch {i}: {e}"))?
+            .map_err(|e| format!("{schema:?} schema batch {i}: {e}"))?
             .into_results()
             .await
-            .map_err(|e| format!("{kind:?} schema batch {i}: {e}"))?;
+            .map_err(|e| format!("{schema:?} schema batch {i}: {e}"))?;
     }
     Ok(())
 }
