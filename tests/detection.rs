@@ -4,8 +4,8 @@
 mod common;
 
 use chat_fixtures::{
-    create_database, generate_mgc_model, generate_model, write_legacy, write_mgc, DatabaseKind,
-    Size,
+    create_database, create_database_as, generate_mgc_model, generate_model, write_legacy,
+    write_mgc, write_schema, DatabaseKind, Schema, Size,
 };
 use common::{run_job, unique_db_name, TestServer};
 use pchat_migrate::util::ticks::ticks_to_iso;
@@ -34,17 +34,46 @@ async fn seeded(server: &TestServer, kind: DatabaseKind) -> (String, chat_fixtur
     (name, model)
 }
 
+/// A legacy database holding only the published columns (chat_fixtures::PUBLISHED_ONLY_TABLES).
+async fn seeded_published_only(
+    server: &TestServer,
+    kind: DatabaseKind,
+) -> (String, chat_fixtures::Deployment) {
+    let name = unique_db_name("detectpub");
+    let mut admin = server.admin("master").await;
+    let schema = Schema::published_only(kind);
+    create_database_as(&mut admin, &name, schema)
+        .await
+        .expect("schema loads");
+    let model = generate_model(7, Size::Tiny);
+    write_schema(&mut admin, &model, schema)
+        .await
+        .expect("legacy data written");
+    (name, model)
+}
+
 async fn check_kind(kind: DatabaseKind, expected: &str) {
     let server = TestServer::start();
     let (db, model) = seeded(&server, kind).await;
+    check_probe(&server, &db, &model, expected).await;
+}
+
+/// Probes `db` and checks its kind, that nothing is reported missing, and the counts against the model.
+async fn check_probe(
+    server: &TestServer,
+    db: &str,
+    model: &chat_fixtures::Deployment,
+    expected: &str,
+) {
     let (result, _) = tokio::task::spawn_blocking({
-        let params = server.connection_params(Some(&db));
+        let params = server.connection_params(Some(db));
         move || run_job(json!({ "operation": "probe", "params": params }))
     })
     .await
     .expect("join");
     let data = result.expect("probe succeeds");
     assert_eq!(data["databaseKind"], expected, "{data}");
+    assert_eq!(data["detection"]["missing"], json!([]), "{data}");
     let counts = &data["counts"];
     assert_eq!(
         counts["categories"],
@@ -62,7 +91,7 @@ async fn check_kind(kind: DatabaseKind, expected: &str) {
     assert_eq!(counts["messages"], count);
     assert_eq!(counts["firstMessageUtc"], json!(ticks_to_iso(first)));
     assert_eq!(counts["lastMessageUtc"], json!(ticks_to_iso(last)));
-    server.drop_database(&db).await;
+    server.drop_database(db).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -73,6 +102,19 @@ async fn detects_lync_2010_group_chat() {
 #[tokio::test(flavor = "multi_thread")]
 async fn detects_ocs_2007_r2_group_chat() {
     check_kind(DatabaseKind::OcsR2, "OcsGroupChat2007R2").await;
+}
+
+/// Databases with only the published columns are their kind, nothing is reported missing, and counts are exact.
+#[tokio::test(flavor = "multi_thread")]
+async fn published_columns_only_databases_detect_as_their_kind() {
+    let server = TestServer::start();
+    for (kind, expected) in [
+        (DatabaseKind::Legacy2010, "LyncGroupChat2010"),
+        (DatabaseKind::OcsR2, "OcsGroupChat2007R2"),
+    ] {
+        let (db, model) = seeded_published_only(&server, kind).await;
+        check_probe(&server, &db, &model, expected).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -70,6 +70,12 @@ pub async fn export(
         ctx.progress(ACTIVITY, format!("Reading {step}"), None, None);
     })
     .await?;
+    if !source.defaults_applied.is_empty() {
+        ctx.verbose(format!(
+            "optional column(s) absent, their documented defaults apply (docs/schema-assumptions.md): {}",
+            source.defaults_applied.join(", ")
+        ));
+    }
     let selection = select(&source, &plan)?;
     let mut warnings: Vec<Value> = Vec::new();
     let mut warn = |code: &str, message: String| {

@@ -73,7 +73,8 @@ const LYNC2010_ONLY: &[(&str, &str)] = &[
 pub struct Detection {
     pub kind: DatabaseKind,
     pub kind_name: &'static str,
-    /// Core tables or columns that were looked for and not found.
+    /// Core tables or columns that were looked for and not found. For a chat database, only the columns the counts
+    /// need (then `counts` is None); a missing optional column never appears here.
     pub missing: Vec<String>,
     /// Why the kind was chosen.
     pub evidence: Vec<String>,
@@ -186,9 +187,32 @@ pub async fn detect(client: &mut SqlClient) -> Result<(Detection, Catalog), PcmE
     let catalog = Catalog::read(client, "dbo").await?;
     let mut detection = classify(&catalog);
     if detection.kind != DatabaseKind::NotChat {
-        detection.counts = Some(count(client, &catalog).await?);
+        let absent = absent_count_columns(&catalog);
+        if absent.is_empty() {
+            detection.counts = Some(count(client, &catalog).await?);
+        } else {
+            // Still a chat database of its kind; the export names what it needs these columns for.
+            detection.missing = absent;
+        }
     }
     Ok((detection, catalog))
+}
+
+/// Columns the counts are taken from (all required by the export, see docs/schema-assumptions.md).
+const COUNT_COLUMNS: &[(&str, &str)] = &[
+    ("tblNode", "nodeType"),
+    ("tblNode", "nodeID"),
+    ("tblNode", "parentID"),
+    ("tblChat", "chatDate"),
+];
+
+/// The count columns the catalog lacks, as `column dbo.table.column`; counting without them would fail.
+fn absent_count_columns(catalog: &Catalog) -> Vec<String> {
+    COUNT_COLUMNS
+        .iter()
+        .filter(|(t, c)| !catalog.has_column(t, c))
+        .map(|(t, c)| format!("column dbo.{t}.{c}"))
+        .collect()
 }
 
 /// Counts categories (the root excluded), rooms, principals and messages, and the message date range.
@@ -305,5 +329,39 @@ mod tests {
         assert_eq!(e.code(), "not_a_chat_database");
         assert!(e.to_string().contains("dbo.tblPrincipal"), "{e}");
         assert!(e.to_string().contains("'shop'"));
+    }
+
+    #[test]
+    fn missing_optional_columns_never_make_a_legacy_database_unknown() {
+        // Lync 2010 as published: no tblScopePrincipal at all in this catalog, no siopID, no scopeIsDenied.
+        // Detection needs only the core tables and one published marker column per family.
+        let lync = with(&[
+            (
+                "tblNode",
+                &["nodeID", "overrideMember", "restrictChildCreate"],
+            ),
+            ("tblPrincipal", &["prinID"]),
+            ("tblPrincipalType", &["ptypeID", "ptypeIsFederated"]),
+        ]);
+        let d = classify(&lync);
+        assert_eq!(d.kind, DatabaseKind::LyncGroupChat2010, "{d:?}");
+        assert!(d.missing.is_empty(), "{d:?}");
+        let ocs = with(&[
+            ("tblNode", &["nodeID", "topic"]),
+            ("tblPrincipal", &["prinID"]),
+            ("tblPrincipalType", &["ptypeID"]),
+        ]);
+        let d = classify(&ocs);
+        assert_eq!(d.kind, DatabaseKind::OcsGroupChat2007R2, "{d:?}");
+        assert!(d.missing.is_empty(), "{d:?}");
+        assert!(d.require_chat("gc").is_ok());
+        assert_eq!(
+            absent_count_columns(&ocs),
+            [
+                "column dbo.tblNode.nodeType",
+                "column dbo.tblNode.parentID",
+                "column dbo.tblChat.chatDate"
+            ]
+        );
     }
 }

@@ -1,47 +1,115 @@
 //! Column-aware reading: the columns to select are chosen from the catalog (required ones must exist; optional
 //! ones are read only when present), and values are read by name, tolerant of the integer widths that differ
 //! between Group Chat 2010 and Persistent Chat 2013 (e.g. `prinDisabled` is bit in 2010, smallint in 2013).
+//!
+//! Which columns are required, and the default of every optional one, is decided per column against the
+//! published schemas and listed in docs/schema-assumptions.md ("Columns the export reads").
 
 use crate::error::PcmError;
 use crate::schema::Catalog;
 use std::collections::HashMap;
 use tiberius::{ColumnData, Row};
 
-/// A column the reader wants.
+/// A column the reader wants. A required column carries what the migration needs it for, so that the error for
+/// a database without it can say so.
 #[derive(Debug, Clone, Copy)]
 pub struct Want {
     pub name: &'static str,
-    pub required: bool,
+    /// `Some(why)` when the migration cannot work without the column.
+    pub need: Option<&'static str>,
 }
 
-pub const fn req(name: &'static str) -> Want {
-    Want {
-        name,
-        required: true,
+impl Want {
+    pub const fn required(&self) -> bool {
+        self.need.is_some()
     }
 }
 
+/// A column the migration cannot work without; `why` completes "the export needs it to ...".
+pub const fn req(name: &'static str, why: &'static str) -> Want {
+    Want {
+        name,
+        need: Some(why),
+    }
+}
+
+/// A column read when present; its default when absent is documented in docs/schema-assumptions.md.
 pub const fn opt(name: &'static str) -> Want {
-    Want {
-        name,
-        required: false,
+    Want { name, need: None }
+}
+
+/// A required table or column the database lacks, with what the migration needs it for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Missing {
+    pub table: &'static str,
+    /// None when the whole table is missing.
+    pub column: Option<&'static str>,
+    pub why: &'static str,
+}
+
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.column {
+            Some(column) => write!(
+                f,
+                "column dbo.{}.{column} (needed to {})",
+                self.table, self.why
+            ),
+            None => write!(f, "table dbo.{} (needed to {})", self.table, self.why),
+        }
     }
+}
+
+/// The required columns of `table` that `catalog` lacks (the table itself when it is missing altogether).
+pub fn missing_required(catalog: &Catalog, table: &'static str, wanted: &[Want]) -> Vec<Missing> {
+    if !catalog.has_table(table) {
+        let why = wanted.iter().find_map(|w| w.need).unwrap_or("read it");
+        return vec![Missing {
+            table,
+            column: None,
+            why,
+        }];
+    }
+    wanted
+        .iter()
+        .filter_map(|w| match w.need {
+            Some(why) if !catalog.has_column(table, w.name) => Some(Missing {
+                table,
+                column: Some(w.name),
+                why,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The error for a chat database that lacks columns the migration cannot work without: it names each table and
+/// column, what it is needed for, and the fix. (A database without the chat tables altogether is refused earlier,
+/// by detection, as not a chat database; a missing optional column is never an error.)
+pub fn missing_error(missing: &[Missing]) -> PcmError {
+    let list = missing
+        .iter()
+        .map(Missing::to_string)
+        .collect::<Vec<_>>()
+        .join("; ");
+    PcmError::InvalidSourceData(format!(
+        "the database lacks what the migration cannot work without: {list}. Point -DBName at the Group Chat \
+         database itself (not a partial copy or a view of it), or restore the missing column(s) from the \
+         installation's backup; docs/schema-assumptions.md lists every column the export reads and which are \
+         optional"
+    ))
 }
 
 /// The `SELECT` list for `table`: every required column (or an error naming the missing ones) and the optional
-/// columns the database has, bracket-quoted.
-pub fn select_list(catalog: &Catalog, table: &str, wanted: &[Want]) -> Result<String, PcmError> {
-    let missing: Vec<&str> = wanted
-        .iter()
-        .filter(|w| w.required && !catalog.has_column(table, w.name))
-        .map(|w| w.name)
-        .collect();
+/// columns the database has, bracket-quoted as the server spells them.
+pub fn select_list(
+    catalog: &Catalog,
+    table: &'static str,
+    wanted: &[Want],
+) -> Result<String, PcmError> {
+    let missing = missing_required(catalog, table, wanted);
     if !missing.is_empty() {
-        return Err(PcmError::NotAChatDatabase(format!(
-            "table dbo.{table} lacks the column(s) {} that every supported version has; the database is damaged or \
-             of an unknown version",
-            missing.join(", ")
-        )));
+        return Err(missing_error(&missing));
     }
     Ok(wanted
         .iter()
@@ -49,6 +117,15 @@ pub fn select_list(catalog: &Catalog, table: &str, wanted: &[Want]) -> Result<St
         .map(|w| catalog.col(table, w.name))
         .collect::<Vec<_>>()
         .join(", "))
+}
+
+/// The optional columns of `table` that `catalog` lacks, as `table.column` (their defaults apply).
+pub fn absent_optional(catalog: &Catalog, table: &str, wanted: &[Want]) -> Vec<String> {
+    wanted
+        .iter()
+        .filter(|w| !w.required() && !catalog.has_column(table, w.name))
+        .map(|w| format!("{table}.{}", w.name))
+        .collect()
 }
 
 /// Column positions by lower-case name, computed once per result set.
@@ -68,27 +145,53 @@ impl ColumnIndex {
                 .collect(),
         }
     }
+}
 
-    pub fn row<'a>(&'a self, row: &'a Row, table: &'static str) -> RowView<'a> {
-        RowView {
-            index: self,
-            row,
-            table,
-        }
+/// Where a [`RowView`] finds its values: a result row, or (in unit tests) a map of values, so that the defaults of
+/// absent columns can be tested without a server.
+pub trait Cells {
+    /// The value of column `name` (any case), or None when the result has no such column.
+    fn cell(&self, name: &str) -> Option<&ColumnData<'static>>;
+}
+
+/// A result row with its column index.
+pub struct IndexedRow<'a> {
+    pub index: &'a ColumnIndex,
+    pub row: &'a Row,
+}
+
+impl Cells for IndexedRow<'_> {
+    fn cell(&self, name: &str) -> Option<&ColumnData<'static>> {
+        let position = *self.index.positions.get(&name.to_ascii_lowercase())?;
+        self.row.cells().nth(position).map(|(_, data)| data)
+    }
+}
+
+/// Values by column name, for unit tests of the row mappers.
+#[cfg(test)]
+impl Cells for HashMap<String, ColumnData<'static>> {
+    fn cell(&self, name: &str) -> Option<&ColumnData<'static>> {
+        self.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
     }
 }
 
 /// One row read by column name.
 pub struct RowView<'a> {
-    index: &'a ColumnIndex,
-    row: &'a Row,
+    cells: &'a dyn Cells,
     table: &'static str,
+}
+
+impl<'a> RowView<'a> {
+    pub fn new(cells: &'a dyn Cells, table: &'static str) -> RowView<'a> {
+        RowView { cells, table }
+    }
 }
 
 impl RowView<'_> {
     fn cell(&self, name: &str) -> Option<&ColumnData<'static>> {
-        let position = *self.index.positions.get(&name.to_ascii_lowercase())?;
-        self.row.cells().nth(position).map(|(_, data)| data)
+        self.cells.cell(name)
     }
 
     fn wrong(&self, name: &str, expected: &str, got: &ColumnData<'_>) -> PcmError {
@@ -136,14 +239,21 @@ impl RowView<'_> {
         self.opt_i32(name)?.ok_or_else(|| self.null(name))
     }
 
+    pub fn opt_i16(&self, name: &str) -> Result<Option<i16>, PcmError> {
+        self.opt_i64(name)?
+            .map(|v| {
+                i16::try_from(v).map_err(|_| {
+                    PcmError::Internal(format!(
+                        "dbo.{}.{name} = {v} overflows smallint",
+                        self.table
+                    ))
+                })
+            })
+            .transpose()
+    }
+
     pub fn i16(&self, name: &str) -> Result<i16, PcmError> {
-        let v = self.i64(name)?;
-        i16::try_from(v).map_err(|_| {
-            PcmError::Internal(format!(
-                "dbo.{}.{name} = {v} overflows smallint",
-                self.table
-            ))
-        })
+        self.opt_i16(name)?.ok_or_else(|| self.null(name))
     }
 
     pub fn opt_bool(&self, name: &str) -> Result<Option<bool>, PcmError> {

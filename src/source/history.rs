@@ -94,7 +94,12 @@ pub async fn stream_room(
         chat = c("chatId"),
         date = c("chatDate"),
         user = c("userId"),
-        alert = c("isAlert"),
+        // isAlert is optional (docs/schema-assumptions.md): absent, every message reads as not an alert.
+        alert = if catalog.has_column("tblChat", "isAlert") {
+            c("isAlert")
+        } else {
+            "NULL AS [isAlert]".to_string()
+        },
         content = c("content"),
         table = catalog.table_ref("tblChat"),
         channel = c("channelId"),

@@ -3,6 +3,7 @@
 pub mod columns;
 pub mod entities;
 pub mod history;
+pub mod requirements;
 
 pub use entities::{read_entities, RoleType, SourceEntities};
 pub use history::{snapshot_bounds, stream_room, RoomBound, RoomSlice};

@@ -6,7 +6,8 @@
 //! Layers:
 //! - [`MGC_2013_SQL`], [`LEGACY_2010_SQL`], [`ocs_r2_schema_sql`] (plus [`OCS_R2_FLAVOUR_SQL`])
 //!   and [`split_batches`]: the scripts.
-//! - [`create_database`]: creates a database and runs the scripts for a [`DatabaseKind`].
+//! - [`create_database`]: creates a database and runs the scripts for a [`DatabaseKind`];
+//!   [`create_database_as`] for a [`Schema`] (a kind in a flavour, e.g. "published columns only").
 //! - [`generate_model`] / [`generate_mgc_model`]: a plain in-memory [`Deployment`]; its messages
 //!   are streamed by [`Deployment::messages`] and regenerated from the seed on every call.
 //! - [`write_legacy`] / [`write_mgc`]: write a [`Deployment`] with parameterized T-SQL and bulk
@@ -19,17 +20,20 @@ use tiberius::Client;
 use tokio::net::TcpStream;
 use tokio_util::compat::Compat;
 
+mod flavour;
 pub mod messages;
 mod model;
 mod ocs;
 mod rng;
 pub mod write;
 
+pub use flavour::{published_only_schema_sql, Schema, SchemaFlavour, PUBLISHED_ONLY_TABLES};
 pub use messages::{Message, RoomMessages};
 pub use model::*;
 pub use ocs::ocs_r2_schema_sql;
 pub use write::{
-    write_legacy, write_legacy_with, write_mgc, write_mgc_with, Progress, WriteCounts, WriteOptions,
+    write_legacy, write_legacy_with, write_mgc, write_mgc_with, write_schema, write_schema_with,
+    Progress, WriteCounts, WriteOptions,
 };
 
 /// Error type of the async helpers.
@@ -161,6 +165,11 @@ pub fn quote_ident(name: &str) -> Result<String> {
 /// the schema batches for `kind`. Fails (before running anything) if the database already has
 /// `dbo.tblNode`, so pass a fresh name.
 pub async fn create_database(client: &mut TdsClient, name: &str, kind: DatabaseKind) -> Result<()> {
+    create_database_as(client, name, kind.into()).await
+}
+
+/// [`create_database`] for a kind in a flavour (e.g. [`Schema::published_only`]).
+pub async fn create_database_as(client: &mut TdsClient, name: &str, schema: Schema) -> Result<()> {
     let quoted = quote_ident(name)?;
     let exists = client
         .query("SELECT DB_ID(@P1)", &[&name])
@@ -197,19 +206,24 @@ pub async fn create_database(client: &mut TdsClient, name: &str, kind: DatabaseK
         )
         .into());
     }
-    run_script_batches(client, kind).await
+    run_schema_batches(client, schema).await
 }
 
 /// Runs the schema batches for `kind` in the current database.
 pub async fn run_script_batches(client: &mut TdsClient, kind: DatabaseKind) -> Result<()> {
-    for (i, batch) in kind.batches().into_iter().enumerate() {
+    run_schema_batches(client, kind.into()).await
+}
+
+/// Runs the schema batches for a kind in a flavour in the current database.
+pub async fn run_schema_batches(client: &mut TdsClient, schema: Schema) -> Result<()> {
+    for (i, batch) in schema.batches().into_iter().enumerate() {
         client
             .simple_query(batch)
             .await
-            .map_err(|e| format!("{kind:?} schema batch {i}: {e}"))?
+            .map_err(|e| format!("{schema:?} schema batch {i}: {e}"))?
             .into_results()
             .await
-            .map_err(|e| format!("{kind:?} schema batch {i}: {e}"))?;
+            .map_err(|e| format!("{schema:?} schema batch {i}: {e}"))?;
     }
     Ok(())
 }

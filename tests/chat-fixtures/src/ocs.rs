@@ -14,7 +14,7 @@ fn absent(table: &str, column: &str) -> bool {
 }
 
 /// `dbo.tblX (` / `dbo.tblX` -> `tblX`.
-fn table_name(after_prefix: &str) -> String {
+pub(crate) fn table_name(after_prefix: &str) -> String {
     after_prefix
         .chars()
         .take_while(|c| c.is_alphanumeric() || *c == '_')
@@ -31,7 +31,7 @@ pub fn ocs_r2_schema_sql() -> String {
         if let Some(stmt) = insert.as_mut() {
             stmt.push_str(line);
             if line.trim_end().ends_with(';') {
-                out.push_str(&rewrite_insert(stmt));
+                out.push_str(&rewrite_insert(stmt, &absent));
                 insert = None;
             }
             continue;
@@ -48,7 +48,7 @@ pub fn ocs_r2_schema_sql() -> String {
         }
         if t.starts_with("INSERT INTO dbo.") {
             if line.trim_end().ends_with(';') {
-                out.push_str(&rewrite_insert(line));
+                out.push_str(&rewrite_insert(line, &absent));
             } else {
                 insert = Some(line.to_string());
             }
@@ -66,7 +66,7 @@ pub fn ocs_r2_schema_sql() -> String {
 }
 
 /// Splits `s` at top-level commas (outside quotes and parentheses).
-fn split_top(s: &str) -> Vec<String> {
+pub(crate) fn split_top(s: &str) -> Vec<String> {
     let mut items = Vec::new();
     let mut cur = String::new();
     let mut depth = 0i32;
@@ -92,7 +92,7 @@ fn split_top(s: &str) -> Vec<String> {
 }
 
 /// Returns the top-level parenthesised groups of `s` (contents without the parentheses).
-fn groups(s: &str) -> Vec<String> {
+pub(crate) fn groups(s: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut depth = 0i32;
     let mut quoted = false;
@@ -121,8 +121,9 @@ fn groups(s: &str) -> Vec<String> {
     out
 }
 
-/// Drops absent columns (and their values) from `INSERT INTO dbo.T (cols) VALUES (...), ...;`.
-fn rewrite_insert(stmt: &str) -> String {
+/// Drops the columns `absent(table, column)` names (and their values) from
+/// `INSERT INTO dbo.T (cols) VALUES (...), ...;`.
+pub(crate) fn rewrite_insert(stmt: &str, absent: &dyn Fn(&str, &str) -> bool) -> String {
     let rest = stmt.trim_start().trim_start_matches("INSERT INTO dbo.");
     let table = table_name(rest);
     let upper = stmt.to_ascii_uppercase();

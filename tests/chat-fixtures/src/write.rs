@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use tiberius::{ColumnData, ToSql, TokenRow, Uuid};
 
 use crate::model::*;
-use crate::{DatabaseKind, Message, Result, TdsClient};
+use crate::{DatabaseKind, Message, Result, Schema, TdsClient};
 
 /// Rows written per table.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -98,12 +98,33 @@ pub async fn write_legacy_with(
     opts: WriteOptions,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<WriteCounts> {
-    if kind == DatabaseKind::Mgc2013 {
+    write_schema_with(client, dep, kind.into(), opts, progress).await
+}
+
+/// Writes a deployment into a database of `schema` (a kind in a flavour, e.g. [`Schema::published_only`]):
+/// the tables and columns the schema lacks are left out of every INSERT.
+pub async fn write_schema(
+    client: &mut TdsClient,
+    dep: &Deployment,
+    schema: Schema,
+) -> Result<WriteCounts> {
+    write_schema_with(client, dep, schema, WriteOptions::default(), &mut |_| {}).await
+}
+
+/// [`write_schema`] with options and a progress callback.
+pub async fn write_schema_with(
+    client: &mut TdsClient,
+    dep: &Deployment,
+    schema: Schema,
+    opts: WriteOptions,
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<WriteCounts> {
+    if schema.kind == DatabaseKind::Mgc2013 {
         return write_mgc_with(client, dep, opts, progress).await;
     }
     let mut w = Writer {
         client,
-        kind,
+        schema,
         counts: WriteCounts::default(),
         progress,
     };
@@ -136,7 +157,7 @@ pub async fn write_mgc_with(
 ) -> Result<WriteCounts> {
     let mut w = Writer {
         client,
-        kind: DatabaseKind::Mgc2013,
+        schema: DatabaseKind::Mgc2013.into(),
         counts: WriteCounts::default(),
         progress,
     };
@@ -175,6 +196,19 @@ impl ToSql for Val {
             Val::Str(v) => ColumnData::String(v.as_deref().map(Cow::Borrowed)),
             Val::Guid(v) => ColumnData::Guid(*v),
             Val::DateTime(v) => ColumnData::DateTime(v.map(ticks_to_datetime)),
+        }
+    }
+}
+
+impl Val {
+    fn is_null(&self) -> bool {
+        match self {
+            Val::I16(v) => v.is_none(),
+            Val::I32(v) => v.is_none(),
+            Val::I64(v) | Val::DateTime(v) => v.is_none(),
+            Val::Bit(v) => v.is_none(),
+            Val::Str(v) => v.is_none(),
+            Val::Guid(v) => v.is_none(),
         }
     }
 }
@@ -242,12 +276,12 @@ impl Table {
         self.rows.push(vals);
     }
 
-    /// Drops the columns `kind` does not have (OCS R2 flavour).
-    fn for_kind(mut self, kind: DatabaseKind) -> Self {
+    /// Drops the columns `schema` does not have (OCS R2 kind, published-columns-only flavour).
+    fn for_schema(mut self, schema: Schema) -> Self {
         let keep: Vec<bool> = self
             .cols
             .iter()
-            .map(|c| kind.has_column(self.name, c))
+            .map(|c| schema.has_column(self.name, c))
             .collect();
         if keep.iter().all(|k| *k) {
             return self;
@@ -274,6 +308,51 @@ impl Table {
     }
 }
 
+/// One INSERT statement and the values it binds, in `@Pn` order.
+struct Statement<'t> {
+    sql: String,
+    params: Vec<&'t Val>,
+}
+
+/// The multi-row INSERTs for a table's rows (<= 2000 parameters and <= 1000 rows per statement). A NULL is
+/// written as the literal `NULL`, which the target column types, and is never bound: tiberius sends a bound
+/// `None` string or datetime as TDS NULLTYPE (0x1F), an untyped NULL that some T-SQL engines refuse.
+fn insert_statements(table: &Table) -> Vec<Statement<'_>> {
+    let ncols = table.cols.len();
+    let per_stmt = (2000 / ncols.max(1)).clamp(1, 1000);
+    let col_list = table
+        .cols
+        .iter()
+        .map(|c| format!("[{c}]"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut out = Vec::new();
+    for chunk in table.rows.chunks(per_stmt) {
+        let mut sql = format!("INSERT INTO dbo.{} ({col_list}) VALUES ", table.name);
+        let mut params = Vec::with_capacity(chunk.len() * ncols);
+        for (r, row) in chunk.iter().enumerate() {
+            if r > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            for (c, value) in row.iter().enumerate() {
+                if c > 0 {
+                    sql.push_str(", ");
+                }
+                if value.is_null() {
+                    sql.push_str("NULL");
+                } else {
+                    params.push(value);
+                    sql.push_str(&format!("@P{}", params.len()));
+                }
+            }
+            sql.push(')');
+        }
+        out.push(Statement { sql, params });
+    }
+    out
+}
+
 /// Runs a plain batch and drains its results.
 async fn batch(client: &mut TdsClient, sql: &str) -> Result<()> {
     client.simple_query(sql).await?.into_results().await?;
@@ -282,14 +361,14 @@ async fn batch(client: &mut TdsClient, sql: &str) -> Result<()> {
 
 struct Writer<'c, 'p> {
     client: &'c mut TdsClient,
-    kind: DatabaseKind,
+    schema: Schema,
     counts: WriteCounts,
     progress: &'p mut (dyn FnMut(Progress) + Send),
 }
 
 impl Writer<'_, '_> {
     fn legacy(&self) -> bool {
-        self.kind.is_legacy()
+        self.schema.kind.is_legacy()
     }
 
     /// Inserts a table's rows with multi-row parameterized INSERTs (<= 2000 parameters and
@@ -299,10 +378,10 @@ impl Writer<'_, '_> {
     }
 
     async fn insert_rows(&mut self, table: Table, report: bool) -> Result<u64> {
-        let table = table.for_kind(self.kind);
+        let table = table.for_schema(self.schema);
         let name = table.name;
         let n = table.rows.len() as u64;
-        if n == 0 {
+        if n == 0 || !self.schema.has_table(name) {
             if report {
                 (self.progress)(Progress::Table {
                     table: name,
@@ -311,39 +390,15 @@ impl Writer<'_, '_> {
             }
             return Ok(0);
         }
-        let ncols = table.cols.len();
-        let per_stmt = (2000 / ncols).clamp(1, 1000);
-        let col_list = table
-            .cols
-            .iter()
-            .map(|c| format!("[{c}]"))
-            .collect::<Vec<_>>()
-            .join(", ");
         if table.identity {
             batch(self.client, &format!("SET IDENTITY_INSERT dbo.{name} ON")).await?;
         }
         let result = async {
-            for chunk in table.rows.chunks(per_stmt) {
-                let mut sql = format!("INSERT INTO dbo.{name} ({col_list}) VALUES ");
-                let mut p = 1;
-                for (r, _) in chunk.iter().enumerate() {
-                    if r > 0 {
-                        sql.push_str(", ");
-                    }
-                    sql.push('(');
-                    for c in 0..ncols {
-                        if c > 0 {
-                            sql.push_str(", ");
-                        }
-                        sql.push_str(&format!("@P{p}"));
-                        p += 1;
-                    }
-                    sql.push(')');
-                }
+            for statement in insert_statements(&table) {
                 let params: Vec<&dyn ToSql> =
-                    chunk.iter().flatten().map(|v| v as &dyn ToSql).collect();
+                    statement.params.iter().map(|v| *v as &dyn ToSql).collect();
                 self.client
-                    .execute(sql, &params)
+                    .execute(statement.sql, &params)
                     .await
                     .map_err(|e| format!("insert into {name}: {e}"))?;
             }
@@ -885,5 +940,94 @@ impl Writer<'_, '_> {
         }
         req.finalize().await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What tiberius 0.13 sends as a parameter's TYPE_INFO for a value bound without a declared type: a `None`
+    /// string, datetime or binary goes out as NULLTYPE (0x1F), which some T-SQL engines refuse.
+    fn encodes_as_nulltype(data: &ColumnData<'_>) -> bool {
+        matches!(
+            data,
+            ColumnData::String(None) | ColumnData::DateTime(None) | ColumnData::Binary(None)
+        )
+    }
+
+    #[test]
+    fn nulls_are_never_bound_as_parameters() {
+        let mut t = Table::new(
+            "tblNode",
+            &["nodeID", "filestoreURI", "invite", "siopID", "purgedOn"],
+        );
+        t.row(vec![
+            i32v(1),
+            strv("https://x.invalid/"),
+            bitv(true),
+            guidv(Uuid::from_u128(7)),
+            dtv(TICKS_1900),
+        ]);
+        t.row(vec![
+            i32v(2),
+            Val::Str(None),
+            Val::Bit(None),
+            Val::Guid(None),
+            Val::DateTime(None),
+        ]);
+        let statements = insert_statements(&t);
+        assert_eq!(statements.len(), 1);
+        let s = &statements[0];
+        assert_eq!(
+            s.sql,
+            "INSERT INTO dbo.tblNode ([nodeID], [filestoreURI], [invite], [siopID], [purgedOn]) VALUES \
+             (@P1, @P2, @P3, @P4, @P5), (@P6, NULL, NULL, NULL, NULL)"
+        );
+        assert_eq!(s.params.len(), 6);
+        for p in &s.params {
+            assert!(!p.is_null(), "a NULL is bound: {p:?}");
+            assert!(
+                !encodes_as_nulltype(&p.to_sql()),
+                "untyped NULL bound: {p:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_writer_null_kind_is_recognised() {
+        for v in [
+            Val::I16(None),
+            Val::I32(None),
+            Val::I64(None),
+            Val::Bit(None),
+            Val::Str(None),
+            Val::Guid(None),
+            Val::DateTime(None),
+        ] {
+            assert!(v.is_null(), "{v:?}");
+        }
+        assert!(encodes_as_nulltype(&Val::Str(None).to_sql()));
+        assert!(encodes_as_nulltype(&Val::DateTime(None).to_sql()));
+    }
+
+    #[test]
+    fn published_only_tables_lose_their_absent_columns() {
+        let schema = Schema::published_only(DatabaseKind::Legacy2010);
+        let mut t = Table::new(
+            "tblScopePrincipal",
+            &[
+                "scopeNodeID",
+                "scopePrinID",
+                "scopeIsDenied",
+                "scopeUpdatedBy",
+            ],
+        );
+        t.row(vec![i32v(1), i32v(2), bitv(false), i32v(1)]);
+        let t = t.for_schema(schema);
+        assert_eq!(t.cols, ["scopeNodeID", "scopePrinID"]);
+        assert_eq!(t.rows[0], vec![i32v(1), i32v(2)]);
+        assert!(!schema.has_table("tblTree"));
+        assert!(Schema::from(DatabaseKind::Legacy2010).has_table("tblTree"));
     }
 }

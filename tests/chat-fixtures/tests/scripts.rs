@@ -42,6 +42,14 @@ fn all_scripts() -> Vec<(&'static str, String)> {
         ("legacy-groupchat-2010.sql", LEGACY_2010_SQL.to_string()),
         ("ocs2007r2-flavour.sql", OCS_R2_FLAVOUR_SQL.to_string()),
         ("ocs_r2_schema_sql()", chat_fixtures::ocs_r2_schema_sql()),
+        (
+            "published_only_schema_sql(Legacy2010)",
+            chat_fixtures::published_only_schema_sql(DatabaseKind::Legacy2010),
+        ),
+        (
+            "published_only_schema_sql(OcsR2)",
+            chat_fixtures::published_only_schema_sql(DatabaseKind::OcsR2),
+        ),
     ]
 }
 
@@ -194,4 +202,57 @@ fn legacy_script_has_the_published_2010_differences() {
     assert!(m.contains("prinADPath nvarchar(384) NULL"));
     assert!(m.contains("N'Creator'"));
     assert!(!m.contains("ExternalUser"));
+}
+
+/// The CREATE TABLE statement of `table` in `script`, up to its closing `);`.
+fn create_statement<'s>(script: &'s str, table: &str) -> Option<&'s str> {
+    let start = script.find(&format!("CREATE TABLE dbo.{table} ("))?;
+    let len = script[start..].find(");")?;
+    Some(&script[start..start + len])
+}
+
+#[test]
+fn published_only_scripts_hold_exactly_the_published_columns() {
+    use chat_fixtures::{published_only_schema_sql, Schema, PUBLISHED_ONLY_TABLES};
+    for kind in [DatabaseKind::Legacy2010, DatabaseKind::OcsR2] {
+        let script = published_only_schema_sql(kind);
+        assert_eq!(
+            count_create_tables(&script),
+            PUBLISHED_ONLY_TABLES.len(),
+            "{kind:?}"
+        );
+        let schema = Schema::published_only(kind);
+        for (table, published) in PUBLISHED_ONLY_TABLES {
+            let body =
+                create_statement(&script, table).unwrap_or_else(|| panic!("{kind:?}: no {table}"));
+            let full = create_statement(LEGACY_2010_SQL, table).expect("in the 2010 script");
+            for line in full.lines().skip(1) {
+                let column = line.split_whitespace().next().unwrap_or("");
+                if column.is_empty() || column == "CONSTRAINT" || column == "REFERENCES" {
+                    continue;
+                }
+                let expected = published.contains(&column) && kind.has_column(table, column);
+                assert_eq!(
+                    body.contains(&format!("\n    {column} ")),
+                    expected,
+                    "{kind:?} {table}.{column}"
+                );
+                assert_eq!(schema.has_column(table, column), expected);
+            }
+        }
+        // Constraints that named a dropped column or table went with it.
+        assert!(!script.contains("FK_tblNode_siopID"), "{kind:?}");
+        assert!(!script.contains("REFERENCES dbo.tblEnumValue"), "{kind:?}");
+        assert!(!script.contains("tblTree"), "{kind:?}");
+        assert!(script
+            .contains("CONSTRAINT PK_tblScopePrincipal PRIMARY KEY (scopeNodeID, scopePrinID)"));
+        assert!(script.contains("SET IDENTITY_INSERT dbo.tblNode ON"));
+    }
+    let ocs = published_only_schema_sql(DatabaseKind::OcsR2);
+    assert!(!ocs.contains("ptypeIsFederated") && !ocs.contains("restrictChildCreate"));
+    assert_eq!(
+        published_only_schema_sql(DatabaseKind::Mgc2013),
+        MGC_2013_SQL,
+        "2013 is published in full"
+    );
 }

@@ -424,3 +424,54 @@ async fn ocs_r2_flavour_script_converts_a_2010_database() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn published_only_databases_load_and_take_a_deployment() {
+    let s = standin();
+    let mut c = connect(&s).await;
+    let dep = generate_model(44, Size::Tiny);
+    for (db, kind) in [
+        ("pub2010", DatabaseKind::Legacy2010),
+        ("pubocs", DatabaseKind::OcsR2),
+    ] {
+        let schema = Schema::published_only(kind);
+        create_database_as(&mut c, db, schema)
+            .await
+            .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+        let n = scalar(
+            &mut c,
+            "SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_TYPE = 'BASE TABLE'",
+        )
+        .await;
+        assert_eq!(n as usize, PUBLISHED_ONLY_TABLES.len(), "{kind:?} tables");
+        for (table, published) in PUBLISHED_ONLY_TABLES {
+            let expected: Vec<String> = published
+                .iter()
+                .filter(|c| kind.has_column(table, c))
+                .map(|c| c.to_string())
+                .collect();
+            assert_eq!(columns(&mut c, table).await, expected, "{kind:?} {table}");
+        }
+        let counts = write_schema(&mut c, &dep, schema)
+            .await
+            .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+        assert_eq!(
+            count(&mut c, "tblPrincipal").await,
+            dep.principals.len() as i64
+        );
+        assert_eq!(count(&mut c, "tblChat").await, dep.message_count() as i64);
+        assert_eq!(
+            count(&mut c, "tblScopePrincipal").await,
+            counts.scopes as i64
+        );
+        assert_eq!(count(&mut c, "tblPrincipalRole").await, counts.roles as i64);
+        assert!(counts.scopes > 0 && counts.roles > 0);
+        assert_eq!(counts.invites, 0, "no tblPrincipalInvites in this flavour");
+        c.simple_query("USE master")
+            .await
+            .unwrap()
+            .into_results()
+            .await
+            .unwrap();
+    }
+}

@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! pchat-seed --server 127.0.0.1,PORT --user sa --password P [--plaintext|--trust-server-certificate] \
-//!     --database NAME --kind legacy2010|ocsr2|mgc2013 --size tiny|small|medium|large|messages:N --seed 42
+//!     --database NAME --kind legacy2010|ocsr2|mgc2013 --size tiny|small|medium|large|messages:N --seed 42 \
+//!     [--published-only]
 //! ```
 //! The password can also come from the `PCHAT_SEED_PASSWORD` environment variable; it is never
 //! printed.
@@ -11,8 +12,8 @@
 use std::time::Instant;
 
 use chat_fixtures::{
-    create_database, generate_mgc_model, generate_model, write::WriteOptions, DatabaseKind,
-    Progress, Size,
+    create_database_as, generate_mgc_model, generate_model, write::WriteOptions, DatabaseKind,
+    Progress, Schema, Size,
 };
 use clap::Parser;
 use tiberius::{AuthMethod, Client, Config, EncryptionLevel};
@@ -51,6 +52,9 @@ struct Args {
     size: Size,
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Only the columns the published Lync 2010 schema lists (legacy kinds; see docs/schema-assumptions.md).
+    #[arg(long)]
+    published_only: bool,
     /// Write messages with INSERT statements instead of bulk load.
     #[arg(long)]
     no_bulk: bool,
@@ -102,7 +106,12 @@ async fn run(args: Args) -> chat_fixtures::Result<()> {
         DatabaseKind::Mgc2013 => generate_mgc_model(args.seed, args.size),
         _ => generate_model(args.seed, args.size),
     };
-    create_database(&mut client, &args.database, args.kind).await?;
+    let schema = if args.published_only {
+        Schema::published_only(args.kind)
+    } else {
+        args.kind.into()
+    };
+    create_database_as(&mut client, &args.database, schema).await?;
     let opts = WriteOptions {
         bulk_messages: !args.no_bulk,
         ..WriteOptions::default()
@@ -119,7 +128,7 @@ async fn run(args: Args) -> chat_fixtures::Result<()> {
         }
     };
     let counts =
-        chat_fixtures::write::write_legacy_with(&mut client, &dep, args.kind, opts, &mut progress)
+        chat_fixtures::write::write_schema_with(&mut client, &dep, schema, opts, &mut progress)
             .await?;
     println!(
         "pchat-seed: database={} kind={:?} size={:?} seed={} {} elapsed={:.1}s",
