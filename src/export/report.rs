@@ -50,6 +50,7 @@ pub fn write(path: &Path, result: &Value, rooms: &[Value]) -> Result<Value, PcmE
         "messagesPerSecond",
         "reusedRooms",
         "disabledRooms",
+        "nonUnicodeMessages",
     ] {
         html.push_str(&format!(
             "<tr><th>{key}</th><td>{}</td></tr>\n",
@@ -75,7 +76,15 @@ pub fn write(path: &Path, result: &Value, rooms: &[Value]) -> Result<Value, PcmE
     for w in result["warnings"].as_array().into_iter().flatten() {
         html.push_str(&format!("<li>{}</li>\n", cell(&w["message"])));
     }
-    html.push_str("</ul>\n<h2>Rooms</h2>\n<table><tr><th>nodeID</th><th>room</th><th>disabled</th><th>messages</th><th>first</th><th>last</th></tr>\n");
+    html.push_str("</ul>\n");
+    if let Some(list) = result["nonUnicodeMessageList"].as_array().filter(|l| !l.is_empty()) {
+        html.push_str("<h2>Messages kept as exact UTF-16 (not valid Unicode)</h2>\n<table><tr><th>nodeID</th><th>chatId</th></tr>\n");
+        for m in list {
+            html.push_str(&format!("<tr><td>{}</td><td>{}</td></tr>\n", cell(&m["roomId"]), cell(&m["chatId"])));
+        }
+        html.push_str("</table>\n");
+    }
+    html.push_str("<h2>Rooms</h2>\n<table><tr><th>nodeID</th><th>room</th><th>disabled</th><th>messages</th><th>first</th><th>last</th></tr>\n");
     for r in rooms {
         html.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
