@@ -158,12 +158,14 @@ async fn content_that_is_not_valid_unicode_is_exported_exactly_and_reported() {
         matches!(e, pchat_migrate::jobs::JobEvent::Warning { code, .. } if code == "non_unicode_content")
     });
     assert!(warned, "no non_unicode_content warning in {events:?}");
-    let report_json: Value = serde_json::from_slice(
-        &std::fs::read(dir.join("report.json")).expect("json report"),
-    )
-    .expect("report JSON");
+    let report_json: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("report.json")).expect("json report"))
+            .expect("report JSON");
     assert_eq!(report_json["result"]["nonUnicodeMessages"], 3);
-    assert_eq!(report_json["result"]["nonUnicodeMessageList"], expected_list);
+    assert_eq!(
+        report_json["result"]["nonUnicodeMessageList"],
+        expected_list
+    );
     let html = std::fs::read_to_string(&report).expect("html report");
     assert!(html.contains("not valid Unicode"), "{html}");
 
@@ -208,7 +210,10 @@ async fn content_that_is_not_valid_unicode_is_exported_exactly_and_reported() {
 fn write_package(path: &Path, version: &str, history: &[Message]) {
     let mut writer = PackageWriter::create(path).expect("create");
     writer
-        .write_entry(PRINCIPALS_ENTRY, &[sample::principal(2, "sip:ann@contoso.com")])
+        .write_entry(
+            PRINCIPALS_ENTRY,
+            &[sample::principal(2, "sip:ann@contoso.com")],
+        )
         .expect("principals");
     writer
         .write_entry(
@@ -304,7 +309,11 @@ fn exact_bytes_that_do_not_hold_together_are_refused() {
     let dir = out_dir("refused");
     let lone = b64(&le(&[0xD800]));
     let cases = [
-        ("not base64", with_exact(1, "\u{FFFD}", Some("%%%".into())), "not valid base64"),
+        (
+            "not base64",
+            with_exact(1, "\u{FFFD}", Some("%%%".into())),
+            "not valid base64",
+        ),
         (
             "odd length",
             with_exact(1, "\u{FFFD}", Some(b64(&[0x00, 0xD8, 0x61]))),
@@ -328,7 +337,9 @@ fn exact_bytes_that_do_not_hold_together_are_refused() {
         assert_eq!(err.code(), "invalid_package", "{what}: {err}");
         let text = err.to_string();
         assert!(
-            text.contains("contentUtf16Base64") && text.contains(needle) && text.contains("message 1"),
+            text.contains("contentUtf16Base64")
+                && text.contains(needle)
+                && text.contains("message 1"),
             "{what}: {text}"
         );
     }

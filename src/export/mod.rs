@@ -126,7 +126,10 @@ pub async fn export(
     let (non_unicode, non_unicode_list) =
         fragments::non_unicode_summary(fragments.values().map(|(meta, _)| meta));
     if non_unicode > 0 {
-        warn("non_unicode_content", non_unicode_warning(non_unicode, &non_unicode_list));
+        warn(
+            "non_unicode_content",
+            non_unicode_warning(non_unicode, &non_unicode_list),
+        );
     }
     drop(connection);
 

@@ -77,10 +77,17 @@ pub fn write(path: &Path, result: &Value, rooms: &[Value]) -> Result<Value, PcmE
         html.push_str(&format!("<li>{}</li>\n", cell(&w["message"])));
     }
     html.push_str("</ul>\n");
-    if let Some(list) = result["nonUnicodeMessageList"].as_array().filter(|l| !l.is_empty()) {
+    if let Some(list) = result["nonUnicodeMessageList"]
+        .as_array()
+        .filter(|l| !l.is_empty())
+    {
         html.push_str("<h2>Messages kept as exact UTF-16 (not valid Unicode)</h2>\n<table><tr><th>nodeID</th><th>chatId</th></tr>\n");
         for m in list {
-            html.push_str(&format!("<tr><td>{}</td><td>{}</td></tr>\n", cell(&m["roomId"]), cell(&m["chatId"])));
+            html.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td></tr>\n",
+                cell(&m["roomId"]),
+                cell(&m["chatId"])
+            ));
         }
         html.push_str("</table>\n");
     }

@@ -42,7 +42,9 @@ pub async fn snapshot_bounds(
         .map(|row| {
             let channel = i64_at(row, 0)?;
             let room_id = i32::try_from(channel).map_err(|_| {
-                PcmError::InvalidSourceData(format!("tblChat has a channelId {channel} out of the int range"))
+                PcmError::InvalidSourceData(format!(
+                    "tblChat has a channelId {channel} out of the int range"
+                ))
             })?;
             Ok((
                 room_id,
@@ -141,8 +143,9 @@ fn message_at(
     poster_uris: &HashMap<i32, String>,
 ) -> Result<Message, PcmError> {
     let chat_id = i64_at(row, 0)?;
-    let problem =
-        |what: String| PcmError::InvalidSourceData(format!("{room_label}: message {chat_id} {what}"));
+    let problem = |what: String| {
+        PcmError::InvalidSourceData(format!("{room_label}: message {chat_id} {what}"))
+    };
     let chat_date = i64_at(row, 1).map_err(|e| problem(e.to_string()))?;
     let poster = i64_at(row, 2).map_err(|e| problem(e.to_string()))?;
     let poster_id = i32::try_from(poster)

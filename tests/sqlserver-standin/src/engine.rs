@@ -407,11 +407,15 @@ pub fn open_connection(
         Ok(match c.get_raw(0) {
             ValueRef::Null => None,
             ValueRef::Blob(b) => Some(crate::types::untag_utf16_blob(b).unwrap_or(b).to_vec()),
-            v => text_of(&v).map(|s| {
-                s.encode_utf16()
-                    .flat_map(|u| u.to_le_bytes())
-                    .collect::<Vec<u8>>()
-            }),
+            ValueRef::Text(t) => {
+                let text = String::from_utf8_lossy(t);
+                let mut out = Vec::with_capacity(text.len() * 2);
+                for u in text.encode_utf16() {
+                    out.extend_from_slice(&u.to_le_bytes());
+                }
+                Some(out)
+            }
+            v => text_of(&v).map(|s| s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect()),
         })
     })?;
     // CAST(varbinary AS nvarchar(n)): the bytes read as UTF-16LE code units (at most n of them, -1 = max);
@@ -1900,13 +1904,11 @@ pub fn parse_rpc(data: &[u8]) -> std::io::Result<(String, Params)> {
         let t = tds::read_type_info(&mut r)?;
         let v = tds::read_value(&mut r, &t)?;
         match idx {
-            0 => {
-                match v {
-                    Val::Text(s) => stmt = s,
-                    Val::Utf16(units) => stmt = String::from_utf16_lossy(&units),
-                    _ => {}
-                }
-            }
+            0 => match v {
+                Val::Text(s) => stmt = s,
+                Val::Utf16(units) => stmt = String::from_utf16_lossy(&units),
+                _ => {}
+            },
             1 => {}
             _ => {
                 let name = if name.is_empty() {

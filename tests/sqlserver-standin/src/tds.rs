@@ -610,6 +610,18 @@ pub fn put_sqlite_fast(out: &mut Vec<u8>, ty: &SqlType, v: rusqlite::types::Valu
             out.extend_from_slice(&[1, (i != 0) as u8]);
             true
         }
+        (VarBinary(_) | Binary(_), ValueRef::Blob(b))
+            if crate::types::untag_utf16_blob(b).is_none() && (ty.is_max() || b.len() <= 8000) =>
+        {
+            // (a tagged BLOB is an nvarchar value and takes the slow path, which strips the tag)
+            if ty.is_max() {
+                put_plp(out, b);
+            } else {
+                out.extend_from_slice(&(b.len() as u16).to_le_bytes());
+                out.extend_from_slice(b);
+            }
+            true
+        }
         (NVarChar(_) | NChar(_), ValueRef::Text(t)) => {
             let Ok(s) = std::str::from_utf8(t) else {
                 return false;

@@ -24,12 +24,14 @@ fn samples() -> Vec<(i32, Vec<u16>)> {
 async fn seeded() -> (sqlserver_standin::Standin, Conn) {
     let s = plaintext();
     let mut c = connect(&s, "testdb").await;
-    c.simple_query("CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v NVARCHAR(MAX) NULL, n NVARCHAR(10) NULL)")
-        .await
-        .expect("create")
-        .into_results()
-        .await
-        .expect("create");
+    c.simple_query(
+        "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v NVARCHAR(MAX) NULL, n NVARCHAR(10) NULL)",
+    )
+    .await
+    .expect("create")
+    .into_results()
+    .await
+    .expect("create");
     for (id, units) in samples() {
         c.execute(
             "INSERT INTO t (id, v, n) VALUES (@P1, CAST(@P2 AS nvarchar(max)), CAST(@P2 AS nvarchar(10)))",
@@ -54,7 +56,11 @@ async fn unpaired_surrogates_survive_varbinary_round_trips() {
         assert_eq!(row.get::<i32, _>("id"), Some(id));
         assert_eq!(row.get::<&[u8], _>("b"), Some(&le(&units)[..]), "row {id}");
         // (the stand-in types DATALENGTH as int; SQL Server uses bigint for MAX types)
-        assert_eq!(row.get::<i32, _>("n"), Some(units.len() as i32 * 2), "row {id}");
+        assert_eq!(
+            row.get::<i32, _>("n"),
+            Some(units.len() as i32 * 2),
+            "row {id}"
+        );
     }
 }
 
@@ -100,6 +106,9 @@ async fn a_hex_literal_casts_to_nvarchar() {
          CAST(0x41004200 AS nvarchar(10)) AS t",
     )
     .await;
-    assert_eq!(got[0].get::<&[u8], _>("b"), Some(&[0x00, 0xD8, 0x41, 0x00][..]));
+    assert_eq!(
+        got[0].get::<&[u8], _>("b"),
+        Some(&[0x00, 0xD8, 0x41, 0x00][..])
+    );
     assert_eq!(got[0].get::<&str, _>("t"), Some("AB"));
 }
