@@ -344,3 +344,48 @@ fn exact_bytes_that_do_not_hold_together_are_refused() {
         );
     }
 }
+
+/// Other source text (names, descriptions, URIs) is not carried as bytes: a value there that is not valid
+/// Unicode stops the export with an error naming the table, the row and the column, before anything is written.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_name_that_is_not_valid_unicode_is_refused_naming_the_row() {
+    let server = TestServer::start();
+    let db = unique_db_name("lossless_name");
+    let mut admin = server.admin("master").await;
+    create_database(&mut admin, &db, DatabaseKind::Legacy2010)
+        .await
+        .expect("schema");
+    let model = generate_model(22, Size::Tiny);
+    write_legacy(&mut admin, &model, DatabaseKind::Legacy2010)
+        .await
+        .expect("write legacy");
+    let room = model.rooms.first().expect("a room");
+    let mut db_admin = server.admin(&db).await;
+    db_admin
+        .execute(
+            "UPDATE dbo.tblNode SET nodeName = CAST(@P1 AS nvarchar(256)) WHERE nodeID = @P2",
+            &[&le(&[0x52, 0xDBFF, 0x78]), &room.id],
+        )
+        .await
+        .expect("update");
+    drop(db_admin);
+    let dir = out_dir("name");
+    let file = dir.join("GroupChat.zip");
+    let request = json!({ "operation": "export", "params": {
+        "connection": server.connection_params(Some(&db)),
+        "fileName": file.display().to_string(),
+    }});
+    let (result, _) = tokio::task::spawn_blocking(move || run_job(request))
+        .await
+        .expect("join");
+    let err = result.expect_err("the export refuses the name");
+    assert_eq!(err.code(), "invalid_source_data", "{err}");
+    let text = err.to_string();
+    let named = format!("dbo.tblNode: the row with nodeID = {}: nodeName", room.id);
+    assert!(
+        text.contains(&named) && text.contains("not valid Unicode"),
+        "{text}"
+    );
+    assert!(!file.exists(), "no package");
+    server.drop_database(&db).await;
+}

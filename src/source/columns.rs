@@ -46,9 +46,24 @@ pub fn select_list(catalog: &Catalog, table: &str, wanted: &[Want]) -> Result<St
     Ok(wanted
         .iter()
         .filter(|w| catalog.has_column(table, w.name))
-        .map(|w| catalog.col(table, w.name))
+        .map(|w| select_item(catalog, table, w.name))
         .collect::<Vec<_>>()
         .join(", "))
+}
+
+/// One column of a `SELECT` list. Unicode text is read as its UTF-16LE bytes (`CAST(.. AS varbinary(max))`,
+/// decoded by [`RowView::opt_string`]): tiberius cannot decode an unpaired surrogate, which SQL Server allows
+/// in nvarchar, and would fail the whole read without naming the row (docs/package-format.md).
+fn select_item(catalog: &Catalog, table: &str, column: &str) -> String {
+    let name = catalog.col(table, column);
+    let unicode = catalog
+        .column(table, column)
+        .is_some_and(|c| matches!(c.data_type.as_str(), "nvarchar" | "nchar" | "ntext"));
+    if unicode {
+        format!("CAST({name} AS varbinary(max)) AS {name}")
+    } else {
+        name
+    }
 }
 
 /// Column positions by lower-case name, computed once per result set.
@@ -158,8 +173,40 @@ impl RowView<'_> {
         Ok(match self.cell(name) {
             None => None,
             Some(ColumnData::String(v)) => v.as_ref().map(|s| s.to_string()),
+            Some(ColumnData::Binary(v)) => v.as_deref().map(|b| self.text(name, b)).transpose()?,
             Some(other) => return Err(self.wrong(name, "a string", other)),
         })
+    }
+
+    /// Unicode text read as UTF-16LE bytes (see `select_item`). Only message content may be other than valid
+    /// Unicode (the package carries it exactly); anywhere else it is refused, naming the row and the column.
+    fn text(&self, name: &str, bytes: &[u8]) -> Result<String, PcmError> {
+        let bad = |what: String| {
+            let key = self.row.columns().first().map(|c| c.name().to_string());
+            let value = self.row.cells().next().map(|(_, data)| match data {
+                ColumnData::I16(Some(v)) => v.to_string(),
+                ColumnData::I32(Some(v)) => v.to_string(),
+                ColumnData::I64(Some(v)) => v.to_string(),
+                ColumnData::Guid(Some(v)) => v.to_string(),
+                other => format!("{other:?}"),
+            });
+            PcmError::InvalidSourceData(format!(
+                "dbo.{}: the row with {} = {}: {name} {what}",
+                self.table,
+                key.unwrap_or_default(),
+                value.unwrap_or_default()
+            ))
+        };
+        let decoded = crate::package::content::decode_utf16le(bytes).map_err(bad)?;
+        if decoded.exact_utf16le.is_some() {
+            return Err(bad(format!(
+                "is not valid Unicode (an unpaired UTF-16 surrogate, which SQL Server allows in nvarchar; read as \
+                 '{}'). Only message content is carried exactly; correct this value in the source database and \
+                 export again",
+                decoded.text
+            )));
+        }
+        Ok(decoded.text)
     }
 
     pub fn string(&self, name: &str) -> Result<String, PcmError> {
@@ -172,6 +219,7 @@ impl RowView<'_> {
             None => None,
             Some(ColumnData::Guid(v)) => v.map(|g| g.hyphenated().to_string()),
             Some(ColumnData::String(v)) => v.as_ref().map(|s| s.to_ascii_lowercase()),
+            Some(ColumnData::Binary(_)) => self.opt_string(name)?.map(|s| s.to_ascii_lowercase()),
             Some(other) => return Err(self.wrong(name, "a uniqueidentifier", other)),
         })
     }
