@@ -77,10 +77,18 @@ fn is_unicode_column(catalog: &Catalog, table: &str, column: &str) -> bool {
         .is_some_and(|c| matches!(c.data_type.as_str(), "nvarchar" | "nchar" | "ntext"))
 }
 
-/// The statement that reads one room's history, and whether it reads content as UTF-16LE bytes.
+/// The statement that reads one room's history, and the shape of its rows.
+struct RoomQuery {
+    sql: String,
+    /// Content comes as its UTF-16LE bytes (see [`room_query`]).
+    content_as_bytes: bool,
+    /// Column 5 is `rtf` (2013).
+    has_rtf: bool,
+}
+
 /// `CAST(nvarchar AS varbinary(max))` (valid T-SQL since SQL Server 2005) yields the value's exact UTF-16LE
 /// bytes: tiberius' own nvarchar decoding fails on an unpaired surrogate, and the bytes decode faster here.
-fn room_query(catalog: &Catalog, slice: &RoomSlice<'_>) -> (String, bool, bool) {
+fn room_query(catalog: &Catalog, slice: &RoomSlice<'_>) -> RoomQuery {
     let c = |name: &str| catalog.col("tblChat", name);
     let has_rtf = catalog.has_column("tblChat", "rtf");
     let rtf = if has_rtf {
@@ -109,7 +117,11 @@ fn room_query(catalog: &Catalog, slice: &RoomSlice<'_>) -> (String, bool, bool) 
         table = catalog.table_ref("tblChat"),
         channel = c("channelId"),
     );
-    (sql, content_as_bytes, has_rtf)
+    RoomQuery {
+        sql,
+        content_as_bytes,
+        has_rtf,
+    }
 }
 
 /// A message's content: decoded from UTF-16LE bytes (then, when they are not valid UTF-16, a lossy copy plus
@@ -138,8 +150,7 @@ fn content_at(row: &Row, index: usize, as_bytes: bool) -> Result<(String, Option
 fn message_at(
     row: &Row,
     room_label: &str,
-    content_as_bytes: bool,
-    has_rtf: bool,
+    shape: &RoomQuery,
     poster_uris: &HashMap<i32, String>,
 ) -> Result<Message, PcmError> {
     let chat_id = i64_at(row, 0)?;
@@ -154,8 +165,9 @@ fn message_at(
         .map_err(|e| problem(e.to_string()))?
         .unwrap_or(0)
         != 0;
-    let (content, content_utf16_base64) = content_at(row, 4, content_as_bytes).map_err(problem)?;
-    let rtf = if has_rtf {
+    let (content, content_utf16_base64) =
+        content_at(row, 4, shape.content_as_bytes).map_err(problem)?;
+    let rtf = if shape.has_rtf {
         row.try_get::<&str, _>(5)
             .map_err(|e| problem(format!("has RTF that cannot be decoded ({e})")))?
             .map(str::to_string)
@@ -187,8 +199,8 @@ pub async fn stream_room(
     mut each: impl FnMut(Message) -> Result<(), PcmError>,
 ) -> Result<(), PcmError> {
     let room_label = slice.label;
-    let (sql, content_as_bytes, has_rtf) = room_query(catalog, slice);
-    let mut query = tiberius::Query::new(sql);
+    let shape = room_query(catalog, slice);
+    let mut query = tiberius::Query::new(shape.sql.as_str());
     query.bind(slice.room_id);
     query.bind(slice.bound);
     if let Some(start) = slice.start_ticks {
@@ -204,13 +216,7 @@ pub async fn stream_room(
         .map_err(|e| sql_error(e).about(room_label))?
     {
         let QueryItem::Row(row) = item else { continue };
-        each(message_at(
-            &row,
-            room_label,
-            content_as_bytes,
-            has_rtf,
-            poster_uris,
-        )?)?;
+        each(message_at(&row, room_label, &shape, poster_uris)?)?;
     }
     Ok(())
 }
