@@ -1,6 +1,8 @@
 //! Export benchmark (not a test): seeds the SQL Server stand-in (a separate process, so its memory is not
 //! counted) with a generated legacy deployment of N messages, then measures in this process
-//!   1. the floor: a raw tiberius read of the same rows (the same per-room queries, one connection), and
+//!   1. the floor: a raw tiberius read of the same rows (the same per-room queries, one connection), with
+//!      content read as nvarchar (tiberius decodes it) and as varbinary decoded by the library (as the export
+//!      does, so a value that is not valid UTF-16 survives), and
 //!   2. the export through the library (the same code path as the C ABI and the CLI).
 //!
 //! It prints messages/s and the peak resident memory of each phase.
@@ -9,6 +11,7 @@
 
 use futures_util::TryStreamExt;
 use pchat_migrate::operations::{start_job, Request};
+use pchat_migrate::package::content::decode_utf16le;
 use serde_json::json;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -31,6 +34,21 @@ fn rss_kib() -> u64 {
                 .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
         })
         .unwrap_or(0)
+}
+
+/// CPU time (user + system) this process used so far, in seconds (Linux, 100 clock ticks per second; 0
+/// elsewhere): the stand-in runs in its own process, so a phase's delta is the client's own cost.
+fn cpu_secs() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let after = s.rsplit_once(')')?.1;
+            let fields: Vec<&str> = after.split_whitespace().collect();
+            let utime: f64 = fields.get(11)?.parse().ok()?;
+            let stime: f64 = fields.get(12)?.parse().ok()?;
+            Some((utime + stime) / 100.0)
+        })
+        .unwrap_or(0.0)
 }
 
 /// Samples RSS every 5 ms while a phase runs; returns the peak.
@@ -103,7 +121,9 @@ fn start_standin() -> (Child, u16) {
     (child, port)
 }
 
-async fn raw_read(port: u16, database: &str) -> (u64, u64) {
+/// Reads every room's history on one connection: content as nvarchar through tiberius' string path, or (as
+/// the export does) as `CAST(content AS varbinary(max))` decoded by the library.
+async fn raw_read(port: u16, database: &str, as_bytes: bool) -> (u64, u64) {
     let mut config = Config::new();
     config.host("127.0.0.1");
     config.port(port);
@@ -126,18 +146,27 @@ async fn raw_read(port: u16, database: &str) -> (u64, u64) {
         .map(|r| r.get::<i32, _>(0).unwrap_or_default())
         .collect();
     let (mut rows, mut bytes) = (0u64, 0u64);
+    let content = if as_bytes {
+        "CAST(content AS varbinary(max)) AS content"
+    } else {
+        "content"
+    };
+    let sql = format!(
+        "SELECT chatId, chatDate, userId, isAlert, {content} FROM dbo.tblChat WHERE channelId = @P1 ORDER BY chatId"
+    );
     for room in rooms {
-        let mut stream = client
-            .query(
-                "SELECT chatId, chatDate, userId, isAlert, content FROM dbo.tblChat WHERE channelId = @P1 ORDER BY chatId",
-                &[&room],
-            )
-            .await
-            .expect("query");
+        let mut stream = client.query(&sql, &[&room]).await.expect("query");
         while let Some(item) = stream.try_next().await.expect("row") {
             if let QueryItem::Row(row) = item {
                 rows += 1;
-                bytes += row.get::<&str, _>(4).map(|s| s.len() as u64).unwrap_or(0);
+                bytes += if as_bytes {
+                    let raw = row.get::<&[u8], _>(4).unwrap_or_default();
+                    decode_utf16le(raw)
+                        .map(|d| d.text.len() as u64)
+                        .unwrap_or(0)
+                } else {
+                    row.get::<&str, _>(4).map(|s| s.len() as u64).unwrap_or(0)
+                };
             }
         }
     }
@@ -180,17 +209,29 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let memory = PeakMemory::start();
-    let started = Instant::now();
-    let (rows, bytes) = runtime.block_on(raw_read(port, "Bench"));
-    let raw_secs = started.elapsed().as_secs_f64();
-    let raw_peak = memory.finish();
-    println!(
-        "raw tiberius read  : {rows} rows ({:.0} MB of content) in {raw_secs:.2} s = {:.0} rows/s, peak RSS {:.1} MB",
-        bytes as f64 / 1e6,
-        rows as f64 / raw_secs,
-        raw_peak as f64 / 1024.0
-    );
+    // Twice each, alternating, so the two ways of reading content compare under the same load.
+    let (mut rows, mut raw_secs) = (0, f64::MAX);
+    for as_bytes in [false, true, false, true] {
+        let memory = PeakMemory::start();
+        let started = Instant::now();
+        let cpu = cpu_secs();
+        let (n, bytes) = runtime.block_on(raw_read(port, "Bench", as_bytes));
+        let secs = started.elapsed().as_secs_f64();
+        let cpu = cpu_secs() - cpu;
+        let peak = memory.finish();
+        println!(
+            "raw read, {}: {n} rows ({:.0} MB of content) in {secs:.2} s = {:.0} rows/s, client CPU {cpu:.2} s, \
+             peak RSS {:.1} MB",
+            if as_bytes { "content as varbinary + decode" } else { "content as nvarchar (tiberius)" },
+            bytes as f64 / 1e6,
+            n as f64 / secs,
+            peak as f64 / 1024.0
+        );
+        if !as_bytes {
+            rows = n;
+            raw_secs = raw_secs.min(secs);
+        }
+    }
 
     let dir = std::env::temp_dir().join(format!("pchat-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");

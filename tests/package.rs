@@ -263,7 +263,7 @@ fn damage_is_refused_with_a_reason() {
         if name == MANIFEST_ENTRY {
             let text = String::from_utf8(data)
                 .expect("utf-8")
-                .replace("\"1.0\"", "\"2.0\"");
+                .replace(&format!("\"{FORMAT_MAJOR}.{FORMAT_MINOR}\""), "\"2.0\"");
             vec![(name.to_string(), text.into_bytes())]
         } else {
             vec![(name.to_string(), data)]
@@ -281,7 +281,7 @@ fn damage_is_refused_with_a_reason() {
         if name == MANIFEST_ENTRY {
             let text = String::from_utf8(data)
                 .expect("utf-8")
-                .replace("\"1.0\"", "\"1.7\"")
+                .replace(&format!("\"{FORMAT_MAJOR}.{FORMAT_MINOR}\""), "\"1.7\"")
                 .replacen('{', "{\"futureField\": [1, 2],", 1);
             vec![(name.to_string(), text.into_bytes())]
         } else {

@@ -480,6 +480,12 @@ fn print_human(command: &Command, data: &Value) {
                     data["disabledRooms"]
                 );
             }
+            if data["nonUnicodeMessages"].as_u64().unwrap_or(0) > 0 {
+                println!(
+                    "Not Unicode   : {} message(s) kept as exact UTF-16 bytes (see the warning)",
+                    data["nonUnicodeMessages"]
+                );
+            }
             if let Some(report) = data["report"].as_object() {
                 println!("Report        : {}", report["html"].as_str().unwrap_or("-"));
             }

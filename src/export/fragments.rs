@@ -23,6 +23,49 @@ pub struct FragmentMeta {
     pub start_ticks: Option<i64>,
     pub entry: EntryInfo,
     pub history: RoomHistory,
+    /// Messages whose content is not valid Unicode (carried as exact bytes), and the first of their chatIds.
+    #[serde(default)]
+    pub non_unicode: NonUnicode,
+}
+
+/// How many messages of a room were carried as exact bytes, with the first [`NonUnicode::LIST_LIMIT`] chatIds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NonUnicode {
+    pub count: u64,
+    pub chat_ids: Vec<i64>,
+}
+
+impl NonUnicode {
+    /// Bounds the list (per room and in the result) so a damaged database cannot make the report huge.
+    pub const LIST_LIMIT: usize = 100;
+
+    fn note(&mut self, message: &Message) {
+        if message.is_non_unicode() {
+            self.count += 1;
+            if self.chat_ids.len() < Self::LIST_LIMIT {
+                self.chat_ids.push(message.chat_id);
+            }
+        }
+    }
+}
+
+/// Over all rooms (in room id order): how many messages were carried as exact bytes, and the first
+/// [`NonUnicode::LIST_LIMIT`] of them as `{roomId, chatId}`.
+pub fn non_unicode_summary<'a>(
+    fragments: impl IntoIterator<Item = &'a FragmentMeta>,
+) -> (u64, Vec<serde_json::Value>) {
+    let mut count = 0;
+    let mut list = Vec::new();
+    for meta in fragments {
+        count += meta.non_unicode.count;
+        for chat_id in &meta.non_unicode.chat_ids {
+            if list.len() < NonUnicode::LIST_LIMIT {
+                list.push(serde_json::json!({ "roomId": meta.room_id, "chatId": chat_id }));
+            }
+        }
+    }
+    (count, list)
 }
 
 /// The staging folder `<package>.staging`.
@@ -105,6 +148,7 @@ impl Staging {
             first: None,
             last: None,
             count: 0,
+            non_unicode: NonUnicode::default(),
         })
     }
 
@@ -129,6 +173,7 @@ pub struct FragmentWriter {
     first: Option<(i64, i64)>,
     last: Option<(i64, i64)>,
     count: u64,
+    non_unicode: NonUnicode,
 }
 
 impl FragmentWriter {
@@ -143,6 +188,7 @@ impl FragmentWriter {
             .get_or_insert((message.chat_id, message.chat_date));
         self.last = Some((message.chat_id, message.chat_date));
         self.count += 1;
+        self.non_unicode.note(message);
         let zip = self
             .zip
             .as_mut()
@@ -186,6 +232,7 @@ impl FragmentWriter {
                 last_message_utc: self.last.and_then(|l| ticks_to_iso(l.1)),
             },
             entry,
+            non_unicode: std::mem::take(&mut self.non_unicode),
         };
         let text = serde_json::to_vec(&meta).map_err(|e| PcmError::Internal(e.to_string()))?;
         std::fs::write(&self.meta_path, text)

@@ -131,6 +131,14 @@ pub async fn export(
     )
     .await?;
     let reused = fragments.values().filter(|(_, reused)| *reused).count();
+    let (non_unicode, non_unicode_list) =
+        fragments::non_unicode_summary(fragments.values().map(|(meta, _)| meta));
+    if non_unicode > 0 {
+        warn(
+            "non_unicode_content",
+            non_unicode_warning(non_unicode, &non_unicode_list),
+        );
+    }
     drop(connection);
 
     ctx.progress(ACTIVITY, "Writing the package", None, None);
@@ -229,6 +237,8 @@ pub async fn export(
         "counts": counts,
         "reusedRooms": reused,
         "disabledRooms": disabled_nodes,
+        "nonUnicodeMessages": non_unicode,
+        "nonUnicodeMessageList": non_unicode_list,
         "durationMs": elapsed.as_millis() as u64,
         "messagesPerSecond": rate.round() as u64,
         "warnings": warnings,
@@ -249,6 +259,22 @@ pub async fn export(
     }
     ctx.progress(ACTIVITY, "Done", Some(1), Some(1));
     Ok(result)
+}
+
+/// The warning for messages carried as exact bytes, naming the first few.
+fn non_unicode_warning(count: u64, list: &[Value]) -> String {
+    let named: Vec<String> = list
+        .iter()
+        .take(10)
+        .map(|m| format!("room {} message {}", m["roomId"], m["chatId"]))
+        .collect();
+    format!(
+        "{count} message(s) hold content that is not valid Unicode (an unpaired UTF-16 surrogate, which SQL \
+         Server allows): the package keeps their exact bytes (contentUtf16Base64) beside a copy with U+FFFD in \
+         content; {}{}",
+        named.join(", "),
+        if count > named.len() as u64 { ", …" } else { "" }
+    )
 }
 
 fn fragments_summary(

@@ -134,12 +134,37 @@ pub fn render_html(result: &Value, rooms: &[Value]) -> String {
             row(&mut html, &label, &cell(value));
         }
     }
+    if !result["nonUnicodeMessages"].is_null() {
+        row(
+            &mut html,
+            "Messages kept as exact UTF-16 bytes (not valid Unicode)",
+            &cell(&result["nonUnicodeMessages"]),
+        );
+    }
     html.push_str("</table>\n<h2>Warnings</h2>\n<ul>\n");
     for w in result["warnings"].as_array().into_iter().flatten() {
         html.push_str(&format!("<li>{}</li>\n", cell(&w["message"])));
     }
+    html.push_str("</ul>\n");
+    if let Some(list) = result["nonUnicodeMessageList"]
+        .as_array()
+        .filter(|l| !l.is_empty())
+    {
+        html.push_str(
+            "<h2>Messages kept as exact UTF-16 bytes (not valid Unicode)</h2>\n<table>\
+             <tr><th>Room ID (nodeID)</th><th>Message (chatId)</th></tr>\n",
+        );
+        for m in list {
+            html.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td></tr>\n",
+                escape(&m["roomId"].to_string()),
+                escape(&m["chatId"].to_string())
+            ));
+        }
+        html.push_str("</table>\n");
+    }
     html.push_str(
-        "</ul>\n<h2>Rooms</h2>\n<table><tr><th>Room ID (nodeID)</th><th>Room</th>\
+        "<h2>Rooms</h2>\n<table><tr><th>Room ID (nodeID)</th><th>Room</th>\
          <th>Disabled in the source database</th><th>Messages</th><th>First message (UTC)</th>\
          <th>Last message (UTC)</th></tr>\n",
     );

@@ -1,4 +1,4 @@
-//! The migration package format, version 1 (documented in docs/package-format.md).
+//! The migration package format, version 1.1 (documented in docs/package-format.md).
 //!
 //! A package is one zip file: `manifest.json`, one JSON Lines file per entity kind, and one JSON Lines file of
 //! chat history per room in chatId order. Every field name is camelCase; readers ignore fields they do not know
@@ -11,7 +11,8 @@ pub const FORMAT_NAME: &str = "pchat-migrate-package";
 /// Major version: readers refuse packages with a higher one.
 pub const FORMAT_MAJOR: u32 = 1;
 /// Minor version: additions only; readers accept any minor version of their major version.
-pub const FORMAT_MINOR: u32 = 0;
+/// 1.1 added `contentUtf16Base64` to messages (content that is not valid Unicode, kept exactly).
+pub const FORMAT_MINOR: u32 = 1;
 
 pub const MANIFEST_ENTRY: &str = "manifest.json";
 pub const PRINCIPALS_ENTRY: &str = "principals.jsonl";
@@ -233,9 +234,30 @@ pub struct Message {
     pub poster_id: i32,
     pub poster_uri: Option<String>,
     pub is_alert: bool,
-    /// Exactly as stored: `ma-filelink:` links, HTML link elements and `[STORY]` content untouched.
+    /// Exactly as stored: `ma-filelink:` links, HTML link elements and `[STORY]` content untouched. When
+    /// `content_utf16_base64` is present: a lossy copy, U+FFFD in place of each unpaired surrogate.
     pub content: String,
+    /// Format 1.1, present only when the stored content is not valid Unicode (an unpaired surrogate, which
+    /// SQL Server's UCS-2 allows and no JSON string can carry): its exact UTF-16LE bytes in base64.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_utf16_base64: Option<String>,
     /// RTF (2013 sources only), as stored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rtf: Option<String>,
+}
+
+impl Message {
+    /// Whether the content had to be carried as exact bytes (it is not valid Unicode).
+    pub fn is_non_unicode(&self) -> bool {
+        self.content_utf16_base64.is_some()
+    }
+
+    /// The reader's check of the format 1.1 field: `contentUtf16Base64`, when present, is base64 of an even
+    /// number of bytes that are not valid UTF-16, and `content` is exactly their lossy copy.
+    pub fn check_lossless(&self) -> Result<(), String> {
+        match &self.content_utf16_base64 {
+            Some(exact) => super::content::check_exact("contentUtf16Base64", exact, &self.content),
+            None => Ok(()),
+        }
+    }
 }

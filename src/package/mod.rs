@@ -1,5 +1,6 @@
 //! The migration package: an open, documented zip of JSON Lines (docs/package-format.md).
 
+pub mod content;
 pub mod format;
 pub mod reader;
 pub mod writer;

@@ -331,6 +331,7 @@ impl PackageReader {
                         format!("{label}: message {} is past the snapshot bound", m.chat_id),
                     ));
                 }
+                m.check_lossless().map_err(|e| invalid(&path, format!("{label}: message {} (line {line}): {e}", m.chat_id)))?;
                 if !principals.contains(&m.poster_id) {
                     return Err(invalid(
                         &path,

@@ -114,7 +114,7 @@ pub fn select_list(
     Ok(wanted
         .iter()
         .filter(|w| catalog.has_column(table, w.name))
-        .map(|w| catalog.col(table, w.name))
+        .map(|w| select_item(catalog, table, w.name))
         .collect::<Vec<_>>()
         .join(", "))
 }
@@ -126,6 +126,21 @@ pub fn absent_optional(catalog: &Catalog, table: &str, wanted: &[Want]) -> Vec<S
         .filter(|w| !w.required() && !catalog.has_column(table, w.name))
         .map(|w| format!("{table}.{}", w.name))
         .collect()
+}
+
+/// One column of a `SELECT` list. Unicode text is read as its UTF-16LE bytes (`CAST(.. AS varbinary(max))`,
+/// decoded by [`RowView::opt_string`]): tiberius cannot decode an unpaired surrogate, which SQL Server allows
+/// in nvarchar, and would fail the whole read without naming the row (docs/package-format.md).
+fn select_item(catalog: &Catalog, table: &str, column: &str) -> String {
+    let name = catalog.col(table, column);
+    let unicode = catalog
+        .column(table, column)
+        .is_some_and(|c| matches!(c.data_type.as_str(), "nvarchar" | "nchar" | "ntext"));
+    if unicode {
+        format!("CAST({name} AS varbinary(max)) AS {name}")
+    } else {
+        name
+    }
 }
 
 /// Column positions by lower-case name, computed once per result set.
@@ -152,6 +167,9 @@ impl ColumnIndex {
 pub trait Cells {
     /// The value of column `name` (any case), or None when the result has no such column.
     fn cell(&self, name: &str) -> Option<&ColumnData<'static>>;
+
+    /// The first column's name and value (the row's key in every reader's column list), to name a bad row.
+    fn key(&self) -> Option<(String, &ColumnData<'static>)>;
 }
 
 /// A result row with its column index.
@@ -165,6 +183,13 @@ impl Cells for IndexedRow<'_> {
         let position = *self.index.positions.get(&name.to_ascii_lowercase())?;
         self.row.cells().nth(position).map(|(_, data)| data)
     }
+
+    fn key(&self) -> Option<(String, &ColumnData<'static>)> {
+        self.row
+            .cells()
+            .next()
+            .map(|(column, data)| (column.name().to_string(), data))
+    }
 }
 
 /// Values by column name, for unit tests of the row mappers.
@@ -174,6 +199,10 @@ impl Cells for HashMap<String, ColumnData<'static>> {
         self.iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v)
+    }
+
+    fn key(&self) -> Option<(String, &ColumnData<'static>)> {
+        None
     }
 }
 
@@ -268,8 +297,40 @@ impl RowView<'_> {
         Ok(match self.cell(name) {
             None => None,
             Some(ColumnData::String(v)) => v.as_ref().map(|s| s.to_string()),
+            Some(ColumnData::Binary(v)) => v.as_deref().map(|b| self.text(name, b)).transpose()?,
             Some(other) => return Err(self.wrong(name, "a string", other)),
         })
+    }
+
+    /// Unicode text read as UTF-16LE bytes (see `select_item`). Only message content may be other than valid
+    /// Unicode (the package carries it exactly); anywhere else it is refused, naming the row and the column.
+    fn text(&self, name: &str, bytes: &[u8]) -> Result<String, PcmError> {
+        let bad = |what: String| {
+            let key = self.cells.key();
+            let value = key.as_ref().map(|(_, data)| match data {
+                ColumnData::I16(Some(v)) => v.to_string(),
+                ColumnData::I32(Some(v)) => v.to_string(),
+                ColumnData::I64(Some(v)) => v.to_string(),
+                ColumnData::Guid(Some(v)) => v.to_string(),
+                other => format!("{other:?}"),
+            });
+            PcmError::InvalidSourceData(format!(
+                "dbo.{}: the row with {} = {}: {name} {what}",
+                self.table,
+                key.as_ref().map(|(k, _)| k.as_str()).unwrap_or_default(),
+                value.unwrap_or_default()
+            ))
+        };
+        let decoded = crate::package::content::decode_utf16le(bytes).map_err(bad)?;
+        if decoded.exact_utf16le.is_some() {
+            return Err(bad(format!(
+                "is not valid Unicode (an unpaired UTF-16 surrogate, which SQL Server allows in nvarchar; read as \
+                 '{}'). Only message content is carried exactly; correct this value in the source database and \
+                 export again",
+                decoded.text
+            )));
+        }
+        Ok(decoded.text)
     }
 
     pub fn string(&self, name: &str) -> Result<String, PcmError> {
@@ -282,6 +343,7 @@ impl RowView<'_> {
             None => None,
             Some(ColumnData::Guid(v)) => v.map(|g| g.hyphenated().to_string()),
             Some(ColumnData::String(v)) => v.as_ref().map(|s| s.to_ascii_lowercase()),
+            Some(ColumnData::Binary(_)) => self.opt_string(name)?.map(|s| s.to_ascii_lowercase()),
             Some(other) => return Err(self.wrong(name, "a uniqueidentifier", other)),
         })
     }

@@ -56,7 +56,11 @@ async fn read_table<T>(
     order_by: &[&str],
     mut map: impl FnMut(&RowView<'_>) -> Result<T, PcmError>,
 ) -> Result<Vec<T>, PcmError> {
-    let order: Vec<String> = order_by.iter().map(|c| catalog.col(table, c)).collect();
+    // Qualified, so that ORDER BY means the column even where the SELECT list reads it as bytes (an alias).
+    let order: Vec<String> = order_by
+        .iter()
+        .map(|c| format!("{}.{}", catalog.table_ref(table), catalog.col(table, c)))
+        .collect();
     let sql = format!(
         "SELECT {} FROM {} ORDER BY {}",
         select_list(catalog, table, wanted)?,

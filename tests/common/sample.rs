@@ -72,6 +72,7 @@ pub fn message(chat_id: i64, ticks: i64, content: &str) -> Message {
         poster_uri: Some("sip:ann@contoso.com".into()),
         is_alert: false,
         content: content.to_string(),
+        content_utf16_base64: None,
         rtf: None,
     }
 }

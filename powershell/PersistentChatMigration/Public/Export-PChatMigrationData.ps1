@@ -188,7 +188,9 @@ function Export-PChatMigrationData {
     PChatMigration.ExportResult. With -FileName, one object with the properties Path (the package), SizeBytes,
     Level, Counts (principals, categories, rooms, roles, scopes, addins and messages exported), Duration (a
     TimeSpan), MessagesPerSecond, ReusedRooms (rooms taken from an interrupted earlier run), DisabledRooms (with
-    -DisableExportedNodes), Warnings (objects with code and message), Report (the html and json report paths, or
+    -DisableExportedNodes), NonUnicodeMessages and NonUnicodeMessageList (messages whose content is not valid
+    Unicode, kept as exact bytes in the package; the list holds roomId and chatId of the first 100), Warnings
+    (objects with code and message), Report (the html and json report paths, or
     $null) and Source (dbInstance, database and kind of the source database). Pipe it to Get-PChatMigrationPackage
     to check the package.
 
@@ -460,6 +462,8 @@ function Export-PChatMigrationData {
             MessagesPerSecond = $data.messagesPerSecond
             ReusedRooms = $data.reusedRooms
             DisabledRooms = $data.disabledRooms
+            NonUnicodeMessages = $data.nonUnicodeMessages
+            NonUnicodeMessageList = @($data.nonUnicodeMessageList)
             Warnings = @($data.warnings)
             Report = $reportFiles
             Source = $data.source

@@ -487,7 +487,7 @@ namespace PChatMigration.Harness
             Expect("inspect_package: data.valid", "True", Convert.ToString(MiniJson.Get(envelope, "data", "valid")));
             Expect("inspect_package: data.path", package, MiniJson.Get(envelope, "data", "path") as string);
             Expect("inspect_package: data.sizeBytes", new FileInfo(package).Length.ToString(), Convert.ToString(MiniJson.Get(envelope, "data", "sizeBytes")));
-            Expect("inspect_package: data.formatVersion", "1.0", MiniJson.Get(envelope, "data", "formatVersion") as string);
+            Expect("inspect_package: data.formatVersion", "1.1", MiniJson.Get(envelope, "data", "formatVersion") as string);
             Check("inspect_package: data.createdUtc is ISO 8601 UTC", IsUtcTime(MiniJson.Get(envelope, "data", "createdUtc") as string), response.Json);
             Check("inspect_package: data.source.dbInstance", MiniJson.Get(envelope, "data", "source", "dbInstance") is string, response.Json);
             Check("inspect_package: data.tool.name", MiniJson.Get(envelope, "data", "tool", "name") is string, response.Json);

@@ -401,9 +401,47 @@ pub fn open_connection(
         use rusqlite::types::ValueRef;
         Ok(match c.get_raw(0) {
             ValueRef::Null => None,
-            ValueRef::Blob(b) => Some(b.len() as i64),
+            ValueRef::Blob(b) => Some(crate::types::untag_utf16_blob(b).unwrap_or(b).len() as i64),
             ValueRef::Text(t) => Some(String::from_utf8_lossy(t).encode_utf16().count() as i64 * 2),
             ValueRef::Integer(_) | ValueRef::Real(_) => Some(8),
+        })
+    })?;
+    // CAST(nvarchar AS varbinary): the UTF-16LE bytes, as SQL Server stores them (also for values that are not
+    // valid UTF-16, which the stand-in keeps as tagged BLOBs).
+    conn.create_scalar_function("t_nvarchar_bytes", 1, det, |c| {
+        use rusqlite::types::ValueRef;
+        Ok(match c.get_raw(0) {
+            ValueRef::Null => None,
+            ValueRef::Blob(b) => Some(crate::types::untag_utf16_blob(b).unwrap_or(b).to_vec()),
+            ValueRef::Text(t) => {
+                let text = String::from_utf8_lossy(t);
+                let mut out = Vec::with_capacity(text.len() * 2);
+                for u in text.encode_utf16() {
+                    out.extend_from_slice(&u.to_le_bytes());
+                }
+                Some(out)
+            }
+            v => text_of(&v).map(|s| s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect()),
+        })
+    })?;
+    // CAST(varbinary AS nvarchar(n)): the bytes read as UTF-16LE code units (at most n of them, -1 = max);
+    // TEXT when they are valid UTF-16, else a tagged BLOB that keeps every unit.
+    conn.create_scalar_function("t_bytes_nvarchar", 2, det, |c| {
+        use rusqlite::types::{Value, ValueRef};
+        let limit: i64 = c.get(1)?;
+        let bytes = match c.get_raw(0) {
+            ValueRef::Null => return Ok(Value::Null),
+            ValueRef::Blob(b) => crate::types::untag_utf16_blob(b).unwrap_or(b).to_vec(),
+            v => return Ok(text_of(&v).map(Value::Text).unwrap_or(Value::Null)),
+        };
+        let mut units = crate::types::le_bytes_to_units(&bytes);
+        if let Ok(limit) = usize::try_from(limit) {
+            units.truncate(limit);
+        }
+        Ok(match crate::types::nvarchar_from_units(units) {
+            Val::Text(s) => Value::Text(s),
+            Val::Utf16(u) => Value::Blob(crate::types::tagged_utf16_blob(&u)),
+            _ => Value::Null,
         })
     })?;
     conn.create_scalar_function("t_right", 2, det, |c| {
@@ -1922,11 +1960,11 @@ pub fn parse_rpc(data: &[u8]) -> std::io::Result<(String, Params)> {
         let t = tds::read_type_info(&mut r)?;
         let v = tds::read_value(&mut r, &t)?;
         match idx {
-            0 => {
-                if let Val::Text(s) = v {
-                    stmt = s;
-                }
-            }
+            0 => match v {
+                Val::Text(s) => stmt = s,
+                Val::Utf16(units) => stmt = String::from_utf16_lossy(&units),
+                _ => {}
+            },
             1 => {}
             _ => {
                 let name = if name.is_empty() {

@@ -165,6 +165,12 @@ pub fn utf16_to_string(s: &[u8]) -> String {
     String::from_utf16_lossy(&units)
 }
 
+/// A client's nvarchar value, kept exactly: `Val::Utf16` when the bytes are not valid UTF-16 (an unpaired
+/// surrogate), so what a client sends reaches the table unchanged.
+pub fn nvarchar_value(s: &[u8]) -> Val {
+    crate::types::nvarchar_from_units(crate::types::le_bytes_to_units(s))
+}
+
 /// Skips the ALL_HEADERS block at the start of batch/RPC/TM payloads.
 pub fn skip_all_headers(r: &mut Rd<'_>) -> io::Result<()> {
     let total = r.u32()? as usize;
@@ -506,6 +512,24 @@ pub fn put_value(out: &mut Vec<u8>, ty: &SqlType, v: &Val) {
                 out.extend_from_slice(&b);
             }
         }
+        (NVarChar(_) | NChar(_), Val::Utf16(units)) => {
+            let b = crate::types::units_to_le_bytes(units);
+            if is_max {
+                put_plp(out, &b);
+            } else {
+                out.extend_from_slice(&(b.len() as u16).to_le_bytes());
+                out.extend_from_slice(&b);
+            }
+        }
+        (VarChar(_) | Char(_), Val::Utf16(units)) => {
+            let b = latin1_bytes(&String::from_utf16_lossy(units));
+            if is_max {
+                put_plp(out, &b);
+            } else {
+                out.extend_from_slice(&(b.len() as u16).to_le_bytes());
+                out.extend_from_slice(&b);
+            }
+        }
         (VarChar(_) | Char(_), Val::Text(s)) => {
             let b = latin1_bytes(s);
             if is_max {
@@ -584,6 +608,18 @@ pub fn put_sqlite_fast(out: &mut Vec<u8>, ty: &SqlType, v: rusqlite::types::Valu
         }
         (Bit, ValueRef::Integer(i)) => {
             out.extend_from_slice(&[1, (i != 0) as u8]);
+            true
+        }
+        (VarBinary(_) | Binary(_), ValueRef::Blob(b))
+            if crate::types::untag_utf16_blob(b).is_none() && (ty.is_max() || b.len() <= 8000) =>
+        {
+            // (a tagged BLOB is an nvarchar value and takes the slow path, which strips the tag)
+            if ty.is_max() {
+                put_plp(out, b);
+            } else {
+                out.extend_from_slice(&(b.len() as u16).to_le_bytes());
+                out.extend_from_slice(b);
+            }
             true
         }
         (NVarChar(_) | NChar(_), ValueRef::Text(t)) => {
@@ -869,7 +905,7 @@ pub fn read_value(r: &mut Rd<'_>, t: &WireType) -> io::Result<Val> {
             match data {
                 None => Val::Null,
                 Some(d) => match t.code {
-                    0xE7 | 0xEF => Val::Text(utf16_to_string(&d)),
+                    0xE7 | 0xEF => nvarchar_value(&d),
                     0xA7 | 0xAF => Val::Text(d.iter().map(|&c| c as char).collect()),
                     _ => Val::Bytes(d),
                 },
@@ -877,7 +913,7 @@ pub fn read_value(r: &mut Rd<'_>, t: &WireType) -> io::Result<Val> {
         }
         0xF1 => match read_plp(r)? {
             None => Val::Null,
-            Some(d) => Val::Text(utf16_to_string(&d)),
+            Some(d) => nvarchar_value(&d),
         },
         0x63 | 0x23 | 0x22 => {
             let tp = r.u8()? as usize;
@@ -889,7 +925,7 @@ pub fn read_value(r: &mut Rd<'_>, t: &WireType) -> io::Result<Val> {
             let n = r.u32()? as usize;
             let d = r.take(n)?;
             match t.code {
-                0x63 => Val::Text(utf16_to_string(d)),
+                0x63 => nvarchar_value(d),
                 0x23 => Val::Text(d.iter().map(|&c| c as char).collect()),
                 _ => Val::Bytes(d.to_vec()),
             }
@@ -928,4 +964,55 @@ fn datetime_from_wire(b: &[u8]) -> Val {
     let days = i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as i64;
     let ticks = u32::from_le_bytes([b[4], b[5], b[6], b[7]]) as u64;
     Val::DateTime(days + DAYS_1900, ticks * 1_000_000_000 / 300)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An nvarchar(4000) parameter or bulk-load value as a client sends it: NVARCHARTYPE, max length,
+    /// collation, then the value's byte length and bytes.
+    fn wire_nvarchar(units: &[u16]) -> Vec<u8> {
+        let mut out = vec![0xE7];
+        out.extend_from_slice(&8000u16.to_le_bytes());
+        out.extend_from_slice(&[0x09, 0x04, 0xD0, 0x00, 0x34]);
+        out.extend_from_slice(&(units.len() as u16 * 2).to_le_bytes());
+        out.extend_from_slice(&crate::types::units_to_le_bytes(units));
+        out
+    }
+
+    #[test]
+    fn an_nvarchar_value_with_an_unpaired_surrogate_reaches_storage_unchanged() {
+        let units = [0x61, 0xD800, 0x62];
+        let wire = wire_nvarchar(&units);
+        let mut r = Rd::new(&wire);
+        let t = read_type_info(&mut r).expect("type");
+        let v = read_value(&mut r, &t).expect("value");
+        assert_eq!(v, Val::Utf16(units.to_vec()));
+        // SQLite keeps it as a tagged BLOB, read back as the same nvarchar value, sent as the same bytes.
+        let stored = v.to_sqlite();
+        let back = match &stored {
+            rusqlite::types::Value::Blob(b) => {
+                Val::from_sqlite(rusqlite::types::ValueRef::Blob(b), &SqlType::NVarChar(None))
+                    .expect("nvarchar")
+            }
+            other => panic!("stored as {other:?}"),
+        };
+        assert_eq!(back, v);
+        let mut out = Vec::new();
+        put_value(&mut out, &SqlType::NVarChar(Some(4000)), &back);
+        assert_eq!(out, wire[8..]);
+    }
+
+    #[test]
+    fn valid_utf16_stays_text() {
+        let units: Vec<u16> = "a\u{1F600}".encode_utf16().collect();
+        let wire = wire_nvarchar(&units);
+        let mut r = Rd::new(&wire);
+        let t = read_type_info(&mut r).expect("type");
+        assert_eq!(
+            read_value(&mut r, &t).expect("value"),
+            Val::Text("a\u{1F600}".to_string())
+        );
+    }
 }

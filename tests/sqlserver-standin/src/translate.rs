@@ -683,6 +683,23 @@ fn cast_to(e: Expr, ty: &SqlType) -> Expr {
     }
 }
 
+/// CAST/CONVERT knowing the source type: between nvarchar and varbinary SQL Server reinterprets the UTF-16LE
+/// bytes (SQLite would use UTF-8), and values that are not valid UTF-16 must survive both ways.
+fn cast_from_to(e: Expr, src: Option<&SqlType>, ty: &SqlType) -> Expr {
+    let src_unicode = src.is_some_and(SqlType::is_unicode);
+    let src_binary = matches!(src, Some(SqlType::VarBinary(_) | SqlType::Binary(_)));
+    match ty {
+        SqlType::VarBinary(_) | SqlType::Binary(_) if src_unicode => {
+            ident_fn("t_nvarchar_bytes", vec![e])
+        }
+        SqlType::NVarChar(n) | SqlType::NChar(n) if src_binary => {
+            let limit = n.map(i64::from).unwrap_or(-1);
+            ident_fn("t_bytes_nvarchar", vec![e, num_lit(limit)])
+        }
+        _ => cast_to(e, ty),
+    }
+}
+
 fn ident_to_string_arg(e: &mut Expr) {
     if let Expr::Identifier(i) = e {
         *e = str_lit(&i.value);
@@ -891,7 +908,7 @@ pub fn expr(ctx: &mut Ctx<'_>, e: &mut Expr) -> Result<Option<SqlType>, SqlErr> 
             if !matches!(kind, CastKind::Cast | CastKind::TryCast) {
                 return Err(SqlErr::syntax("::"));
             }
-            expr(ctx, inner)?;
+            let src = expr(ctx, inner)?;
             let t = dt_of(data_type).ok_or_else(|| {
                 SqlErr::new(
                     243,
@@ -900,7 +917,7 @@ pub fn expr(ctx: &mut Ctx<'_>, e: &mut Expr) -> Result<Option<SqlType>, SqlErr> 
                 )
             })?;
             let inner = std::mem::replace(inner.as_mut(), null_lit());
-            *e = cast_to(inner, &t);
+            *e = cast_from_to(inner, src.as_ref(), &t);
             Some(t)
         }
         Expr::Convert {
@@ -934,7 +951,7 @@ pub fn expr(ctx: &mut Ctx<'_>, e: &mut Expr) -> Result<Option<SqlType>, SqlErr> 
                     );
                     cast_to(styled, &t)
                 }
-                _ => cast_to(inner, &t),
+                _ => cast_from_to(inner, src.as_ref(), &t),
             };
             Some(t)
         }

@@ -34,6 +34,9 @@ pub enum Val {
     Int(i64),
     Float(f64),
     Text(String),
+    /// An nvarchar value that is not valid UTF-16 (an unpaired surrogate: legal in SQL Server, which stores
+    /// UCS-2, but not representable in a Rust `String` or SQLite TEXT). Valid text is always `Text`.
+    Utf16(Vec<u16>),
     Bytes(Vec<u8>),
     /// RFC 4122 byte order
     Guid([u8; 16]),
@@ -45,6 +48,50 @@ pub enum Val {
 
 #[derive(Debug, Clone)]
 pub struct ConvError(pub String);
+
+/// Marks a SQLite BLOB that holds an nvarchar value which is not valid UTF-16: the tag, then the value's
+/// UTF-16LE code units. 0xFF never occurs in UTF-8, so no text converted to bytes can look like it.
+pub const UTF16_TAG: &[u8] = b"\xFFstandin-utf16\xFF";
+
+/// UTF-16LE bytes of code units.
+pub fn units_to_le_bytes(units: &[u16]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(units.len() * 2);
+    for u in units {
+        out.extend_from_slice(&u.to_le_bytes());
+    }
+    out
+}
+
+/// Code units of UTF-16LE bytes; an odd last byte is dropped (as SQL Server does converting varbinary to
+/// nvarchar).
+pub fn le_bytes_to_units(bytes: &[u8]) -> Vec<u16> {
+    bytes
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect()
+}
+
+/// The nvarchar value of UTF-16 code units: `Text` when they are valid UTF-16, else `Utf16`.
+pub fn nvarchar_from_units(units: Vec<u16>) -> Val {
+    match String::from_utf16(&units) {
+        Ok(text) => Val::Text(text),
+        Err(_) => Val::Utf16(units),
+    }
+}
+
+/// The SQLite storage form of code units that are not valid UTF-16: a tagged BLOB.
+pub fn tagged_utf16_blob(units: &[u16]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(UTF16_TAG.len() + units.len() * 2);
+    out.extend_from_slice(UTF16_TAG);
+    out.extend_from_slice(&units_to_le_bytes(units));
+    out
+}
+
+/// The UTF-16LE bytes of a tagged BLOB, or None for any other BLOB.
+pub fn untag_utf16_blob(blob: &[u8]) -> Option<&[u8]> {
+    blob.strip_prefix(UTF16_TAG)
+        .filter(|rest| rest.len().is_multiple_of(2))
+}
 
 impl SqlType {
     pub fn is_max(&self) -> bool {
@@ -518,6 +565,7 @@ impl Val {
             Val::Int(i) => SqlVal::Integer(*i),
             Val::Float(f) => SqlVal::Real(*f),
             Val::Text(s) => SqlVal::Text(s.clone()),
+            Val::Utf16(u) => SqlVal::Blob(tagged_utf16_blob(u)),
             Val::Bytes(b) => SqlVal::Blob(b.clone()),
             Val::Guid(g) => SqlVal::Text(format_guid(g)),
             Val::DateTime(d, n) => SqlVal::Text(format_datetime(*d, *n)),
@@ -539,7 +587,10 @@ impl Val {
                 ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
                 ValueRef::Integer(i) => i.to_string(),
                 ValueRef::Real(f) => format_float(f),
-                ValueRef::Blob(b) => String::from_utf8_lossy(b).into_owned(),
+                ValueRef::Blob(b) => match untag_utf16_blob(b) {
+                    Some(le) => String::from_utf16_lossy(&le_bytes_to_units(le)),
+                    None => String::from_utf8_lossy(b).into_owned(),
+                },
                 ValueRef::Null => String::new(),
             }
         };
@@ -598,9 +649,16 @@ impl Val {
                     Val::Decimal((f * 1e6).round() as i128)
                 }
             },
-            NVarChar(_) | NChar(_) | VarChar(_) | Char(_) => Val::Text(text(v)),
+            NVarChar(_) | NChar(_) => match v {
+                ValueRef::Blob(b) => match untag_utf16_blob(b) {
+                    Some(le) => nvarchar_from_units(le_bytes_to_units(le)),
+                    None => Val::Text(text(v)),
+                },
+                _ => Val::Text(text(v)),
+            },
+            VarChar(_) | Char(_) => Val::Text(text(v)),
             VarBinary(_) | Binary(_) => match v {
-                ValueRef::Blob(b) => Val::Bytes(b.to_vec()),
+                ValueRef::Blob(b) => Val::Bytes(untag_utf16_blob(b).unwrap_or(b).to_vec()),
                 ValueRef::Text(t) => Val::Bytes(t.to_vec()),
                 ValueRef::Integer(i) => Val::Bytes(i.to_be_bytes().to_vec()),
                 ValueRef::Real(f) => Val::Bytes(f.to_be_bytes().to_vec()),
