@@ -1,0 +1,626 @@
+//! Reads and validates a package. [`PackageReader::open`] checks structure and version; [`PackageReader::verify`]
+//! checks every byte (checksums), every record (JSON and types) and every reference between entities, before
+//! anyone writes a row anywhere. A package is untrusted input: every entry is read through a limit taken from the
+//! manifest (see [`limits`]), one line at a time, so memory does not grow with what the package claims or holds.
+
+mod diagnose;
+mod graph;
+pub mod limits;
+
+use super::format::*;
+use super::writer::{hex, EntryDigest};
+use crate::error::PcmError;
+use limits::{LineError, LineReader, MAX_LINE_BYTES};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sha2::Digest;
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use tokio_util::sync::CancellationToken;
+use zip::ZipArchive;
+
+/// The entity entries every package holds, in the order they are read.
+pub const ENTITY_ENTRIES: [&str; 6] = [
+    PRINCIPALS_ENTRY,
+    CATEGORIES_ENTRY,
+    ROOMS_ENTRY,
+    ROLES_ENTRY,
+    SCOPES_ENTRY,
+    ADDINS_ENTRY,
+];
+
+/// How often (in lines) a long entry looks at the cancellation flag.
+const CANCEL_CHECK_LINES: u64 = 4096;
+
+/// An opened package whose structure and manifest were checked.
+pub struct PackageReader {
+    path: PathBuf,
+    archive: ZipArchive<BufReader<File>>,
+    manifest: Manifest,
+    /// Position of each entry in `manifest.entries`, by name.
+    entry_index: HashMap<String, usize>,
+    cancel: Option<CancellationToken>,
+}
+
+/// Per-room figures found while verifying.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomFigures {
+    pub room_id: i32,
+    pub name: String,
+    pub path: Vec<String>,
+    pub messages: u64,
+    pub bytes: u64,
+    pub first_message_utc: Option<String>,
+    pub last_message_utc: Option<String>,
+}
+
+/// The entities of a package, loaded (everything except history, which is streamed).
+#[derive(Debug, Clone, Default)]
+pub struct Entities {
+    pub principals: Vec<Principal>,
+    pub categories: Vec<Node>,
+    pub rooms: Vec<Node>,
+    pub roles: Vec<RoleAssignment>,
+    pub scopes: Vec<ScopeEntry>,
+    pub addins: Vec<Addin>,
+}
+
+/// Rejects names that could escape a folder when extracted, or that no writer of this format produces.
+fn check_entry_name(name: &str) -> Result<(), String> {
+    let bad = name.is_empty()
+        || name.starts_with('/')
+        || name.starts_with('\\')
+        || name.contains('\\')
+        || name.contains('\0')
+        || name.split('/').any(|part| part == ".." || part == ".")
+        || name.chars().nth(1) == Some(':');
+    if bad {
+        Err(format!(
+            "entry name '{name}' is not allowed (absolute, '..', '\\' or drive letter)"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks "major.minor" against what this reader understands.
+fn check_version(version: &str) -> Result<(), String> {
+    let (major, _minor) = version
+        .split_once('.')
+        .and_then(|(a, b)| Some((a.parse::<u32>().ok()?, b.parse::<u32>().ok()?)))
+        .ok_or_else(|| format!("the format version '{version}' is not of the form major.minor"))?;
+    if major > FORMAT_MAJOR {
+        return Err(format!(
+            "it was written in package format {version} by a newer pchat-migrate; this version reads format \
+             {FORMAT_MAJOR}.x — upgrade pchat-migrate to read it"
+        ));
+    }
+    if major < 1 {
+        return Err(format!("package format {version} is not supported"));
+    }
+    Ok(())
+}
+
+/// The first fields of manifest.json, read before the rest so that a missing or odd version gets a message of
+/// its own. `Some(Value::Null)` is a field present as `null`; `None` a field that is absent.
+#[derive(Deserialize)]
+struct ManifestHeader {
+    #[serde(default, deserialize_with = "present")]
+    format: Option<serde_json::Value>,
+    #[serde(default, rename = "formatVersion", deserialize_with = "present")]
+    format_version: Option<serde_json::Value>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<serde_json::Value>, D::Error> {
+    serde_json::Value::deserialize(d).map(Some)
+}
+
+/// What a JSON value is, for messages ("a number", "null").
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// A parse error of manifest.json, with lone surrogates and invalid UTF-8 named.
+fn manifest_parse_error(text: &[u8], e: &serde_json::Error) -> String {
+    if let Some(m) = diagnose::describe(text, "manifest.json") {
+        return m;
+    }
+    match e.classify() {
+        serde_json::error::Category::Data => format!("manifest.json is malformed: {e}"),
+        _ => format!("manifest.json is not valid JSON: {e}"),
+    }
+}
+
+/// Checks the format name and version first, then reads the whole manifest.
+fn parse_manifest(text: &[u8]) -> Result<Manifest, String> {
+    let header: ManifestHeader =
+        serde_json::from_slice(text).map_err(|e| manifest_parse_error(text, &e))?;
+    if header.format.as_ref().and_then(|f| f.as_str()) != Some(FORMAT_NAME) {
+        return Err(
+            "manifest.json does not describe a pchat-migrate package (its \"format\" is not \
+             \"pchat-migrate-package\")"
+                .to_string(),
+        );
+    }
+    let version = match &header.format_version {
+        None => {
+            return Err("manifest.json has no formatVersion; a package states the version of its format \
+                        as a string \"major.minor\" such as \"1.0\""
+                .to_string())
+        }
+        Some(serde_json::Value::String(v)) => v.as_str(),
+        Some(other) => {
+            return Err(format!(
+                "manifest.json's formatVersion is {} ({other}), not a string \"major.minor\" such as \"1.0\"",
+                json_kind(other)
+            ))
+        }
+    };
+    check_version(version)?;
+    serde_json::from_slice(text).map_err(|e| manifest_parse_error(text, &e))
+}
+
+/// What the zip crate's header check means, in words (the import must read exactly what inspect read).
+fn header_problem(e: &zip::result::ZipError) -> String {
+    let text = e.to_string();
+    if text.contains("duplicate file names") {
+        "the zip holds two entries of the same name; zip readers disagree on which copy counts (this reader \
+         would take the last, .NET the first), so the package is ambiguous"
+            .to_string()
+    } else if text.contains("filename mismatch") || text.contains("UnicodePath") {
+        "an entry's local header names a different file than the zip's central directory; zip readers \
+         disagree on which name counts, so the package is ambiguous"
+            .to_string()
+    } else if text.contains("overlapping") {
+        "two zip entries share the same compressed bytes (overlapping entries, a zip bomb technique)"
+            .to_string()
+    } else {
+        format!(
+            "its zip headers disagree with each other ({e}); the file was altered or is damaged"
+        )
+    }
+}
+
+/// Header consistency, then every entry's name and type; returns the names.
+fn check_zip(archive: &mut ZipArchive<BufReader<File>>) -> Result<HashSet<String>, String> {
+    archive
+        .validate_header_consistency()
+        .map_err(|e| header_problem(&e))?;
+    let mut names = HashSet::with_capacity(archive.len());
+    for index in 0..archive.len() {
+        let entry = archive
+            .by_index_data(index)
+            .map_err(|e| format!("entry #{index} cannot be read: {e}"))?;
+        let name = entry
+            .name()
+            .map_err(|e| format!("entry #{index} has an unreadable name: {e}"))?
+            .to_string();
+        check_entry_name(&name)?;
+        if entry.is_symlink() {
+            return Err(format!(
+                "entry '{name}' is a symbolic link; a package holds only plain files"
+            ));
+        }
+        if entry.is_dir() {
+            return Err(format!(
+                "entry '{name}' is a folder; a package holds only plain files"
+            ));
+        }
+        if !names.insert(name.clone()) {
+            return Err(format!("the zip holds two entries named '{name}'"));
+        }
+    }
+    Ok(names)
+}
+
+/// Reads manifest.json through its size limit.
+fn read_manifest(archive: &mut ZipArchive<BufReader<File>>) -> Result<Manifest, String> {
+    let count = archive.len();
+    let limit = limits::manifest_limit(count);
+    let index = archive
+        .index_for_name(MANIFEST_ENTRY)
+        .ok_or("it has no manifest.json; it is not a pchat-migrate package or it is damaged")?;
+    let entry = archive
+        .by_index(index)
+        .map_err(|e| format!("manifest.json cannot be read: {e}"))?;
+    let text = limits::read_at_most(entry, limit)
+        .map_err(|e| format!("manifest.json is damaged: {e}"))?
+        .ok_or_else(|| {
+            format!(
+                "manifest.json inflates to more than {limit} bytes, the most a package of {count} entries may \
+                 have (docs/package-format.md, Limits); reading stopped there"
+            )
+        })?;
+    parse_manifest(&text)
+}
+
+/// Every listed entry is known (an entity file, or the history of a room in `rooms`) and present; every
+/// present entry is listed. Returns the position of each entry in `manifest.entries`.
+fn check_listing(
+    manifest: &Manifest,
+    present: &HashSet<String>,
+) -> Result<HashMap<String, usize>, String> {
+    let mut index = HashMap::with_capacity(manifest.entries.len());
+    for (i, entry) in manifest.entries.iter().enumerate() {
+        if index.insert(entry.name.clone(), i).is_some() {
+            return Err(format!("manifest.json lists entry '{}' twice", entry.name));
+        }
+    }
+    let mut histories: HashSet<&str> = HashSet::with_capacity(manifest.rooms.len());
+    for room in &manifest.rooms {
+        let expected = messages_entry(room.room_id);
+        if room.entry != expected {
+            return Err(format!(
+                "manifest.json gives the history of room {} as '{}'; it is always '{expected}'",
+                room.room_id, room.entry
+            ));
+        }
+        if !histories.insert(room.entry.as_str()) {
+            return Err(format!(
+                "manifest.json lists the history of room {} twice",
+                room.room_id
+            ));
+        }
+        if !present.contains(&room.entry) || !index.contains_key(&room.entry) {
+            return Err(format!(
+                "the manifest lists history for room {} but the entry '{}' is missing",
+                room.room_id, room.entry
+            ));
+        }
+    }
+    for entry in &manifest.entries {
+        let name = entry.name.as_str();
+        if !ENTITY_ENTRIES.contains(&name) && !histories.contains(name) {
+            return Err(format!(
+                "entry '{name}' is listed in the manifest but is not an entry of the package format (an \
+                 unknown entry; a history entry needs its room in the manifest's rooms); every listed entry \
+                 must be one the reader verifies"
+            ));
+        }
+        if !present.contains(name) {
+            return Err(format!("entry '{name}' is missing"));
+        }
+    }
+    if let Some(name) = ENTITY_ENTRIES.iter().find(|n| !index.contains_key(**n)) {
+        return Err(format!("manifest.json does not list the entry '{name}'"));
+    }
+    if let Some(name) = present
+        .iter()
+        .find(|n| n.as_str() != MANIFEST_ENTRY && !index.contains_key(n.as_str()))
+    {
+        return Err(format!("entry '{name}' is not listed in the manifest"));
+    }
+    Ok(index)
+}
+
+impl PackageReader {
+    fn invalid(&self, message: impl Into<String>) -> PcmError {
+        invalid(&self.path, message)
+    }
+
+    /// Opens a package and checks its structure: a readable, unambiguous zip of plain files with safe names, a
+    /// manifest of a supported version within its size limit, and exactly the entries the manifest lists, each
+    /// of a kind the format defines.
+    pub fn open(path: &Path) -> Result<PackageReader, PcmError> {
+        let file = File::open(path).map_err(|e| PcmError::io("opening", path, e))?;
+        let mut archive = ZipArchive::new(BufReader::new(file)).map_err(|e| {
+            invalid(
+                path,
+                format!("it is not a readable zip file ({e}); it may be truncated"),
+            )
+        })?;
+        let names = check_zip(&mut archive).map_err(|m| invalid(path, m))?;
+        let manifest = read_manifest(&mut archive).map_err(|m| invalid(path, m))?;
+        let entry_index = check_listing(&manifest, &names).map_err(|m| invalid(path, m))?;
+        Ok(PackageReader {
+            path: path.to_path_buf(),
+            archive,
+            manifest,
+            entry_index,
+            cancel: None,
+        })
+    }
+
+    /// Makes long reads stop with [`PcmError::Cancelled`] once `token` is cancelled (checked at every entry and
+    /// every few thousand lines).
+    pub fn set_cancellation(&mut self, token: CancellationToken) {
+        self.cancel = Some(token);
+    }
+
+    fn check_cancelled(&self) -> Result<(), PcmError> {
+        match &self.cancel {
+            Some(token) if token.is_cancelled() => Err(PcmError::Cancelled),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn entry_info(&self, name: &str) -> Option<&EntryInfo> {
+        self.entry_index
+            .get(name)
+            .and_then(|i| self.manifest.entries.get(*i))
+    }
+
+    /// Streams the records of a JSON Lines entry through the limits: never more than the manifest's byte count
+    /// (+1 to see the excess), never a line over [`MAX_LINE_BYTES`], never more records than listed; the SHA-256
+    /// is checked at the end.
+    pub fn for_each_record<T: DeserializeOwned>(
+        &mut self,
+        name: &str,
+        mut each: impl FnMut(T, u64) -> Result<(), PcmError>,
+    ) -> Result<EntryInfo, PcmError> {
+        self.check_cancelled()?;
+        let expected = self
+            .entry_info(name)
+            .cloned()
+            .ok_or_else(|| self.invalid(format!("entry '{name}' is not in the manifest")))?;
+        let path = self.path.clone();
+        let cancel = self.cancel.clone();
+        let entry = self
+            .archive
+            .by_name(name)
+            .map_err(|e| invalid(&path, format!("entry '{name}' cannot be read: {e}")))?;
+        let buffered = BufReader::with_capacity(64 * 1024, entry);
+        let mut lines = LineReader::new(buffered, expected.bytes, MAX_LINE_BYTES);
+        let mut digest = EntryDigest::default();
+        let mut line = Vec::new();
+        let mut number = 0u64;
+        while lines
+            .next_line(&mut line)
+            .map_err(|e| invalid(&path, line_error(name, &expected, e)))?
+        {
+            digest.update(&line);
+            number += 1;
+            if number > expected.records {
+                return Err(invalid(
+                    &path,
+                    format!(
+                        "entry '{name}' holds more than the {} records the manifest lists",
+                        expected.records
+                    ),
+                ));
+            }
+            if number % CANCEL_CHECK_LINES == 0 && cancel.as_ref().is_some_and(|c| c.is_cancelled())
+            {
+                return Err(PcmError::Cancelled);
+            }
+            if line.last() != Some(&b'\n') {
+                return Err(invalid(
+                    &path,
+                    format!("entry '{name}' line {number} is cut off"),
+                ));
+            }
+            let text = &line[..line.len() - 1];
+            let record: T = serde_json::from_slice(text).map_err(|e| {
+                let place = format!("line {number} of entry '{name}'");
+                invalid(
+                    &path,
+                    diagnose::describe(text, &place).unwrap_or_else(|| {
+                        format!("entry '{name}' line {number} is not a valid record: {e}")
+                    }),
+                )
+            })?;
+            each(record, number)?;
+        }
+        let mut info = digest.finish(name);
+        info.records = number;
+        if info.sha256 != expected.sha256 {
+            return Err(invalid(
+                &path,
+                format!("entry '{name}' fails its SHA-256 check: the file was changed or damaged"),
+            ));
+        }
+        if info.bytes != expected.bytes || info.records != expected.records {
+            return Err(invalid(
+                &path,
+                format!(
+                    "entry '{name}' holds {} records / {} bytes, the manifest says {} / {}",
+                    info.records, info.bytes, expected.records, expected.bytes
+                ),
+            ));
+        }
+        Ok(info)
+    }
+
+    /// Reads a whole entity entry into memory (entities are small; history is not read this way).
+    pub fn read_all<T: DeserializeOwned>(&mut self, name: &str) -> Result<Vec<T>, PcmError> {
+        let mut out = Vec::new();
+        self.for_each_record(name, |record: T, _| {
+            out.push(record);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Loads every entity (not history), checking each entry.
+    pub fn entities(&mut self) -> Result<Entities, PcmError> {
+        self.load_entities(&mut || {})
+    }
+
+    fn load_entities(&mut self, after_each: &mut dyn FnMut()) -> Result<Entities, PcmError> {
+        let principals = self.read_all(PRINCIPALS_ENTRY)?;
+        after_each();
+        let categories = self.read_all(CATEGORIES_ENTRY)?;
+        after_each();
+        let rooms = self.read_all(ROOMS_ENTRY)?;
+        after_each();
+        let roles = self.read_all(ROLES_ENTRY)?;
+        after_each();
+        let scopes = self.read_all(SCOPES_ENTRY)?;
+        after_each();
+        let addins = self.read_all(ADDINS_ENTRY)?;
+        after_each();
+        Ok(Entities {
+            principals,
+            categories,
+            rooms,
+            roles,
+            scopes,
+            addins,
+        })
+    }
+
+    /// Streams one room's history in chatId order.
+    pub fn for_each_message(
+        &mut self,
+        room_id: i32,
+        each: impl FnMut(Message, u64) -> Result<(), PcmError>,
+    ) -> Result<EntryInfo, PcmError> {
+        self.for_each_record(&messages_entry(room_id), each)
+    }
+
+    /// Checks the entire package: every checksum, every record, every reference, the category tree, every
+    /// count. Calls `progress(done, total)` after each entry. Linear in the package's size; memory holds the
+    /// entities (not history) and one line.
+    pub fn verify(
+        &mut self,
+        mut progress: impl FnMut(usize, usize),
+    ) -> Result<Vec<RoomFigures>, PcmError> {
+        let total = self.manifest.entries.len();
+        let mut done = 0usize;
+        let entities = self.load_entities(&mut || {
+            done += 1;
+            progress(done.min(total), total);
+        })?;
+        graph::check(&self.manifest, &entities).map_err(|m| self.invalid(m))?;
+        let rooms: HashMap<i32, &Node> = entities.rooms.iter().map(|r| (r.id, r)).collect();
+        let principals: HashSet<i32> = entities.principals.iter().map(|p| p.id).collect();
+        let histories = self.manifest.rooms.clone();
+        let mut figures = Vec::with_capacity(histories.len());
+        let mut total_messages = 0u64;
+        for history in &histories {
+            let room = *rooms.get(&history.room_id).ok_or_else(|| {
+                self.invalid(format!(
+                    "history '{}' belongs to no room in rooms.jsonl",
+                    history.entry
+                ))
+            })?;
+            let room_figures = self.verify_history(room, history, &principals)?;
+            total_messages = total_messages.saturating_add(room_figures.messages);
+            figures.push(room_figures);
+            done += 1;
+            progress(done.min(total), total);
+        }
+        if total_messages != self.manifest.counts.messages {
+            return Err(self.invalid(format!(
+                "the package holds {total_messages} messages, the manifest says {}",
+                self.manifest.counts.messages
+            )));
+        }
+        Ok(figures)
+    }
+
+    /// One room's history: chatId order, the snapshot bound, posters, and the manifest's figures.
+    fn verify_history(
+        &mut self,
+        room: &Node,
+        history: &RoomHistory,
+        principals: &HashSet<i32>,
+    ) -> Result<RoomFigures, PcmError> {
+        let path = self.path.clone();
+        let room_id = room.id;
+        let label = format!("room '{}' (nodeID {room_id})", room.name);
+        let mut last_chat_id: Option<i64> = None;
+        let mut first: Option<(i64, i64)> = None;
+        let mut last: Option<(i64, i64)> = None;
+        let info = self.for_each_message(room_id, |m, line| {
+            if last_chat_id.is_some_and(|prev| m.chat_id <= prev) {
+                return Err(invalid(
+                    &path,
+                    format!(
+                        "{label}: message {} (line {line}) is out of chatId order",
+                        m.chat_id
+                    ),
+                ));
+            }
+            if history.chat_id_bound.is_some_and(|bound| m.chat_id > bound) {
+                return Err(invalid(
+                    &path,
+                    format!("{label}: message {} is past the snapshot bound", m.chat_id),
+                ));
+            }
+            if !principals.contains(&m.poster_id) {
+                return Err(invalid(
+                    &path,
+                    format!(
+                        "{label}: message {} was posted by principal {} not in principals.jsonl",
+                        m.chat_id, m.poster_id
+                    ),
+                ));
+            }
+            last_chat_id = Some(m.chat_id);
+            first.get_or_insert((m.chat_id, m.chat_date));
+            last = Some((m.chat_id, m.chat_date));
+            Ok(())
+        })?;
+        if info.records != history.messages
+            || first.map(|f| f.0) != history.first_chat_id
+            || last.map(|l| l.0) != history.last_chat_id
+        {
+            return Err(self.invalid(format!(
+                "{label}: the history holds {} messages ({:?}..{:?}), the manifest says {} ({:?}..{:?})",
+                info.records,
+                first.map(|f| f.0),
+                last.map(|l| l.0),
+                history.messages,
+                history.first_chat_id,
+                history.last_chat_id
+            )));
+        }
+        Ok(RoomFigures {
+            room_id,
+            name: room.name.clone(),
+            path: room.path.clone(),
+            messages: info.records,
+            bytes: info.bytes,
+            first_message_utc: first.and_then(|f| crate::util::ticks::ticks_to_iso(f.1)),
+            last_message_utc: last.and_then(|l| crate::util::ticks::ticks_to_iso(l.1)),
+        })
+    }
+}
+
+/// A limit that stopped an entry, in words.
+fn line_error(name: &str, expected: &EntryInfo, e: LineError) -> String {
+    match e {
+        LineError::Io(e) => format!("entry '{name}' is damaged: {e}"),
+        LineError::TooManyBytes { limit } => format!(
+            "entry '{name}' inflates to more than the {limit} bytes the manifest lists for it (reading stopped \
+             at byte {}); the package was altered or is a zip bomb",
+            limit.saturating_add(1)
+        ),
+        LineError::LineTooLong { line } => format!(
+            "line {line} of entry '{name}' is longer than {MAX_LINE_BYTES} bytes, the longest line a package \
+             may hold (docs/package-format.md, Limits); the entry lists {} bytes",
+            expected.bytes
+        ),
+    }
+}
+
+fn invalid(path: &Path, message: impl Into<String>) -> PcmError {
+    PcmError::InvalidPackage {
+        path: path.display().to_string(),
+        message: message.into(),
+    }
+}
+
+/// SHA-256 of a byte slice as lower-case hex (used by tests and fragment checks).
+pub fn sha256_hex(data: &[u8]) -> String {
+    hex(&sha2::Sha256::digest(data))
+}
