@@ -185,10 +185,12 @@ fn check_tree(e: &Entities, nodes: &HashMap<i32, &Node>, scoped: bool) -> Result
             }
             (false, Some(parent)) => match nodes.get(&parent) {
                 Some(p) if p.kind == NodeKind::Category => {}
-                Some(p) => return Err(format!(
+                Some(p) => {
+                    return Err(format!(
                     "{label} names parent {parent}, which is a room ('{}'); parents are categories",
                     p.name
-                )),
+                ))
+                }
                 // A scoped export may omit categories above the scope; their names survive in `path`.
                 None if scoped => {}
                 None => {
