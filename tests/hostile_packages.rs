@@ -5,6 +5,7 @@ mod common;
 mod hostile;
 
 use common::run_job;
+use pchat_migrate::jobs::JobEvent;
 use serde_json::json;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -31,9 +32,25 @@ fn the_sample_the_corpus_is_built_from_is_valid() {
     std::fs::create_dir_all(&dir).expect("dir");
     let path = dir.join("valid.zip");
     std::fs::write(&path, hostile::Sample::valid().build()).expect("write");
-    let result = inspect(&path).expect("the valid sample inspects as valid");
+    let (result, events) = run_job(json!({
+        "operation": "inspect_package",
+        "params": { "fileName": path.display().to_string() }
+    }));
+    let result = result.expect("the valid sample inspects as valid");
     assert_eq!(result["valid"], true);
     assert_eq!(result["counts"]["messages"], 4);
+    // A job: one progress event per entry (8 entries besides the manifest), the last at 100 %.
+    let steps: Vec<(Option<u64>, Option<u64>)> = events
+        .iter()
+        .filter_map(|e| match e {
+            JobEvent::Progress { current, total, .. } if current.is_some_and(|c| c > 0) => {
+                Some((*current, *total))
+            }
+            _ => None,
+        })
+        .collect();
+    let expected: Vec<(Option<u64>, Option<u64>)> = (1..=8).map(|d| (Some(d), Some(8))).collect();
+    assert_eq!(steps, expected);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

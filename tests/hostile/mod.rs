@@ -6,7 +6,7 @@
 #![allow(dead_code)]
 
 #[path = "../common/sample.rs"]
-mod sample;
+pub mod sample;
 
 use pchat_migrate::package::reader::limits::{manifest_limit, MAX_LINE_BYTES};
 use pchat_migrate::package::reader::sha256_hex;
