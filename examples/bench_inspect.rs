@@ -216,10 +216,13 @@ fn main() {
     let big = dir.join(format!("rooms-{rooms}.zip"));
     let started = Instant::now();
     write_rooms_package(&big, rooms);
+    let manifest_size = zip::ZipArchive::new(std::fs::File::open(&big).expect("open"))
+        .and_then(|mut z| z.by_name(MANIFEST_ENTRY).map(|e| e.size()))
+        .unwrap_or(0);
     eprintln!(
-        "(wrote {} rooms in {:.1} s)",
-        rooms,
-        started.elapsed().as_secs_f64()
+        "(wrote {rooms} rooms in {:.1} s; manifest.json {manifest_size} bytes, {:.0} bytes per room)",
+        started.elapsed().as_secs_f64(),
+        manifest_size as f64 / f64::from(rooms.max(1))
     );
     report(&format!("{rooms} rooms"), &big, &run_child(&big));
     let _ = std::fs::remove_file(&big);
