@@ -73,7 +73,8 @@ pub fn check(manifest: &Manifest, e: &Entities) -> Result<(), String> {
                 .get(&from)
                 .is_some_and(|n| n.kind == NodeKind::Category);
             // A scoped export leaves out the categories above the scope, which roles may come from.
-            if !is_category && !(scoped && !nodes.contains_key(&from)) {
+            let omitted_above_scope = scoped && !nodes.contains_key(&from);
+            if !(is_category || omitted_above_scope) {
                 return Err(format!(
                     "role {} of principal {} on node {} is inherited from {from}, which is not a category in \
                      categories.jsonl",

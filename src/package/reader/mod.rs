@@ -397,7 +397,8 @@ impl PackageReader {
                     ),
                 ));
             }
-            if number % CANCEL_CHECK_LINES == 0 && cancel.as_ref().is_some_and(|c| c.is_cancelled())
+            if number.is_multiple_of(CANCEL_CHECK_LINES)
+                && cancel.as_ref().is_some_and(|c| c.is_cancelled())
             {
                 return Err(PcmError::Cancelled);
             }
