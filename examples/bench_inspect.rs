@@ -197,8 +197,30 @@ fn report(label: &str, file: &Path, figures: &Value) {
     );
 }
 
+/// Diagnostic mode (`--phases FILE`): peak RSS after each phase of an inspection, without the job around it.
+fn phases(file: &str) {
+    let path = Path::new(file);
+    let mut reader = PackageReader::open(path).expect("open");
+    eprintln!("after open: {} KiB", peak_rss_kib());
+    let figures = reader.verify(|_, _| {}).expect("verify");
+    eprintln!("after verify: {} KiB", peak_rss_kib());
+    drop(reader);
+    let value = serde_json::to_value(&figures).expect("json");
+    drop(figures);
+    eprintln!("after the result JSON: {} KiB", peak_rss_kib());
+    drop(value);
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--phases") {
+        let file = args.get(2).expect("file").clone();
+        // On a thread of its own, as the job's blocking task runs.
+        std::thread::spawn(move || phases(&file))
+            .join()
+            .expect("thread");
+        return;
+    }
     if args.get(1).map(String::as_str) == Some("--inspect") {
         inspect_child(args.get(2).expect("file"));
         return;

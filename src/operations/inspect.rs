@@ -5,7 +5,7 @@
 
 use crate::error::PcmError;
 use crate::jobs::JobContext;
-use crate::package::PackageReader;
+use crate::package::{Manifest, PackageReader};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -59,7 +59,7 @@ pub fn inspect(params: &InspectParams, ctx: &JobContext) -> Result<Value, PcmErr
     );
     let mut reader = PackageReader::open(&path)?;
     reader.set_cancellation(ctx.cancellation());
-    let rooms = reader.verify(|done, total| {
+    let figures = reader.verify(|done, total| {
         if reports(done, total) {
             let (done, total) = (u64::try_from(done).ok(), u64::try_from(total).ok());
             ctx.progress(
@@ -74,17 +74,30 @@ pub fn inspect(params: &InspectParams, ctx: &JobContext) -> Result<Value, PcmErr
             );
         }
     })?;
-    let manifest = reader.manifest();
+    // Free what is no longer needed before the result is built: the zip directory and the manifest's per-entry
+    // lists, then the figures once they are JSON (a 40,000-room package would otherwise hold each twice).
+    let Manifest {
+        format_version,
+        created_utc,
+        tool,
+        source,
+        parameters,
+        counts,
+        ..
+    } = reader.into_manifest();
+    let rooms = serde_json::to_value(&figures)
+        .map_err(|e| PcmError::Internal(format!("the room figures cannot be serialized: {e}")))?;
+    drop(figures);
     Ok(json!({
         "path": params.file_name,
         "sizeBytes": size,
         "valid": true,
-        "formatVersion": manifest.format_version,
-        "createdUtc": manifest.created_utc,
-        "tool": manifest.tool,
-        "source": manifest.source,
-        "parameters": manifest.parameters,
-        "counts": manifest.counts,
+        "formatVersion": format_version,
+        "createdUtc": created_utc,
+        "tool": tool,
+        "source": source,
+        "parameters": parameters,
+        "counts": counts,
         "rooms": rooms,
     }))
 }

@@ -2,11 +2,48 @@
 //! up parents (to flatten names, to inherit roles); a cycle or a second root would make it loop or guess, so the
 //! reader refuses them here, naming the ids. Everything is hashed once: linear in the number of records.
 
-use super::Entities;
-use crate::package::format::{Manifest, Node, NodeKind};
+use crate::package::format::{Manifest, Node, NodeKind, RoleAssignment, ScopeEntry};
 use std::collections::{HashMap, HashSet};
 
-fn kind_name(node: &Node) -> &'static str {
+/// What the checks need of a category or room (a full [`Node`] is several times larger; a package may hold
+/// tens of thousands of rooms).
+#[derive(Debug, Clone)]
+pub struct NodeView {
+    pub id: i32,
+    pub kind: NodeKind,
+    pub parent_id: Option<i32>,
+    pub is_root: bool,
+    pub name: String,
+    pub path: Vec<String>,
+    pub addin_id: Option<String>,
+}
+
+impl From<Node> for NodeView {
+    fn from(n: Node) -> NodeView {
+        NodeView {
+            id: n.id,
+            kind: n.kind,
+            parent_id: n.parent_id,
+            is_root: n.is_root,
+            name: n.name,
+            path: n.path,
+            addin_id: n.addin_id,
+        }
+    }
+}
+
+/// The entities as the checks see them: ids of principals and add-ins, nodes as [`NodeView`]s.
+#[derive(Debug, Default)]
+pub struct Graph {
+    pub principals: Vec<i32>,
+    pub categories: Vec<NodeView>,
+    pub rooms: Vec<NodeView>,
+    pub roles: Vec<RoleAssignment>,
+    pub scopes: Vec<ScopeEntry>,
+    pub addins: Vec<String>,
+}
+
+fn kind_name(node: &NodeView) -> &'static str {
     match node.kind {
         NodeKind::Room => "room",
         NodeKind::Category => "category",
@@ -18,18 +55,18 @@ fn count(n: usize) -> u64 {
 }
 
 /// Every check between entities; the message names the records at fault.
-pub fn check(manifest: &Manifest, e: &Entities) -> Result<(), String> {
+pub fn check(manifest: &Manifest, e: &Graph) -> Result<(), String> {
     check_counts(manifest, e)?;
     let scoped = manifest
         .parameters
         .get("scope")
         .is_some_and(|s| !s.is_null());
     let principals = unique(
-        e.principals.iter().map(|p| p.id),
+        e.principals.iter().copied(),
         "principals.jsonl",
         "principal",
     )?;
-    let nodes: HashMap<i32, &Node> = {
+    let nodes: HashMap<i32, &NodeView> = {
         let mut map = HashMap::with_capacity(e.categories.len() + e.rooms.len());
         for node in e.categories.iter().chain(&e.rooms) {
             if let Some(other) = map.insert(node.id, node) {
@@ -41,12 +78,11 @@ pub fn check(manifest: &Manifest, e: &Entities) -> Result<(), String> {
         }
         map
     };
-    unique(
-        e.addins.iter().map(|a| a.id.as_str()),
+    let addins = unique(
+        e.addins.iter().map(String::as_str),
         "addins.jsonl",
         "add-in",
     )?;
-    let addins: HashSet<&str> = e.addins.iter().map(|a| a.id.as_str()).collect();
     check_kinds(e)?;
     check_tree(e, &nodes, scoped)?;
     for node in e.categories.iter().chain(&e.rooms) {
@@ -94,7 +130,7 @@ pub fn check(manifest: &Manifest, e: &Entities) -> Result<(), String> {
     Ok(())
 }
 
-fn check_counts(manifest: &Manifest, e: &Entities) -> Result<(), String> {
+fn check_counts(manifest: &Manifest, e: &Graph) -> Result<(), String> {
     let c = &manifest.counts;
     let counts = [
         ("principals", count(e.principals.len()), c.principals),
@@ -128,7 +164,7 @@ fn unique<T: std::hash::Hash + Eq + std::fmt::Display + Copy>(
 }
 
 /// Categories in categories.jsonl, rooms in rooms.jsonl, and only a category may be the root.
-fn check_kinds(e: &Entities) -> Result<(), String> {
+fn check_kinds(e: &Graph) -> Result<(), String> {
     let misplaced = e
         .categories
         .iter()
@@ -151,8 +187,8 @@ fn check_kinds(e: &Entities) -> Result<(), String> {
 
 /// One root (parentId null), every other node has a parent that is a category, and following parents never
 /// comes back to where it started.
-fn check_tree(e: &Entities, nodes: &HashMap<i32, &Node>, scoped: bool) -> Result<(), String> {
-    let roots: Vec<&Node> = e.categories.iter().filter(|n| n.is_root).collect();
+fn check_tree(e: &Graph, nodes: &HashMap<i32, &NodeView>, scoped: bool) -> Result<(), String> {
+    let roots: Vec<&NodeView> = e.categories.iter().filter(|n| n.is_root).collect();
     if roots.len() > 1 {
         let named: Vec<String> = roots
             .iter()
@@ -206,7 +242,7 @@ fn check_tree(e: &Entities, nodes: &HashMap<i32, &Node>, scoped: bool) -> Result
 }
 
 /// Walks up from every category once (nodes already known to reach the top are not walked again).
-fn find_cycle(categories: &[Node], nodes: &HashMap<i32, &Node>) -> Result<(), String> {
+fn find_cycle(categories: &[NodeView], nodes: &HashMap<i32, &NodeView>) -> Result<(), String> {
     let mut reaches_top: HashSet<i32> = HashSet::with_capacity(categories.len());
     for start in categories {
         let mut walk: Vec<i32> = Vec::new();

@@ -6,13 +6,14 @@
 mod diagnose;
 mod graph;
 pub mod limits;
+mod manifest;
 
 use super::format::*;
 use super::writer::{hex, EntryDigest};
 use crate::error::PcmError;
-use limits::{LineError, LineReader, MAX_LINE_BYTES};
+use limits::{LineError, LineReader, ScratchBuf, MAX_LINE_BYTES};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sha2::Digest;
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
@@ -42,6 +43,9 @@ pub struct PackageReader {
     /// Position of each entry in `manifest.entries`, by name.
     entry_index: HashMap<String, usize>,
     cancel: Option<CancellationToken>,
+    /// The read buffer and the line buffer, reused by every entry (see [`ScratchBuf`]).
+    scratch: Vec<u8>,
+    line: Vec<u8>,
 }
 
 /// Per-room figures found while verifying.
@@ -55,6 +59,15 @@ pub struct RoomFigures {
     pub bytes: u64,
     pub first_message_utc: Option<String>,
     pub last_message_utc: Option<String>,
+}
+
+/// What checking one history found, before names are attached.
+struct HistoryFigures {
+    room_id: i32,
+    messages: u64,
+    bytes: u64,
+    first_ticks: Option<i64>,
+    last_ticks: Option<i64>,
 }
 
 /// The entities of a package, loaded (everything except history, which is streamed).
@@ -102,72 +115,6 @@ fn check_version(version: &str) -> Result<(), String> {
         return Err(format!("package format {version} is not supported"));
     }
     Ok(())
-}
-
-/// The first fields of manifest.json, read before the rest so that a missing or odd version gets a message of
-/// its own. `Some(Value::Null)` is a field present as `null`; `None` a field that is absent.
-#[derive(Deserialize)]
-struct ManifestHeader {
-    #[serde(default, deserialize_with = "present")]
-    format: Option<serde_json::Value>,
-    #[serde(default, rename = "formatVersion", deserialize_with = "present")]
-    format_version: Option<serde_json::Value>,
-}
-
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<serde_json::Value>, D::Error> {
-    serde_json::Value::deserialize(d).map(Some)
-}
-
-/// What a JSON value is, for messages ("a number", "null").
-fn json_kind(value: &serde_json::Value) -> &'static str {
-    match value {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
-    }
-}
-
-/// A parse error of manifest.json, with lone surrogates and invalid UTF-8 named.
-fn manifest_parse_error(text: &[u8], e: &serde_json::Error) -> String {
-    if let Some(m) = diagnose::describe(text, "manifest.json") {
-        return m;
-    }
-    match e.classify() {
-        serde_json::error::Category::Data => format!("manifest.json is malformed: {e}"),
-        _ => format!("manifest.json is not valid JSON: {e}"),
-    }
-}
-
-/// Checks the format name and version first, then reads the whole manifest.
-fn parse_manifest(text: &[u8]) -> Result<Manifest, String> {
-    let header: ManifestHeader =
-        serde_json::from_slice(text).map_err(|e| manifest_parse_error(text, &e))?;
-    if header.format.as_ref().and_then(|f| f.as_str()) != Some(FORMAT_NAME) {
-        return Err(
-            "manifest.json does not describe a pchat-migrate package (its \"format\" is not \
-             \"pchat-migrate-package\")"
-                .to_string(),
-        );
-    }
-    let version = match &header.format_version {
-        None => {
-            return Err("manifest.json has no formatVersion; a package states the version of its format \
-                        as a string \"major.minor\" such as \"1.0\""
-                .to_string())
-        }
-        Some(serde_json::Value::String(v)) => v.as_str(),
-        Some(other) => {
-            return Err(format!(
-                "manifest.json's formatVersion is {} ({other}), not a string \"major.minor\" such as \"1.0\"",
-                json_kind(other)
-            ))
-        }
-    };
-    check_version(version)?;
-    serde_json::from_slice(text).map_err(|e| manifest_parse_error(text, &e))
 }
 
 /// What the zip crate's header check means, in words (the import must read exactly what inspect read).
@@ -221,27 +168,6 @@ fn check_zip(archive: &mut ZipArchive<BufReader<File>>) -> Result<HashSet<String
         }
     }
     Ok(names)
-}
-
-/// Reads manifest.json through its size limit.
-fn read_manifest(archive: &mut ZipArchive<BufReader<File>>) -> Result<Manifest, String> {
-    let count = archive.len();
-    let limit = limits::manifest_limit(count);
-    let index = archive
-        .index_for_name(MANIFEST_ENTRY)
-        .ok_or("it has no manifest.json; it is not a pchat-migrate package or it is damaged")?;
-    let entry = archive
-        .by_index(index)
-        .map_err(|e| format!("manifest.json cannot be read: {e}"))?;
-    let text = limits::read_at_most(entry, limit)
-        .map_err(|e| format!("manifest.json is damaged: {e}"))?
-        .ok_or_else(|| {
-            format!(
-                "manifest.json inflates to more than {limit} bytes, the most a package of {count} entries may \
-                 have (docs/package-format.md, Limits); reading stopped there"
-            )
-        })?;
-    parse_manifest(&text)
 }
 
 /// Every listed entry is known (an entity file, or the history of a room in `rooms`) and present; every
@@ -320,7 +246,7 @@ impl PackageReader {
             )
         })?;
         let names = check_zip(&mut archive).map_err(|m| invalid(path, m))?;
-        let manifest = read_manifest(&mut archive).map_err(|m| invalid(path, m))?;
+        let manifest = manifest::read(&mut archive).map_err(|m| invalid(path, m))?;
         let entry_index = check_listing(&manifest, &names).map_err(|m| invalid(path, m))?;
         Ok(PackageReader {
             path: path.to_path_buf(),
@@ -328,6 +254,8 @@ impl PackageReader {
             manifest,
             entry_index,
             cancel: None,
+            scratch: vec![0; 64 * 1024],
+            line: Vec::new(),
         })
     }
 
@@ -346,6 +274,12 @@ impl PackageReader {
 
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
+    }
+
+    /// The manifest, closing the package (its zip directory and entry index are freed: for a package of tens of
+    /// thousands of rooms they are tens of megabytes a caller that has finished reading need not keep).
+    pub fn into_manifest(self) -> Manifest {
+        self.manifest
     }
 
     pub fn path(&self) -> &Path {
@@ -373,20 +307,24 @@ impl PackageReader {
             .ok_or_else(|| self.invalid(format!("entry '{name}' is not in the manifest")))?;
         let path = self.path.clone();
         let cancel = self.cancel.clone();
+        if self.line.capacity() > 1024 * 1024 {
+            // One long line earlier does not pin its buffer for the rest of the package.
+            self.line = Vec::new();
+        }
         let entry = self
             .archive
             .by_name(name)
             .map_err(|e| invalid(&path, format!("entry '{name}' cannot be read: {e}")))?;
-        let buffered = BufReader::with_capacity(64 * 1024, entry);
+        let buffered = ScratchBuf::new(entry, &mut self.scratch);
         let mut lines = LineReader::new(buffered, expected.bytes, MAX_LINE_BYTES);
         let mut digest = EntryDigest::default();
-        let mut line = Vec::new();
+        let line = &mut self.line;
         let mut number = 0u64;
         while lines
-            .next_line(&mut line)
+            .next_line(line)
             .map_err(|e| invalid(&path, line_error(name, &expected, e)))?
         {
-            digest.update(&line);
+            digest.update(line);
             number += 1;
             if number > expected.records {
                 return Err(invalid(
@@ -478,6 +416,36 @@ impl PackageReader {
         })
     }
 
+    /// Reads and type-checks every entity entry, keeping only what the checks need (see [`graph::Graph`]).
+    fn load_graph(&mut self, after_each: &mut dyn FnMut()) -> Result<graph::Graph, PcmError> {
+        let mut g = graph::Graph::default();
+        self.for_each_record(PRINCIPALS_ENTRY, |p: Principal, _| {
+            g.principals.push(p.id);
+            Ok(())
+        })?;
+        after_each();
+        self.for_each_record(CATEGORIES_ENTRY, |n: Node, _| {
+            g.categories.push(n.into());
+            Ok(())
+        })?;
+        after_each();
+        self.for_each_record(ROOMS_ENTRY, |n: Node, _| {
+            g.rooms.push(n.into());
+            Ok(())
+        })?;
+        after_each();
+        g.roles = self.read_all(ROLES_ENTRY)?;
+        after_each();
+        g.scopes = self.read_all(SCOPES_ENTRY)?;
+        after_each();
+        self.for_each_record(ADDINS_ENTRY, |a: Addin, _| {
+            g.addins.push(a.id);
+            Ok(())
+        })?;
+        after_each();
+        Ok(g)
+    }
+
     /// Streams one room's history in chatId order.
     pub fn for_each_message(
         &mut self,
@@ -496,45 +464,73 @@ impl PackageReader {
     ) -> Result<Vec<RoomFigures>, PcmError> {
         let total = self.manifest.entries.len();
         let mut done = 0usize;
-        let entities = self.load_entities(&mut || {
+        let entities = self.load_graph(&mut || {
             done += 1;
             progress(done.min(total), total);
         })?;
         graph::check(&self.manifest, &entities).map_err(|m| self.invalid(m))?;
-        let rooms: HashMap<i32, &Node> = entities.rooms.iter().map(|r| (r.id, r)).collect();
-        let principals: HashSet<i32> = entities.principals.iter().map(|p| p.id).collect();
-        let histories = self.manifest.rooms.clone();
-        let mut figures = Vec::with_capacity(histories.len());
-        let mut total_messages = 0u64;
+        let rooms: HashMap<i32, &graph::NodeView> =
+            entities.rooms.iter().map(|r| (r.id, r)).collect();
+        let principals: HashSet<i32> = entities.principals.iter().copied().collect();
+        // Borrowed out of the manifest for the loop (no copy of 40,000 records), put back whatever the outcome.
+        let histories = std::mem::take(&mut self.manifest.rooms);
+        let mut checked = Vec::with_capacity(histories.len());
+        let mut outcome = Ok(());
         for history in &histories {
-            let room = *rooms.get(&history.room_id).ok_or_else(|| {
-                self.invalid(format!(
+            let Some(room) = rooms.get(&history.room_id) else {
+                outcome = Err(self.invalid(format!(
                     "history '{}' belongs to no room in rooms.jsonl",
                     history.entry
-                ))
-            })?;
-            let room_figures = self.verify_history(room, history, &principals)?;
-            total_messages = total_messages.saturating_add(room_figures.messages);
-            figures.push(room_figures);
+                )));
+                break;
+            };
+            match self.verify_history(room, history, &principals) {
+                Ok(figures) => checked.push(figures),
+                Err(e) => {
+                    outcome = Err(e);
+                    break;
+                }
+            }
             done += 1;
             progress(done.min(total), total);
         }
+        self.manifest.rooms = histories;
+        outcome?;
+        let total_messages = checked
+            .iter()
+            .fold(0u64, |sum, h| sum.saturating_add(h.messages));
         if total_messages != self.manifest.counts.messages {
             return Err(self.invalid(format!(
                 "the package holds {total_messages} messages, the manifest says {}",
                 self.manifest.counts.messages
             )));
         }
-        Ok(figures)
+        // Names and times are made only now: made per entry, these small long-lived strings would sit between the
+        // inflater's large short-lived buffers and fragment the heap.
+        Ok(checked
+            .into_iter()
+            .filter_map(|h| {
+                let room = rooms.get(&h.room_id)?;
+                Some(RoomFigures {
+                    room_id: h.room_id,
+                    name: room.name.clone(),
+                    path: room.path.clone(),
+                    messages: h.messages,
+                    bytes: h.bytes,
+                    first_message_utc: h.first_ticks.and_then(crate::util::ticks::ticks_to_iso),
+                    last_message_utc: h.last_ticks.and_then(crate::util::ticks::ticks_to_iso),
+                })
+            })
+            .collect())
     }
 
     /// One room's history: chatId order, the snapshot bound, posters, and the manifest's figures.
     fn verify_history(
         &mut self,
-        room: &Node,
+        room: &graph::NodeView,
         history: &RoomHistory,
         principals: &HashSet<i32>,
-    ) -> Result<RoomFigures, PcmError> {
+    ) -> Result<HistoryFigures, PcmError> {
         let path = self.path.clone();
         let room_id = room.id;
         let label = format!("room '{}' (nodeID {room_id})", room.name);
@@ -585,14 +581,12 @@ impl PackageReader {
                 history.last_chat_id
             )));
         }
-        Ok(RoomFigures {
+        Ok(HistoryFigures {
             room_id,
-            name: room.name.clone(),
-            path: room.path.clone(),
             messages: info.records,
             bytes: info.bytes,
-            first_message_utc: first.and_then(|f| crate::util::ticks::ticks_to_iso(f.1)),
-            last_message_utc: last.and_then(|l| crate::util::ticks::ticks_to_iso(l.1)),
+            first_ticks: first.map(|f| f.1),
+            last_ticks: last.map(|l| l.1),
         })
     }
 }
