@@ -797,6 +797,17 @@ fn version_cases() -> Vec<HostileCase> {
             "does not describe a pchat-migrate package",
         ),
         case(
+            "manifest-lone-surrogate",
+            {
+                let entries = sample.entries();
+                let text =
+                    String::from_utf8(manifest_bytes(&sample.manifest(&entries))).expect("utf-8");
+                let text = text.replacen("\"GroupChat\"", "\"Group\\udc00Chat\"", 1);
+                pack(text.as_bytes(), &entries)
+            },
+            "lone surrogate \\udc00 in field 'source.database' of manifest.json",
+        ),
+        case(
             "manifest-not-json",
             pack(b"{\"format\": ", &sample.entries()),
             "manifest.json is not valid JSON",

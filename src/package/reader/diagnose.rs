@@ -28,7 +28,7 @@ pub fn describe(line: &[u8], place: &str) -> Option<String> {
         let field = field_of(&replace_ranges(line, &lone));
         return Some(format!(
             "lone surrogate \\u{code:04x}{} of {place}: JSON text cannot carry half of a UTF-16 surrogate pair, \
-             so the line was not written by pchat-migrate or was altered",
+             so the text was not written by pchat-migrate or was altered",
             field.map(|f| format!(" in field '{f}'")).unwrap_or_default(),
         ));
     }
