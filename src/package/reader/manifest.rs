@@ -2,8 +2,8 @@
 //! of its own), then the whole manifest — both streamed from the zip through the manifest's size limit, so that
 //! neither a manifest bomb nor a large honest manifest is ever held as text.
 
-use super::{check_version, diagnose, limits};
-use crate::package::format::{Manifest, FORMAT_NAME, MANIFEST_ENTRY};
+use super::{diagnose, limits};
+use crate::package::format::{Manifest, FORMAT_MAJOR, FORMAT_NAME, MANIFEST_ENTRY};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
@@ -99,6 +99,24 @@ fn parse_error(archive: &mut Archive, index: usize, e: &serde_json::Error) -> St
         serde_json::error::Category::Data => format!("manifest.json is malformed: {e}"),
         _ => format!("manifest.json is not valid JSON: {e}"),
     }
+}
+
+/// Checks "major.minor" against what this reader understands.
+fn check_version(version: &str) -> Result<(), String> {
+    let (major, _minor) = version
+        .split_once('.')
+        .and_then(|(a, b)| Some((a.parse::<u32>().ok()?, b.parse::<u32>().ok()?)))
+        .ok_or_else(|| format!("the format version '{version}' is not of the form major.minor"))?;
+    if major > FORMAT_MAJOR {
+        return Err(format!(
+            "it was written in package format {version} by a newer pchat-migrate; this version reads format \
+             {FORMAT_MAJOR}.x — upgrade pchat-migrate to read it"
+        ));
+    }
+    if major < 1 {
+        return Err(format!("package format {version} is not supported"));
+    }
+    Ok(())
 }
 
 /// Checks the format name and version, then reads the whole manifest.
