@@ -100,3 +100,12 @@ fn every_hostile_package_is_refused_naming_the_problem_and_nothing_is_written() 
         failures.join("\n")
     );
 }
+
+#[test]
+fn an_empty_file_name_is_refused_before_anything_is_read() {
+    let error = run_job(json!({ "operation": "inspect_package", "params": { "fileName": " " } }))
+        .0
+        .expect_err("refused");
+    assert_eq!(error.code(), "invalid_parameter", "{error}");
+    assert!(error.to_string().contains("fileName"), "{error}");
+}
