@@ -86,6 +86,12 @@ async fn probe_export_inspect_from_the_command_line() {
     let out = cli().arg("inspect").arg(&package).output().expect("runs");
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("Valid         : yes"));
+    // inspect runs as a job: progress per entry on stderr, the last one at 100%.
+    let progress = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        progress.contains("Checking the migration package: 100.0% Checked"),
+        "{progress}"
+    );
 
     // A damaged package: exit code 1 and the reason on stderr.
     let bytes = std::fs::read(&package).expect("read");

@@ -305,13 +305,12 @@ async fn legacy_2010_round_trip_is_exact() {
     let html = std::fs::read_to_string(&report).expect("report");
     assert!(html.contains("LyncGroupChat2010") && html.contains("<table>"));
     // inspect_package answers the same figures.
-    let inspect = pchat_migrate::operations::call(
-        &pchat_migrate::operations::Request::from_value(
-            json!({"operation": "inspect_package", "params": {"fileName": file.display().to_string()}}),
-        )
-        .expect("request"),
-    )
-    .expect("inspect");
+    let request =
+        json!({"operation": "inspect_package", "params": {"fileName": file.display().to_string()}});
+    let inspect = tokio::task::spawn_blocking(move || run_job(request).0)
+        .await
+        .expect("inspect job")
+        .expect("inspect");
     assert_eq!(
         inspect["counts"]["messages"],
         package.manifest.counts.messages

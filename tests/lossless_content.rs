@@ -68,12 +68,10 @@ fn inserted() -> Vec<Inserted> {
 }
 
 fn inspect(file: &Path) -> Result<Value, pchat_migrate::PcmError> {
-    pchat_migrate::operations::call(
-        &pchat_migrate::operations::Request::from_value(
-            json!({"operation": "inspect_package", "params": {"fileName": file.display().to_string()}}),
-        )
-        .expect("request"),
+    run_job(
+        json!({"operation": "inspect_package", "params": {"fileName": file.display().to_string()}}),
     )
+    .0
 }
 
 fn history(file: &Path) -> BTreeMap<(i32, i64), Message> {

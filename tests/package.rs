@@ -338,3 +338,30 @@ fn damage_is_refused_with_a_reason() {
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
+
+#[test]
+fn verify_reports_progress_per_entry_and_stops_when_cancelled() {
+    let dir = temp_dir("progress");
+    let path = dir.join("export.zip");
+    write_sample(&path);
+    let mut reader = PackageReader::open(&path).expect("open");
+    let entries = reader.manifest().entries.len();
+    let mut seen = Vec::new();
+    reader
+        .verify(|done, total| seen.push((done, total)))
+        .expect("verify");
+    let expected: Vec<(usize, usize)> = (1..=entries).map(|d| (d, entries)).collect();
+    assert_eq!(seen, expected, "one progress call per entry");
+
+    // Cancelled after the first entry: the next entry is not read.
+    let token = tokio_util::sync::CancellationToken::new();
+    let mut reader = PackageReader::open(&path).expect("open");
+    reader.set_cancellation(token.clone());
+    let mut calls = 0;
+    let result = reader.verify(|_, _| {
+        calls += 1;
+        token.cancel();
+    });
+    assert_eq!(result.map(|_| ()).unwrap_err().code(), "cancelled");
+    assert_eq!(calls, 1);
+}

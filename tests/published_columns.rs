@@ -102,18 +102,11 @@ impl Fixture {
     }
 }
 
-/// `inspect_package` as the product offers it: a synchronous call today, a job if it becomes one.
+/// `inspect_package`, a job like the export.
 fn inspect(file: &Path) -> Value {
     let request =
         json!({"operation": "inspect_package", "params": {"fileName": file.display().to_string()}});
-    if pchat_migrate::operations::SYNC_OPERATIONS.contains(&"inspect_package") {
-        pchat_migrate::operations::call(
-            &pchat_migrate::operations::Request::from_value(request).expect("request"),
-        )
-        .expect("inspect")
-    } else {
-        run_job(request).0.expect("inspect")
-    }
+    run_job(request).0.expect("inspect")
 }
 
 /// Everything in a package, history included.

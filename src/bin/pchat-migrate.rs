@@ -40,7 +40,8 @@ enum Command {
     Probe(ConnectionArgs),
     /// Export a legacy Group Chat (or 2013 Persistent Chat) database into a migration package.
     Export(ExportArgs),
-    /// Validate a migration package completely and show its contents.
+    /// Validate a migration package completely and show its contents (progress per entry on stderr; Ctrl+C
+    /// cancels).
     Inspect {
         /// The package file.
         file: String,

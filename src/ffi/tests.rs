@@ -221,6 +221,40 @@ fn cancelling_a_hanging_job() {
 }
 
 #[test]
+fn inspect_package_is_a_job() {
+    // pcm_call refuses it and says how to run it.
+    let (status, response) =
+        call(br#"{"operation":"inspect_package","params":{"fileName":"x.zip"}}"#);
+    assert_eq!(status, PCM_STATUS_UNKNOWN_OPERATION as i32, "{response}");
+    assert!(
+        response["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("pcm_job_start")),
+        "{response}"
+    );
+    // As a job: progress, then the operation's own error (here: the file does not exist).
+    let missing = std::env::temp_dir().join(format!("pcm-ffi-missing-{}.zip", std::process::id()));
+    let request = serde_json::json!({
+        "operation": "inspect_package",
+        "params": { "fileName": missing.display().to_string() }
+    })
+    .to_string();
+    let (status, job, response) = start(&request);
+    assert_eq!(status, 0, "{response}");
+    assert_eq!(response["data"]["operation"], "inspect_package");
+    drain(job);
+    let (status, response) = result(job);
+    assert_eq!(status, PCM_STATUS_OPERATION_FAILED as i32, "{response}");
+    assert!(
+        response["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("pcm-ffi-missing")),
+        "{response}"
+    );
+    pcm_job_free(job);
+}
+
+#[test]
 fn abi_constants_agree() {
     assert_eq!(PCM_ABI_VERSION, crate::ABI_VERSION);
 }

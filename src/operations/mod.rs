@@ -16,9 +16,9 @@ use serde_json::{json, Value};
 pub use probe::{probe, ProbeParams};
 
 /// Operations answered synchronously by [`call`].
-pub const SYNC_OPERATIONS: &[&str] = &["version", "validate", "inspect_package"];
+pub const SYNC_OPERATIONS: &[&str] = &["version", "validate"];
 /// Operations run as jobs by [`start_job`].
-pub const JOB_OPERATIONS: &[&str] = &["probe", "export"];
+pub const JOB_OPERATIONS: &[&str] = &["probe", "export", "inspect_package"];
 
 /// A parsed request.
 #[derive(Debug, Deserialize)]
@@ -91,7 +91,6 @@ pub fn call(request: &Request) -> Result<Value, PcmError> {
     match request.operation.as_str() {
         "version" => Ok(version_info()),
         "validate" => validate(request),
-        "inspect_package" => inspect::inspect(&request.params()?),
         other => Err(unknown_operation(other)),
     }
 }
@@ -109,6 +108,12 @@ pub fn start_job(request: &Request) -> Result<Job, PcmError> {
             let settings = params.connection.validate()?;
             let plan = params.plan()?;
             Job::spawn("export", move |ctx| export(settings, plan, ctx))
+        }
+        "inspect_package" => {
+            let params: inspect::InspectParams = request.params()?;
+            Job::spawn("inspect_package", move |ctx| {
+                inspect::inspect_job(params, ctx)
+            })
         }
         other => Err(unknown_operation(other)),
     }

@@ -13,7 +13,8 @@ function Get-PChatMigrationPackage {
 
     Export-CsPersistentChatData writes an undocumented file that can only be checked by importing it. Run
     Get-PChatMigrationPackage after an export, after copying a package to another server, and before an import,
-    to know that the package is complete and what it holds. It only reads the package.
+    to know that the package is complete and what it holds. It only reads the package. The check of a large
+    package shows its progress (Write-Progress, one step per file in the package) and can be stopped with Ctrl+C.
 
     A damaged, incomplete or foreign file is reported as an error with the id invalid_package whose message names
     the problem (for example a checksum that does not match, a truncated file or a message posted by an unknown
@@ -96,7 +97,22 @@ function Get-PChatMigrationPackage {
         foreach ($name in $FileName) {
             try {
                 $fullPath = Resolve-PChatFilePath -Path $name -ParameterName 'FileName'
-                $data = Invoke-PChatNativeCall -Operation 'inspect_package' -Params ([ordered]@{ fileName = $fullPath }) -TargetObject $fullPath
+                # A native job: Write-Progress per checked entry, and Ctrl+C cancels the check between two polls.
+                $jobArgs = @{
+                    Operation = 'inspect_package'
+                    Params = ([ordered]@{ fileName = $fullPath })
+                    Activity = 'Checking the migration package'
+                    TargetObject = $fullPath
+                }
+                $data = $null
+                $outputs = @(Invoke-PChatNativeJob @jobArgs)
+                if ($outputs.Count -gt 0) {
+                    $data = $outputs[$outputs.Count - 1]
+                }
+            }
+            catch [System.Management.Automation.PipelineStoppedException] {
+                # Ctrl+C: the job was cancelled and freed by Invoke-PChatNativeJob; stop the whole pipeline.
+                throw
             }
             catch {
                 # A bad package must not stop the check of the others on the pipeline.

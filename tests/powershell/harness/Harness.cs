@@ -481,8 +481,11 @@ namespace PChatMigration.Harness
 
         private static void InspectPackage(string package, int rooms, long messages)
         {
-            string request = "{\"operation\":\"inspect_package\",\"params\":{\"fileName\":\"" + JsonEscape(package) + "\"}}";
-            NativeResponse response = Native.Call(request);
+            string request = InspectRequest(package);
+            List<string> eventTypes = new List<string>();
+            NativeResponse response = InspectJob(package, eventTypes);
+            Check("inspect_package as a job: progress events (one per checked entry)", eventTypes.Contains("progress"),
+                string.Join(",", eventTypes.ToArray()));
             object envelope = ExpectEnvelope("inspect_package of a valid package", response, PcmStatus.Ok, true, null);
             Expect("inspect_package: data.valid", "True", Convert.ToString(MiniJson.Get(envelope, "data", "valid")));
             Expect("inspect_package: data.path", package, MiniJson.Get(envelope, "data", "path") as string);
@@ -533,7 +536,7 @@ namespace PChatMigration.Harness
             byte[] half = new byte[bytes.Length / 2];
             Array.Copy(bytes, half, half.Length);
             File.WriteAllBytes(truncated, half);
-            NativeResponse bad = Native.Call("{\"operation\":\"inspect_package\",\"params\":{\"fileName\":\"" + JsonEscape(truncated) + "\"}}");
+            NativeResponse bad = InspectJob(truncated, new List<string>());
             object badEnvelope = ExpectEnvelope("inspect_package of a truncated copy", bad, PcmStatus.OperationFailed, false, "invalid_package");
             string badMessage = MiniJson.Get(badEnvelope, "error", "message") as string;
             Check("inspect_package of a truncated copy: the message names the file",
@@ -544,13 +547,13 @@ namespace PChatMigration.Harness
             Array.Copy(bytes, nearlyAll, nearlyAll.Length);
             File.WriteAllBytes(truncated, nearlyAll);
             ExpectEnvelope("inspect_package of a copy missing its last 7 bytes",
-                Native.Call("{\"operation\":\"inspect_package\",\"params\":{\"fileName\":\"" + JsonEscape(truncated) + "\"}}"),
+                InspectJob(truncated, new List<string>()),
                 PcmStatus.OperationFailed, false, "invalid_package");
             File.Delete(truncated);
 
             // A missing file is an error too (Get-PChatMigrationPackage writes it and goes on with the next file).
             string missing = Path.Combine(directory, "missing.zip");
-            NativeResponse absent = Native.Call("{\"operation\":\"inspect_package\",\"params\":{\"fileName\":\"" + JsonEscape(missing) + "\"}}");
+            NativeResponse absent = InspectJob(missing, new List<string>());
             object absentEnvelope = ExpectEnvelope("inspect_package of a missing file", absent, PcmStatus.OperationFailed, false, null);
             string absentMessage = MiniJson.Get(absentEnvelope, "error", "message") as string;
             Check("inspect_package of a missing file: the message names the file", absentMessage != null && absentMessage.Contains("missing.zip"), absent.Json);
@@ -560,9 +563,34 @@ namespace PChatMigration.Harness
             ExpectEnvelope("validate inspect_package with an unknown field",
                 Native.Call(Validate("inspect_package", "{\"fileName\":\"x.zip\",\"path\":\"x.zip\"}")),
                 PcmStatus.InvalidRequest, false, "invalid_parameter");
-            using (NativeJob job = Native.StartJob(request))
+            // inspect_package is a job: pcm_call refuses it, naming pcm_job_start.
+            NativeResponse asCall = Native.Call(request);
+            object asCallEnvelope = ExpectEnvelope("inspect_package through pcm_call", asCall, PcmStatus.UnknownOperation, false, "unknown_operation");
+            string asCallMessage = MiniJson.Get(asCallEnvelope, "error", "message") as string;
+            Check("inspect_package through pcm_call: the message says to start a job",
+                asCallMessage != null && asCallMessage.Contains("pcm_job_start"), asCall.Json);
+        }
+
+        private static string InspectRequest(string package)
+        {
+            return "{\"operation\":\"inspect_package\",\"params\":{\"fileName\":\"" + JsonEscape(package) + "\"}}";
+        }
+
+        // Runs inspect_package as Get-PChatMigrationPackage does (through Invoke-PChatNativeJob): start, poll to the
+        // end, take the result.
+        private static NativeResponse InspectJob(string package, List<string> eventTypes)
+        {
+            List<string> texts = new List<string>();
+            List<string> states = new List<string>();
+            using (NativeJob job = Native.StartJob(InspectRequest(package)))
             {
-                ExpectEnvelope("inspect_package as a job", job.StartResponse, PcmStatus.UnknownOperation, false, "unknown_operation");
+                ExpectEnvelope("inspect_package job start", job.StartResponse, PcmStatus.Ok, true, null);
+                if (!job.IsStarted)
+                {
+                    return job.StartResponse;
+                }
+                PollUntilFinished(job, TimeSpan.FromSeconds(60), states, eventTypes, texts);
+                return job.Result();
             }
         }
 
