@@ -17,6 +17,8 @@ pub struct DbInfo {
     pub name: String,
     pub id: i64,
     pub path: PathBuf,
+    /// `sys.databases.create_date`, as the stand-in stores datetimes.
+    pub created: String,
 }
 
 pub struct Shared {
@@ -64,6 +66,10 @@ impl Shared {
                 name: name.to_string(),
                 id,
                 path,
+                created: {
+                    let (d, n) = now_parts(0);
+                    format_datetime(d, n / 3_333_333 * 3_333_333)
+                },
             },
         );
         Ok(())
@@ -1388,6 +1394,37 @@ impl Session {
         Ok(())
     }
 
+    /// `sys.databases` is server-wide while each stand-in database is its own SQLite file: the view is a
+    /// per-connection temporary table, refilled from the registry whenever a query reads it.
+    fn refresh_sys_databases(&mut self) -> Result<(), SqlErr> {
+        let rows: Vec<(String, i64, String)> = {
+            let dbs = self
+                .shared
+                .dbs
+                .lock()
+                .map_err(|_| SqlErr::internal("database registry poisoned"))?;
+            dbs.values()
+                .map(|d| (d.name.clone(), d.id, d.created.clone()))
+                .collect()
+        };
+        let err = |e: rusqlite::Error| SqlErr::internal(e.to_string());
+        self.conn
+            .execute_batch(
+                "CREATE TEMP TABLE IF NOT EXISTS __sys_databases (name NVARCHAR(128) COLLATE NOCASE, \
+                 database_id INT, create_date DATETIME, state TINYINT); DELETE FROM temp.__sys_databases;",
+            )
+            .map_err(err)?;
+        for (name, id, created) in rows {
+            self.conn
+                .execute(
+                    "INSERT INTO temp.__sys_databases VALUES (?1, ?2, ?3, 0)",
+                    rusqlite::params![name, id, created],
+                )
+                .map_err(err)?;
+        }
+        Ok(())
+    }
+
     fn drop_database(&mut self, name: &str, if_exists: bool) -> Result<(), SqlErr> {
         if name.eq_ignore_ascii_case("master") {
             return Err(SqlErr::new(
@@ -1632,6 +1669,9 @@ impl Session {
             let mut ctx = self.ctx(params);
             translate::query_top(&mut ctx, &mut q)?
         };
+        if sql.contains("__sys_databases") {
+            self.refresh_sys_databases()?;
+        }
         let mut st = self
             .conn
             .prepare(&sql)

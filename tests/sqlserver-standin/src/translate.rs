@@ -148,6 +148,18 @@ fn static_cat(table: &str) -> Option<TableCat> {
             },
         ],
         "__sys_schemas" => vec![nv("name"), it("schema_id"), it("principal_id")],
+        "__sys_databases" => vec![
+            nv("name"),
+            it("database_id"),
+            CatCol {
+                ty: SqlType::DateTime,
+                ..it("create_date")
+            },
+            CatCol {
+                ty: SqlType::TinyInt,
+                ..it("state")
+            },
+        ],
         "__sys_identity_columns" => vec![
             it("object_id"),
             nv("name"),
