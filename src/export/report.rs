@@ -3,7 +3,8 @@
 
 use crate::error::PcmError;
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use super::paths::ReportPaths;
+use std::path::Path;
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
@@ -20,22 +21,17 @@ fn cell(value: &Value) -> String {
     }
 }
 
-/// Writes `<path>` (HTML) and `<path without extension>.json`; returns both paths.
-pub fn write(path: &Path, result: &Value, rooms: &[Value]) -> Result<Value, PcmError> {
-    let html_path = path.to_path_buf();
-    let json_path: PathBuf = path.with_extension("json");
-    let json_path = if json_path == html_path {
-        path.with_extension("report.json")
-    } else {
-        json_path
-    };
+/// Writes the HTML and the JSON report where `paths` says (checked before the export, see
+/// `super::paths::ReportPaths`); returns both paths.
+pub fn write(paths: &ReportPaths, result: &Value, rooms: &[Value]) -> Result<Value, PcmError> {
+    let (html_path, json_path) = (&paths.html, &paths.json);
     let document = json!({ "result": result, "rooms": rooms });
     let io = |p: &Path, e: std::io::Error| PcmError::io("writing the report", p, e);
     std::fs::write(
-        &json_path,
+        json_path,
         serde_json::to_vec_pretty(&document).unwrap_or_default(),
     )
-    .map_err(|e| io(&json_path, e))?;
+    .map_err(|e| io(json_path, e))?;
     let mut html = String::from(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>pchat-migrate export report</title>\
          <style>body{font-family:Segoe UI,Arial,sans-serif;margin:2em}table{border-collapse:collapse}\
@@ -88,6 +84,6 @@ pub fn write(path: &Path, result: &Value, rooms: &[Value]) -> Result<Value, PcmE
         ));
     }
     html.push_str("</table>\n</body></html>\n");
-    std::fs::write(&html_path, html).map_err(|e| io(&html_path, e))?;
+    std::fs::write(html_path, html).map_err(|e| io(html_path, e))?;
     Ok(json!({ "html": html_path.display().to_string(), "json": json_path.display().to_string() }))
 }

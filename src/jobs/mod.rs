@@ -221,6 +221,15 @@ impl JobContext {
     }
 }
 
+impl JobContext {
+    /// Waits until no blocking closure of this job runs any more (one whose awaiting future was dropped may
+    /// still be finishing).
+    pub async fn blocking_idle(&self) {
+        let mut idle = self.shared.blocking.subscribe();
+        let _ = idle.wait_for(|running| *running == 0).await;
+    }
+}
+
 /// Counts one running blocking closure; dropped when the closure returns (or unwinds).
 struct BlockingGuard(Arc<Shared>);
 
