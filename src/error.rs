@@ -183,7 +183,9 @@ impl PcmError {
                 class,
                 ..
             } => json!({ "number": number, "state": state, "class": class }),
-            PcmError::PackageInUse { package, lock } => json!({ "path": package, "lockFile": lock }),
+            PcmError::PackageInUse { package, lock } => {
+                json!({ "path": package, "lockFile": lock })
+            }
             PcmError::Reported { details, .. } => details.clone(),
             _ => Value::Object(Default::default()),
         }

@@ -169,7 +169,10 @@ async fn freeing_a_running_export_waits_until_its_files_are_closed() {
     take(response);
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     'wait: loop {
-        assert!(std::time::Instant::now() < deadline, "never reached the write");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never reached the write"
+        );
         let mut out: *mut c_char = std::ptr::null_mut();
         let status = unsafe { pcm_job_poll(job, 100, &mut out) };
         let batch = take(out);
@@ -184,8 +187,14 @@ async fn freeing_a_running_export_waits_until_its_files_are_closed() {
     std::thread::sleep(Duration::from_millis(200));
     assert!(partial.exists(), "the package is being written");
     pcm_job_free(job);
-    assert!(!partial.exists(), "pcm_job_free returned while the partial file remained");
-    assert!(!lock.exists(), "pcm_job_free returned while the lock was held");
+    assert!(
+        !partial.exists(),
+        "pcm_job_free returned while the partial file remained"
+    );
+    assert!(
+        !lock.exists(),
+        "pcm_job_free returned while the lock was held"
+    );
     assert!(!file.exists());
     assert!(staging.join("ledger.json").exists());
     test_hooks::pause_while_writing(&file, None);

@@ -5,7 +5,9 @@
 
 mod common;
 
-use chat_fixtures::{create_database, generate_model, write_legacy, DatabaseKind, Deployment, Size};
+use chat_fixtures::{
+    create_database, generate_model, write_legacy, DatabaseKind, Deployment, Size,
+};
 use common::{run_job, unique_db_name, TestServer};
 use pchat_migrate::export::assemble::test_hooks;
 use pchat_migrate::jobs::{Job, JobEvent};
@@ -153,7 +155,10 @@ async fn an_interrupted_export_of_a_never_lends_its_rooms_to_an_export_of_b() {
         messages.iter().all(|m| m.content == "written in B"),
         "only B's history is in B's package"
     );
-    let manifest = PackageReader::open(&file).expect("package").manifest().clone();
+    let manifest = PackageReader::open(&file)
+        .expect("package")
+        .manifest()
+        .clone();
     assert_eq!(manifest.source.database, b);
 }
 
@@ -197,7 +202,7 @@ async fn a_room_that_changed_since_the_interruption_is_exported_again() {
         "the discard is explained"
     );
     let reused = result["reusedRooms"].as_u64().expect("reused");
-    assert!(reused + 1 <= finished.len() as u64, "{result}");
+    assert!(reused < finished.len() as u64, "{result}");
     let history = PackageReader::open(&file)
         .expect("package")
         .manifest()
@@ -230,7 +235,9 @@ async fn a_second_export_to_the_same_package_fails_at_once_naming_the_lock_file(
         "{error}"
     );
     standin.faults().clear();
-    let result = first.wait(|_| {}).expect("the first run finishes undisturbed");
+    let result = first
+        .wait(|_| {})
+        .expect("the first run finishes undisturbed");
     assert_eq!(result["reusedRooms"], 0);
     messages_of(&file);
     assert!(!pchat_migrate::util::sibling_path(&file, ".lock").exists());
@@ -255,7 +262,11 @@ async fn a_cancel_while_writing_the_package_leaves_no_package_and_the_next_run_r
     let (result, _) = export(request(&server, &db, &file, json!({}))).await;
     let result = result.expect("resumed");
     let rooms_with_content = model.rooms.len() as u64;
-    assert_eq!(result["reusedRooms"].as_u64(), Some(rooms_with_content), "{result}");
+    assert_eq!(
+        result["reusedRooms"].as_u64(),
+        Some(rooms_with_content),
+        "{result}"
+    );
     messages_of(&file);
     assert!(!staging_of(&file).exists());
 }
@@ -275,11 +286,22 @@ async fn an_existing_file_is_refused_without_force_and_replaced_with_it() {
     assert_eq!(refused.code(), "invalid_parameter");
     let text = refused.to_string();
     assert!(
-        text.contains("already exists") && text.contains("not a package") && text.contains("-Force"),
+        text.contains("already exists")
+            && text.contains("not a package")
+            && text.contains("-Force"),
         "{text}"
     );
-    assert_eq!(std::fs::read(&file).expect("kept"), b"my notes, not a package");
-    let (result, _) = export(request(&server, &db, &file, json!({"level": "User", "force": true}))).await;
+    assert_eq!(
+        std::fs::read(&file).expect("kept"),
+        b"my notes, not a package"
+    );
+    let (result, _) = export(request(
+        &server,
+        &db,
+        &file,
+        json!({"level": "User", "force": true}),
+    ))
+    .await;
     result.expect("replaced with force");
     PackageReader::open(&file).expect("a package now");
     server.drop_database(&db).await;
@@ -300,8 +322,8 @@ async fn a_json_report_name_gets_json_and_the_html_goes_beside_it() {
     ))
     .await;
     let result = result.expect("export");
-    let json_report: Value =
-        serde_json::from_slice(&std::fs::read(&report).expect("rep.json")).expect("rep.json is JSON");
+    let json_report: Value = serde_json::from_slice(&std::fs::read(&report).expect("rep.json"))
+        .expect("rep.json is JSON");
     assert!(json_report["result"].is_object());
     let html = std::fs::read_to_string(dir.join("rep.html")).expect("rep.html");
     assert!(html.starts_with("<!DOCTYPE html>"));
@@ -343,9 +365,18 @@ fn output_paths_are_refused_before_connecting() {
     let in_dir = |name: &str| dir.join(name).display().to_string();
     let cases: Vec<(Value, &str)> = vec![
         (json!({"report": f}), "which is the package"),
-        (json!({"report": in_dir("out.zip.partial")}), "temporary file"),
-        (json!({"report": in_dir("out.zip.staging")}), "staging folder"),
-        (json!({"report": in_dir("nope/report.html")}), "does not exist"),
+        (
+            json!({"report": in_dir("out.zip.partial")}),
+            "temporary file",
+        ),
+        (
+            json!({"report": in_dir("out.zip.staging")}),
+            "staging folder",
+        ),
+        (
+            json!({"report": in_dir("nope/report.html")}),
+            "does not exist",
+        ),
         (json!({"startDate": "+30000-01-01"}), "outside the dates"),
     ];
     for (extra, expected) in cases {
@@ -366,7 +397,10 @@ fn output_paths_are_refused_before_connecting() {
     assert!(error.to_string().contains("-FileName"), "{error}");
     assert!(!Path::new(".staging").exists());
     // The same request with good paths does try to connect (so the refusals above came first).
-    let error = refusal(unreachable_request(&f, json!({"report": in_dir("ok.html")})));
+    let error = refusal(unreachable_request(
+        &f,
+        json!({"report": in_dir("ok.html")}),
+    ));
     assert_eq!(error.code(), "connection_failed", "{error}");
     assert!(!dir.join("out.zip.lock").exists());
 }

@@ -128,8 +128,9 @@ impl Staging {
                 let empty = std::fs::read_dir(&self.dir)
                     .map(|mut d| d.next().is_none())
                     .unwrap_or(false);
-                return (!empty)
-                    .then(|| "has no ledger naming its source (an older version wrote it)".to_string());
+                return (!empty).then(|| {
+                    "has no ledger naming its source (an older version wrote it)".to_string()
+                });
             }
         };
         let ledger: Ledger = match serde_json::from_slice(&text) {
@@ -240,7 +241,11 @@ impl Staging {
 }
 
 /// Why a fragment's record does not fit the room as it is now, or `None`.
-fn fingerprint_mismatch(meta: &FragmentMeta, room_id: i32, now: &RoomFingerprint) -> Option<String> {
+fn fingerprint_mismatch(
+    meta: &FragmentMeta,
+    room_id: i32,
+    now: &RoomFingerprint,
+) -> Option<String> {
     let was = &meta.fingerprint;
     if meta.room_id != room_id || meta.history.room_id != room_id {
         return Some(format!("its record is for room {}", meta.room_id));

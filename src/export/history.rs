@@ -272,15 +272,21 @@ async fn export_room(
                 start_ticks: task.fingerprint.start_ticks,
             };
             let mut batch = Vec::with_capacity(BATCH);
-            stream_room(client, &shared.catalog, &slice, &shared.poster_uris, |message| {
-                shared.counters.messages.fetch_add(1, Ordering::Relaxed);
-                batch.push(message);
-                if batch.len() >= BATCH {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                    hand_over(&batches, Batch::Messages(full))?;
-                }
-                Ok(())
-            })
+            stream_room(
+                client,
+                &shared.catalog,
+                &slice,
+                &shared.poster_uris,
+                |message| {
+                    shared.counters.messages.fetch_add(1, Ordering::Relaxed);
+                    batch.push(message);
+                    if batch.len() >= BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        hand_over(&batches, Batch::Messages(full))?;
+                    }
+                    Ok(())
+                },
+            )
             .await?;
             if !batch.is_empty() {
                 hand_over(&batches, Batch::Messages(batch))?;

@@ -169,10 +169,8 @@ async fn open_staging(
     let parameters = parameters_json(plan);
     let dir = plan.paths.staging.clone();
     let inner = ctx.clone();
-    ctx.spawn_blocking(move || {
-        Staging::open(&dir, &identity, parameters, |why| inner.verbose(why))
-    })
-    .await
+    ctx.spawn_blocking(move || Staging::open(&dir, &identity, parameters, |why| inner.verbose(why)))
+        .await
 }
 
 fn parameters_json(plan: &ExportPlan) -> Value {
@@ -295,7 +293,11 @@ async fn run(
             None,
         );
         disable_rooms(settings, &read.catalog, &ids).await?;
-        ctx.verbose(format!("disabled {} room(s) in '{}'", ids.len(), read.database));
+        ctx.verbose(format!(
+            "disabled {} room(s) in '{}'",
+            ids.len(),
+            read.database
+        ));
         ids.len()
     } else {
         0
@@ -330,8 +332,7 @@ async fn run(
     if !plan.keep_file {
         let bytes = ctx
             .spawn_blocking(move || {
-                let bytes =
-                    std::fs::read(&path).map_err(|e| PcmError::io("reading", &path, e))?;
+                let bytes = std::fs::read(&path).map_err(|e| PcmError::io("reading", &path, e))?;
                 let _ = std::fs::remove_file(&path);
                 Ok(bytes)
             })

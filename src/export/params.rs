@@ -1,9 +1,9 @@
 //! Export parameters, mirroring Export-CsPersistentChatData (-DBInstance, -DBName, -FileName, -Level, -Scope,
 //! -StartDate, -DisableExportedNodes, -Report) plus -Room and -ThrottleLimit.
 
+use super::paths::OutputPaths;
 use crate::connection::ConnectionParams;
 use crate::error::PcmError;
-use super::paths::OutputPaths;
 use crate::util::ticks::{checked_datetime_to_ticks, MAX_TICKS};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -294,9 +294,13 @@ mod tests {
             let e = params(json!({"startDate": date})).plan().unwrap_err();
             assert!(e.to_string().contains("outside the dates"), "{date}: {e}");
         }
-        let plan = params(json!({"startDate": "9999-12-31"})).plan().expect("last day");
+        let plan = params(json!({"startDate": "9999-12-31"}))
+            .plan()
+            .expect("last day");
         assert!(plan.start_ticks.is_some_and(|t| t <= MAX_TICKS));
-        let plan = params(json!({"startDate": "0001-01-01"})).plan().expect("first day");
+        let plan = params(json!({"startDate": "0001-01-01"}))
+            .plan()
+            .expect("first day");
         assert_eq!(plan.start_ticks, Some(0));
     }
 

@@ -265,7 +265,10 @@ mod tests {
         assert_eq!(r.html, Path::new("rep.HTML"));
         assert_eq!(r.json, Path::new("rep.json"));
         let r = ReportPaths::for_path(Path::new("rep"));
-        assert_eq!((r.html.as_path(), r.json.as_path()), (Path::new("rep"), Path::new("rep.json")));
+        assert_eq!(
+            (r.html.as_path(), r.json.as_path()),
+            (Path::new("rep"), Path::new("rep.json"))
+        );
     }
 
     #[test]
@@ -277,7 +280,12 @@ mod tests {
                 .check(false)
                 .map_err(|e| e.to_string())
         };
-        for bad in ["out.zip", "out.zip.partial", "out.zip.staging", "out.zip.lock"] {
+        for bad in [
+            "out.zip",
+            "out.zip.partial",
+            "out.zip.staging",
+            "out.zip.lock",
+        ] {
             let e = check(bad).expect_err(bad);
             assert!(e.contains("-Report") && e.contains(bad), "{e}");
         }
@@ -289,8 +297,13 @@ mod tests {
             .expect_err("same file");
         assert!(e.to_string().contains("which is the package"), "{e}");
         std::fs::write(&package, b"not a zip").expect("write");
-        let e = OutputPaths::new(&package, None).check(false).expect_err("exists");
-        assert!(e.to_string().contains("already exists") && e.to_string().contains("-Force"), "{e}");
+        let e = OutputPaths::new(&package, None)
+            .check(false)
+            .expect_err("exists");
+        assert!(
+            e.to_string().contains("already exists") && e.to_string().contains("-Force"),
+            "{e}"
+        );
         assert!(e.to_string().contains("not a package"), "{e}");
         OutputPaths::new(&package, None).check(true).expect("force");
         let e = OutputPaths::new(&d, None).check(true).expect_err("folder");
@@ -299,12 +312,17 @@ mod tests {
 
     #[test]
     fn empty_names_and_missing_folders() {
-        let e = OutputPaths::new(Path::new(""), None).check(false).expect_err("empty");
+        let e = OutputPaths::new(Path::new(""), None)
+            .check(false)
+            .expect_err("empty");
         assert!(e.to_string().contains("names no file"), "{e}");
         let d = dir("missing");
         let e = OutputPaths::new(&d.join("out.zip"), Some(&d.join("nope").join("r.html")))
             .check(false)
             .expect_err("missing report folder");
-        assert!(e.to_string().contains("does not exist") && e.to_string().contains("-Report"), "{e}");
+        assert!(
+            e.to_string().contains("does not exist") && e.to_string().contains("-Report"),
+            "{e}"
+        );
     }
 }

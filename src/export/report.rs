@@ -1,9 +1,9 @@
 //! The export report: the same facts as the result object, as JSON for scripts and as a self-contained HTML
 //! page for change records.
 
+use super::paths::ReportPaths;
 use crate::error::PcmError;
 use serde_json::{json, Value};
-use super::paths::ReportPaths;
 use std::path::Path;
 
 fn escape(text: &str) -> String {
