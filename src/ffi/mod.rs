@@ -303,7 +303,7 @@ pub unsafe extern "C" fn pcm_job_result(job: *mut pcm_job, response_out: *mut *m
 const FREE_WAIT: Duration = Duration::from_secs(120);
 
 /// Frees a job handle. A job still running is cancelled first and the call returns only once it has ended
-/// (its temporary files removed, its package lock released), at most [`FREE_WAIT`]: a host may re-run the same
+/// (its temporary files removed, its package lock released), at most 120 seconds: a host may re-run the same
 /// export right after. NULL and already-freed handles are ignored.
 #[no_mangle]
 pub extern "C" fn pcm_job_free(job: *mut pcm_job) {
