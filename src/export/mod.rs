@@ -187,15 +187,9 @@ fn count(n: usize) -> u64 {
     u64::try_from(n).unwrap_or(u64::MAX)
 }
 
-async fn run(
-    settings: &ConnectionSettings,
-    plan: &ExportPlan,
-    ctx: &JobContext,
-) -> Result<Value, PcmError> {
-    let started = Instant::now();
-    let read = read_source(settings, plan, ctx).await?;
-    let selection = select(&read.source, plan)?;
-    let mut warnings: Vec<Value> = Vec::new();
+/// Warns about disabled rooms in the selection; returns the warnings for the result.
+fn selection_warnings(selection: &select::Selection, ctx: &JobContext) -> Vec<Value> {
+    let mut warnings = Vec::new();
     let disabled = selection
         .entities
         .rooms
@@ -207,25 +201,18 @@ async fn run(
         ctx.warning("disabled_rooms_exported", message.clone());
         warnings.push(json!({ "code": "disabled_rooms_exported", "message": message }));
     }
-    let (tasks, expected_messages) = plan_rooms(&selection, &read.bounds, plan);
-    let staging = open_staging(&read, settings, plan, ctx).await?;
-    let fragments = export_history(
-        settings,
-        &read.catalog,
-        plan,
-        &read.source,
-        tasks,
-        expected_messages,
-        &staging,
-        ctx,
-    )
-    .await?;
-    let reused = fragments.values().filter(|(_, reused)| *reused).count();
-    ctx.check_cancelled()?;
+    warnings
+}
 
-    ctx.progress(ACTIVITY, "Writing the package", None, None);
+/// The manifest of the package about to be written (its entry list is filled in by the writer).
+fn manifest(
+    settings: &ConnectionSettings,
+    plan: &ExportPlan,
+    read: &SourceRead,
+    selection: &select::Selection,
+    fragments: &BTreeMap<i32, (FragmentMeta, bool)>,
+) -> Manifest {
     let histories: Vec<RoomHistory> = fragments.values().map(|(m, _)| m.history.clone()).collect();
-    let total_messages: u64 = histories.iter().map(|h| h.messages).sum();
     let entities = &selection.entities;
     let counts = EntityCounts {
         principals: count(entities.principals.len()),
@@ -234,9 +221,9 @@ async fn run(
         roles: count(entities.roles.len()),
         scopes: count(entities.scopes.len()),
         addins: count(entities.addins.len()),
-        messages: total_messages,
+        messages: histories.iter().map(|h| h.messages).sum(),
     };
-    let manifest = Manifest {
+    Manifest {
         format: FORMAT_NAME.to_string(),
         format_version: format!("{FORMAT_MAJOR}.{FORMAT_MINOR}"),
         tool: ToolInfo {
@@ -254,10 +241,39 @@ async fn run(
             product_version: read.product_version.clone(),
         },
         parameters: parameters_json(plan),
-        counts: counts.clone(),
+        counts,
         rooms: histories,
         entries: Vec::new(),
-    };
+    }
+}
+
+async fn run(
+    settings: &ConnectionSettings,
+    plan: &ExportPlan,
+    ctx: &JobContext,
+) -> Result<Value, PcmError> {
+    let started = Instant::now();
+    let read = read_source(settings, plan, ctx).await?;
+    let selection = select(&read.source, plan)?;
+    let warnings = selection_warnings(&selection, ctx);
+    let (tasks, expected_messages) = plan_rooms(&selection, &read.bounds, plan);
+    let staging = open_staging(&read, settings, plan, ctx).await?;
+    let fragments = export_history(
+        settings,
+        &read.catalog,
+        plan,
+        &read.source,
+        tasks,
+        expected_messages,
+        &staging,
+        ctx,
+    )
+    .await?;
+    ctx.check_cancelled()?;
+
+    ctx.progress(ACTIVITY, "Writing the package", None, None);
+    let manifest = manifest(settings, plan, &read, &selection, &fragments);
+    let counts = manifest.counts.clone();
     let fragments = Arc::new(fragments);
     let path = assemble::write_package_blocking(
         plan.file.clone(),
@@ -277,52 +293,75 @@ async fn run(
         })
         .await?
     };
-
     let disabled_nodes = if plan.disable_exported_nodes {
-        let ids: Vec<i32> = selection
-            .entities
-            .rooms
-            .iter()
-            .filter(|r| !r.disabled)
-            .map(|r| r.id)
-            .collect();
-        ctx.progress(
-            ACTIVITY,
-            format!("Disabling {} exported room(s) in the source", ids.len()),
-            None,
-            None,
-        );
-        disable_rooms(settings, &read.catalog, &ids).await?;
-        ctx.verbose(format!(
-            "disabled {} room(s) in '{}'",
-            ids.len(),
-            read.database
-        ));
-        ids.len()
+        disable_exported(settings, &read, &selection, ctx).await?
     } else {
         0
     };
 
     let elapsed = started.elapsed();
     let rate = if elapsed.as_secs_f64() > 0.0 {
-        total_messages as f64 / elapsed.as_secs_f64()
+        counts.messages as f64 / elapsed.as_secs_f64()
     } else {
         0.0
     };
-    let mut result = json!({
+    let result = json!({
         "path": if plan.keep_file { json!(path.display().to_string()) } else { Value::Null },
         "sizeBytes": size,
         "source": { "dbInstance": settings.instance.to_string(), "database": read.database, "kind": read.detection.kind },
         "level": plan.level,
         "counts": counts,
-        "reusedRooms": reused,
+        "reusedRooms": fragments.values().filter(|(_, reused)| *reused).count(),
         "disabledRooms": disabled_nodes,
         "durationMs": u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
         "messagesPerSecond": rate.round() as u64,
         "warnings": warnings,
     });
+    let result = write_outputs(result, plan, &selection, &fragments, path, ctx).await?;
+    ctx.progress(ACTIVITY, "Done", Some(1), Some(1));
+    Ok(result)
+}
+
+/// -DisableExportedNodes, after the package is in place; returns how many rooms were disabled.
+async fn disable_exported(
+    settings: &ConnectionSettings,
+    read: &SourceRead,
+    selection: &select::Selection,
+    ctx: &JobContext,
+) -> Result<usize, PcmError> {
+    let ids: Vec<i32> = selection
+        .entities
+        .rooms
+        .iter()
+        .filter(|r| !r.disabled)
+        .map(|r| r.id)
+        .collect();
+    ctx.progress(
+        ACTIVITY,
+        format!("Disabling {} exported room(s) in the source", ids.len()),
+        None,
+        None,
+    );
+    disable_rooms(settings, &read.catalog, &ids).await?;
+    ctx.verbose(format!(
+        "disabled {} room(s) in '{}'",
+        ids.len(),
+        read.database
+    ));
+    Ok(ids.len())
+}
+
+/// The report, and with -AsBytes the package read back (and removed) into the result.
+async fn write_outputs(
+    mut result: Value,
+    plan: &ExportPlan,
+    selection: &select::Selection,
+    fragments: &BTreeMap<i32, (FragmentMeta, bool)>,
+    path: std::path::PathBuf,
+    ctx: &JobContext,
+) -> Result<Value, PcmError> {
     if let Some(report_paths) = plan.paths.report.clone() {
-        let summary = fragments_summary(&selection, &fragments);
+        let summary = fragments_summary(selection, fragments);
         let for_report = result.clone();
         let written = ctx
             .spawn_blocking(move || report::write(&report_paths, &for_report, &summary))
@@ -340,7 +379,6 @@ async fn run(
         use base64::Engine;
         result["bytesBase64"] = json!(base64::engine::general_purpose::STANDARD.encode(bytes));
     }
-    ctx.progress(ACTIVITY, "Done", Some(1), Some(1));
     Ok(result)
 }
 
