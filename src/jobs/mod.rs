@@ -481,6 +481,55 @@ mod tests {
     }
 
     #[test]
+    fn the_end_is_reported_only_after_blocking_work_returned_even_when_its_future_was_dropped() {
+        use std::sync::atomic::AtomicBool;
+        let finished = Arc::new(AtomicBool::new(false));
+        let flag = finished.clone();
+        let job = Job::spawn("test", move |ctx| async move {
+            ctx.verbose("started");
+            // Not cooperative: a cancel drops this future while the closure still runs.
+            ctx.spawn_blocking(move || {
+                std::thread::sleep(Duration::from_millis(300));
+                flag.store(true, Ordering::SeqCst);
+                Ok(())
+            })
+            .await?;
+            Ok(json!(null))
+        })
+        .expect("spawn");
+        job.poll(Duration::from_secs(5)).expect("started");
+        job.cancel().expect("running");
+        let error = job.wait(|_| {}).expect_err("cancelled");
+        assert_eq!(error.code(), "cancelled");
+        assert!(
+            finished.load(Ordering::SeqCst),
+            "the job ended while its blocking work still ran"
+        );
+    }
+
+    #[test]
+    fn a_cooperative_operation_winds_down_by_itself_after_a_cancel() {
+        let job = Job::spawn("test", |ctx| async move {
+            ctx.cooperative();
+            ctx.verbose("started");
+            ctx.cancellation().cancelled().await;
+            // Cleanup after the cancel still runs, then the operation reports the cancel.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            ctx.verbose("cleaned up");
+            Err::<Value, _>(PcmError::Cancelled)
+        })
+        .expect("spawn");
+        job.poll(Duration::from_secs(5)).expect("started");
+        job.cancel().expect("running");
+        let mut events = Vec::new();
+        let error = job.wait(|e| events.push(e.clone())).expect_err("cancelled");
+        assert_eq!(error.code(), "cancelled");
+        assert!(events
+            .iter()
+            .any(|e| matches!(e, JobEvent::Verbose { message } if message == "cleaned up")));
+    }
+
+    #[test]
     fn events_arrive_in_order_and_cancel_wins_over_a_slow_operation() {
         let job = Job::spawn("test", |ctx| async move {
             ctx.verbose("one");
