@@ -97,7 +97,9 @@ int32_t pcm_job_cancel(struct pcm_job *job);
 int32_t pcm_job_result(struct pcm_job *job, char **response_out);
 
 /*
- Frees a job handle (cancelling the job if it still runs). NULL and already-freed handles are ignored.
+ Frees a job handle. A job still running is cancelled first and the call returns only once it has ended
+ (its temporary files removed, its package lock released), at most 120 seconds: a host may re-run the same
+ export right after. NULL and already-freed handles are ignored.
  */
 void pcm_job_free(struct pcm_job *job);
 

@@ -87,6 +87,10 @@ pub enum PcmError {
         message: String,
     },
 
+    /// Another export holds the lock on this package (its lock file is named).
+    #[error("another export is writing '{package}' (it holds the lock file '{lock}'); wait for it to finish, or write another file")]
+    PackageInUse { package: String, lock: String },
+
     /// The operation was cancelled by the caller.
     #[error("the operation was cancelled")]
     Cancelled,
@@ -156,6 +160,7 @@ impl PcmError {
             PcmError::InvalidSourceData(_) => "invalid_source_data",
             PcmError::InvalidPackage { .. } => "invalid_package",
             PcmError::Io { .. } => "io_error",
+            PcmError::PackageInUse { .. } => "package_in_use",
             PcmError::Cancelled => "cancelled",
             PcmError::RuntimeUnavailable(_) => "runtime_unavailable",
             PcmError::Reported { code, .. } => code,
@@ -185,6 +190,9 @@ impl PcmError {
                 ..
             } => json!({ "number": number, "state": state, "class": class }),
             PcmError::DatabaseUnavailable { number, .. } => json!({ "number": number }),
+            PcmError::PackageInUse { package, lock } => {
+                json!({ "path": package, "lockFile": lock })
+            }
             PcmError::Reported { details, .. } => details.clone(),
             _ => Value::Object(Default::default()),
         }

@@ -118,3 +118,93 @@ fn c_smoke_test_links_and_dlopens() {
     assert!(stdout.contains("all checks passed"), "{stdout}");
     let _ = std::fs::remove_dir_all(&out_dir);
 }
+
+mod common;
+
+/// `pcm_job_free` on a running export cancels it and returns only once the job has ended: right after it, no
+/// `.partial` and no lock file remain, and a re-run resumes from the staging folder.
+#[tokio::test(flavor = "multi_thread")]
+async fn freeing_a_running_export_waits_until_its_files_are_closed() {
+    use chat_fixtures::{create_database, generate_model, write_legacy, DatabaseKind, Size};
+    use pchat_migrate::export::assemble::test_hooks;
+    use pchat_migrate::ffi::{pcm_job, pcm_job_free, pcm_job_poll, pcm_job_start, pcm_string_free};
+    use std::ffi::{c_char, CStr, CString};
+    use std::time::Duration;
+
+    let server = common::TestServer::standin(sqlserver_standin::TlsMode::Supported);
+    let db = common::unique_db_name("cabi");
+    let mut admin = server.admin("master").await;
+    create_database(&mut admin, &db, DatabaseKind::Legacy2010)
+        .await
+        .expect("schema");
+    let model = generate_model(41, Size::Tiny);
+    write_legacy(&mut admin, &model, DatabaseKind::Legacy2010)
+        .await
+        .expect("data");
+    let dir = std::env::temp_dir().join(format!("pcm-cabi-free-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("freed.zip");
+    let partial = pchat_migrate::util::sibling_path(&file, ".partial");
+    let lock = pchat_migrate::util::sibling_path(&file, ".lock");
+    let staging = pchat_migrate::util::sibling_path(&file, ".staging");
+    let request = serde_json::json!({ "operation": "export", "params": {
+        "connection": server.connection_params(Some(&db)),
+        "fileName": file.display().to_string(),
+        "throttleLimit": 1,
+    }});
+    // Held in "Writing the package" (with the partial file open) until cancelled.
+    test_hooks::pause_while_writing(&file, Some(Duration::from_secs(60)));
+    let text = CString::new(request.to_string()).expect("no NUL");
+    let take = |s: *mut c_char| -> serde_json::Value {
+        let value = serde_json::from_str(unsafe { CStr::from_ptr(s) }.to_str().expect("utf-8"))
+            .expect("json");
+        unsafe { pcm_string_free(s) };
+        value
+    };
+    let mut job: *mut pcm_job = std::ptr::null_mut();
+    let mut response: *mut c_char = std::ptr::null_mut();
+    let status = unsafe { pcm_job_start(text.as_ptr(), &mut job, &mut response) };
+    assert_eq!(status, 0, "{}", take(response));
+    take(response);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    'wait: loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never reached the write"
+        );
+        let mut out: *mut c_char = std::ptr::null_mut();
+        let status = unsafe { pcm_job_poll(job, 100, &mut out) };
+        let batch = take(out);
+        assert_eq!(status, 0, "{batch}");
+        for event in batch["data"]["events"].as_array().into_iter().flatten() {
+            if event["status"] == "Writing the package" {
+                break 'wait;
+            }
+        }
+    }
+    // Let the job get to the pause, with the partial file written.
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(partial.exists(), "the package is being written");
+    pcm_job_free(job);
+    assert!(
+        !partial.exists(),
+        "pcm_job_free returned while the partial file remained"
+    );
+    assert!(
+        !lock.exists(),
+        "pcm_job_free returned while the lock was held"
+    );
+    assert!(!file.exists());
+    assert!(staging.join("ledger.json").exists());
+    test_hooks::pause_while_writing(&file, None);
+    let (result, _) = tokio::task::spawn_blocking(move || common::run_job(request))
+        .await
+        .expect("join");
+    let result = result.expect("the re-run succeeds");
+    assert_eq!(
+        result["reusedRooms"].as_u64(),
+        Some(model.rooms.len() as u64),
+        "{result}"
+    );
+}

@@ -58,6 +58,7 @@ async fn probe_export_inspect_from_the_command_line() {
     assert!(!String::from_utf8_lossy(&out.stdout).contains(standin.password()));
 
     let dir = std::env::temp_dir().join(format!("pcm-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("dir");
     let package = dir.join("out.zip");
     let out = cli()
@@ -81,6 +82,40 @@ async fn probe_export_inspect_from_the_command_line() {
     assert!(
         text.contains(&format!("{} rooms", model.rooms.len())),
         "{text}"
+    );
+
+    // The package exists now: a second export to it is refused (before connecting) unless --force.
+    let before = std::fs::read(&package).expect("package");
+    let again = |force: bool| {
+        let mut command = cli();
+        command
+            .arg("export")
+            .args(common)
+            .args([
+                "--file-name",
+                &package.display().to_string(),
+                "--level",
+                "room-directory",
+            ])
+            .env("PCHAT_SQL_PASSWORD", standin.password());
+        if force {
+            command.arg("--force");
+        }
+        command.output().expect("runs")
+    };
+    let out = again(false);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("already exists") && stderr.contains("--force"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(&package).expect("kept"), before, "left alone");
+    let out = again(true);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 
     let out = cli().arg("inspect").arg(&package).output().expect("runs");

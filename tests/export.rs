@@ -23,7 +23,21 @@ struct Fixture {
 }
 
 async fn fixture(kind: DatabaseKind, seed: u64) -> Fixture {
-    let server = TestServer::start();
+    fixture_on(TestServer::start(), kind, seed).await
+}
+
+/// A fixture on the project's own stand-in even when `PCHAT_TEST_SQLSERVER` names a real server: for tests
+/// that steer the server (delays, dropped connections).
+async fn steerable_fixture(kind: DatabaseKind, seed: u64) -> Fixture {
+    fixture_on(
+        TestServer::standin(sqlserver_standin::TlsMode::Supported),
+        kind,
+        seed,
+    )
+    .await
+}
+
+async fn fixture_on(server: TestServer, kind: DatabaseKind, seed: u64) -> Fixture {
     let db = unique_db_name("export");
     let mut admin = server.admin("master").await;
     create_database(&mut admin, &db, kind)
@@ -448,7 +462,7 @@ async fn levels_scope_rooms_and_start_date() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn cancelled_export_leaves_no_package_and_resume_equals_uninterrupted() {
-    let f = fixture(DatabaseKind::Legacy2010, 14).await;
+    let f = steerable_fixture(DatabaseKind::Legacy2010, 14).await;
     let dir = out_dir("resume");
     let reference = dir.join("reference.zip");
     f.export(&reference, json!({"throttleLimit": 1}))
@@ -459,7 +473,7 @@ async fn cancelled_export_leaves_no_package_and_resume_equals_uninterrupted() {
     let standin = f
         .server
         .as_standin()
-        .expect("this test steers the stand-in");
+        .expect("a steerable fixture runs on the stand-in");
     standin
         .faults()
         .delay_responses(std::time::Duration::from_millis(80));
@@ -558,13 +572,13 @@ async fn disable_exported_nodes_disables_exactly_the_exported_rooms() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn messages_posted_during_the_export_stay_out_of_the_snapshot() {
-    let f = fixture(DatabaseKind::Legacy2010, 16).await;
+    let f = steerable_fixture(DatabaseKind::Legacy2010, 16).await;
     let dir = out_dir("snapshot");
     let file = dir.join("snapshot.zip");
     let standin = f
         .server
         .as_standin()
-        .expect("this test steers the stand-in");
+        .expect("a steerable fixture runs on the stand-in");
     let room = f
         .model
         .rooms
@@ -647,13 +661,13 @@ async fn as_bytes_returns_the_package_and_leaves_no_file() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_connection_lost_mid_history_names_the_room_and_leaves_no_package() {
-    let f = fixture(DatabaseKind::Legacy2010, 18).await;
+    let f = steerable_fixture(DatabaseKind::Legacy2010, 18).await;
     let dir = out_dir("lost");
     let file = dir.join("lost.zip");
     let standin = f
         .server
         .as_standin()
-        .expect("this test steers the stand-in");
+        .expect("a steerable fixture runs on the stand-in");
     standin
         .faults()
         .delay_responses(std::time::Duration::from_millis(30));

@@ -91,6 +91,9 @@ struct ExportArgs {
     /// Rooms exported in parallel.
     #[arg(long, default_value_t = 4)]
     throttle_limit: u32,
+    /// Replace the file at --file-name if it exists (without it, an existing file is refused).
+    #[arg(long)]
+    force: bool,
 }
 
 impl ExportArgs {
@@ -111,6 +114,7 @@ impl ExportArgs {
             "disableExportedNodes": self.disable_exported_nodes,
             "report": self.report,
             "throttleLimit": self.throttle_limit,
+            "force": self.force,
         }))
     }
 }

@@ -1,26 +1,66 @@
 //! Per-room history fragments in a staging folder next to the package: each room is written to its own small
 //! zip (so rooms can be exported in parallel and compressed once), recorded with its checksum, and copied still
 //! compressed into the package at the end. An interrupted export leaves finished fragments behind; re-running
-//! it to the same file reuses every fragment whose bound matches and whose content still hashes right.
+//! it to the same file reuses a fragment only when the staging ledger names the same source database (instance,
+//! name, `database_id` and `create_date`), the room's fingerprint (snapshot bound, message count, start date)
+//! is unchanged, and its content still hashes right. Anything else is discarded, never reused.
 
 use crate::error::PcmError;
 use crate::package::format::{messages_entry, EntryInfo, Message, RoomHistory};
 use crate::package::writer::{digest_reader, EntryDigest};
 use crate::util::ticks::ticks_to_iso;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
+/// Which database the fragments in a staging folder came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceIdentity {
+    /// `-DBInstance` as normalised by the connection settings.
+    pub instance: String,
+    pub database: String,
+    /// `sys.databases.database_id` and `create_date`: a database dropped and re-created (or restored from
+    /// another backup) under the same name gets a new pair.
+    pub database_id: i64,
+    pub create_date: String,
+}
+
+/// The ledger file `ledger.json` in the staging folder.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Ledger {
+    version: u32,
+    source: SourceIdentity,
+    /// The parameters of the run that wrote the ledger, for the record (a fragment depends only on its room's
+    /// fingerprint, so a different -Level or -Scope does not discard it).
+    parameters: Value,
+}
+
+const LEDGER_VERSION: u32 = 1;
+const LEDGER_FILE: &str = "ledger.json";
+
+/// What a room looked like at snapshot time; a fragment is reused only for an identical fingerprint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomFingerprint {
+    /// Highest chatId of the room at snapshot time (`None`: the room had no messages).
+    pub chat_id_bound: Option<i64>,
+    /// The room's message count at snapshot time (all of them, not only those after -StartDate).
+    pub snapshot_messages: i64,
+    pub start_ticks: Option<i64>,
+}
+
 /// What a finished fragment holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FragmentMeta {
     pub room_id: i32,
-    pub chat_id_bound: Option<i64>,
-    pub start_ticks: Option<i64>,
+    pub fingerprint: RoomFingerprint,
     pub entry: EntryInfo,
     pub history: RoomHistory,
     /// Messages whose content is not valid Unicode (carried as exact bytes), and the first of their chatIds.
@@ -68,6 +108,16 @@ pub fn non_unicode_summary<'a>(
     (count, list)
 }
 
+/// Whether a room's earlier fragment can be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reuse {
+    Reused(Box<FragmentMeta>),
+    /// No finished fragment for this room.
+    Absent,
+    /// A fragment exists but does not fit; the text says why (it is rewritten).
+    Discarded(String),
+}
+
 /// The staging folder `<package>.staging`.
 #[derive(Debug, Clone)]
 pub struct Staging {
@@ -75,15 +125,78 @@ pub struct Staging {
 }
 
 impl Staging {
-    pub fn dir_for(package: &Path) -> PathBuf {
-        crate::util::sibling_path(package, ".staging")
+    /// Opens (or creates) the staging folder for `source`. A folder whose ledger is missing, unreadable or names
+    /// another source is emptied first; `discarded` hears why. Blocking file work: call it off the async workers.
+    pub fn open(
+        dir: &Path,
+        source: &SourceIdentity,
+        parameters: Value,
+        mut discarded: impl FnMut(String),
+    ) -> Result<Staging, PcmError> {
+        let staging = Staging {
+            dir: dir.to_path_buf(),
+        };
+        if dir.is_dir() {
+            if let Some(reason) = staging.mismatch(source) {
+                discarded(format!(
+                    "the staging folder '{}' {reason}; its rooms are discarded and exported again",
+                    dir.display()
+                ));
+                std::fs::remove_dir_all(dir)
+                    .map_err(|e| PcmError::io("emptying the staging folder", dir, e))?;
+            }
+        }
+        std::fs::create_dir_all(dir)
+            .map_err(|e| PcmError::io("creating the staging folder", dir, e))?;
+        let ledger = Ledger {
+            version: LEDGER_VERSION,
+            source: source.clone(),
+            parameters,
+        };
+        let text =
+            serde_json::to_vec_pretty(&ledger).map_err(|e| PcmError::Internal(e.to_string()))?;
+        let path = dir.join(LEDGER_FILE);
+        let temp = dir.join(format!("{LEDGER_FILE}.tmp"));
+        std::fs::write(&temp, text).map_err(|e| PcmError::io("writing", &temp, e))?;
+        std::fs::rename(&temp, &path).map_err(|e| PcmError::io("renaming", &path, e))?;
+        Ok(staging)
     }
 
-    pub fn open(package: &Path) -> Result<Staging, PcmError> {
-        let dir = Self::dir_for(package);
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| PcmError::io("creating the staging folder", &dir, e))?;
-        Ok(Staging { dir })
+    /// Why the folder's content cannot be trusted for `source`, or `None` when it can (or holds nothing).
+    fn mismatch(&self, source: &SourceIdentity) -> Option<String> {
+        let path = self.dir.join(LEDGER_FILE);
+        let text = match std::fs::read(&path) {
+            Ok(text) => text,
+            Err(_) => {
+                let empty = std::fs::read_dir(&self.dir)
+                    .map(|mut d| d.next().is_none())
+                    .unwrap_or(false);
+                return (!empty).then(|| {
+                    "has no ledger naming its source (an older version wrote it)".to_string()
+                });
+            }
+        };
+        let ledger: Ledger = match serde_json::from_slice(&text) {
+            Ok(ledger) => ledger,
+            Err(e) => return Some(format!("has a ledger that cannot be read ({e})")),
+        };
+        if ledger.version != LEDGER_VERSION {
+            return Some(format!("was written by ledger version {}", ledger.version));
+        }
+        let s = &ledger.source;
+        (s != source).then(|| {
+            format!(
+                "holds rooms exported from '{}' on '{}' (database_id {}, created {}), not from '{}' on '{}'                  (database_id {}, created {})",
+                s.database,
+                s.instance,
+                s.database_id,
+                s.create_date,
+                source.database,
+                source.instance,
+                source.database_id,
+                source.create_date
+            )
+        })
     }
 
     pub fn fragment_path(&self, room_id: i32) -> PathBuf {
@@ -94,32 +207,46 @@ impl Staging {
         self.dir.join(format!("room-{room_id}.json"))
     }
 
-    /// A finished fragment for this room and bound whose content still matches its checksum.
-    pub fn reusable(
-        &self,
-        room_id: i32,
-        bound: Option<i64>,
-        start_ticks: Option<i64>,
-    ) -> Option<FragmentMeta> {
-        let text = std::fs::read(self.meta_path(room_id)).ok()?;
-        let meta: FragmentMeta = serde_json::from_slice(&text).ok()?;
-        if meta.room_id != room_id || meta.chat_id_bound != bound || meta.start_ticks != start_ticks
-        {
-            return None;
+    /// The finished fragment of this room if it was exported with this very fingerprint and still hashes right.
+    pub fn reusable(&self, room_id: i32, fingerprint: &RoomFingerprint) -> Reuse {
+        let Ok(text) = std::fs::read(self.meta_path(room_id)) else {
+            return Reuse::Absent;
+        };
+        let meta: FragmentMeta = match serde_json::from_slice(&text) {
+            Ok(meta) => meta,
+            Err(e) => return Reuse::Discarded(format!("its record cannot be read ({e})")),
+        };
+        if let Some(reason) = fingerprint_mismatch(&meta, room_id, fingerprint) {
+            return Reuse::Discarded(reason);
         }
-        let file = File::open(self.fragment_path(room_id)).ok()?;
-        let mut archive = zip::ZipArchive::new(file).ok()?;
-        let entry = archive.by_name(&meta.entry.name).ok()?;
-        let check = digest_reader(&meta.entry.name, entry).ok()?;
-        (check.sha256 == meta.entry.sha256 && check.bytes == meta.entry.bytes).then_some(meta)
+        match self.content_matches(&meta) {
+            Ok(()) => Reuse::Reused(Box::new(meta)),
+            Err(reason) => Reuse::Discarded(reason),
+        }
+    }
+
+    fn content_matches(&self, meta: &FragmentMeta) -> Result<(), String> {
+        let path = self.fragment_path(meta.room_id);
+        let file = File::open(&path).map_err(|e| format!("its fragment cannot be opened ({e})"))?;
+        let mut archive =
+            zip::ZipArchive::new(file).map_err(|e| format!("its fragment is damaged ({e})"))?;
+        let entry = archive
+            .by_name(&meta.entry.name)
+            .map_err(|e| format!("its fragment lacks {} ({e})", meta.entry.name))?;
+        let check = digest_reader(&meta.entry.name, entry)
+            .map_err(|e| format!("its fragment cannot be read ({e})"))?;
+        if check.sha256 == meta.entry.sha256 && check.bytes == meta.entry.bytes {
+            Ok(())
+        } else {
+            Err("its fragment no longer matches its checksum".to_string())
+        }
     }
 
     /// Starts writing a room's fragment.
     pub fn begin(
         &self,
         room_id: i32,
-        bound: Option<i64>,
-        start_ticks: Option<i64>,
+        fingerprint: RoomFingerprint,
     ) -> Result<FragmentWriter, PcmError> {
         let _ = std::fs::remove_file(self.meta_path(room_id));
         let final_path = self.fragment_path(room_id);
@@ -141,8 +268,7 @@ impl Staging {
             final_path,
             meta_path: self.meta_path(room_id),
             room_id,
-            bound,
-            start_ticks,
+            fingerprint,
             digest: EntryDigest::default(),
             line: Vec::with_capacity(1024),
             first: None,
@@ -158,6 +284,43 @@ impl Staging {
     }
 }
 
+/// Why a fragment's record does not fit the room as it is now, or `None`.
+fn fingerprint_mismatch(
+    meta: &FragmentMeta,
+    room_id: i32,
+    now: &RoomFingerprint,
+) -> Option<String> {
+    let was = &meta.fingerprint;
+    if meta.room_id != room_id || meta.history.room_id != room_id {
+        return Some(format!("its record is for room {}", meta.room_id));
+    }
+    if was.start_ticks != now.start_ticks {
+        return Some("it was exported with another -StartDate".to_string());
+    }
+    if was.chat_id_bound != now.chat_id_bound || was.snapshot_messages != now.snapshot_messages {
+        return Some(format!(
+            "the room changed since (highest chatId {:?} → {:?}, messages {} → {})",
+            was.chat_id_bound, now.chat_id_bound, was.snapshot_messages, now.snapshot_messages
+        ));
+    }
+    // The record must agree with itself: never more messages than the room had, all of them when no start date
+    // filtered, and none beyond the bound.
+    let history = &meta.history;
+    let count_fits = match now.start_ticks {
+        None => i64::try_from(history.messages).ok() == Some(now.snapshot_messages),
+        Some(_) => i64::try_from(history.messages).is_ok_and(|m| m <= now.snapshot_messages),
+    };
+    let within_bound = match (history.last_chat_id, now.chat_id_bound) {
+        (None, _) => history.messages == 0,
+        (Some(last), Some(bound)) => last <= bound,
+        (Some(_), None) => false,
+    };
+    if !count_fits || !within_bound || meta.entry.records != history.messages {
+        return Some("its record disagrees with the room's figures".to_string());
+    }
+    None
+}
+
 /// One room's fragment being written; dropped unfinished, it deletes its temporary file.
 pub struct FragmentWriter {
     zip: Option<ZipWriter<BufWriter<File>>>,
@@ -166,8 +329,7 @@ pub struct FragmentWriter {
     final_path: PathBuf,
     meta_path: PathBuf,
     room_id: i32,
-    bound: Option<i64>,
-    start_ticks: Option<i64>,
+    fingerprint: RoomFingerprint,
     digest: EntryDigest,
     line: Vec<u8>,
     first: Option<(i64, i64)>,
@@ -219,15 +381,14 @@ impl FragmentWriter {
         entry.records = self.count;
         let meta = FragmentMeta {
             room_id: self.room_id,
-            chat_id_bound: self.bound,
-            start_ticks: self.start_ticks,
+            fingerprint: self.fingerprint,
             history: RoomHistory {
                 room_id: self.room_id,
                 entry: self.entry.clone(),
                 messages: self.count,
                 first_chat_id: self.first.map(|f| f.0),
                 last_chat_id: self.last.map(|l| l.0),
-                chat_id_bound: self.bound,
+                chat_id_bound: self.fingerprint.chat_id_bound,
                 first_message_utc: self.first.and_then(|f| ticks_to_iso(f.1)),
                 last_message_utc: self.last.and_then(|l| ticks_to_iso(l.1)),
             },

@@ -1,53 +1,78 @@
 //! `export`: a legacy Group Chat (or 2013 Persistent Chat) database into a migration package. Read-only
 //! against the source, except the explicit -DisableExportedNodes after a successful export.
+//!
+//! The run, in order: output paths checked (when the request is planned, before connecting), the package
+//! lock taken, the source read and snapshotted ([`plan_rooms`]), every room's history into the staging folder
+//! ([`history`]), the package assembled from it ([`assemble`]), then -DisableExportedNodes and the report.
+//! A cancel is honoured up to the package's final rename and leaves the staging folder for a resumed run.
 
+pub mod assemble;
 mod fragments;
+mod history;
+mod identity;
+mod lock;
 pub mod params;
+pub mod paths;
 mod report;
 pub mod select;
 
 use crate::connection::{connect, sql_error, ConnectionSettings};
 use crate::error::PcmError;
-use crate::jobs::{JobContext, JobEvent};
+use crate::jobs::JobContext;
 use crate::package::format::*;
-use crate::package::PackageWriter;
 use crate::schema::{detect, Catalog};
-use crate::source::{read_entities, snapshot_bounds, stream_room, RoomBound, RoomSlice};
-use fragments::{FragmentMeta, Staging};
+use crate::source::{read_entities, snapshot_bounds, RoomBound};
+use fragments::{FragmentMeta, RoomFingerprint, SourceIdentity, Staging};
+use history::{export_history, RoomTask};
+use lock::PackageLock;
 pub use params::{ExportLevel, ExportParams, ExportPlan};
 use select::{full_path, select};
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
-use tokio::task::JoinSet;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
 
 const ACTIVITY: &str = "Exporting Group Chat data";
 
-/// A room whose history one worker exports.
-#[derive(Debug, Clone)]
-struct RoomTask {
-    room_id: i32,
-    label: String,
-    bound: Option<i64>,
-}
-
-/// Shared progress counters.
-#[derive(Default)]
-struct Counters {
-    messages: AtomicU64,
-    bytes: AtomicU64,
-}
-
-/// Runs the export.
+/// Runs the export. The package lock is held from before connecting until the report is written (or the run
+/// failed and every file it was writing is closed).
 pub async fn export(
     settings: ConnectionSettings,
     plan: ExportPlan,
     ctx: JobContext,
 ) -> Result<Value, PcmError> {
-    let started = Instant::now();
+    ctx.cooperative();
+    let lock = PackageLock::acquire(&plan.file, &plan.paths.lock)?;
+    ctx.verbose(format!("holding the lock file '{}'", lock.path().display()));
+    // Checked again under the lock: another run may have finished this package since the request was planned.
+    let outcome = match plan.paths.check_package_absent(plan.force) {
+        Ok(()) => run(&settings, &plan, &ctx).await,
+        Err(e) => Err(e),
+    };
+    // Blocking work whose awaiting future was dropped may still be closing files: not before it ends is the
+    // lock released.
+    ctx.blocking_idle().await;
+    drop(lock);
+    outcome
+}
+
+/// The source, read and snapshotted.
+struct SourceRead {
+    database: String,
+    detection: crate::schema::Detection,
+    catalog: Catalog,
+    product_version: Option<String>,
+    identity: Option<SourceIdentity>,
+    source: crate::source::SourceEntities,
+    bounds: BTreeMap<i32, RoomBound>,
+}
+
+/// Connects, detects the database, reads its entities and takes the snapshot bounds; all of it cancellable.
+async fn read_source(
+    settings: &ConnectionSettings,
+    plan: &ExportPlan,
+    ctx: &JobContext,
+) -> Result<SourceRead, PcmError> {
     let database = settings.database.clone().ok_or_else(|| {
         PcmError::invalid_parameter(
             "DBName",
@@ -60,30 +85,125 @@ pub async fn export(
         None,
         None,
     );
-    let mut connection = connect(&settings, None).await?;
-    let (detection, catalog) = detect(&mut connection.client).await?;
-    detection.require_chat(&database)?;
-    ctx.verbose(format!("'{database}' is {}", detection.kind_name));
-    let product_version = server_version(&mut connection.client).await.ok();
-
-    let source = read_entities(&mut connection.client, &catalog, |step| {
-        ctx.progress(ACTIVITY, format!("Reading {step}"), None, None);
+    ctx.cancellable(async {
+        let mut connection = connect(settings, None).await?;
+        let client = &mut connection.client;
+        let (detection, catalog) = detect(client).await?;
+        detection.require_chat(&database)?;
+        ctx.verbose(format!("'{database}' is {}", detection.kind_name));
+        let product_version = server_version(client).await.ok();
+        let identity =
+            identity::source_identity(client, &settings.instance.to_string(), &database).await?;
+        let source = read_entities(client, &catalog, |step| {
+            ctx.progress(ACTIVITY, format!("Reading {step}"), None, None);
+        })
+        .await?;
+        if !source.defaults_applied.is_empty() {
+            ctx.verbose(format!(
+                "optional column(s) absent, their documented defaults apply (docs/schema-assumptions.md): {}",
+                source.defaults_applied.join(", ")
+            ));
+        }
+        // The snapshot: each room is read only up to the highest chatId seen now.
+        let bounds = if plan.level.has_content() {
+            snapshot_bounds(client, &catalog).await?
+        } else {
+            BTreeMap::new()
+        };
+        Ok(SourceRead {
+            database: database.clone(),
+            detection,
+            catalog,
+            product_version,
+            identity,
+            source,
+            bounds,
+        })
     })
-    .await?;
-    if !source.defaults_applied.is_empty() {
+    .await
+}
+
+/// The history tasks, one per content room, each with its fingerprint; and the messages expected in all.
+fn plan_rooms(
+    selection: &select::Selection,
+    bounds: &BTreeMap<i32, RoomBound>,
+    plan: &ExportPlan,
+) -> (Vec<RoomTask>, u64) {
+    let tasks: Vec<RoomTask> = selection
+        .content_rooms
+        .iter()
+        .map(|r| {
+            let bound = bounds.get(&r.id);
+            RoomTask {
+                room_id: r.id,
+                label: format!("room '{}' (nodeID {})", full_path(r), r.id),
+                fingerprint: RoomFingerprint {
+                    chat_id_bound: bound.map(|b| b.max_chat_id),
+                    snapshot_messages: bound.map(|b| b.messages).unwrap_or(0),
+                    start_ticks: plan.start_ticks,
+                },
+            }
+        })
+        .collect();
+    let expected = tasks
+        .iter()
+        .map(|t| u64::try_from(t.fingerprint.snapshot_messages).unwrap_or(0))
+        .sum();
+    (tasks, expected)
+}
+
+/// Opens the staging folder for this source (off the async workers: it may empty a large folder).
+async fn open_staging(
+    read: &SourceRead,
+    settings: &ConnectionSettings,
+    plan: &ExportPlan,
+    ctx: &JobContext,
+) -> Result<Staging, PcmError> {
+    let identity = read.identity.clone().unwrap_or_else(|| {
         ctx.verbose(format!(
-            "optional column(s) absent, their documented defaults apply (docs/schema-assumptions.md): {}",
-            source.defaults_applied.join(", ")
+            "sys.databases does not list '{}' for this login: rooms of an earlier run are not reused",
+            read.database
         ));
-    }
-    let selection = select(&source, &plan)?;
-    let mut warnings: Vec<Value> = Vec::new();
-    let mut warn = |code: &str, message: String| {
-        // Shown to people (PowerShell lists them): control characters in names become visible escapes.
-        let message = crate::util::text::escape_control(&message).into_owned();
-        ctx.warning(code, message.clone());
-        warnings.push(json!({ "code": code, "message": message }));
-    };
+        SourceIdentity {
+            instance: settings.instance.to_string(),
+            database: read.database.clone(),
+            database_id: -1,
+            // Unique, so that it matches no ledger.
+            create_date: format!("unknown {}", chrono::Utc::now().to_rfc3339()),
+        }
+    });
+    let parameters = parameters_json(plan);
+    let dir = plan.paths.staging.clone();
+    let inner = ctx.clone();
+    ctx.spawn_blocking(move || Staging::open(&dir, &identity, parameters, |why| inner.verbose(why)))
+        .await
+}
+
+fn parameters_json(plan: &ExportPlan) -> Value {
+    json!({
+        "level": plan.level,
+        "scope": if plan.scope.is_empty() { Value::Null } else { json!(plan.scope) },
+        "rooms": if plan.rooms.is_empty() { Value::Null } else { json!(plan.rooms) },
+        "startDateUtc": plan.start_date_utc,
+        "disableExportedNodes": plan.disable_exported_nodes,
+    })
+}
+
+fn count(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
+}
+
+/// Raises a warning event and keeps it for the result. Shown to people (PowerShell lists them): control
+/// characters in names become visible escapes.
+fn warn(warnings: &mut Vec<Value>, ctx: &JobContext, code: &str, message: &str) {
+    let message = crate::util::text::escape_control(message).into_owned();
+    ctx.warning(code, message.clone());
+    warnings.push(json!({ "code": code, "message": message }));
+}
+
+/// Warns about disabled rooms in the selection; returns the warnings for the result.
+fn selection_warnings(selection: &select::Selection, ctx: &JobContext) -> Vec<Value> {
+    let mut warnings = Vec::new();
     let disabled = selection
         .entities
         .rooms
@@ -91,92 +211,32 @@ pub async fn export(
         .filter(|r| r.disabled)
         .count();
     if disabled > 0 {
-        warn(
-            "disabled_rooms_exported",
-            format!("{disabled} disabled room(s) are in the package; the import skips disabled rooms unless told otherwise"),
-        );
+        let message = format!("{disabled} disabled room(s) are in the package; the import skips disabled rooms unless told otherwise");
+        warn(&mut warnings, ctx, "disabled_rooms_exported", &message);
     }
+    warnings
+}
 
-    // The snapshot: each room is read only up to the highest chatId seen now.
-    let bounds: BTreeMap<i32, RoomBound> = if plan.level.has_content() {
-        snapshot_bounds(&mut connection.client, &catalog).await?
-    } else {
-        BTreeMap::new()
-    };
-    let tasks: Vec<RoomTask> = selection
-        .content_rooms
-        .iter()
-        .map(|r| RoomTask {
-            room_id: r.id,
-            label: format!("room '{}' (nodeID {})", full_path(r), r.id),
-            bound: bounds.get(&r.id).map(|b| b.max_chat_id),
-        })
-        .collect();
-    let expected_messages: u64 = tasks
-        .iter()
-        .filter_map(|t| bounds.get(&t.room_id))
-        .map(|b| b.messages.max(0) as u64)
-        .sum();
-
-    let staging = Staging::open(&plan.file)?;
-    let fragments = export_history(
-        &settings,
-        &catalog,
-        &plan,
-        &source,
-        tasks,
-        expected_messages,
-        &staging,
-        &ctx,
-    )
-    .await?;
-    let reused = fragments.values().filter(|(_, reused)| *reused).count();
-    let (non_unicode, non_unicode_list) =
-        fragments::non_unicode_summary(fragments.values().map(|(meta, _)| meta));
-    if non_unicode > 0 {
-        warn(
-            "non_unicode_content",
-            non_unicode_warning(non_unicode, &non_unicode_list),
-        );
-    }
-    drop(connection);
-
-    ctx.progress(ACTIVITY, "Writing the package", None, None);
-    let mut writer = PackageWriter::create(&plan.file)?;
-    writer.write_entry(PRINCIPALS_ENTRY, &selection.entities.principals)?;
-    writer.write_entry(CATEGORIES_ENTRY, &selection.entities.categories)?;
-    writer.write_entry(ROOMS_ENTRY, &selection.entities.rooms)?;
-    writer.write_entry(ROLES_ENTRY, &selection.entities.roles)?;
-    writer.write_entry(SCOPES_ENTRY, &selection.entities.scopes)?;
-    writer.write_entry(ADDINS_ENTRY, &selection.entities.addins)?;
-    let mut histories = Vec::with_capacity(fragments.len());
-    let mut total_messages = 0u64;
-    for (room_id, (meta, _)) in &fragments {
-        writer.copy_entry_from(
-            &staging.fragment_path(*room_id),
-            &meta.entry.name,
-            meta.entry.clone(),
-        )?;
-        total_messages += meta.history.messages;
-        histories.push(meta.history.clone());
-    }
-    let parameters = json!({
-        "level": plan.level,
-        "scope": if plan.scope.is_empty() { Value::Null } else { json!(plan.scope) },
-        "rooms": if plan.rooms.is_empty() { Value::Null } else { json!(plan.rooms) },
-        "startDateUtc": plan.start_date_utc,
-        "disableExportedNodes": plan.disable_exported_nodes,
-    });
+/// The manifest of the package about to be written (its entry list is filled in by the writer).
+fn manifest(
+    settings: &ConnectionSettings,
+    plan: &ExportPlan,
+    read: &SourceRead,
+    selection: &select::Selection,
+    fragments: &BTreeMap<i32, (FragmentMeta, bool)>,
+) -> Manifest {
+    let histories: Vec<RoomHistory> = fragments.values().map(|(m, _)| m.history.clone()).collect();
+    let entities = &selection.entities;
     let counts = EntityCounts {
-        principals: selection.entities.principals.len() as u64,
-        categories: selection.entities.categories.len() as u64,
-        rooms: selection.entities.rooms.len() as u64,
-        roles: selection.entities.roles.len() as u64,
-        scopes: selection.entities.scopes.len() as u64,
-        addins: selection.entities.addins.len() as u64,
-        messages: total_messages,
+        principals: count(entities.principals.len()),
+        categories: count(entities.categories.len()),
+        rooms: count(entities.rooms.len()),
+        roles: count(entities.roles.len()),
+        scopes: count(entities.scopes.len()),
+        addins: count(entities.addins.len()),
+        messages: histories.iter().map(|h| h.messages).sum(),
     };
-    let manifest = Manifest {
+    Manifest {
         format: FORMAT_NAME.to_string(),
         format_version: format!("{FORMAT_MAJOR}.{FORMAT_MINOR}"),
         tool: ToolInfo {
@@ -186,78 +246,160 @@ pub async fn export(
         created_utc: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         source: SourceInfo {
             db_instance: settings.instance.to_string(),
-            database: database.clone(),
-            kind: serde_json::to_value(detection.kind)
+            database: read.database.clone(),
+            kind: serde_json::to_value(read.detection.kind)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_default(),
-            product_version,
+            product_version: read.product_version.clone(),
         },
-        parameters,
-        counts: counts.clone(),
+        parameters: parameters_json(plan),
+        counts,
         rooms: histories,
         entries: Vec::new(),
-    };
-    let path = writer.finish(manifest)?;
-    staging.remove();
-    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    }
+}
 
+async fn run(
+    settings: &ConnectionSettings,
+    plan: &ExportPlan,
+    ctx: &JobContext,
+) -> Result<Value, PcmError> {
+    let started = Instant::now();
+    let read = read_source(settings, plan, ctx).await?;
+    let selection = select(&read.source, plan)?;
+    let mut warnings = selection_warnings(&selection, ctx);
+    let (tasks, expected_messages) = plan_rooms(&selection, &read.bounds, plan);
+    let staging = open_staging(&read, settings, plan, ctx).await?;
+    let fragments = export_history(
+        settings,
+        &read.catalog,
+        plan,
+        &read.source,
+        tasks,
+        expected_messages,
+        &staging,
+        ctx,
+    )
+    .await?;
+    ctx.check_cancelled()?;
+    let (non_unicode, non_unicode_list) =
+        fragments::non_unicode_summary(fragments.values().map(|(meta, _)| meta));
+    if non_unicode > 0 {
+        let message = non_unicode_warning(non_unicode, &non_unicode_list);
+        warn(&mut warnings, ctx, "non_unicode_content", &message);
+    }
+
+    ctx.progress(ACTIVITY, "Writing the package", None, None);
+    let manifest = manifest(settings, plan, &read, &selection, &fragments);
+    let counts = manifest.counts.clone();
+    let fragments = Arc::new(fragments);
+    let path = assemble::write_package_blocking(
+        plan.file.clone(),
+        Arc::new(selection.entities.clone()),
+        fragments.clone(),
+        staging.clone(),
+        manifest,
+        ctx,
+    )
+    .await?;
+    // The package is in place: from here on the export is done; a late cancel no longer undoes it.
+    let size = {
+        let path = path.clone();
+        ctx.spawn_blocking(move || {
+            staging.remove();
+            Ok(std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0))
+        })
+        .await?
+    };
     let disabled_nodes = if plan.disable_exported_nodes {
-        let ids: Vec<i32> = selection
-            .entities
-            .rooms
-            .iter()
-            .filter(|r| !r.disabled)
-            .map(|r| r.id)
-            .collect();
-        ctx.progress(
-            ACTIVITY,
-            format!("Disabling {} exported room(s) in the source", ids.len()),
-            None,
-            None,
-        );
-        disable_rooms(&settings, &catalog, &ids).await?;
-        ctx.verbose(format!("disabled {} room(s) in '{database}'", ids.len()));
-        ids.len()
+        disable_exported(settings, &read, &selection, ctx).await?
     } else {
         0
     };
 
     let elapsed = started.elapsed();
     let rate = if elapsed.as_secs_f64() > 0.0 {
-        total_messages as f64 / elapsed.as_secs_f64()
+        counts.messages as f64 / elapsed.as_secs_f64()
     } else {
         0.0
     };
-    let mut result = json!({
+    let result = json!({
         "path": if plan.keep_file { json!(path.display().to_string()) } else { Value::Null },
         "sizeBytes": size,
-        "source": { "dbInstance": settings.instance.to_string(), "database": database, "kind": detection.kind },
+        "source": { "dbInstance": settings.instance.to_string(), "database": read.database, "kind": read.detection.kind },
         "level": plan.level,
         "counts": counts,
-        "reusedRooms": reused,
+        "reusedRooms": fragments.values().filter(|(_, reused)| *reused).count(),
         "disabledRooms": disabled_nodes,
         "nonUnicodeMessages": non_unicode,
         "nonUnicodeMessageList": non_unicode_list,
-        "durationMs": elapsed.as_millis() as u64,
+        "durationMs": u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
         "messagesPerSecond": rate.round() as u64,
         "warnings": warnings,
     });
-    if let Some(report_path) = &plan.report {
-        let written = report::write(
-            report_path,
-            &result,
-            &fragments_summary(&selection, &fragments),
-        )?;
+    let result = write_outputs(result, plan, &selection, &fragments, path, ctx).await?;
+    ctx.progress(ACTIVITY, "Done", Some(1), Some(1));
+    Ok(result)
+}
+
+/// -DisableExportedNodes, after the package is in place; returns how many rooms were disabled.
+async fn disable_exported(
+    settings: &ConnectionSettings,
+    read: &SourceRead,
+    selection: &select::Selection,
+    ctx: &JobContext,
+) -> Result<usize, PcmError> {
+    let ids: Vec<i32> = selection
+        .entities
+        .rooms
+        .iter()
+        .filter(|r| !r.disabled)
+        .map(|r| r.id)
+        .collect();
+    ctx.progress(
+        ACTIVITY,
+        format!("Disabling {} exported room(s) in the source", ids.len()),
+        None,
+        None,
+    );
+    disable_rooms(settings, &read.catalog, &ids).await?;
+    ctx.verbose(format!(
+        "disabled {} room(s) in '{}'",
+        ids.len(),
+        read.database
+    ));
+    Ok(ids.len())
+}
+
+/// The report, and with -AsBytes the package read back (and removed) into the result.
+async fn write_outputs(
+    mut result: Value,
+    plan: &ExportPlan,
+    selection: &select::Selection,
+    fragments: &BTreeMap<i32, (FragmentMeta, bool)>,
+    path: std::path::PathBuf,
+    ctx: &JobContext,
+) -> Result<Value, PcmError> {
+    if let Some(report_paths) = plan.paths.report.clone() {
+        let summary = fragments_summary(selection, fragments);
+        let for_report = result.clone();
+        let written = ctx
+            .spawn_blocking(move || report::write(&report_paths, &for_report, &summary))
+            .await?;
         result["report"] = written;
     }
     if !plan.keep_file {
-        let bytes = std::fs::read(&path).map_err(|e| PcmError::io("reading", &path, e))?;
-        let _ = std::fs::remove_file(&path);
+        let bytes = ctx
+            .spawn_blocking(move || {
+                let bytes = std::fs::read(&path).map_err(|e| PcmError::io("reading", &path, e))?;
+                let _ = std::fs::remove_file(&path);
+                Ok(bytes)
+            })
+            .await?;
         use base64::Engine;
         result["bytesBase64"] = json!(base64::engine::general_purpose::STANDARD.encode(bytes));
     }
-    ctx.progress(ACTIVITY, "Done", Some(1), Some(1));
     Ok(result)
 }
 
@@ -268,12 +410,13 @@ fn non_unicode_warning(count: u64, list: &[Value]) -> String {
         .take(10)
         .map(|m| format!("room {} message {}", m["roomId"], m["chatId"]))
         .collect();
+    let more = u64::try_from(named.len()).is_ok_and(|shown| count > shown);
     format!(
         "{count} message(s) hold content that is not valid Unicode (an unpaired UTF-16 surrogate, which SQL \
          Server allows): the package keeps their exact bytes (contentUtf16Base64) beside a copy with U+FFFD in \
          content; {}{}",
         named.join(", "),
-        if count > named.len() as u64 { ", …" } else { "" }
+        if more { ", …" } else { "" }
     )
 }
 
@@ -310,151 +453,6 @@ async fn server_version(client: &mut crate::connection::SqlClient) -> Result<Str
     Ok(row
         .and_then(|r| r.get::<&str, _>(0).map(str::to_string))
         .unwrap_or_default())
-}
-
-/// Exports every room's history into the staging folder, `throttle_limit` rooms at a time, each worker over
-/// its own (reused) connection. Returns the fragments by room id, with whether each was reused.
-#[allow(clippy::too_many_arguments)]
-async fn export_history(
-    settings: &ConnectionSettings,
-    catalog: &Catalog,
-    plan: &ExportPlan,
-    source: &crate::source::SourceEntities,
-    tasks: Vec<RoomTask>,
-    expected_messages: u64,
-    staging: &Staging,
-    ctx: &JobContext,
-) -> Result<BTreeMap<i32, (FragmentMeta, bool)>, PcmError> {
-    let total_rooms = tasks.len() as u64;
-    let mut done = BTreeMap::new();
-    let mut queue = VecDeque::new();
-    for task in tasks {
-        match staging.reusable(task.room_id, task.bound, plan.start_ticks) {
-            Some(meta) => {
-                ctx.verbose(format!(
-                    "{}: reusing the history exported by an earlier run",
-                    task.label
-                ));
-                done.insert(task.room_id, (meta, true));
-            }
-            None => queue.push_back(task),
-        }
-    }
-    if queue.is_empty() {
-        return Ok(done);
-    }
-    let poster_uris: Arc<HashMap<i32, String>> = Arc::new(
-        source
-            .entities
-            .principals
-            .iter()
-            .map(|p| (p.id, p.uri.clone()))
-            .collect(),
-    );
-    let queue = Arc::new(Mutex::new(queue));
-    let counters = Arc::new(Counters::default());
-    let (sender, mut receiver) = mpsc::unbounded_channel::<(i32, FragmentMeta)>();
-    let mut workers = JoinSet::new();
-    let worker_count = plan
-        .throttle_limit
-        .min(queue.lock().map(|q| q.len()).unwrap_or(1))
-        .max(1);
-    for _ in 0..worker_count {
-        let settings = settings.clone();
-        let catalog = catalog.clone();
-        let queue = queue.clone();
-        let counters = counters.clone();
-        let sender = sender.clone();
-        let staging = staging.clone();
-        let poster_uris = poster_uris.clone();
-        let start_ticks = plan.start_ticks;
-        workers.spawn(async move {
-            let mut connection = connect(&settings, None).await?;
-            loop {
-                let next = queue.lock().ok().and_then(|mut q| q.pop_front());
-                let Some(task) = next else { break };
-                let mut fragment = staging.begin(task.room_id, task.bound, start_ticks)?;
-                if let Some(bound) = task.bound {
-                    let slice = RoomSlice {
-                        room_id: task.room_id,
-                        label: &task.label,
-                        bound,
-                        start_ticks,
-                    };
-                    stream_room(
-                        &mut connection.client,
-                        &catalog,
-                        &slice,
-                        &poster_uris,
-                        |message| {
-                            let bytes = fragment.write(&message)?;
-                            counters.messages.fetch_add(1, Ordering::Relaxed);
-                            counters.bytes.fetch_add(bytes, Ordering::Relaxed);
-                            Ok(())
-                        },
-                    )
-                    .await?;
-                }
-                let meta = fragment.finish()?;
-                if sender.send((task.room_id, meta)).is_err() {
-                    break;
-                }
-            }
-            Ok::<(), PcmError>(())
-        });
-    }
-    drop(sender);
-    let started = Instant::now();
-    let mut tick = tokio::time::interval(Duration::from_millis(500));
-    let reused = done.len() as u64;
-    loop {
-        tokio::select! {
-            received = receiver.recv() => match received {
-                Some((room_id, meta)) => { done.insert(room_id, (meta, false)); }
-                None => break,
-            },
-            Some(joined) = workers.join_next() => {
-                match joined {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => return Err(e),
-                    Err(e) => return Err(PcmError::Internal(format!("an export worker stopped: {e}"))),
-                }
-            },
-            _ = tick.tick() => {
-                let messages = counters.messages.load(Ordering::Relaxed);
-                let bytes = counters.bytes.load(Ordering::Relaxed);
-                let secs = started.elapsed().as_secs_f64().max(0.001);
-                let rate = messages as f64 / secs;
-                let remaining = expected_messages.saturating_sub(messages);
-                ctx.progress_event(JobEvent::Progress {
-                    activity: ACTIVITY.to_string(),
-                    status: format!(
-                        "{} of {total_rooms} rooms, {messages} messages ({:.1} MB), {rate:.0} messages/s",
-                        done.len(),
-                        bytes as f64 / 1_048_576.0
-                    ),
-                    percent: (expected_messages > 0).then(|| (messages as f64 * 100.0 / expected_messages as f64).min(100.0)),
-                    current: Some(done.len() as u64),
-                    total: Some(total_rooms),
-                    seconds_remaining: (rate > 0.0 && messages > 0).then(|| (remaining as f64 / rate) as u64),
-                });
-            }
-        }
-    }
-    while let Some(joined) = workers.join_next().await {
-        match joined {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => return Err(e),
-            Err(e) => return Err(PcmError::Internal(format!("an export worker stopped: {e}"))),
-        }
-    }
-    if done.len() as u64 != total_rooms {
-        return Err(PcmError::Internal(format!(
-            "{} of {total_rooms} rooms were exported ({reused} reused)",
-            done.len()
-        )));
-    }
-    Ok(done)
 }
 
 /// Disables the exported rooms in the source, all in one transaction.

@@ -1,9 +1,10 @@
 //! Export parameters, mirroring Export-CsPersistentChatData (-DBInstance, -DBName, -FileName, -Level, -Scope,
 //! -StartDate, -DisableExportedNodes, -Report) plus -Room and -ThrottleLimit.
 
+use super::paths::OutputPaths;
 use crate::connection::ConnectionParams;
 use crate::error::PcmError;
-use crate::util::ticks::datetime_to_ticks;
+use crate::util::ticks::{checked_datetime_to_ticks, MAX_TICKS};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -84,6 +85,9 @@ pub struct ExportParams {
     /// Rooms exported in parallel, each over its own connection.
     #[serde(default = "default_throttle")]
     pub throttle_limit: u32,
+    /// Replace an existing file at `fileName` (without it, an existing file is refused).
+    #[serde(default)]
+    pub force: bool,
 }
 
 /// Validated export settings (besides the connection).
@@ -99,6 +103,9 @@ pub struct ExportPlan {
     pub disable_exported_nodes: bool,
     pub report: Option<PathBuf>,
     pub throttle_limit: usize,
+    /// The package, the files beside it and the reports, checked before connecting.
+    pub paths: OutputPaths,
+    pub force: bool,
 }
 
 /// Parses `2010-01-01`, `2010-01-01T08:00:00`, or RFC 3339 with an offset; local-less times are UTC.
@@ -146,31 +153,27 @@ impl ExportParams {
                 false,
             ),
         };
-        if file.is_dir() {
-            return Err(PcmError::invalid_parameter(
-                "FileName",
-                format!(
-                    "-FileName '{}' is a folder; give the path of the package file",
-                    file.display()
-                ),
-            ));
-        }
-        let parent = file.parent().filter(|p| !p.as_os_str().is_empty());
-        if let Some(parent) = parent {
-            if !parent.is_dir() {
-                return Err(PcmError::invalid_parameter(
-                    "FileName",
-                    format!(
-                        "the folder '{}' of -FileName does not exist",
-                        parent.display()
-                    ),
-                ));
-            }
-        }
+        let report = self.report.as_ref().map(PathBuf::from);
+        let paths = OutputPaths::new(&file, report.as_deref());
+        paths.check(self.force)?;
         let start = self
             .start_date
             .as_deref()
             .map(parse_start_date)
+            .transpose()?;
+        let start_ticks = start
+            .map(|s| {
+                checked_datetime_to_ticks(s).ok_or_else(|| {
+                    PcmError::invalid_parameter(
+                        "StartDate",
+                        format!(
+                            "-StartDate {} is outside the dates chat history can hold (0001-01-01 to \
+                             9999-12-31, at most {MAX_TICKS} ticks)",
+                            s.to_rfc3339()
+                        ),
+                    )
+                })
+            })
             .transpose()?;
         if start.is_some() && !self.level.has_content() {
             return Err(PcmError::invalid_parameter(
@@ -214,11 +217,13 @@ impl ExportParams {
             level: self.level,
             scope: clean(&self.scope, "Scope")?,
             rooms: clean(&self.rooms, "Room")?,
-            start_ticks: start.map(datetime_to_ticks),
+            start_ticks,
             start_date_utc: start.map(|s| s.to_rfc3339()),
             disable_exported_nodes: self.disable_exported_nodes,
-            report: self.report.as_ref().map(PathBuf::from),
+            report,
             throttle_limit: self.throttle_limit as usize,
+            paths,
+            force: self.force,
         })
     }
 }
@@ -281,5 +286,29 @@ mod tests {
             params(json!({})).plan().expect("valid").level,
             ExportLevel::All
         );
+    }
+
+    #[test]
+    fn start_dates_outside_the_ticks_range_are_refused() {
+        for date in ["+30000-01-01", "-0001-01-01"] {
+            let e = params(json!({"startDate": date})).plan().unwrap_err();
+            assert!(e.to_string().contains("outside the dates"), "{date}: {e}");
+        }
+        let plan = params(json!({"startDate": "9999-12-31"}))
+            .plan()
+            .expect("last day");
+        assert!(plan.start_ticks.is_some_and(|t| t <= MAX_TICKS));
+        let plan = params(json!({"startDate": "0001-01-01"}))
+            .plan()
+            .expect("first day");
+        assert_eq!(plan.start_ticks, Some(0));
+    }
+
+    #[test]
+    fn empty_file_name_is_refused() {
+        for name in ["", "  "] {
+            let e = params(json!({"fileName": name})).plan().unwrap_err();
+            assert!(e.to_string().contains("-FileName"), "{e}");
+        }
     }
 }

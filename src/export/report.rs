@@ -2,11 +2,12 @@
 //! numbers: runbooks read it) and as a self-contained HTML page for change records (labels for people, sizes
 //! and durations in units, names inert).
 
+use super::paths::ReportPaths;
 use crate::error::PcmError;
 use crate::util::text::{escape_control, json_terminal_safe};
 use crate::util::units::{format_bytes, format_count, format_duration_ms};
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// HTML-escapes text after showing its control characters as escapes, so a room name holding ESC, BEL or a
 /// bidi override is shown literally and cannot reorder or hide what the reader sees.
@@ -183,22 +184,17 @@ pub fn render_html(result: &Value, rooms: &[Value]) -> String {
     html
 }
 
-/// Writes `<path>` (HTML) and `<path without extension>.json`; returns both paths.
-pub fn write(path: &Path, result: &Value, rooms: &[Value]) -> Result<Value, PcmError> {
-    let html_path = path.to_path_buf();
-    let json_path: PathBuf = path.with_extension("json");
-    let json_path = if json_path == html_path {
-        path.with_extension("report.json")
-    } else {
-        json_path
-    };
+/// Writes the HTML and the JSON report where `paths` says (checked before the export, see
+/// `super::paths::ReportPaths`); returns both paths.
+pub fn write(paths: &ReportPaths, result: &Value, rooms: &[Value]) -> Result<Value, PcmError> {
+    let (html_path, json_path) = (&paths.html, &paths.json);
     let document = json!({ "result": result, "rooms": rooms });
     let io = |p: &Path, e: std::io::Error| PcmError::io("writing the report", p, e);
     // The same JSON value, with C1 and bidi characters as \u escapes so `type`/`cat` of the file is safe too.
     let json_text = serde_json::to_string_pretty(&document).unwrap_or_default();
-    std::fs::write(&json_path, json_terminal_safe(&json_text).as_bytes())
-        .map_err(|e| io(&json_path, e))?;
-    std::fs::write(&html_path, render_html(result, rooms)).map_err(|e| io(&html_path, e))?;
+    std::fs::write(json_path, json_terminal_safe(&json_text).as_bytes())
+        .map_err(|e| io(json_path, e))?;
+    std::fs::write(html_path, render_html(result, rooms)).map_err(|e| io(html_path, e))?;
     Ok(json!({ "html": html_path.display().to_string(), "json": json_path.display().to_string() }))
 }
 
@@ -275,7 +271,8 @@ mod tests {
         let (result, rooms) = sample();
         let dir = std::env::temp_dir().join(format!("pcm-report-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("dir");
-        let written = write(&dir.join("r.html"), &result, &rooms).expect("written");
+        let written =
+            write(&ReportPaths::for_path(&dir.join("r.html")), &result, &rooms).expect("written");
         let text =
             std::fs::read_to_string(written["json"].as_str().expect("json path")).expect("read");
         assert!(!text

@@ -299,11 +299,20 @@ pub unsafe extern "C" fn pcm_job_result(job: *mut pcm_job, response_out: *mut *m
     })
 }
 
-/// Frees a job handle (cancelling the job if it still runs). NULL and already-freed handles are ignored.
+/// How long [`pcm_job_free`] waits for a cancelled job to wind down.
+const FREE_WAIT: Duration = Duration::from_secs(120);
+
+/// Frees a job handle. A job still running is cancelled first and the call returns only once it has ended
+/// (its temporary files removed, its package lock released), at most 120 seconds: a host may re-run the same
+/// export right after. NULL and already-freed handles are ignored.
 #[no_mangle]
 pub extern "C" fn pcm_job_free(job: *mut pcm_job) {
     let _ = catch_unwind(|| {
-        JobRegistry::global().remove(job as usize);
+        if let Some(job) = JobRegistry::global().remove(job as usize) {
+            if !job.state().is_finished() {
+                job.cancel_and_wait(FREE_WAIT);
+            }
+        }
     });
 }
 

@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 use std::collections::VecDeque;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
@@ -121,6 +122,10 @@ struct Shared {
     inner: Mutex<Inner>,
     changed: Condvar,
     cancel: CancellationToken,
+    /// Set by an operation that observes the cancel token itself (see [`JobContext::cooperative`]).
+    cooperative: AtomicBool,
+    /// How many blocking closures started through [`JobContext::spawn_blocking`] are still running.
+    blocking: tokio::sync::watch::Sender<usize>,
 }
 
 impl Shared {
@@ -198,6 +203,78 @@ impl JobContext {
     pub fn is_cancelled(&self) -> bool {
         self.shared.cancel.is_cancelled()
     }
+
+    /// `Err(Cancelled)` once the host has cancelled: for checks between steps of blocking work.
+    pub fn check_cancelled(&self) -> Result<(), PcmError> {
+        if self.is_cancelled() {
+            Err(PcmError::Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Declares that this operation observes cancellation itself: a cancel no longer drops the operation's
+    /// future at its next await, it lets the operation wind down (finish or remove what it was writing) and
+    /// return `Cancelled`. Operations that write files call this first, so their cleanup happens before the
+    /// job's end is reported, never after.
+    pub fn cooperative(&self) {
+        self.shared.cooperative.store(true, Ordering::SeqCst);
+    }
+
+    /// Awaits `work`, or gives up with `Cancelled` when the host cancels first (dropping `work`, so only for
+    /// futures whose drop leaves nothing half-written, such as a query).
+    pub async fn cancellable<T>(
+        &self,
+        work: impl Future<Output = Result<T, PcmError>>,
+    ) -> Result<T, PcmError> {
+        tokio::select! {
+            biased;
+            _ = self.shared.cancel.cancelled() => Err(PcmError::Cancelled),
+            outcome = work => outcome,
+        }
+    }
+
+    /// Runs blocking work (zip, deflate, SHA-256, fsync, big file IO) on tokio's blocking pool instead of an
+    /// async worker. The job counts it: its end is reported only after every such closure has returned, even
+    /// when the awaiting future was dropped, so a host that sees the end may reuse the files at once.
+    pub async fn spawn_blocking<T, F>(&self, work: F) -> Result<T, PcmError>
+    where
+        F: FnOnce() -> Result<T, PcmError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.shared.blocking.send_modify(|n| *n += 1);
+        let guard = BlockingGuard(self.shared.clone());
+        let handle = tokio::task::spawn_blocking(move || {
+            let _guard = guard;
+            work()
+        });
+        match handle.await {
+            Ok(outcome) => outcome,
+            Err(e) if e.is_panic() => Err(PcmError::Internal(format!(
+                "blocking work panicked: {}",
+                panic_message(e.into_panic().as_ref())
+            ))),
+            Err(e) => Err(PcmError::Internal(format!("blocking work stopped: {e}"))),
+        }
+    }
+}
+
+impl JobContext {
+    /// Waits until no blocking closure of this job runs any more (one whose awaiting future was dropped may
+    /// still be finishing).
+    pub async fn blocking_idle(&self) {
+        let mut idle = self.shared.blocking.subscribe();
+        let _ = idle.wait_for(|running| *running == 0).await;
+    }
+}
+
+/// Counts one running blocking closure; dropped when the closure returns (or unwinds).
+struct BlockingGuard(Arc<Shared>);
+
+impl Drop for BlockingGuard {
+    fn drop(&mut self) {
+        self.0.blocking.send_modify(|n| *n = n.saturating_sub(1));
+    }
 }
 
 /// The host's side of a job.
@@ -224,6 +301,8 @@ impl Job {
             }),
             changed: Condvar::new(),
             cancel: CancellationToken::new(),
+            cooperative: AtomicBool::new(false),
+            blocking: tokio::sync::watch::Sender::new(0),
         });
         let context = JobContext {
             shared: shared.clone(),
@@ -233,16 +312,29 @@ impl Job {
         let rt = runtime()?;
         rt.spawn(async move {
             let guarded = std::panic::AssertUnwindSafe(future);
-            let outcome = tokio::select! {
-                outcome = futures_util::FutureExt::catch_unwind(guarded) => match outcome {
-                    Ok(result) => result,
-                    Err(panic) => Err(PcmError::Internal(format!(
-                        "the operation panicked: {}",
-                        panic_message(panic.as_ref())
-                    ))),
-                },
-                _ = task_shared.cancel.cancelled() => Err(PcmError::Cancelled),
+            let unwinding = futures_util::FutureExt::catch_unwind(guarded);
+            let mut operation = std::pin::pin!(unwinding);
+            let caught = tokio::select! {
+                outcome = &mut operation => Some(outcome),
+                _ = task_shared.cancel.cancelled() => None,
             };
+            let caught = match caught {
+                Some(outcome) => Some(outcome),
+                // A cooperative operation winds down by itself after the cancel.
+                None if task_shared.cooperative.load(Ordering::SeqCst) => Some(operation.await),
+                None => None,
+            };
+            let outcome = match caught {
+                Some(Ok(result)) => result,
+                Some(Err(panic)) => Err(PcmError::Internal(format!(
+                    "the operation panicked: {}",
+                    panic_message(panic.as_ref())
+                ))),
+                None => Err(PcmError::Cancelled),
+            };
+            // The end is reported only once no blocking work of the job touches its files any more.
+            let mut idle = task_shared.blocking.subscribe();
+            let _ = idle.wait_for(|running| *running == 0).await;
             let mut inner = task_shared.lock();
             inner.state = match &outcome {
                 Ok(_) => JobState::Succeeded,
@@ -323,6 +415,27 @@ impl Job {
             Some(Ok(value)) => Ok(Ok(value.clone())),
             Some(Err(error)) => Ok(Err(clone_error(error))),
         }
+    }
+
+    /// Cancels the job and waits up to `timeout` for it to end (its files closed or removed). Returns whether it
+    /// ended in time. Used when a host frees a running job.
+    pub fn cancel_and_wait(&self, timeout: Duration) -> bool {
+        let _ = self.cancel();
+        let deadline = Instant::now() + timeout;
+        let mut inner = self.shared.lock();
+        while !inner.state.is_finished() {
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            let (guard, _) = self
+                .shared
+                .changed
+                .wait_timeout(inner, deadline - now)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            inner = guard;
+        }
+        true
     }
 
     /// Blocks until the job ends (used by the CLI and tests), forwarding events to `on_event`. A successful
@@ -409,6 +522,55 @@ mod tests {
         assert_eq!(error.code(), "internal_error");
         assert!(error.to_string().contains("boom inside a job"));
         assert_eq!(job.state(), JobState::Failed);
+    }
+
+    #[test]
+    fn the_end_is_reported_only_after_blocking_work_returned_even_when_its_future_was_dropped() {
+        use std::sync::atomic::AtomicBool;
+        let finished = Arc::new(AtomicBool::new(false));
+        let flag = finished.clone();
+        let job = Job::spawn("test", move |ctx| async move {
+            ctx.verbose("started");
+            // Not cooperative: a cancel drops this future while the closure still runs.
+            ctx.spawn_blocking(move || {
+                std::thread::sleep(Duration::from_millis(300));
+                flag.store(true, Ordering::SeqCst);
+                Ok(())
+            })
+            .await?;
+            Ok(json!(null))
+        })
+        .expect("spawn");
+        job.poll(Duration::from_secs(5)).expect("started");
+        job.cancel().expect("running");
+        let error = job.wait(|_| {}).expect_err("cancelled");
+        assert_eq!(error.code(), "cancelled");
+        assert!(
+            finished.load(Ordering::SeqCst),
+            "the job ended while its blocking work still ran"
+        );
+    }
+
+    #[test]
+    fn a_cooperative_operation_winds_down_by_itself_after_a_cancel() {
+        let job = Job::spawn("test", |ctx| async move {
+            ctx.cooperative();
+            ctx.verbose("started");
+            ctx.cancellation().cancelled().await;
+            // Cleanup after the cancel still runs, then the operation reports the cancel.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            ctx.verbose("cleaned up");
+            Err::<Value, _>(PcmError::Cancelled)
+        })
+        .expect("spawn");
+        job.poll(Duration::from_secs(5)).expect("started");
+        job.cancel().expect("running");
+        let mut events = Vec::new();
+        let error = job.wait(|e| events.push(e.clone())).expect_err("cancelled");
+        assert_eq!(error.code(), "cancelled");
+        assert!(events
+            .iter()
+            .any(|e| matches!(e, JobEvent::Verbose { message } if message == "cleaned up")));
     }
 
     #[test]

@@ -180,7 +180,17 @@ impl PackageWriter {
 
     /// Writes the manifest (with the entry list filled in), closes the zip, syncs it to disk and renames it
     /// to its final name, replacing an older file of that name only now.
-    pub fn finish(mut self, mut manifest: Manifest) -> Result<PathBuf, PcmError> {
+    pub fn finish(self, manifest: Manifest) -> Result<PathBuf, PcmError> {
+        self.finish_unless(manifest, || Ok(()))
+    }
+
+    /// [`PackageWriter::finish`], asking `before_rename` last (after the fsync, before the rename that makes the
+    /// package appear): an error from it (a cancel) removes the partial file and no package appears.
+    pub fn finish_unless(
+        mut self,
+        mut manifest: Manifest,
+        before_rename: impl FnOnce() -> Result<(), PcmError>,
+    ) -> Result<PathBuf, PcmError> {
         if self.current.is_some() {
             return Err(PcmError::Internal(
                 "finish called inside an entry".to_string(),
@@ -203,6 +213,7 @@ impl PackageWriter {
                 .map_err(|e| self.zip_error(e.error()))?;
             file.sync_all().map_err(|e| self.zip_error(e))?;
             drop(file);
+            before_rename()?;
             std::fs::rename(&self.temp_path, &self.final_path)
                 .map_err(|e| PcmError::io("renaming the finished package to", &self.final_path, e))
         })();

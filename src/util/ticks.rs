@@ -33,6 +33,21 @@ pub fn ticks_to_iso(ticks: i64) -> Option<String> {
     })
 }
 
+/// The last tick .NET's DateTime holds (9999-12-31T23:59:59.9999999Z); SQL Server bigint tick columns hold
+/// nothing later.
+pub const MAX_TICKS: i64 = 3_155_378_975_999_999_999;
+
+/// Converts a UTC time to ticks, or `None` outside 0001-01-01..=9999-12-31 (where ticks would be negative,
+/// beyond .NET's range, or overflow).
+pub fn checked_datetime_to_ticks(time: DateTime<Utc>) -> Option<i64> {
+    let ticks = time
+        .timestamp()
+        .checked_mul(TICKS_PER_SECOND)?
+        .checked_add(i64::from(time.timestamp_subsec_nanos() / 100))?
+        .checked_add(UNIX_EPOCH_TICKS)?;
+    (0..=MAX_TICKS).contains(&ticks).then_some(ticks)
+}
+
 /// Converts a UTC time to ticks.
 pub fn datetime_to_ticks(time: DateTime<Utc>) -> i64 {
     time.timestamp() * TICKS_PER_SECOND

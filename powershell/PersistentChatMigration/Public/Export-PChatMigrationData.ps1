@@ -27,7 +27,10 @@ function Export-PChatMigrationData {
       report files, instead of nothing.
     - It can be interrupted: press Ctrl+C and no package is left at -FileName. Run the same command again to the
       same -FileName and the rooms that were already finished are reused, not exported again (the result's
-      ReusedRooms says how many). An existing package at -FileName is replaced when the export finishes.
+      ReusedRooms says how many); rooms from another database, or rooms that changed since, are never reused.
+    - An existing file at -FileName is not replaced unless you give -Force; and two exports to the same
+      -FileName cannot run at once (the second stops at once, naming the lock file of the first).
+    - Every output path (-FileName, -Report) is checked before the cmdlet connects to SQL Server.
     - Room histories are exported in parallel (-ThrottleLimit), each over its own connection.
     - -WhatIf is supported. With -WhatIf the cmdlet checks every parameter through the native library (the level,
       the dates, the file and report paths, the authentication settings) and reports what would be exported, but
@@ -57,9 +60,15 @@ function Export-PChatMigrationData {
 
     .PARAMETER FileName
     The path of the package (.zip) to create, for example "C:\Exports\GroupChat.zip". A relative path is resolved
-    against the current PowerShell location. The folder must exist. While the export runs, the files
-    "<FileName>.partial" and the folder "<FileName>.staging" are used next to it; they are removed when the export
-    succeeds, and the staging folder is what a re-run reuses after an interruption.
+    against the current PowerShell location. The folder must exist and be writable. If the file exists, the
+    export is refused unless -Force is given. While the export runs, the files "<FileName>.partial" and
+    "<FileName>.lock" and the folder "<FileName>.staging" are used next to it; they are removed when the export
+    succeeds, and the staging folder is what a re-run reuses after an interruption (only for the same database,
+    and only rooms unchanged since).
+
+    .PARAMETER Force
+    Replaces an existing file at -FileName when the export finishes. Without -Force an existing file (a package
+    or not) is refused before anything is exported, and the error says what is there.
 
     .PARAMETER AsBytes
     Returns the package as a byte array instead of writing a file, like Export-CsPersistentChatData -AsBytes. Store
@@ -98,8 +107,10 @@ function Export-PChatMigrationData {
     .PARAMETER Report
     The path of a report to write, for example "C:\Logs\Export.html". The library writes an HTML report and a JSON
     report with the same base name next to each other (Export.html and Export.json), listing every exported room
-    with its message count and dates, and every warning. A relative path is resolved against the current
-    PowerShell location; existing reports are overwritten.
+    with its message count and dates, and every warning. A path ending in .json names the JSON report (the HTML
+    one goes beside it as .html); any other path names the HTML report. A relative path is resolved against the
+    current PowerShell location; the folder must exist and be writable; existing reports are overwritten. A
+    report path that is the package, its .partial, .lock or .staging, is refused.
 
     .PARAMETER ThrottleLimit
     How many rooms are exported at the same time, each over its own connection to SQL Server (1-32). The default
@@ -229,6 +240,9 @@ function Export-PChatMigrationData {
         [Parameter(Mandatory = $true, ParameterSetName = 'AsBytes')]
         [switch] $AsBytes,
 
+        [Parameter(ParameterSetName = 'FileName')]
+        [switch] $Force,
+
         [Parameter()]
         [ValidateSet('All', 'User', 'Category', 'RoomDirectory', 'Content')]
         [string] $Level = 'All',
@@ -326,6 +340,7 @@ function Export-PChatMigrationData {
                 $target = Resolve-PChatFilePath -Path $FileName -ParameterName 'FileName'
                 $exportParams['fileName'] = $target
                 $exportParams['asBytes'] = $false
+                $exportParams['force'] = [bool]$Force.IsPresent
             }
             $exportParams['level'] = $Level
             if ($PSBoundParameters.ContainsKey('Scope')) {

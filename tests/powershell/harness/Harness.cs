@@ -402,7 +402,7 @@ namespace PChatMigration.Harness
                 string[][] refused = new string[][]
                 {
                     new[] { "level Everything", ExportRequest(file, ",\"level\":\"Everything\""), "Everything" },
-                    new[] { "an unknown field", ExportRequest(file, ",\"level\":\"All\",\"force\":true"), "force" },
+                    new[] { "an unknown field", ExportRequest(file, ",\"level\":\"All\",\"overwrite\":true"), "overwrite" },
                     new[] { "-ThrottleLimit 0", ExportRequest(file, ",\"level\":\"All\"").Replace("\"throttleLimit\":4", "\"throttleLimit\":0"), "ThrottleLimit" },
                     new[] { "-ThrottleLimit 33", ExportRequest(file, ",\"level\":\"All\"").Replace("\"throttleLimit\":4", "\"throttleLimit\":33"), "ThrottleLimit" },
                     new[] { "-StartDate with -Level User", ExportRequest(file, ",\"level\":\"User\""), "StartDate" },

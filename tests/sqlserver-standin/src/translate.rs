@@ -148,6 +148,26 @@ fn static_cat(table: &str) -> Option<TableCat> {
             },
         ],
         "__sys_schemas" => vec![nv("name"), it("schema_id"), it("principal_id")],
+        "__sys_databases" => vec![
+            nv("name"),
+            it("database_id"),
+            CatCol {
+                ty: SqlType::TinyInt,
+                ..it("state")
+            },
+            CatCol {
+                ty: SqlType::NVarChar(Some(60)),
+                ..nv("state_desc")
+            },
+            CatCol {
+                ty: SqlType::DateTime,
+                ..it("create_date")
+            },
+            CatCol {
+                ty: SqlType::TinyInt,
+                ..it("user_access")
+            },
+        ],
         "__sys_identity_columns" => vec![
             it("object_id"),
             nv("name"),

@@ -100,3 +100,55 @@ async fn create_insert_select_and_types() {
     assert_eq!(r[0].get::<i64, _>("cb"), Some(1));
     assert!(r[0].get::<tiberius::numeric::Numeric, _>("si").is_some());
 }
+
+#[tokio::test]
+async fn sys_databases_names_each_database_with_id_and_create_date() {
+    let s = plaintext();
+    let mut c = connect(&s, "testdb").await;
+    exec_batch(&mut c, "CREATE DATABASE [other db]").await;
+    let mut ids = Vec::new();
+    for name in ["testdb", "OTHER DB"] {
+        let row = c
+            .query(
+                "SELECT [database_id], [create_date] FROM sys.databases WHERE [name] = @P1",
+                &[&name],
+            )
+            .await
+            .expect("query")
+            .into_row()
+            .await
+            .expect("row")
+            .expect("the database is listed");
+        let id: i32 = row.get(0).expect("database_id is an int");
+        let created = row.cells().nth(1).map(|(_, data)| data.clone());
+        match created {
+            Some(tiberius::ColumnData::DateTime(Some(t))) => {
+                // days since 1900-01-01: any date after 2020 will do
+                assert!(t.days() > 43_000, "{t:?}");
+            }
+            other => panic!("create_date is not a datetime: {other:?}"),
+        }
+        ids.push(id);
+    }
+    assert_ne!(ids[0], ids[1]);
+    let none = c
+        .query(
+            "SELECT [database_id] FROM sys.databases WHERE [name] = @P1",
+            &[&"missing"],
+        )
+        .await
+        .expect("query")
+        .into_row()
+        .await
+        .expect("no row");
+    assert!(none.is_none());
+}
+
+async fn exec_batch(c: &mut Conn, sql: &str) {
+    c.simple_query(sql)
+        .await
+        .expect("batch")
+        .into_results()
+        .await
+        .expect("results");
+}
