@@ -259,7 +259,8 @@ async fn export_room(
     let (batches, inbox) = sync_channel::<Batch>(QUEUED_BATCHES);
     let for_writer = shared.clone();
     let (room_id, fingerprint) = (task.room_id, task.fingerprint);
-    let writing = ctx.spawn_blocking(move || {
+    // Started now, before the first row: the reader waits for the writer once `QUEUED_BATCHES` are queued.
+    let writing = ctx.start_blocking(move || {
         let fragment = for_writer.staging.begin(room_id, fingerprint)?;
         write_fragment(fragment, inbox, &for_writer.counters.bytes)
     });

@@ -242,20 +242,38 @@ impl JobContext {
         F: FnOnce() -> Result<T, PcmError> + Send + 'static,
         T: Send + 'static,
     {
+        self.start_blocking(work).await
+    }
+
+    /// [`JobContext::spawn_blocking`], but the closure starts now, not when the returned future is first
+    /// polled: for a closure that must already run while this task does other work (a writer it feeds).
+    pub fn start_blocking<T, F>(
+        &self,
+        work: F,
+    ) -> impl Future<Output = Result<T, PcmError>> + Send + 'static
+    where
+        F: FnOnce() -> Result<T, PcmError> + Send + 'static,
+        T: Send + 'static,
+    {
         self.shared.blocking.send_modify(|n| *n += 1);
         let guard = BlockingGuard(self.shared.clone());
         let handle = tokio::task::spawn_blocking(move || {
             let _guard = guard;
             work()
         });
-        match handle.await {
-            Ok(outcome) => outcome,
-            Err(e) if e.is_panic() => Err(PcmError::Internal(format!(
-                "blocking work panicked: {}",
-                panic_message(e.into_panic().as_ref())
-            ))),
-            Err(e) => Err(PcmError::Internal(format!("blocking work stopped: {e}"))),
-        }
+        async move { joined(handle.await) }
+    }
+}
+
+/// The outcome of a blocking closure, its panic or abort turned into an error.
+fn joined<T>(outcome: Result<Result<T, PcmError>, tokio::task::JoinError>) -> Result<T, PcmError> {
+    match outcome {
+        Ok(outcome) => outcome,
+        Err(e) if e.is_panic() => Err(PcmError::Internal(format!(
+            "blocking work panicked: {}",
+            panic_message(e.into_panic().as_ref())
+        ))),
+        Err(e) => Err(PcmError::Internal(format!("blocking work stopped: {e}"))),
     }
 }
 
@@ -549,6 +567,21 @@ mod tests {
             finished.load(Ordering::SeqCst),
             "the job ended while its blocking work still ran"
         );
+    }
+
+    #[test]
+    fn start_blocking_runs_before_its_future_is_polled() {
+        // The history writer relies on it: its reader may block on a full queue before polling the writer.
+        let job = Job::spawn("test", |ctx| async move {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let writer = ctx
+                .start_blocking(move || tx.send(()).map_err(|e| PcmError::Internal(e.to_string())));
+            let started = tokio::task::block_in_place(|| rx.recv_timeout(Duration::from_secs(5)));
+            writer.await?;
+            Ok(json!(started.is_ok()))
+        })
+        .expect("spawn");
+        assert_eq!(job.wait(|_| {}).expect("ok"), json!(true));
     }
 
     #[test]
