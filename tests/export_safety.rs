@@ -121,6 +121,19 @@ fn messages_of(file: &Path) -> Vec<Message> {
     all
 }
 
+/// The records of the rooms an interrupted run finished, from the staging folder.
+fn finished_rooms(file: &Path) -> Vec<Value> {
+    std::fs::read_dir(staging_of(file))
+        .expect("staging")
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().to_string();
+            name.starts_with("room-") && name.ends_with(".json")
+        })
+        .map(|e| serde_json::from_slice(&std::fs::read(e.path()).expect("meta")).expect("json"))
+        .collect()
+}
+
 fn verbose_mentions(events: &[JobEvent], text: &str) -> bool {
     events
         .iter()
@@ -170,16 +183,7 @@ async fn a_room_that_changed_since_the_interruption_is_exported_again() {
     let file = dir.join("changed.zip");
     interrupt(&server, &db, &file);
     // A finished room with at least three messages loses its middle ones: same highest chatId, fewer messages.
-    let staging = staging_of(&file);
-    let finished: Vec<Value> = std::fs::read_dir(&staging)
-        .expect("staging")
-        .filter_map(|e| e.ok())
-        .filter(|e| {
-            let name = e.file_name().to_string_lossy().to_string();
-            name.starts_with("room-") && name.ends_with(".json")
-        })
-        .map(|e| serde_json::from_slice(&std::fs::read(e.path()).expect("meta")).expect("json"))
-        .collect();
+    let finished = finished_rooms(&file);
     let room = finished
         .iter()
         .find(|m| m["history"]["messages"].as_u64().unwrap_or(0) >= 3)
@@ -213,6 +217,42 @@ async fn a_room_that_changed_since_the_interruption_is_exported_again() {
         .expect("room");
     assert_eq!(history.messages, 2, "the deleted messages are gone");
     messages_of(&file);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_room_whose_oldest_message_was_renumbered_is_exported_again() {
+    // Same count and same highest chatId: only the lowest chatId tells the change.
+    let server = TestServer::standin(TlsMode::Supported);
+    let (db, _) = seed(&server, 33).await;
+    let file = out_dir("renumbered").join("renumbered.zip");
+    interrupt(&server, &db, &file);
+    let finished = finished_rooms(&file);
+    let room = finished
+        .iter()
+        .find(|m| m["history"]["messages"].as_u64().unwrap_or(0) >= 2)
+        .expect("a finished room with two messages or more");
+    let room_id = i32::try_from(room["roomId"].as_i64().expect("id")).expect("int");
+    let first = room["history"]["firstChatId"].as_i64().expect("first");
+    let mut admin = server.admin(&db).await;
+    admin
+        .execute(
+            "UPDATE dbo.tblChat SET chatID = @P2 - 1, content = @P3 WHERE channelID = @P1 AND chatID = @P2",
+            &[&room_id, &first, &"renumbered"],
+        )
+        .await
+        .expect("renumber");
+    let (result, events) = export(request(&server, &db, &file, json!({}))).await;
+    result.expect("resumed export");
+    assert!(
+        verbose_mentions(&events, "the room changed since"),
+        "the discard is explained"
+    );
+    let renumbered: Vec<Message> = messages_of(&file)
+        .into_iter()
+        .filter(|m| m.content == "renumbered")
+        .collect();
+    assert_eq!(renumbered.len(), 1, "the room was read again");
+    assert_eq!(renumbered[0].chat_id, first - 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]

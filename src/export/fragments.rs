@@ -50,6 +50,10 @@ const LEDGER_FILE: &str = "ledger.json";
 pub struct RoomFingerprint {
     /// Highest chatId of the room at snapshot time (`None`: the room had no messages).
     pub chat_id_bound: Option<i64>,
+    /// Lowest chatId of the room at snapshot time: a purge of the oldest messages followed by as many new ones
+    /// keeps the count and may keep the bound, never this.
+    #[serde(default)]
+    pub first_chat_id: Option<i64>,
     /// The room's message count at snapshot time (all of them, not only those after -StartDate).
     pub snapshot_messages: i64,
     pub start_ticks: Option<i64>,
@@ -297,10 +301,18 @@ fn fingerprint_mismatch(
     if was.start_ticks != now.start_ticks {
         return Some("it was exported with another -StartDate".to_string());
     }
-    if was.chat_id_bound != now.chat_id_bound || was.snapshot_messages != now.snapshot_messages {
+    if was.chat_id_bound != now.chat_id_bound
+        || was.first_chat_id != now.first_chat_id
+        || was.snapshot_messages != now.snapshot_messages
+    {
         return Some(format!(
-            "the room changed since (highest chatId {:?} → {:?}, messages {} → {})",
-            was.chat_id_bound, now.chat_id_bound, was.snapshot_messages, now.snapshot_messages
+            "the room changed since (chatIds {:?}..{:?} → {:?}..{:?}, messages {} → {})",
+            was.first_chat_id,
+            was.chat_id_bound,
+            now.first_chat_id,
+            now.chat_id_bound,
+            was.snapshot_messages,
+            now.snapshot_messages
         ));
     }
     // The record must agree with itself: never more messages than the room had, all of them when no start date

@@ -139,6 +139,7 @@ fn plan_rooms(
                 label: format!("room '{}' (nodeID {})", full_path(r), r.id),
                 fingerprint: RoomFingerprint {
                     chat_id_bound: bound.map(|b| b.max_chat_id),
+                    first_chat_id: bound.map(|b| b.min_chat_id),
                     snapshot_messages: bound.map(|b| b.messages).unwrap_or(0),
                     start_ticks: plan.start_ticks,
                 },

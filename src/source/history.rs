@@ -15,11 +15,12 @@ use tiberius::{QueryItem, Row};
 /// Per room: the highest chatId at snapshot time and how many messages there were.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RoomBound {
+    pub min_chat_id: i64,
     pub max_chat_id: i64,
     pub messages: i64,
 }
 
-/// Reads, in one statement, every room's highest chatId: the export reads each room only up to it, so messages
+/// Reads, in one statement, every room's lowest and highest chatId and message count: the export reads each room only up to it, so messages
 /// posted while the export runs cannot make a room disagree with its manifest figures.
 pub async fn snapshot_bounds(
     client: &mut SqlClient,
@@ -29,7 +30,7 @@ pub async fn snapshot_bounds(
     let chat = catalog.col("tblChat", "chatId");
     let rows = client
         .simple_query(format!(
-            "SELECT {channel}, MAX({chat}) AS maxChatId, COUNT_BIG(*) AS messages FROM {} \
+            "SELECT {channel}, MAX({chat}) AS maxChatId, COUNT_BIG(*) AS messages, MIN({chat}) AS minChatId FROM {} \
              GROUP BY {channel} ORDER BY {channel}",
             catalog.table_ref("tblChat")
         ))
@@ -49,6 +50,7 @@ pub async fn snapshot_bounds(
             Ok((
                 room_id,
                 RoomBound {
+                    min_chat_id: i64_at(row, 3)?,
                     max_chat_id: i64_at(row, 1)?,
                     messages: opt_i64(row, 2)?.unwrap_or(0),
                 },
