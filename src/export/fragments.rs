@@ -6,6 +6,7 @@
 //! is unchanged, and its content still hashes right. Anything else is discarded, never reused.
 
 use crate::error::PcmError;
+use crate::package::reader::limits::MAX_LINE_BYTES;
 use crate::package::format::{messages_entry, EntryInfo, Message, RoomHistory};
 use crate::package::writer::{digest_reader, EntryDigest};
 use crate::util::ticks::ticks_to_iso;
@@ -357,6 +358,18 @@ impl FragmentWriter {
         serde_json::to_writer(&mut self.line, message)
             .map_err(|e| PcmError::Internal(e.to_string()))?;
         self.line.push(b'\n');
+        if self.line.len() > MAX_LINE_BYTES {
+            // A reader refuses such a line (bounded memory), so it must not be written in the first place.
+            return Err(PcmError::InvalidSourceData(format!(
+                "room nodeID {}: message {} is {} bytes as a package line, over the format's limit of {} MiB \
+                 (docs/package-format.md, Limits), which this version cannot carry; shorten or remove the message \
+                 in the source database and export again",
+                self.room_id,
+                message.chat_id,
+                self.line.len(),
+                MAX_LINE_BYTES / (1024 * 1024)
+            )));
+        }
         self.digest.update(&self.line);
         self.first
             .get_or_insert((message.chat_id, message.chat_date));
@@ -419,5 +432,62 @@ impl Drop for FragmentWriter {
         if self.zip.take().is_some() {
             let _ = std::fs::remove_file(&self.temp_path);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(chat_id: i64, content: String) -> Message {
+        Message {
+            chat_id,
+            chat_date: 634_000_000_000_000_000,
+            chat_date_utc: String::new(),
+            poster_id: 1,
+            poster_uri: None,
+            is_alert: false,
+            content,
+            content_utf16_base64: None,
+            rtf: None,
+        }
+    }
+
+    #[test]
+    fn a_message_over_the_line_limit_is_refused_and_leaves_no_fragment() {
+        let dir = std::env::temp_dir().join(format!("pcm-fragment-limit-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let source = SourceIdentity {
+            instance: "sql01".to_string(),
+            database: "GroupChat".to_string(),
+            database_id: 5,
+            create_date: "2010-01-01T00:00:00".to_string(),
+        };
+        let staging = Staging::open(&dir, &source, Value::Null, |_| {}).expect("staging");
+        let fingerprint = RoomFingerprint {
+            chat_id_bound: Some(2),
+            first_chat_id: Some(1),
+            snapshot_messages: 2,
+            start_ticks: None,
+        };
+        let mut fragment = staging.begin(7, fingerprint).expect("fragment");
+        fragment
+            .write(&message(1, "short".to_string()))
+            .expect("a short message");
+        let error = fragment
+            .write(&message(2, "x".repeat(MAX_LINE_BYTES)))
+            .expect_err("over the limit");
+        assert_eq!(error.code(), "invalid_source_data");
+        let text = error.to_string();
+        assert!(text.contains("message 2") && text.contains("nodeID 7"), "{text}");
+        drop(fragment);
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .expect("dir")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .filter(|n| n.starts_with("room-7"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
