@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 /* Version of the C ABI; pcm_abi_version() returns the same value. */
-#define PCM_ABI_VERSION 1
+#define PCM_ABI_VERSION 2
 
 /*
  Stable status codes returned by every fallible export.

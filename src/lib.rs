@@ -18,4 +18,4 @@ pub use error::{PcmError, Result};
 
 /// Version of the C ABI. Bump on any incompatible change to `include/pchat_migrate.h` or the JSON contracts;
 /// the PowerShell module refuses to load a library whose ABI version differs from its own.
-pub const ABI_VERSION: u32 = 1;
+pub const ABI_VERSION: u32 = 2;

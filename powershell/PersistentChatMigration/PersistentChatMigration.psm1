@@ -19,7 +19,7 @@
 
 # The C ABI version (PCM_ABI_VERSION in include/pchat_migrate.h) this module's P/Invoke declarations were written for.
 # tests/powershell_checks.rs reads this line and compares it with the header and with the real library.
-$script:PChatExpectedAbiVersion = 1
+$script:PChatExpectedAbiVersion = 2
 
 # Placeholder in Native/PChatMigrationNative.cs that is replaced with the library path before Add-Type.
 $script:PChatNativeLibraryToken = '@@PCHAT_MIGRATE_NATIVE_LIBRARY@@'
