@@ -246,86 +246,9 @@ mod tests {
     }
 
     /// A Lync 2010 database as published (legacy-groupchat.md), plus only the key columns of the unpublished
-    /// tables: no `scopeIsDenied`, no `siopID`, no `nodeAdded*`, no `prinAddedOn`.
-    const PUBLISHED_2010: &[(&str, &[&str])] = &[
-        (
-            "tblPrincipalType",
-            &[
-                "ptypeID",
-                "ptypeDesc",
-                "ptypeIsSystemUser",
-                "ptypeIsUser",
-                "ptypeIsFederated",
-            ],
-        ),
-        (
-            "tblPrincipal",
-            &[
-                "prinID",
-                "prinGuid",
-                "prinUri",
-                "prinName",
-                "prinCompanyName",
-                "prinEmail",
-                "prinADPath",
-                "prinADUserPrincipalName",
-                "prinDisabled",
-                "prinTypeID",
-                "prinAllowedPermSet",
-                "prinUseInheritedPerms",
-                "prinAddedBy",
-            ],
-        ),
-        (
-            "tblNode",
-            &[
-                "nodeID",
-                "nodeGuid",
-                "parentID",
-                "nodeType",
-                "nodeName",
-                "nodeDesc",
-                "topic",
-                "filestoreURI",
-                "inheritance",
-                "scopeChange",
-                "overrideMember",
-                "invite",
-                "logged",
-                "filePost",
-                "disabled",
-                "restrictChildCreate",
-                "behavior",
-                "visibility",
-            ],
-        ),
-        (
-            "tblRoleType",
-            &[
-                "rtypeID",
-                "rtypeDesc",
-                "rtypeAllowedPermSet",
-                "honorsOverride",
-                "honorsScope",
-            ],
-        ),
-        (
-            "tblPrincipalRole",
-            &["prinRoleNodeID", "prinRolePrinID", "prinRoleTypeID"],
-        ),
-        ("tblScopePrincipal", &["scopeNodeID", "scopePrinID"]),
-        (
-            "tblChat",
-            &[
-                "channelID",
-                "chatID",
-                "chatDate",
-                "userId",
-                "isAlert",
-                "content",
-            ],
-        ),
-    ];
+    /// tables: the fixtures' "published columns only" flavour, so the unit tests and the end-to-end tests
+    /// (tests/published_columns.rs) speak of the same database.
+    const PUBLISHED_2010: &[(&str, &[&str])] = chat_fixtures::PUBLISHED_ONLY_TABLES;
 
     fn without(
         base: &[(&'static str, &'static [&'static str])],
