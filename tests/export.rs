@@ -3,6 +3,8 @@
 //! resume and -DisableExportedNodes behave as documented (docs/package-format.md).
 
 mod common;
+#[path = "common/unpacked.rs"]
+mod unpacked;
 
 use chat_fixtures::{
     create_database, generate_mgc_model, generate_model, write_legacy, write_mgc, DatabaseKind,
@@ -12,8 +14,9 @@ use common::{run_job, unique_db_name, TestServer};
 use pchat_migrate::jobs::JobEvent;
 use pchat_migrate::package::*;
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use unpacked::{unpack, Unpacked};
 
 struct Fixture {
     server: TestServer,
@@ -114,36 +117,6 @@ fn wait_for_history_phase(job: &pchat_migrate::jobs::Job) {
         if in_history {
             return;
         }
-    }
-}
-
-/// Everything in a package, history included.
-struct Unpacked {
-    manifest: Manifest,
-    entities: Entities,
-    history: BTreeMap<i32, Vec<Message>>,
-}
-
-fn unpack(path: &Path) -> Unpacked {
-    let mut reader = PackageReader::open(path).expect("package opens");
-    reader.verify(|_, _| {}).expect("package verifies");
-    let entities = reader.entities().expect("entities");
-    let manifest = reader.manifest().clone();
-    let mut history = BTreeMap::new();
-    for room in &manifest.rooms {
-        let mut messages = Vec::new();
-        reader
-            .for_each_message(room.room_id, |m, _| {
-                messages.push(m);
-                Ok(())
-            })
-            .expect("history");
-        history.insert(room.room_id, messages);
-    }
-    Unpacked {
-        manifest,
-        entities,
-        history,
     }
 }
 

@@ -4,6 +4,8 @@
 //! Tests that steer the server run on their own stand-in, whatever `PCHAT_TEST_SQLSERVER` says.
 
 mod common;
+#[path = "common/unpacked.rs"]
+mod unpacked;
 
 use chat_fixtures::{
     create_database, generate_model, write_legacy, DatabaseKind, Deployment, Size,
@@ -18,6 +20,7 @@ use serde_json::{json, Value};
 use sqlserver_standin::TlsMode;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+use unpacked::unpack;
 
 fn out_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("pcm-safety-{name}-{}", std::process::id()));
@@ -106,19 +109,7 @@ fn interrupt(server: &TestServer, db: &str, file: &Path) {
 }
 
 fn messages_of(file: &Path) -> Vec<Message> {
-    let mut reader = PackageReader::open(file).expect("package");
-    reader.verify(|_, _| {}).expect("verifies");
-    let rooms = reader.manifest().rooms.clone();
-    let mut all = Vec::new();
-    for room in rooms {
-        reader
-            .for_each_message(room.room_id, |m, _| {
-                all.push(m);
-                Ok(())
-            })
-            .expect("history");
-    }
-    all
+    unpack(file).messages().cloned().collect()
 }
 
 /// The records of the rooms an interrupted run finished, from the staging folder.

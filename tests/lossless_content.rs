@@ -6,6 +6,8 @@
 mod common;
 #[path = "common/sample.rs"]
 mod sample;
+#[path = "common/unpacked.rs"]
+mod unpacked;
 
 use base64::Engine;
 use chat_fixtures::{create_database, generate_model, write_legacy, DatabaseKind, Size};
@@ -14,6 +16,7 @@ use pchat_migrate::package::*;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use unpacked::unpack;
 
 fn out_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("pcm-lossless-{name}-{}", std::process::id()));
@@ -75,19 +78,11 @@ fn inspect(file: &Path) -> Result<Value, pchat_migrate::PcmError> {
 }
 
 fn history(file: &Path) -> BTreeMap<(i32, i64), Message> {
-    let mut reader = PackageReader::open(file).expect("package opens");
-    reader.verify(|_, _| {}).expect("package verifies");
-    let rooms: Vec<i32> = reader.manifest().rooms.iter().map(|r| r.room_id).collect();
-    let mut all = BTreeMap::new();
-    for room in rooms {
-        reader
-            .for_each_message(room, |m, _| {
-                all.insert((room, m.chat_id), m);
-                Ok(())
-            })
-            .expect("history");
-    }
-    all
+    unpack(file)
+        .history
+        .into_iter()
+        .flat_map(|(room, messages)| messages.into_iter().map(move |m| ((room, m.chat_id), m)))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -6,6 +6,8 @@
 //! is refused by name, with what it is needed for.
 
 mod common;
+#[path = "common/unpacked.rs"]
+mod unpacked;
 
 use chat_fixtures::{
     create_database_as, generate_model, write_schema, DatabaseKind, Deployment, Schema, Size,
@@ -14,8 +16,9 @@ use common::{run_job, unique_db_name, TestServer};
 use pchat_migrate::jobs::JobEvent;
 use pchat_migrate::package::*;
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use unpacked::{unpack, Unpacked};
 
 struct Fixture {
     server: TestServer,
@@ -107,36 +110,6 @@ fn inspect(file: &Path) -> Value {
     let request =
         json!({"operation": "inspect_package", "params": {"fileName": file.display().to_string()}});
     run_job(request).0.expect("inspect")
-}
-
-/// Everything in a package, history included.
-struct Unpacked {
-    manifest: Manifest,
-    entities: Entities,
-    history: BTreeMap<i32, Vec<Message>>,
-}
-
-fn unpack(path: &Path) -> Unpacked {
-    let mut reader = PackageReader::open(path).expect("package opens");
-    reader.verify(|_, _| {}).expect("package verifies");
-    let entities = reader.entities().expect("entities");
-    let manifest = reader.manifest().clone();
-    let mut history = BTreeMap::new();
-    for room in &manifest.rooms {
-        let mut messages = Vec::new();
-        reader
-            .for_each_message(room.room_id, |m, _| {
-                messages.push(m);
-                Ok(())
-            })
-            .expect("history");
-        history.insert(room.room_id, messages);
-    }
-    Unpacked {
-        manifest,
-        entities,
-        history,
-    }
 }
 
 /// `value` where the database has `table.column`, else `absent` (the documented default).

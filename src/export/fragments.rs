@@ -6,8 +6,8 @@
 //! is unchanged, and its content still hashes right. Anything else is discarded, never reused.
 
 use crate::error::PcmError;
-use crate::package::reader::limits::MAX_LINE_BYTES;
 use crate::package::format::{messages_entry, EntryInfo, Message, RoomHistory};
+use crate::package::reader::limits::MAX_LINE_BYTES;
 use crate::package::writer::{digest_reader, EntryDigest};
 use crate::util::ticks::ticks_to_iso;
 use serde::{Deserialize, Serialize};
@@ -479,7 +479,10 @@ mod tests {
             .expect_err("over the limit");
         assert_eq!(error.code(), "invalid_source_data");
         let text = error.to_string();
-        assert!(text.contains("message 2") && text.contains("nodeID 7"), "{text}");
+        assert!(
+            text.contains("message 2") && text.contains("nodeID 7"),
+            "{text}"
+        );
         drop(fragment);
         let left: Vec<_> = std::fs::read_dir(&dir)
             .expect("dir")
