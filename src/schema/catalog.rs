@@ -73,6 +73,26 @@ impl Catalog {
         }
     }
 
+    /// A catalog of int columns named per table, for unit tests of code that only asks which columns exist.
+    #[cfg(test)]
+    pub fn of_columns(tables: &[(&str, &[&str])]) -> Catalog {
+        Catalog::from_tables(tables.iter().map(|(t, cols)| {
+            (
+                t.to_string(),
+                cols.iter()
+                    .zip(1..)
+                    .map(|(c, ordinal)| ColumnInfo {
+                        name: c.to_string(),
+                        data_type: "int".into(),
+                        max_length: None,
+                        nullable: false,
+                        ordinal,
+                    })
+                    .collect(),
+            )
+        }))
+    }
+
     pub fn has_table(&self, table: &str) -> bool {
         self.tables.contains_key(&table.to_ascii_lowercase())
     }

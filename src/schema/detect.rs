@@ -254,24 +254,9 @@ async fn count(client: &mut SqlClient, catalog: &Catalog) -> Result<Counts, PcmE
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::ColumnInfo;
 
     fn catalog(tables: &[(&str, &[&str])]) -> Catalog {
-        Catalog::from_tables(tables.iter().map(|(t, cols)| {
-            (
-                t.to_string(),
-                cols.iter()
-                    .enumerate()
-                    .map(|(i, c)| ColumnInfo {
-                        name: c.to_string(),
-                        data_type: "int".into(),
-                        max_length: None,
-                        nullable: false,
-                        ordinal: i as i64 + 1,
-                    })
-                    .collect(),
-            )
-        }))
+        Catalog::of_columns(tables)
     }
 
     const BASE: &[(&str, &[&str])] = &[

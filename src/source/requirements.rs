@@ -224,25 +224,10 @@ pub(crate) fn has_all(catalog: &Catalog, table: &str, wanted: &[Want]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::ColumnInfo;
     use crate::source::columns::select_list;
 
     fn catalog(tables: &[(&str, &[&str])]) -> Catalog {
-        Catalog::from_tables(tables.iter().map(|(t, cols)| {
-            (
-                t.to_string(),
-                cols.iter()
-                    .enumerate()
-                    .map(|(i, c)| ColumnInfo {
-                        name: c.to_string(),
-                        data_type: "int".into(),
-                        max_length: None,
-                        nullable: false,
-                        ordinal: i as i64 + 1,
-                    })
-                    .collect(),
-            )
-        }))
+        Catalog::of_columns(tables)
     }
 
     /// A Lync 2010 database as published (legacy-groupchat.md), plus only the key columns of the unpublished
