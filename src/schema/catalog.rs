@@ -117,12 +117,18 @@ impl Catalog {
     /// the database collation, so in a case-sensitive database `channelID` (2010) and `channelId` (2013) differ;
     /// every statement is built from the catalog's spelling.
     pub fn table_ref(&self, table: &str) -> String {
+        format!("dbo.{}", self.table_exposed(table))
+    }
+
+    /// `[Table]` as the server spells it: the name `FROM dbo.[Table]` exposes, for two-part column references
+    /// (`[Table].[Column]`; three-part ones are deprecated in SQL Server).
+    pub fn table_exposed(&self, table: &str) -> String {
         let name = self
             .tables
             .get(&table.to_ascii_lowercase())
             .map(|(name, _)| name.as_str())
             .unwrap_or(table);
-        format!("dbo.[{}]", name.replace(']', "]]"))
+        format!("[{}]", name.replace(']', "]]"))
     }
 
     /// `[Column]` spelled as the server spells it (our spelling when unknown).

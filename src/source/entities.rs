@@ -59,7 +59,7 @@ async fn read_table<T>(
     // Qualified, so that ORDER BY means the column even where the SELECT list reads it as bytes (an alias).
     let order: Vec<String> = order_by
         .iter()
-        .map(|c| format!("{}.{}", catalog.table_ref(table), catalog.col(table, c)))
+        .map(|c| format!("{}.{}", catalog.table_exposed(table), catalog.col(table, c)))
         .collect();
     let sql = format!(
         "SELECT {} FROM {} ORDER BY {}",
