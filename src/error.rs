@@ -47,7 +47,10 @@ pub enum PcmError {
     /// A statement named a database that does not exist or that the login may not open (SQL Server 911 on
     /// `USE`). Same code as the login-time form of this failure (4060, [`PcmError::LoginFailed`]), so runbooks
     /// see one code for "wrong -DBName" however the server reports it.
-    #[error("{message} Check -DBName and that the login has access to that database")]
+    #[error(
+        "{message} Check -DBName (--db-name) and that the login has access to that database; run the probe \
+         without -DBName to list the instance's chat databases"
+    )]
     DatabaseUnavailable { number: u32, message: String },
 
     /// The requested authentication method is not available in this build or on this platform.
@@ -152,7 +155,8 @@ impl PcmError {
             PcmError::InvalidDbInstance { .. } => "invalid_db_instance",
             PcmError::ConnectionFailed { .. } | PcmError::ConnectionLost(_) => "connection_failed",
             PcmError::TlsFailed { .. } => "tls_failed",
-            PcmError::LoginFailed { .. } | PcmError::DatabaseUnavailable { .. } => "login_failed",
+            PcmError::LoginFailed { .. } => "login_failed",
+            PcmError::DatabaseUnavailable { .. } => "database_not_found",
             PcmError::AuthenticationUnavailable(_) => "authentication_unavailable",
             PcmError::Sql { .. } => "sql_error",
             PcmError::Timeout(_) => "timeout",

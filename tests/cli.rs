@@ -110,6 +110,13 @@ async fn probe_export_inspect_from_the_command_line() {
         stderr.contains("already exists") && stderr.contains("--force"),
         "{stderr}"
     );
+    // The command line names its own flags, not the cmdlet parameters the library's messages use.
+    assert!(
+        stderr.contains("--file-name")
+            && !stderr.contains("-FileName")
+            && !stderr.contains("-Force"),
+        "{stderr}"
+    );
     assert_eq!(std::fs::read(&package).expect("kept"), before, "left alone");
     let out = again(true);
     assert!(

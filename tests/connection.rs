@@ -67,7 +67,7 @@ fn unknown_database_names_the_database() {
     let error = probe(server.connection_params(Some("NoSuchChatDb")))
         .0
         .expect_err("must fail");
-    assert_eq!(error.code(), "login_failed");
+    assert_eq!(error.code(), "database_not_found");
     assert!(error.to_string().contains("NoSuchChatDb"), "{error}");
     assert!(error.to_string().contains("-DBName"), "{error}");
 }
@@ -91,7 +91,7 @@ async fn use_of_a_missing_database_is_the_unknown_database_error() {
         Ok(_) => panic!("USE of a missing database must fail"),
         Err(e) => pchat_migrate::connection::sql_error(e),
     };
-    assert_eq!(error.code(), "login_failed", "{error}");
+    assert_eq!(error.code(), "database_not_found", "{error}");
     assert_eq!(error.details()["number"], 911, "{error}");
     let message = error.to_string();
     assert!(message.contains("NoSuchChatDb_911"), "{message}");

@@ -539,7 +539,7 @@ async fn disable_exported_nodes_disables_exactly_the_exported_rooms() {
             assert_eq!(disabled, was, "room {id} outside the export is untouched");
         }
     }
-    assert_eq!(result["disabledRooms"], newly);
+    assert_eq!(result["roomsDisabledInSource"], newly);
     f.server.drop_database(&f.db).await;
 }
 

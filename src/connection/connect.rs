@@ -295,10 +295,10 @@ fn classify_login_error(
             }
         }
         Error::Server(token) if UNKNOWN_DATABASE_ERRORS.contains(&token.code()) => ConnectFailure {
-            error: PcmError::LoginFailed {
-                instance,
-                reason: format!(
-                    "{} Check -DBName and that the login has access to that database",
+            error: PcmError::DatabaseUnavailable {
+                number: token.code(),
+                message: format!(
+                    "SQL Server '{instance}' refused the login: {}",
                     token.message()
                 ),
             },

@@ -205,14 +205,21 @@ fn warn(warnings: &mut Vec<Value>, ctx: &JobContext, code: &str, message: &str) 
 /// Warns about disabled rooms in the selection; returns the warnings for the result.
 fn selection_warnings(selection: &select::Selection, ctx: &JobContext) -> Vec<Value> {
     let mut warnings = Vec::new();
-    let disabled = selection
+    let disabled: Vec<String> = selection
         .entities
         .rooms
         .iter()
         .filter(|r| r.disabled)
-        .count();
-    if disabled > 0 {
-        let message = format!("{disabled} disabled room(s) are in the package; the import skips disabled rooms unless told otherwise");
+        .map(|r| format!("'{}'", full_path(r)))
+        .collect();
+    if !disabled.is_empty() {
+        let shown = disabled.len().min(10);
+        let message = format!(
+            "{} disabled room(s) are in the package ({}{}); the import skips disabled rooms unless told otherwise",
+            disabled.len(),
+            disabled[..shown].join(", "),
+            if disabled.len() > shown { ", …" } else { "" }
+        );
         warn(&mut warnings, ctx, "disabled_rooms_exported", &message);
     }
     warnings
@@ -332,7 +339,7 @@ async fn run(
         "level": plan.level,
         "counts": counts,
         "reusedRooms": fragments.values().filter(|(_, reused)| *reused).count(),
-        "disabledRooms": disabled_nodes,
+        "roomsDisabledInSource": disabled_nodes,
         "nonUnicodeMessages": non_unicode,
         "nonUnicodeMessageList": non_unicode_list,
         "durationMs": u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),

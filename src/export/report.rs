@@ -123,7 +123,7 @@ pub fn render_html(result: &Value, rooms: &[Value]) -> String {
     row(
         &mut html,
         "Rooms disabled in the source after export",
-        &cell(&result["disabledRooms"]),
+        &cell(&result["roomsDisabledInSource"]),
     );
     if let Some(counts) = result["counts"].as_object() {
         for (name, value) in counts {
@@ -210,7 +210,7 @@ mod tests {
             "level": "All",
             "counts": { "principals": 3, "rooms": 2, "messages": 1500, "nonUnicodeMessages": 1 },
             "reusedRooms": 0,
-            "disabledRooms": 2,
+            "roomsDisabledInSource": 2,
             "durationMs": 72_400,
             "messagesPerSecond": 12_345,
             "warnings": [{ "code": "w", "message": "room '\u{1b}[31mred' <b>" }],
@@ -239,7 +239,7 @@ mod tests {
             assert!(html.contains(expected), "missing {expected:?} in\n{html}");
         }
         for machine_name in [
-            "disabledRooms",
+            "roomsDisabledInSource",
             "sizeBytes",
             "durationMs",
             "reusedRooms",
@@ -279,7 +279,7 @@ mod tests {
             .chars()
             .any(|c| c != '\n' && crate::util::text::is_unsafe_char(c)));
         let back: Value = serde_json::from_str(&text).expect("parses");
-        assert_eq!(back["result"]["disabledRooms"], 2);
+        assert_eq!(back["result"]["roomsDisabledInSource"], 2);
         assert_eq!(back["rooms"][0]["room"], rooms[0]["room"]);
         let _ = std::fs::remove_dir_all(&dir);
     }

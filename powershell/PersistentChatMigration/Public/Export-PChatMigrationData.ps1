@@ -101,7 +101,7 @@ function Export-PChatMigrationData {
     .PARAMETER DisableExportedNodes
     After a successful export, disables the exported rooms in the source database, in one transaction, so that
     users cannot post to them any more. This is the only part of the export that writes to the source; it asks for
-    confirmation with -Confirm and only reports what it would do with -WhatIf. The result's DisabledRooms says how
+    confirmation with -Confirm and only reports what it would do with -WhatIf. The result's RoomsDisabledInSource says how
     many rooms were disabled.
 
     .PARAMETER Report
@@ -198,7 +198,7 @@ function Export-PChatMigrationData {
     .OUTPUTS
     PChatMigration.ExportResult. With -FileName, one object with the properties Path (the package), SizeBytes,
     Level, Counts (principals, categories, rooms, roles, scopes, addins and messages exported), Duration (a
-    TimeSpan), MessagesPerSecond, ReusedRooms (rooms taken from an interrupted earlier run), DisabledRooms (with
+    TimeSpan), MessagesPerSecond, ReusedRooms (rooms taken from an interrupted earlier run), RoomsDisabledInSource (with
     -DisableExportedNodes), NonUnicodeMessages and NonUnicodeMessageList (messages whose content is not valid
     Unicode, kept as exact bytes in the package; the list holds roomId and chatId of the first 100), Warnings
     (objects with code and message), Report (the html and json report paths, or
@@ -476,7 +476,7 @@ function Export-PChatMigrationData {
             Duration = [System.TimeSpan]::FromMilliseconds([double]$data.durationMs)
             MessagesPerSecond = $data.messagesPerSecond
             ReusedRooms = $data.reusedRooms
-            DisabledRooms = $data.disabledRooms
+            RoomsDisabledInSource = $data.roomsDisabledInSource
             NonUnicodeMessages = $data.nonUnicodeMessages
             NonUnicodeMessageList = @($data.nonUnicodeMessageList)
             Warnings = @($data.warnings)

@@ -1,6 +1,8 @@
 //! `pchat-migrate`: the command-line face of the library, for Linux runbooks and benchmarks. Every command
 //! builds the same JSON request the PowerShell module sends and runs it through the same library calls.
 
+mod parameter_names;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use pchat_migrate::jobs::{runtime, JobEvent};
 use pchat_migrate::operations::{self, Request};
@@ -85,7 +87,8 @@ struct ExportArgs {
     /// After a successful export, disable the exported rooms in the source.
     #[arg(long)]
     disable_exported_nodes: bool,
-    /// Write an HTML report here (and a JSON one next to it).
+    /// Write the report: 'x.html' (or any other name) gets the HTML page and 'x.json' beside it the JSON;
+    /// 'x.json' gets the JSON and 'x.html' beside it the page.
     #[arg(long)]
     report: Option<String>,
     /// Rooms exported in parallel.
@@ -167,8 +170,10 @@ struct ConnectionArgs {
     /// Name expected in the server certificate.
     #[arg(long)]
     host_name_in_certificate: Option<String>,
+    /// Seconds to wait for each connection attempt (TCP, TLS and login).
     #[arg(long, default_value_t = 15)]
     connect_timeout_seconds: u32,
+    /// Seconds a single statement may run before it is given up.
     #[arg(long, default_value_t = 30)]
     command_timeout_seconds: u32,
 }
@@ -479,10 +484,10 @@ fn print_human(command: &Command, data: &Value) {
                 format_count(data["messagesPerSecond"].as_u64().unwrap_or_default()),
                 data["reusedRooms"]
             );
-            if data["disabledRooms"].as_u64().unwrap_or(0) > 0 {
+            if data["roomsDisabledInSource"].as_u64().unwrap_or(0) > 0 {
                 println!(
                     "Disabled      : {} rooms disabled in the source after export",
-                    data["disabledRooms"]
+                    data["roomsDisabledInSource"]
                 );
             }
             if data["nonUnicodeMessages"].as_u64().unwrap_or(0) > 0 {
@@ -663,7 +668,7 @@ fn main() -> ExitCode {
             eprintln!(
                 "pchat-migrate: error [{}]: {}",
                 error.code(),
-                error.display_message()
+                parameter_names::for_cli(&error.display_message())
             );
             ExitCode::from(exit_code(&error))
         }
