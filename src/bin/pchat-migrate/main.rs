@@ -479,11 +479,16 @@ fn print_human(command: &Command, data: &Value) {
                 c["principals"], c["categories"], c["rooms"], c["roles"], c["scopes"], c["addins"], c["messages"]
             );
             println!(
-                "Took          : {} ({} messages/s; {} room histories reused from an interrupted run)",
+                "Took          : {} ({} messages/s)",
                 format_duration_ms(data["durationMs"].as_u64().unwrap_or_default()),
                 format_count(data["messagesPerSecond"].as_u64().unwrap_or_default()),
-                data["reusedRooms"]
             );
+            if data["reusedRooms"].as_u64().unwrap_or(0) > 0 {
+                println!(
+                    "Resumed       : {} room histories reused from an interrupted run",
+                    data["reusedRooms"]
+                );
+            }
             if data["roomsDisabledInSource"].as_u64().unwrap_or(0) > 0 {
                 println!(
                     "Disabled      : {} rooms disabled in the source after export",
@@ -497,15 +502,19 @@ fn print_human(command: &Command, data: &Value) {
                 );
             }
             if let Some(report) = data["report"].as_object() {
-                println!("Report        : {}", report["html"].as_str().unwrap_or("-"));
+                println!(
+                    "Report        : {} (and {})",
+                    report["html"].as_str().unwrap_or("-"),
+                    report["json"].as_str().unwrap_or("-")
+                );
             }
         }
         Command::Inspect { .. } => {
             let c = &data["counts"];
             println!(
-                "Package       : {} ({} bytes), format {}",
+                "Package       : {} ({}), format {}",
                 data["path"].as_str().unwrap_or("-"),
-                data["sizeBytes"],
+                format_bytes(data["sizeBytes"].as_u64().unwrap_or_default()),
                 data["formatVersion"].as_str().unwrap_or("-")
             );
             println!("Valid         : yes (structure, checksums, records and references checked)");
