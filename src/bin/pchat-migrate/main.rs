@@ -451,7 +451,7 @@ fn print_human(command: &Command, data: &Value) {
             }
             if let Some(c) = data["counts"].as_object() {
                 println!(
-                    "Contents      : {} categories, {} rooms, {} principals, {} messages",
+                    "Contents      : {} categories (the root not counted), {} rooms, {} principals, {} messages",
                     c["categories"], c["rooms"], c["principals"], c["messages"]
                 );
                 println!(
@@ -475,7 +475,7 @@ fn print_human(command: &Command, data: &Value) {
             );
             println!("Level         : {}", data["level"].as_str().unwrap_or("-"));
             println!(
-                "Contents      : {} principals, {} categories, {} rooms, {} roles, {} scopes, {} add-ins, {} messages",
+                "Contents      : {} principals, {} categories (the root included), {} rooms, {} roles, {} scopes, {} add-ins, {} messages",
                 c["principals"], c["categories"], c["rooms"], c["roles"], c["scopes"], c["addins"], c["messages"]
             );
             println!(
@@ -529,7 +529,7 @@ fn print_human(command: &Command, data: &Value) {
                 data["createdUtc"].as_str().unwrap_or("-")
             );
             println!(
-                "Contents      : {} principals, {} categories, {} rooms, {} messages",
+                "Contents      : {} principals, {} categories (the root included), {} rooms, {} messages",
                 c["principals"], c["categories"], c["rooms"], c["messages"]
             );
             println!(
