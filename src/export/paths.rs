@@ -183,8 +183,13 @@ fn check_folder(parameter: &str, path: &Path) -> Result<(), PcmError> {
         return Err(PcmError::invalid_parameter(
             parameter,
             format!(
-                "-{parameter} '{}' names no file; give a file name such as C:\\Exports\\GroupChat.zip",
-                path.display()
+                "-{parameter} '{}' names no file; give a file name such as {}",
+                path.display(),
+                if parameter == "Report" {
+                    "Exports/export-report.html"
+                } else {
+                    "Exports/GroupChat.zip"
+                }
             ),
         ));
     }
