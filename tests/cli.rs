@@ -11,40 +11,52 @@ fn cli() -> Command {
     Command::new(env!("CARGO_BIN_EXE_pchat-migrate"))
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn probe_export_inspect_from_the_command_line() {
+/// A stand-in seeded with a generated Lync 2010 deployment (`edit` may rename things first), the CLI's connection
+/// flags for it, and the deployment.
+async fn seeded(
+    prefix: &str,
+    seed: u64,
+    edit: impl FnOnce(&mut chat_fixtures::Deployment),
+) -> (TestServer, Vec<String>, chat_fixtures::Deployment) {
     let server = TestServer::standin(sqlserver_standin::TlsMode::Supported);
-    let standin = server.as_standin().expect("stand-in");
-    let db = unique_db_name("cli");
+    let db = unique_db_name(prefix);
     let mut admin = server.admin("master").await;
     create_database(&mut admin, &db, DatabaseKind::Legacy2010)
         .await
         .expect("schema");
-    let model = generate_model(3, Size::Tiny);
+    let mut model = generate_model(seed, Size::Tiny);
+    edit(&mut model);
     write_legacy(&mut admin, &model, DatabaseKind::Legacy2010)
         .await
         .expect("data");
+    let standin = server.as_standin().expect("stand-in");
     let ca = standin
         .ca_cert_pem_path()
         .expect("cert")
         .display()
         .to_string();
-    let instance = format!("localhost,{}", standin.port());
-    let common = [
-        "--db-instance",
-        &instance,
-        "--db-name",
-        &db,
-        "--user",
-        "sa",
-        "--ca-certificate",
-        &ca,
+    let flags = [
+        "--db-instance".to_string(),
+        format!("localhost,{}", standin.port()),
+        "--db-name".to_string(),
+        db,
+        "--user".to_string(),
+        "sa".to_string(),
+        "--ca-certificate".to_string(),
+        ca,
     ];
+    (server, flags.to_vec(), model)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn probe_export_inspect_from_the_command_line() {
+    let (server, common, model) = seeded("cli", 3, |_| {}).await;
+    let standin = server.as_standin().expect("stand-in");
 
     let out = cli()
         .arg("--json")
         .arg("probe")
-        .args(common)
+        .args(&common)
         .env("PCHAT_SQL_PASSWORD", standin.password())
         .output()
         .expect("runs");
@@ -63,7 +75,7 @@ async fn probe_export_inspect_from_the_command_line() {
     let package = dir.join("out.zip");
     let out = cli()
         .arg("export")
-        .args(common)
+        .args(&common)
         .args([
             "--file-name",
             &package.display().to_string(),
@@ -90,7 +102,7 @@ async fn probe_export_inspect_from_the_command_line() {
         let mut command = cli();
         command
             .arg("export")
-            .args(common)
+            .args(&common)
             .args([
                 "--file-name",
                 &package.display().to_string(),
@@ -175,35 +187,12 @@ fn has_raw_control(bytes: &[u8]) -> bool {
 /// reaches the terminal or the page, while the package keeps the exact name.
 #[tokio::test(flavor = "multi_thread")]
 async fn hostile_names_reach_no_terminal_raw() {
-    let server = TestServer::standin(sqlserver_standin::TlsMode::Supported);
-    let standin = server.as_standin().expect("stand-in");
-    let db = unique_db_name("cliesc");
-    let mut admin = server.admin("master").await;
-    create_database(&mut admin, &db, DatabaseKind::Legacy2010)
-        .await
-        .expect("schema");
-    let mut model = generate_model(5, Size::Tiny);
     let hostile = "\u{1b}[31mRed\u{1b}]0;owned\u{7}\u{202e}txt.exe\u{9b}2J";
-    model.rooms[0].name = hostile.to_string();
-    write_legacy(&mut admin, &model, DatabaseKind::Legacy2010)
-        .await
-        .expect("data");
-    let ca = standin
-        .ca_cert_pem_path()
-        .expect("cert")
-        .display()
-        .to_string();
-    let instance = format!("localhost,{}", standin.port());
-    let common = [
-        "--db-instance",
-        &instance,
-        "--db-name",
-        &db,
-        "--user",
-        "sa",
-        "--ca-certificate",
-        &ca,
-    ];
+    let (server, common, _) = seeded("cliesc", 5, |model| {
+        model.rooms[0].name = hostile.to_string();
+    })
+    .await;
+    let standin = server.as_standin().expect("stand-in");
     let dir = std::env::temp_dir().join(format!("pcm-cli-esc-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let package = dir.join("out.zip");
@@ -211,7 +200,7 @@ async fn hostile_names_reach_no_terminal_raw() {
     let out = cli()
         .arg("--verbose")
         .arg("export")
-        .args(common)
+        .args(&common)
         .args(["--file-name", &package.display().to_string()])
         .args(["--report", &report.display().to_string()])
         .env("PCHAT_SQL_PASSWORD", standin.password())
@@ -307,7 +296,7 @@ async fn hostile_names_reach_no_terminal_raw() {
     let out = cli()
         .arg("--json")
         .arg("export")
-        .args(common)
+        .args(&common)
         .args(["--file-name", &dir.join("none.zip").display().to_string()])
         .args(["--room", "\u{1b}]0;x\u{7}nope"])
         .env("PCHAT_SQL_PASSWORD", standin.password())
