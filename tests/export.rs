@@ -66,10 +66,7 @@ async fn fixture_on(server: TestServer, kind: DatabaseKind, seed: u64) -> Fixtur
 }
 
 fn out_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("pcm-export-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("dir");
-    dir
+    common::fresh_dir("export", name)
 }
 
 impl Fixture {

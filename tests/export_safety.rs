@@ -23,10 +23,7 @@ use std::time::{Duration, Instant};
 use unpacked::unpack;
 
 fn out_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("pcm-safety-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("dir");
-    dir
+    common::fresh_dir("safety", name)
 }
 
 fn staging_of(file: &Path) -> PathBuf {

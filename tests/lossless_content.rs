@@ -19,10 +19,7 @@ use std::path::{Path, PathBuf};
 use unpacked::unpack;
 
 fn out_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("pcm-lossless-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("dir");
-    dir
+    common::fresh_dir("lossless", name)
 }
 
 fn le(units: &[u16]) -> Vec<u8> {

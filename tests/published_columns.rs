@@ -47,10 +47,7 @@ async fn fixture(schema: Schema, seed: u64) -> Fixture {
 }
 
 fn out_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("pcm-published-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("dir");
-    dir
+    common::fresh_dir("published", name)
 }
 
 impl Fixture {

@@ -209,3 +209,11 @@ pub fn run_job(request: Value) -> (Result<Value, PcmError>, Vec<JobEvent>) {
     let result = job.wait(|e| events.push(e.clone()));
     (result, events)
 }
+
+/// A fresh, empty folder `pcm-<suite>-<name>-<pid>` in the temp folder (removed first if an earlier run left it).
+pub fn fresh_dir(suite: &str, name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("pcm-{suite}-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    dir
+}
