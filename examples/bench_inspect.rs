@@ -96,23 +96,20 @@ fn write_rooms_package(path: &Path, rooms: i32) {
             inherited_from: None,
         })
         .collect();
+    let entities = Entities {
+        principals,
+        categories,
+        rooms: room_nodes,
+        roles,
+        ..Entities::default()
+    };
     writer
-        .write_entry(PRINCIPALS_ENTRY, &principals)
-        .expect("principals");
-    writer
-        .write_entry(CATEGORIES_ENTRY, &categories)
-        .expect("categories");
-    writer.write_entry(ROOMS_ENTRY, &room_nodes).expect("rooms");
-    writer.write_entry(ROLES_ENTRY, &roles).expect("roles");
-    writer
-        .write_entry::<ScopeEntry>(SCOPES_ENTRY, &[])
-        .expect("scopes");
-    writer
-        .write_entry::<Addin>(ADDINS_ENTRY, &[])
-        .expect("addins");
+        .write_entities(&entities, || Ok(()))
+        .expect("entities");
+    let room_nodes = &entities.rooms;
     let mut histories = Vec::new();
     let mut total = 0u64;
-    for room in &room_nodes {
+    for room in room_nodes {
         let messages: Vec<Message> = (1..=3)
             .map(|c| {
                 let mut m = message(
@@ -156,10 +153,10 @@ fn write_rooms_package(path: &Path, rooms: i32) {
         },
         parameters: json!({ "level": "All", "scope": null }),
         counts: EntityCounts {
-            principals: count(principals.len()),
-            categories: count(categories.len()),
-            rooms: count(room_nodes.len()),
-            roles: count(roles.len()),
+            principals: count(entities.principals.len()),
+            categories: count(entities.categories.len()),
+            rooms: count(entities.rooms.len()),
+            roles: count(entities.roles.len()),
             scopes: 0,
             addins: 0,
             messages: total,

@@ -199,33 +199,15 @@ async fn content_that_is_not_valid_unicode_is_exported_exactly_and_reported() {
 /// A one-room package holding `history`, written as format `version`.
 fn write_package(path: &Path, version: &str, history: &[Message]) {
     let mut writer = PackageWriter::create(path).expect("create");
+    let entities = Entities {
+        principals: vec![sample::principal(2, "sip:ann@contoso.com")],
+        categories: vec![sample::node(1, NodeKind::Category, None, "Root", &[])],
+        rooms: vec![sample::node(10, NodeKind::Room, Some(1), "Room", &[])],
+        ..Entities::default()
+    };
     writer
-        .write_entry(
-            PRINCIPALS_ENTRY,
-            &[sample::principal(2, "sip:ann@contoso.com")],
-        )
-        .expect("principals");
-    writer
-        .write_entry(
-            CATEGORIES_ENTRY,
-            &[sample::node(1, NodeKind::Category, None, "Root", &[])],
-        )
-        .expect("categories");
-    writer
-        .write_entry(
-            ROOMS_ENTRY,
-            &[sample::node(10, NodeKind::Room, Some(1), "Room", &[])],
-        )
-        .expect("rooms");
-    writer
-        .write_entry::<RoleAssignment>(ROLES_ENTRY, &[])
-        .expect("roles");
-    writer
-        .write_entry::<ScopeEntry>(SCOPES_ENTRY, &[])
-        .expect("scopes");
-    writer
-        .write_entry::<Addin>(ADDINS_ENTRY, &[])
-        .expect("addins");
+        .write_entities(&entities, || Ok(()))
+        .expect("entities");
     writer
         .write_entry(&messages_entry(10), history)
         .expect("history");

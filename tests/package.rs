@@ -66,19 +66,17 @@ fn write_sample(path: &Path) -> Vec<Message> {
         inherited_from: None,
     }];
     writer
-        .write_entry(PRINCIPALS_ENTRY, &principals)
-        .expect("principals");
-    writer
-        .write_entry(CATEGORIES_ENTRY, &categories)
-        .expect("categories");
-    writer.write_entry(ROOMS_ENTRY, &rooms).expect("rooms");
-    writer.write_entry(ROLES_ENTRY, &roles).expect("roles");
-    writer
-        .write_entry::<ScopeEntry>(SCOPES_ENTRY, &[])
-        .expect("scopes");
-    writer
-        .write_entry::<Addin>(ADDINS_ENTRY, &[])
-        .expect("addins");
+        .write_entities(
+            &Entities {
+                principals,
+                categories,
+                rooms,
+                roles,
+                ..Entities::default()
+            },
+            || Ok(()),
+        )
+        .expect("entities");
     let history = messages();
     writer
         .write_entry(&messages_entry(10), &history)

@@ -311,21 +311,16 @@ fn write_sample_package(dir: &Path) -> SamplePackage {
 
     let mut writer = PackageWriter::create(&path).expect("create the sample package");
     writer
-        .write_entry(PRINCIPALS_ENTRY, &principals)
-        .expect("principals");
-    writer
-        .write_entry(CATEGORIES_ENTRY, &categories)
-        .expect("categories");
-    writer.write_entry(ROOMS_ENTRY, &rooms).expect("rooms");
-    writer
-        .write_entry::<RoleAssignment>(ROLES_ENTRY, &[])
-        .expect("roles");
-    writer
-        .write_entry::<ScopeEntry>(SCOPES_ENTRY, &[])
-        .expect("scopes");
-    writer
-        .write_entry::<Addin>(ADDINS_ENTRY, &[])
-        .expect("addins");
+        .write_entities(
+            &Entities {
+                principals: principals.clone(),
+                categories: categories.clone(),
+                rooms: rooms.clone(),
+                ..Entities::default()
+            },
+            || Ok(()),
+        )
+        .expect("entities");
     let mut room_histories = Vec::new();
     let mut messages = 0u64;
     for (room_id, history) in &histories {

@@ -22,14 +22,7 @@ pub fn write_package(
     ctx: &JobContext,
 ) -> Result<PathBuf, PcmError> {
     let mut writer = PackageWriter::create(path)?;
-    ctx.check_cancelled()?;
-    writer.write_entry(PRINCIPALS_ENTRY, &entities.principals)?;
-    ctx.check_cancelled()?;
-    writer.write_entry(CATEGORIES_ENTRY, &entities.categories)?;
-    writer.write_entry(ROOMS_ENTRY, &entities.rooms)?;
-    writer.write_entry(ROLES_ENTRY, &entities.roles)?;
-    writer.write_entry(SCOPES_ENTRY, &entities.scopes)?;
-    writer.write_entry(ADDINS_ENTRY, &entities.addins)?;
+    writer.write_entities(entities, || ctx.check_cancelled())?;
     test_hooks::pause_if_asked(path, ctx);
     for (room_id, (meta, _)) in fragments {
         ctx.check_cancelled()?;

@@ -1,7 +1,11 @@
 //! Writes a package: entries streamed one record at a time (memory does not grow with history size), each
 //! hashed as it is written, into a temporary file that becomes the package only when everything is written.
 
-use super::format::{EntryInfo, Manifest, MANIFEST_ENTRY};
+use super::format::{
+    EntryInfo, Manifest, ADDINS_ENTRY, CATEGORIES_ENTRY, MANIFEST_ENTRY, PRINCIPALS_ENTRY,
+    ROLES_ENTRY, ROOMS_ENTRY, SCOPES_ENTRY,
+};
+use super::reader::Entities;
 use crate::error::PcmError;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -140,6 +144,28 @@ impl PackageWriter {
         let info = digest.finish(&name);
         self.entries.push(info.clone());
         Ok(info)
+    }
+
+    /// Writes the six entity entries in the format's order, calling `before_each` before each one (the export
+    /// checks for a cancel there; principals alone can be 100,000 records).
+    pub fn write_entities(
+        &mut self,
+        entities: &Entities,
+        mut before_each: impl FnMut() -> Result<(), PcmError>,
+    ) -> Result<(), PcmError> {
+        before_each()?;
+        self.write_entry(PRINCIPALS_ENTRY, &entities.principals)?;
+        before_each()?;
+        self.write_entry(CATEGORIES_ENTRY, &entities.categories)?;
+        before_each()?;
+        self.write_entry(ROOMS_ENTRY, &entities.rooms)?;
+        before_each()?;
+        self.write_entry(ROLES_ENTRY, &entities.roles)?;
+        before_each()?;
+        self.write_entry(SCOPES_ENTRY, &entities.scopes)?;
+        before_each()?;
+        self.write_entry(ADDINS_ENTRY, &entities.addins)?;
+        Ok(())
     }
 
     /// Writes a whole entry from records.
