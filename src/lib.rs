@@ -12,6 +12,8 @@ pub mod operations;
 pub mod package;
 pub mod schema;
 pub mod source;
+pub mod target;
+pub mod transform;
 pub mod util;
 
 pub use error::{PcmError, Result};
