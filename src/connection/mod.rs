@@ -7,7 +7,7 @@ pub mod transaction;
 
 pub use connect::{build_config, connect, sql_error, SqlClient, SqlConnection};
 pub use instance::DbInstance;
-pub use transaction::in_transaction;
 pub use params::{
     Authentication, ConnectionParams, ConnectionSettings, Credentials, Encryption, Secret,
 };
+pub use transaction::in_transaction;
