@@ -94,6 +94,21 @@ pub enum PcmError {
     #[error("another export is writing '{package}' (it holds the lock file '{lock}'); wait for it to finish, or write another file")]
     PackageInUse { package: String, lock: String },
 
+    /// The import plan has errors (collisions under `-ConflictAction Fail`, names too long, unknown principal
+    /// types, an invalid name map...): nothing was written. The message lists them with their fixes.
+    #[error("{0}")]
+    ImportRefused(String),
+
+    /// The target cannot be written now: Persistent Chat servers are running (without -Force), or another
+    /// holder has the admin lock (`tblAdminLock`). The message names the servers or the holder.
+    #[error("{0}")]
+    TargetNotReady(String),
+
+    /// A resumed import found a room (or other item) in a state it cannot reconcile with the package; the
+    /// message names the item and what differs.
+    #[error("{0}")]
+    TargetStateConflict(String),
+
     /// The operation was cancelled by the caller.
     #[error("the operation was cancelled")]
     Cancelled,
@@ -165,6 +180,9 @@ impl PcmError {
             PcmError::InvalidPackage { .. } => "invalid_package",
             PcmError::Io { .. } => "io_error",
             PcmError::PackageInUse { .. } => "package_in_use",
+            PcmError::ImportRefused(_) => "import_refused",
+            PcmError::TargetNotReady(_) => "target_not_ready",
+            PcmError::TargetStateConflict(_) => "target_state_conflict",
             PcmError::Cancelled => "cancelled",
             PcmError::RuntimeUnavailable(_) => "runtime_unavailable",
             PcmError::Reported { code, .. } => code,
