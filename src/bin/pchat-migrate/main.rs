@@ -1,7 +1,9 @@
 //! `pchat-migrate`: the command-line face of the library, for Linux runbooks and benchmarks. Every command
 //! builds the same JSON request the PowerShell module sends and runs it through the same library calls.
 
+mod import;
 mod parameter_names;
+mod readiness;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use pchat_migrate::jobs::{runtime, JobEvent};
@@ -48,6 +50,10 @@ enum Command {
         /// The package file.
         file: String,
     },
+    /// Import a migration package into Lync 2013 Persistent Chat (`mgc`); --what-if plans only.
+    Import(import::ImportArgs),
+    /// Check a legacy database or a package (and optionally the target) before migrating; writes nothing.
+    Readiness(readiness::ReadinessArgs),
     /// Send a raw JSON request (`{"operation":...,"params":{...}}`); `-` reads it from stdin.
     Request {
         /// The request JSON, `@file` to read a file, or `-` for stdin.
@@ -380,6 +386,14 @@ fn run(cli: &Cli) -> Outcome {
         Command::Inspect { file } => {
             json!({ "operation": "inspect_package", "params": { "fileName": file } })
         }
+        Command::Import(args) => match args.to_params() {
+            Ok(params) => json!({ "operation": "import", "params": params }),
+            Err(e) => return Outcome::Failed(e),
+        },
+        Command::Readiness(args) => match args.to_params() {
+            Ok(params) => json!({ "operation": "readiness", "params": params }),
+            Err(e) => return Outcome::Failed(e),
+        },
         Command::Request { request } => {
             match read_request_text(request).and_then(|t| Request::parse(&t)) {
                 Ok(r) => {
@@ -423,8 +437,10 @@ macro_rules! println {
     }};
 }
 
-fn print_human(command: &Command, data: &Value) {
+fn print_human(command: &Command, data: &Value, verbose: bool) {
     match command {
+        Command::Import(_) => import::print(data, verbose),
+        Command::Readiness(_) => readiness::print(data, verbose),
         Command::Version => println!(
             "pchat-migrate {} (ABI {})",
             data["version"].as_str().unwrap_or_default(),
@@ -666,7 +682,7 @@ fn main() -> ExitCode {
             if cli.json {
                 print_json(&json!({ "ok": true, "data": data }));
             } else {
-                print_human(&cli.command, &data);
+                print_human(&cli.command, &data, cli.verbose);
             }
             ExitCode::SUCCESS
         }
