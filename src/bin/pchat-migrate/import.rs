@@ -169,7 +169,9 @@ pub fn print(data: &Value, verbose: bool) {
     match serde_json::from_value::<ImportResult>(data.clone()) {
         Ok(result) => print_result(&result, verbose),
         Err(e) => {
-            out(&format!("(the import result could not be read as expected: {e}; as JSON:)"));
+            out(&format!(
+                "(the import result could not be read as expected: {e}; as JSON:)"
+            ));
             out(&serde_json::to_string_pretty(data).unwrap_or_default());
         }
     }
