@@ -4,13 +4,15 @@
 //! from the legacy database and from the package.
 
 mod common;
+#[path = "common/row_counts.rs"]
+mod table_counts;
 
 use chat_fixtures::{create_database, generate_model, write_legacy, DatabaseKind, Size};
-use common::{fresh_dir, unique_db_name, TestClient, TestServer};
+use common::{fresh_dir, unique_db_name, TestServer};
 use pchat_migrate::target::result::ImportResult;
 use pchat_migrate::target::EntityStatus;
-use std::collections::BTreeMap;
 use std::process::{Command, Output};
+use table_counts::row_counts;
 
 fn cli() -> Command {
     Command::new(env!("CARGO_BIN_EXE_pchat-migrate"))
@@ -207,37 +209,6 @@ fn flags(server: &TestServer, database: &str) -> (Vec<String>, String) {
         flags.push("--trust-server-certificate".to_string());
     }
     (flags, text("password").expect("password"))
-}
-
-/// Row count of every table of `database` (INFORMATION_SCHEMA), to show a dry run wrote nothing.
-async fn row_counts(admin: &mut TestClient) -> BTreeMap<String, i64> {
-    let tables: Vec<String> = admin
-        .simple_query(
-            "SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_TYPE = 'BASE TABLE' \
-             ORDER BY TABLE_NAME",
-        )
-        .await
-        .expect("tables")
-        .into_first_result()
-        .await
-        .expect("rows")
-        .iter()
-        .filter_map(|row| row.get::<&str, _>(0).map(str::to_string))
-        .collect();
-    assert!(!tables.is_empty(), "no tables listed");
-    let mut counts = BTreeMap::new();
-    for table in tables {
-        let row = admin
-            .simple_query(format!("SELECT COUNT_BIG(*) FROM [dbo].[{table}]"))
-            .await
-            .expect("count")
-            .into_row()
-            .await
-            .expect("row")
-            .expect("one row");
-        counts.insert(table, row.get::<i64, _>(0).expect("count"));
-    }
-    counts
 }
 
 /// A legacy Lync 2010 database (generated), exported by the CLI into a package, and a fresh `mgc` from the

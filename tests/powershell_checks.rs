@@ -11,7 +11,9 @@
 //! The Mono harness also drives the operations behind the cmdlets: `validate` of `export` requests shaped exactly as
 //! Export-PChatMigrationData builds them, an `export` job that cannot connect (no package may be left), and
 //! `inspect_package` (Get-PChatMigrationPackage) on a small valid package written here with the library's
-//! `PackageWriter`, and on truncated and missing copies of it.
+//! `PackageWriter`, and on truncated and missing copies of it; and `import` with whatIf (Import-PChatMigrationData
+//! -WhatIf) of that package into a fresh stand-in `mgc` (nothing may be written), `import` into a legacy database
+//! (refused with a code and a PowerShell category) and `readiness` (Test-PChatMigrationReadiness) of the package.
 //!
 //! Tools: node + the npm packages in tests/powershell, mcs and mono. `scripts/setup-test-tools.sh` installs them;
 //! without them these tests fail (they never pass silently).
@@ -21,6 +23,10 @@
 
 #[path = "common/sample.rs"]
 mod sample;
+
+mod common;
+#[path = "common/row_counts.rs"]
+mod table_counts;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
@@ -440,6 +446,8 @@ fn native_class_calls_the_real_library_under_mono() {
     );
 
     let sample = write_sample_package(&out.join("packages"));
+    let targets = ImportTargets::start(&out, &sample.path);
+    let before = targets.mgc_counts();
     let output = run(
         Command::new(mono)
             .arg(&exe)
@@ -454,10 +462,23 @@ fn native_class_calls_the_real_library_under_mono() {
             .arg("--package-rooms")
             .arg(sample.rooms.to_string())
             .arg("--package-messages")
-            .arg(sample.messages.to_string()),
+            .arg(sample.messages.to_string())
+            .arg("--import-request")
+            .arg(&targets.import_request)
+            .arg("--import-database")
+            .arg(&targets.mgc)
+            .arg("--bad-import-request")
+            .arg(&targets.bad_import_request)
+            .arg("--readiness-request")
+            .arg(&targets.readiness_request),
         Duration::from_secs(180),
     );
     println!("{}", output.text());
+    assert_eq!(
+        targets.mgc_counts(),
+        before,
+        "Import-PChatMigrationData -WhatIf wrote to the target"
+    );
     assert!(
         output.status.success(),
         "the Mono harness found mismatches with the real library {} ({}):\n{}",
@@ -466,6 +487,110 @@ fn native_class_calls_the_real_library_under_mono() {
         output.text()
     );
     let _ = std::fs::remove_dir_all(&out);
+}
+
+/// The stand-in the harness imports into: a fresh `mgc` from the 2013 fixture and an (empty) legacy database, with
+/// the request files the harness sends, shaped exactly as Import-PChatMigrationData and
+/// Test-PChatMigrationReadiness build them. The stand-in's password is the harness's, so its NoPassword check
+/// covers these jobs' events and results too.
+struct ImportTargets {
+    server: common::TestServer,
+    runtime: tokio::runtime::Runtime,
+    mgc: String,
+    import_request: PathBuf,
+    bad_import_request: PathBuf,
+    readiness_request: PathBuf,
+}
+
+/// `-Password` of the harness (Harness.cs `Password`): never in a response.
+const HARNESS_PASSWORD: &str = "harness-Secret-7e1f";
+
+impl ImportTargets {
+    fn start(out: &Path, package: &Path) -> ImportTargets {
+        use chat_fixtures::{create_database, DatabaseKind};
+        use sqlserver_standin::{Standin, StandinConfig, TlsMode};
+        let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+        let server = common::TestServer::Standin(
+            Standin::spawn(StandinConfig {
+                password: HARNESS_PASSWORD.into(),
+                tls: TlsMode::Supported,
+                ..StandinConfig::default()
+            })
+            .expect("the stand-in starts"),
+        );
+        let mgc = common::unique_db_name("ps_mgc");
+        let legacy = common::unique_db_name("ps_gc");
+        runtime.block_on(async {
+            let mut admin = server.admin("master").await;
+            create_database(&mut admin, &mgc, DatabaseKind::Mgc2013)
+                .await
+                .expect("mgc schema");
+            let mut admin = server.admin("master").await;
+            create_database(&mut admin, &legacy, DatabaseKind::Legacy2010)
+                .await
+                .expect("legacy schema");
+        });
+        // Import-PChatMigrationData: ConvertTo-PChatConnectionParameter's fields (SqlServer login from
+        // -Credential, -Encryption Mandatory, -CACertificatePath resolved), then the import's own.
+        let connection = |database: &str| {
+            let mut c = server.connection_params(Some(database));
+            c["authentication"] = serde_json::json!("SqlServer");
+            c["encryption"] = serde_json::json!("Mandatory");
+            c["trustServerCertificate"] = serde_json::json!(false);
+            c
+        };
+        let import_params = |database: &str| {
+            serde_json::json!({
+                "connection": connection(database),
+                "fileName": package.display().to_string(),
+                "whatIf": true,
+                "conflictAction": "Fail",
+                "force": false,
+                "topicToDescription": false,
+                "includeDisabledRooms": false,
+            })
+        };
+        // The cmdlet's request is the library's contract (ImportParams refuses unknown fields).
+        let params: pchat_migrate::target::ImportParams =
+            serde_json::from_value(import_params(&mgc))
+                .expect("the cmdlet's request is an ImportParams");
+        assert!(params.what_if);
+        let write = |name: &str, operation: &str, params: serde_json::Value| {
+            let path = out.join(name);
+            let request = serde_json::json!({ "operation": operation, "params": params });
+            std::fs::write(&path, request.to_string()).expect("write the request");
+            path
+        };
+        let import_request = write("import.json", "import", import_params(&mgc));
+        let bad_import_request = write("import-legacy.json", "import", import_params(&legacy));
+        let readiness_request = write(
+            "readiness.json",
+            "readiness",
+            serde_json::json!({
+                "fileName": package.display().to_string(),
+                "target": connection(&mgc),
+                "force": false,
+                "topicToDescription": false,
+                "includeDisabledRooms": false,
+                "conflictAction": "Fail",
+            }),
+        );
+        ImportTargets {
+            server,
+            runtime,
+            mgc,
+            import_request,
+            bad_import_request,
+            readiness_request,
+        }
+    }
+
+    fn mgc_counts(&self) -> BTreeMap<String, i64> {
+        self.runtime.block_on(async {
+            let mut admin = self.server.admin(&self.mgc).await;
+            table_counts::row_counts(&mut admin).await
+        })
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------------------

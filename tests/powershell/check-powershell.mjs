@@ -12,7 +12,7 @@
 //    or UTF-8 with a BOM (Windows PowerShell reads BOM-less files in the ANSI code page).
 // 3. Structure: every Public/ and Private/ *.ps1 defines exactly one function, named after the file; public ones
 //    are in the manifest's FunctionsToExport (and vice versa), have [CmdletBinding()] and [OutputType()], and
-//    comment-based help with .SYNOPSIS, .DESCRIPTION, at least one .EXAMPLE and a .PARAMETER for each parameter
+//    comment-based help with .SYNOPSIS, .DESCRIPTION, at least two .EXAMPLEs and a .PARAMETER for each parameter
 //    (and none for parameters that do not exist), plus .INPUTS, .OUTPUTS and .LINK, and every .EXAMPLE has a
 //    command followed by a blank line and remarks; every *-PChat* command called is defined in the module.
 //    [CmdletBinding(SupportsShouldProcess = $true)] and $PSCmdlet.ShouldProcess() go together (a change without
@@ -385,6 +385,8 @@ for (const file of [...publicFiles, ...privateFiles]) {
   for (const keyword of ['SYNOPSIS', 'DESCRIPTION', 'EXAMPLE']) {
     if (count(keyword) === 0) problem(at(file, help), `help of ${name} has no .${keyword}`);
   }
+  // One example is rarely enough to show a cmdlet's parameter sets: every public function has two or more.
+  if (count('EXAMPLE') === 1) problem(at(file, help), `help of ${name} has only one .EXAMPLE; give at least two`);
   for (const keyword of ['SYNOPSIS', 'DESCRIPTION']) {
     if (count(keyword) > 1) problem(at(file, help), `help of ${name} has more than one .${keyword}`);
   }

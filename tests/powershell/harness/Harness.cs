@@ -5,6 +5,8 @@
 //
 //   mono harness.exe --version <crate version> --abi <PCM_ABI_VERSION the module expects> [--format <Format.ps1xml>]
 //                    [--package <valid package.zip> --package-rooms <rooms with history> --package-messages <n>]
+//                    [--import-request <file> --import-database <mgc name> --bad-import-request <file>]
+//                    [--readiness-request <file>]
 //
 // With --package it also runs inspect_package (Get-PChatMigrationPackage) on that package and on a truncated copy,
 // written next to it.
@@ -24,7 +26,7 @@ using System.Xml;
 
 namespace PChatMigration.Harness
 {
-    public static class Program
+    public static partial class Program
     {
         private const string Password = "harness-Secret-7e1f";
         private static int passed;
@@ -38,6 +40,10 @@ namespace PChatMigration.Harness
             string packageFile = null;
             int packageRooms = -1;
             long packageMessages = -1;
+            string importRequest = null;
+            string importDatabase = null;
+            string badImportRequest = null;
+            string readinessRequest = null;
             for (int i = 0; i < args.Length; i++)
             {
                 if (args[i] == "--version" && i + 1 < args.Length)
@@ -63,6 +69,22 @@ namespace PChatMigration.Harness
                 else if (args[i] == "--package-messages" && i + 1 < args.Length)
                 {
                     packageMessages = long.Parse(args[++i]);
+                }
+                else if (args[i] == "--import-request" && i + 1 < args.Length)
+                {
+                    importRequest = File.ReadAllText(args[++i]);
+                }
+                else if (args[i] == "--import-database" && i + 1 < args.Length)
+                {
+                    importDatabase = args[++i];
+                }
+                else if (args[i] == "--bad-import-request" && i + 1 < args.Length)
+                {
+                    badImportRequest = File.ReadAllText(args[++i]);
+                }
+                else if (args[i] == "--readiness-request" && i + 1 < args.Length)
+                {
+                    readinessRequest = File.ReadAllText(args[++i]);
                 }
                 else
                 {
@@ -106,6 +128,18 @@ namespace PChatMigration.Harness
             if (packageFile != null)
             {
                 Run("inspect_package (Get-PChatMigrationPackage)", delegate { InspectPackage(packageFile, packageRooms, packageMessages); });
+            }
+            if (importRequest != null)
+            {
+                Run("import -WhatIf (Import-PChatMigrationData)", delegate { ImportWhatIf(importRequest, importDatabase); });
+            }
+            if (badImportRequest != null)
+            {
+                Run("import into a database that is not mgc", delegate { ImportRefused(badImportRequest); });
+            }
+            if (readinessRequest != null)
+            {
+                Run("readiness (Test-PChatMigrationReadiness)", delegate { Readiness(readinessRequest); });
             }
             if (formatFile != null)
             {
@@ -623,7 +657,8 @@ namespace PChatMigration.Harness
             document.Load(file);
             XmlNodeList typeNames = document.SelectNodes("/Configuration/ViewDefinitions/View/ViewSelectedBy/TypeName");
             // The type names the cmdlets give their output objects.
-            foreach (string expected in new[] { "PChatMigration.ConnectionTest", "PChatMigration.ExportResult", "PChatMigration.Package", "PChatMigration.PackageRoom" })
+            foreach (string expected in new[] { "PChatMigration.ConnectionTest", "PChatMigration.ExportResult", "PChatMigration.Package", "PChatMigration.PackageRoom",
+                "PChatMigration.ImportEntity", "PChatMigration.ImportSummary", "PChatMigration.ReadinessFinding", "PChatMigration.ReadinessSummary" })
             {
                 bool found = false;
                 foreach (XmlNode node in typeNames)
