@@ -2,9 +2,14 @@
 # The main job, end to end, on a fresh machine.
 #
 # Without a server given: builds everything, starts the built-in SQL Server stand-in (TLS with a generated
-# certificate), seeds it with a generated Lync Server 2010 Group Chat deployment, and runs pchat-migrate against it.
+# certificate), seeds it with a generated Lync Server 2010 Group Chat deployment and a freshly installed Lync 2013
+# Persistent Chat database (`mgc`, the 2013 fixture schema with its lookup rows, system principal and root), and
+# runs the migration against them: probe -> export -> inspect -> readiness -> import --what-if -> import -> a
+# second --what-if (nothing left to write: the target is the ledger).
 # With a real server: PCHAT_DEMO_DBINSTANCE (e.g. 'sql01\rtc'), PCHAT_DEMO_DBNAME (the legacy Group Chat database),
-# PCHAT_SQL_USER and PCHAT_SQL_PASSWORD (a SQL login; read-only access is enough).
+# PCHAT_SQL_USER and PCHAT_SQL_PASSWORD (a SQL login; read-only access is enough). The import steps run only when
+# PCHAT_DEMO_TARGET_DBINSTANCE names a Persistent Chat server (PCHAT_DEMO_TARGET_DBNAME, default mgc; the same
+# login): the demo never writes to a real mgc you did not name.
 #
 # Options (environment): PCHAT_DEMO_SIZE (tiny|small|medium|large|messages:N, default small),
 # PCHAT_DEMO_KIND (legacy2010|ocsr2|mgc2013, default legacy2010).
@@ -35,16 +40,25 @@ if [ -z "${PCHAT_DEMO_DBINSTANCE:-}" ]; then
     db_instance="localhost,$port"
     db_name=GroupChat
     tls=(--ca-certificate "$cert")
+    target_instance="$db_instance"
+    target_db=mgc
+    target_tls=(--target-ca-certificate "$cert")
     echo "   listening on port $port; its certificate: $cert" >&2
     echo "== Seeding a generated ${PCHAT_DEMO_KIND:-legacy2010} deployment (size ${PCHAT_DEMO_SIZE:-small})" >&2
     PCHAT_SEED_PASSWORD="$PCHAT_SQL_PASSWORD" "$bin/pchat-seed" --server "127.0.0.1,$port" --user sa \
         --trust-server-certificate --database "$db_name" --kind "${PCHAT_DEMO_KIND:-legacy2010}" \
         --size "${PCHAT_DEMO_SIZE:-small}" --seed 42
+    echo "== Creating the target: a fresh Lync 2013 Persistent Chat database ($target_db)" >&2
+    PCHAT_SEED_PASSWORD="$PCHAT_SQL_PASSWORD" "$bin/pchat-seed" --server "127.0.0.1,$port" --user sa \
+        --trust-server-certificate --database "$target_db" --kind mgc2013 --schema-only
 else
     db_instance="$PCHAT_DEMO_DBINSTANCE"
     db_name="${PCHAT_DEMO_DBNAME:?set PCHAT_DEMO_DBNAME to the legacy Group Chat database}"
     user="${PCHAT_SQL_USER:?set PCHAT_SQL_USER (and PCHAT_SQL_PASSWORD)}"
     tls=()
+    target_instance="${PCHAT_DEMO_TARGET_DBINSTANCE:-}"
+    target_db="${PCHAT_DEMO_TARGET_DBNAME:-mgc}"
+    target_tls=()
 fi
 
 echo "== Step 2, prepare: connect, identify and inventory the database" >&2
@@ -59,8 +73,44 @@ echo "== Step 3, export: the legacy database into a migration package" >&2
 echo "== Inspect: validate the whole package (checksums, records, references) and list its rooms" >&2
 "$bin/pchat-migrate" inspect "$work/GroupChat.zip"
 
+# The import steps need a library with the import and readiness operations registered.
+if ! "$bin/pchat-migrate" --json version | grep -q '"import"'; then
+    echo "== This build of the library has no import operation yet: the demo stops after the export." >&2
+    exit 0
+fi
+target=()
+if [ -n "$target_instance" ]; then
+    target=(--target-db-instance "$target_instance" --target-db-name "$target_db" --target-user "$user" "${target_tls[@]}")
+fi
+export PCHAT_TARGET_SQL_PASSWORD="$PCHAT_SQL_PASSWORD"
+
+echo "== Step 3, prepare: readiness of the legacy database${target_instance:+ against $target_db} (writes nothing)" >&2
+"$bin/pchat-migrate" readiness --db-instance "$db_instance" --db-name "$db_name" --user "$user" "${tls[@]}" \
+    "${target[@]}" --report "$work/readiness-report.html"
+
+if [ -z "$target_instance" ]; then
+    echo "== No PCHAT_DEMO_TARGET_DBINSTANCE: the demo stops before the import." >&2
+    exit 0
+fi
+import=("$bin/pchat-migrate" import --db-instance "$target_instance" --db-name "$target_db" --user "$user")
+if [ ${#target_tls[@]} -gt 0 ]; then
+    import+=(--ca-certificate "$cert")
+fi
+import+=(--file-name "$work/GroupChat.zip")
+
+echo "== Step 4, import --what-if: the full plan, nothing written" >&2
+"${import[@]}" --what-if --report "$work/import-plan.html"
+
+echo "== Step 4, import into $target_db" >&2
+"${import[@]}" --report "$work/import-report.html"
+
+echo "== A second --what-if: the target is the ledger, nothing is left to write" >&2
+"${import[@]}" --what-if
+
 echo >&2
 echo "Files in $work:" >&2
 echo "  GroupChat.zip            the migration package (format: docs/package-format.md)" >&2
 echo "  export-report.html/.json the export report" >&2
 echo "  probe.json               the inventory as JSON" >&2
+echo "  readiness-report.html    the readiness report (findings, messages per month) and .json" >&2
+echo "  import-plan.html         the --what-if plan and .json; import-report.html/.json the import" >&2

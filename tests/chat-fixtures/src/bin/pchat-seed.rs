@@ -4,8 +4,11 @@
 //! ```text
 //! pchat-seed --server 127.0.0.1,PORT --user sa --password P [--plaintext|--trust-server-certificate] \
 //!     --database NAME --kind legacy2010|ocsr2|mgc2013 --size tiny|small|medium|large|messages:N --seed 42 \
-//!     [--published-only]
+//!     [--published-only] [--schema-only]
 //! ```
+//! `--schema-only` creates the database with its schema and the rows the schema script itself inserts (for
+//! `mgc2013`: the lookup tables, the system principal and the root category), i.e. a freshly installed
+//! Persistent Chat database: the target of an import.
 //! The password can also come from the `PCHAT_SEED_PASSWORD` environment variable; it is never
 //! printed.
 
@@ -55,6 +58,9 @@ struct Args {
     /// Only the columns the published Lync 2010 schema lists (legacy kinds; see docs/schema-assumptions.md).
     #[arg(long)]
     published_only: bool,
+    /// Create the schema (and the rows its script inserts) only, without a generated deployment.
+    #[arg(long, conflicts_with = "published_only")]
+    schema_only: bool,
     /// Write messages with INSERT statements instead of bulk load.
     #[arg(long)]
     no_bulk: bool,
@@ -102,16 +108,25 @@ async fn run(args: Args) -> chat_fixtures::Result<()> {
     let mut client = Client::connect(config, tcp.compat_write()).await?;
 
     let started = Instant::now();
-    let dep = match args.kind {
-        DatabaseKind::Mgc2013 => generate_mgc_model(args.seed, args.size),
-        _ => generate_model(args.seed, args.size),
-    };
     let schema = if args.published_only {
         Schema::published_only(args.kind)
     } else {
         args.kind.into()
     };
     create_database_as(&mut client, &args.database, schema).await?;
+    if args.schema_only {
+        println!(
+            "pchat-seed: database={} kind={:?} schema only elapsed={:.1}s",
+            args.database,
+            args.kind,
+            started.elapsed().as_secs_f64()
+        );
+        return Ok(());
+    }
+    let dep = match args.kind {
+        DatabaseKind::Mgc2013 => generate_mgc_model(args.seed, args.size),
+        _ => generate_model(args.seed, args.size),
+    };
     let opts = WriteOptions {
         bulk_messages: !args.no_bulk,
         ..WriteOptions::default()
