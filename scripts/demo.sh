@@ -84,7 +84,7 @@ if [ -n "$target_instance" ]; then
 fi
 export PCHAT_TARGET_SQL_PASSWORD="$PCHAT_SQL_PASSWORD"
 
-echo "== Step 3, prepare: readiness of the legacy database${target_instance:+ against $target_db} (writes nothing)" >&2
+echo "== Readiness: the legacy database checked for the migration${target_instance:+ against $target_db} (writes nothing)" >&2
 "$bin/pchat-migrate" readiness --db-instance "$db_instance" --db-name "$db_name" --user "$user" "${tls[@]}" \
     "${target[@]}" --report "$work/readiness-report.html"
 
@@ -98,10 +98,10 @@ if [ ${#target_tls[@]} -gt 0 ]; then
 fi
 import+=(--file-name "$work/GroupChat.zip")
 
-echo "== Step 4, import --what-if: the full plan, nothing written" >&2
+echo "== Import --what-if: the full plan, nothing written" >&2
 "${import[@]}" --what-if --report "$work/import-plan.html"
 
-echo "== Step 4, import into $target_db" >&2
+echo "== Import into $target_db" >&2
 "${import[@]}" --report "$work/import-report.html"
 
 echo "== A second --what-if: the target is the ledger, nothing is left to write" >&2

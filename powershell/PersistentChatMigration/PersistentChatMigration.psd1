@@ -49,7 +49,7 @@
         PSData = @{
             Tags = @('Lync', 'Lync2010', 'Lync2013', 'GroupChat', 'PersistentChat', 'SkypeForBusiness', 'Migration', 'SqlServer', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
 
-            ReleaseNotes = '0.1.0: first preview. Test-PChatSqlConnection checks the connection to a Group Chat or Persistent Chat SQL Server instance; Export-PChatMigrationData exports a legacy Group Chat database to a documented migration package (progress, resume, -WhatIf); Get-PChatMigrationPackage validates a package and lists its contents.'
+            ReleaseNotes = '0.1.0: first preview. Test-PChatMigrationReadiness checks a legacy database or a package (and the target) before the migration; Import-PChatMigrationData imports a package into mgc with a full -WhatIf plan and per-entity results. Test-PChatSqlConnection checks the connection to a Group Chat or Persistent Chat SQL Server instance; Export-PChatMigrationData exports a legacy Group Chat database to a documented migration package (progress, resume, -WhatIf); Get-PChatMigrationPackage validates a package and lists its contents.'
 
             Prerelease = 'preview'
         }
