@@ -1300,3 +1300,119 @@ fn declaration_comparison_reports_mismatches() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// 4. The import and readiness cmdlets against the library's contracts
+// ---------------------------------------------------------------------------------------------------------------
+
+fn public_script(name: &str) -> String {
+    read(&module_dir().join("Public").join(format!("{name}.ps1")))
+}
+
+/// The fields Import-PChatMigrationData sends are the library's `ImportParams` fields: each is spelled in the
+/// script as a request key (`name = ...` or `['name']`), and a request with all of them is an ImportParams
+/// (which refuses unknown fields). A misspelled key in the cmdlet fails the first check; a field renamed in the
+/// library fails the second.
+#[test]
+fn import_cmdlet_sends_the_import_params_fields() {
+    let script = public_script("Import-PChatMigrationData");
+    let fields = [
+        ("connection", serde_json::json!({ "dbInstance": "sql13" })),
+        ("fileName", serde_json::json!("p.zip")),
+        ("whatIf", serde_json::json!(true)),
+        ("conflictAction", serde_json::json!("Rename")),
+        ("force", serde_json::json!(true)),
+        ("report", serde_json::json!("r.html")),
+        ("nameMapFile", serde_json::json!("names.csv")),
+        ("nameSeparator", serde_json::json!(" / ")),
+        ("settingConflict", serde_json::json!("MostPermissive")),
+        ("topicToDescription", serde_json::json!(true)),
+        ("includeDisabledRooms", serde_json::json!(true)),
+        ("rootRoomsCategory", serde_json::json!("Lobby")),
+        ("batchSize", serde_json::json!(2000)),
+    ];
+    let mut request = serde_json::Map::new();
+    for (field, value) in &fields {
+        assert!(
+            script.contains(&format!("{field} = ")) || script.contains(&format!("['{field}']")),
+            "Import-PChatMigrationData never sends '{field}'"
+        );
+        request.insert(field.to_string(), value.clone());
+    }
+    let params: pchat_migrate::target::ImportParams =
+        serde_json::from_value(serde_json::Value::Object(request))
+            .expect("every field the cmdlet sends is an ImportParams field");
+    assert_eq!(
+        params.conflict_action,
+        pchat_migrate::target::ConflictAction::Rename
+    );
+    // The cmdlet's -ConflictAction and -SettingConflict values are the library's names.
+    for value in [
+        "'Fail', 'Skip', 'Overwrite', 'Rename'",
+        "'Strictest', 'MostPermissive'",
+    ] {
+        assert!(
+            script.contains(&format!("[ValidateSet({value})]")),
+            "ValidateSet({value})"
+        );
+    }
+    for action in ["Fail", "Skip", "Overwrite", "Rename"] {
+        serde_json::from_value::<pchat_migrate::target::ConflictAction>(serde_json::json!(action))
+            .unwrap_or_else(|e| panic!("'{action}' is not a ConflictAction: {e}"));
+    }
+}
+
+/// The shape the issue fixes for the two cmdlets: the import is a High-impact change gated by ShouldProcess,
+/// takes packages from the pipeline (bytes, or objects with a Path), and -WhatIf is sent to the library.
+#[test]
+fn import_and_readiness_cmdlets_have_their_shape() {
+    let import = public_script("Import-PChatMigrationData");
+    for needle in [
+        "SupportsShouldProcess = $true, ConfirmImpact = 'High'",
+        "DefaultParameterSetName = 'FileName'",
+        "ParameterSetName = 'ByteInput', ValueFromPipeline = $true",
+        "ParameterSetName = 'FileName', ValueFromPipelineByPropertyName = $true",
+        "[Alias('Path', 'FullName')]",
+        "[string] $DBName = 'mgc'",
+        "$dryRun = [bool]$WhatIfPreference",
+        "$PSCmdlet.ShouldProcess($target, $action)",
+        "[System.IO.File]::Delete($tempFile)",
+        "'PChatMigration.ImportEntity'",
+        "'PChatMigration.ImportSummary'",
+        "Operation = 'import'",
+    ] {
+        assert!(
+            import.contains(needle),
+            "Import-PChatMigrationData lacks `{needle}`"
+        );
+    }
+    // The temporary file of -ByteInput is removed in a finally block.
+    let finally = import.rfind("finally {").expect("a finally block");
+    assert!(
+        import[finally..].contains("[System.IO.File]::Delete($tempFile)"),
+        "the -ByteInput temporary file is removed in finally"
+    );
+    let readiness = public_script("Test-PChatMigrationReadiness");
+    for needle in [
+        "ParameterSetName = 'Database'",
+        "ParameterSetName = 'FileName', ValueFromPipelineByPropertyName = $true",
+        "[string] $TargetDBName = 'mgc'",
+        "$TargetCredential",
+        "$StartDate",
+        "Operation = 'readiness'",
+        "'PChatMigration.ReadinessFinding'",
+        "'PChatMigration.ReadinessSummary'",
+    ] {
+        assert!(
+            readiness.contains(needle),
+            "Test-PChatMigrationReadiness lacks `{needle}`"
+        );
+    }
+    let manifest = read(&module_dir().join("PersistentChatMigration.psd1"));
+    for name in ["Import-PChatMigrationData", "Test-PChatMigrationReadiness"] {
+        assert!(
+            manifest.contains(&format!("'{name}'")),
+            "{name} not exported"
+        );
+    }
+}
