@@ -178,24 +178,35 @@ pub fn print(data: &Value, verbose: bool) {
 }
 
 fn print_result(result: &ImportResult, verbose: bool) {
+    for line in summary_lines(result, verbose) {
+        out(&line);
+    }
+}
+
+/// The summary, line by line (printed with control characters escaped by [`out`]).
+fn summary_lines(result: &ImportResult, verbose: bool) -> Vec<String> {
+    let mut lines = Vec::new();
     let target = &result.target;
-    out(&format!(
+    lines.push(format!(
         "Target        : {} on {} ({})",
         target.database, target.db_instance, target.kind
     ));
     let package = &result.package;
-    out(&format!(
+    lines.push(format!(
         "Package       : {} ({} '{}', created {})",
         package.path, package.source_kind, package.source_database, package.created_utc
     ));
-    out(if result.what_if {
-        "Mode          : what-if: the plan only, nothing was written to the target"
-    } else {
-        "Mode          : import"
-    });
-    print_preflight(result);
-    print_findings(&result.findings, verbose);
-    print_entities(&result.entities, verbose);
+    lines.push(
+        if result.what_if {
+            "Mode          : what-if: the plan only, nothing was written to the target"
+        } else {
+            "Mode          : import"
+        }
+        .to_string(),
+    );
+    print_preflight(result, &mut lines);
+    lines.extend(finding_lines(&result.findings, verbose));
+    entity_lines(&result.entities, verbose, &mut lines);
     let s = &result.summary;
     for (label, counts) in [
         ("Principals", &s.principals),
@@ -203,44 +214,45 @@ fn print_result(result: &ImportResult, verbose: bool) {
         ("Categories", &s.categories),
         ("Rooms", &s.rooms),
     ] {
-        out(&format!(
+        lines.push(format!(
             "{label:<14}: {}",
             counts_text(counts, result.what_if)
         ));
     }
     if result.what_if {
         let e = &result.estimate;
-        out(&format!(
+        lines.push(format!(
             "Messages      : {} in the package for the imported rooms, {} to write ({})",
             format_count(s.messages_total),
             format_count(e.messages),
             format_bytes(e.bytes)
         ));
-        out(&format!(
+        lines.push(format!(
             "Estimate      : {} ({})",
             format_duration_ms(seconds_to_ms(e.seconds)),
             e.basis
         ));
     } else {
-        out(&format!(
+        lines.push(format!(
             "Messages      : {} imported, {} already present (resumed), {} in the package ({})",
             format_count(s.messages_imported),
             format_count(s.messages_already_present),
             format_count(s.messages_total),
             format_bytes(s.bytes_imported)
         ));
-        out(&format!(
+        lines.push(format!(
             "Took          : {} ({} messages/s)",
             format_duration_ms(s.duration_ms),
             format_count(s.messages_per_second)
         ));
     }
     if let Some(report) = &result.report {
-        out(&format!(
+        lines.push(format!(
             "Report        : {} (and {})",
             report.html, report.json
         ));
     }
+    lines
 }
 
 /// Seconds (a float from the estimate) as whole milliseconds for display; negative or non-finite is 0.
@@ -267,7 +279,7 @@ fn counts_text(c: &StatusCounts, what_if: bool) -> String {
     }
 }
 
-fn print_preflight(result: &ImportResult) {
+fn print_preflight(result: &ImportResult, lines: &mut Vec<String>) {
     use pchat_migrate::target::BackupStatus;
     let p = &result.preflight;
     let recent: Vec<String> = p
@@ -278,7 +290,7 @@ fn print_preflight(result: &ImportResult) {
             None => format!("{} (never)", s.address),
         })
         .collect();
-    out(&format!(
+    lines.push(format!(
         "Servers       : {}",
         if recent.is_empty() {
             "none registered".to_string()
@@ -286,14 +298,14 @@ fn print_preflight(result: &ImportResult) {
             recent.join(", ")
         }
     ));
-    out(&match &p.admin_lock {
+    lines.push(match &p.admin_lock {
         Some(lock) => format!(
             "Admin lock    : held by server {} (actor {}) until {}",
             lock.server_id, lock.actor_id, lock.expires
         ),
         None => "Admin lock    : free".to_string(),
     });
-    out(&match &p.backup {
+    lines.push(match &p.backup {
         BackupStatus::Found {
             finished,
             hours_ago,
@@ -303,10 +315,18 @@ fn print_preflight(result: &ImportResult) {
     });
 }
 
-/// Findings by severity: errors and warnings in full, information as a count (in full with --verbose).
+/// Prints [`finding_lines`].
 pub fn print_findings(findings: &[Finding], verbose: bool) {
+    for line in finding_lines(findings, verbose) {
+        out(&line);
+    }
+}
+
+/// Findings by severity: errors and warnings in full, information as a count (in full with --verbose).
+pub fn finding_lines(findings: &[Finding], verbose: bool) -> Vec<String> {
+    let mut lines = Vec::new();
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
-    out(&format!(
+    lines.push(format!(
         "Findings      : {} error(s), {} warning(s), {} information",
         count(Severity::Error),
         count(Severity::Warning),
@@ -327,14 +347,15 @@ pub fn print_findings(findings: &[Finding], verbose: bool) {
                 1..=3 => format!(" (rooms: {})", f.rooms.join(", ")),
                 n => format!(" ({n} rooms: {}, ...)", f.rooms[..3].join(", ")),
             };
-            out(&format!("  {label:<7} {}: {}{rooms}", f.code, f.message));
+            lines.push(format!("  {label:<7} {}: {}{rooms}", f.code, f.message));
         }
     }
+    lines
 }
 
 /// The entities table (Type, Status, Name, Notes). Principals are many and mostly matched: listed with
 /// --verbose only (the counts below always show them).
-fn print_entities(entities: &[EntityResult], verbose: bool) {
+fn entity_lines(entities: &[EntityResult], verbose: bool, lines: &mut Vec<String>) {
     let shown: Vec<&EntityResult> = entities
         .iter()
         .filter(|e| verbose || e.entity_type != "Principal")
@@ -348,12 +369,12 @@ fn print_entities(entities: &[EntityResult], verbose: bool) {
         .max()
         .unwrap_or(4)
         .max(4);
-    out(&format!(
+    lines.push(format!(
         "  {:<type_width$}  {:<12}  {:<40}  Notes",
         "Type", "Status", "Name"
     ));
     for e in shown {
-        out(&format!(
+        lines.push(format!(
             "  {:<type_width$}  {:<12}  {:<40}  {}",
             e.entity_type,
             status_name(e.status),
@@ -466,6 +487,160 @@ mod tests {
                 action
             );
         }
+    }
+
+    fn result(what_if: bool) -> ImportResult {
+        use pchat_migrate::target::result::{PackageInfo, Preflight, TargetInfo};
+        use pchat_migrate::target::{BackupStatus, Estimate, ImportSummary, ServerPing};
+        let entity = |t: &str, name: &str, status| EntityResult {
+            entity_type: t.into(),
+            name: name.into(),
+            status,
+            notes: format!("notes of {name}"),
+        };
+        let finding = |severity, code: &str| Finding {
+            severity,
+            code: code.into(),
+            message: format!("message of {code}"),
+            entity_type: Some("Room".into()),
+            entity: Some("Sales\\Q3".into()),
+            rooms: vec!["Sales - Q3".into(), "b".into(), "c".into(), "d".into()],
+        };
+        ImportResult {
+            what_if,
+            target: TargetInfo {
+                db_instance: "sql13".into(),
+                database: "mgc".into(),
+                kind: "PersistentChat2013".into(),
+            },
+            package: PackageInfo {
+                path: "p.zip".into(),
+                source_kind: "LyncGroupChat2010".into(),
+                source_database: "GroupChat".into(),
+                created_utc: "2026-12-01T00:00:00Z".into(),
+            },
+            summary: ImportSummary {
+                rooms: StatusCounts {
+                    created: 7,
+                    updated: 1,
+                    skipped: 2,
+                    failed: 0,
+                },
+                messages_total: 1234,
+                messages_imported: 1000,
+                messages_already_present: 234,
+                duration_ms: 1500,
+                ..ImportSummary::default()
+            },
+            entities: vec![
+                entity(
+                    "Principal",
+                    "sip:ann@contoso.com",
+                    EntityStatus::WouldCreate,
+                ),
+                entity("Room", "Sales - Q3", EntityStatus::WouldCreate),
+                entity("Category", "Sales", EntityStatus::WouldSkip),
+            ],
+            findings: vec![
+                finding(Severity::Info, "name_prefixed"),
+                finding(Severity::Warning, "invitation_forced_off"),
+                finding(Severity::Error, "name_too_long"),
+            ],
+            preflight: Preflight {
+                servers: vec![ServerPing {
+                    server_id: 1,
+                    address: "pchat01".into(),
+                    last_ping: None,
+                    minutes_ago: Some(90),
+                }],
+                admin_lock: None,
+                backup: BackupStatus::Unknown {
+                    reason: "no msdb".into(),
+                },
+            },
+            estimate: Estimate {
+                messages: 1234,
+                bytes: 4096,
+                seconds: 2.5,
+                basis: "measured".into(),
+            },
+            report: None,
+        }
+    }
+
+    fn has(lines: &[String], text: &str) -> bool {
+        lines.iter().any(|l| l.contains(text))
+    }
+
+    #[test]
+    fn the_what_if_summary_shows_the_plan() {
+        let lines = summary_lines(&result(true), false);
+        let all = lines.join("\n");
+        assert!(has(&lines, "Mode          : what-if"), "{all}");
+        assert!(
+            has(&lines, "Target        : mgc on sql13 (PersistentChat2013)"),
+            "{all}"
+        );
+        assert!(has(&lines, "pchat01 (90 min ago)"), "{all}");
+        assert!(has(&lines, "Backup        : unknown (no msdb)"), "{all}");
+        assert!(
+            has(&lines, "1 error(s), 1 warning(s), 1 information"),
+            "{all}"
+        );
+        assert!(
+            has(
+                &lines,
+                "ERROR   name_too_long: message of name_too_long (4 rooms: Sales - Q3, b, c, ...)"
+            ),
+            "{all}"
+        );
+        assert!(has(&lines, "WARNING invitation_forced_off"), "{all}");
+        assert!(
+            !has(&lines, "INFO"),
+            "information only with --verbose: {all}"
+        );
+        assert!(
+            has(&lines, "WouldCreate") && has(&lines, "notes of Sales - Q3"),
+            "{all}"
+        );
+        assert!(
+            !has(&lines, "sip:ann@contoso.com"),
+            "principals only with --verbose: {all}"
+        );
+        assert!(
+            has(
+                &lines,
+                "Rooms         : 7 to create, 1 to update, 2 to skip"
+            ),
+            "{all}"
+        );
+        assert!(has(&lines, "Estimate      : 2.5 s (measured)"), "{all}");
+        assert!(
+            has(&lines, "1,234 to write (4.0 KB)") || has(&lines, "1,234 to write ("),
+            "{all}"
+        );
+        assert!(!has(&lines, "Took"), "{all}");
+
+        let verbose = summary_lines(&result(true), true);
+        assert!(has(&verbose, "INFO    name_prefixed"));
+        assert!(has(&verbose, "sip:ann@contoso.com"));
+    }
+
+    #[test]
+    fn the_import_summary_shows_what_was_written() {
+        let lines = summary_lines(&result(false), false);
+        let all = lines.join("\n");
+        assert!(has(&lines, "Mode          : import"), "{all}");
+        assert!(
+            has(
+                &lines,
+                "Rooms         : 7 created, 1 updated, 2 skipped, 0 failed"
+            ),
+            "{all}"
+        );
+        assert!(has(&lines, "1,000 imported, 234 already present"), "{all}");
+        assert!(has(&lines, "Took"), "{all}");
+        assert!(!has(&lines, "Estimate"), "{all}");
     }
 
     #[test]
