@@ -74,8 +74,9 @@ echo "== Inspect: validate the whole package (checksums, records, references) an
 "$bin/pchat-migrate" inspect "$work/GroupChat.zip"
 
 # The import steps need a library with the import and readiness operations registered.
-if ! "$bin/pchat-migrate" --json version | grep -q '"import"'; then
-    echo "== This build of the library has no import operation yet: the demo stops after the export." >&2
+operations="$("$bin/pchat-migrate" --json version)"
+if ! grep -q '"import"' <<<"$operations" || ! grep -q '"readiness"' <<<"$operations"; then
+    echo "== This build of the library has no import/readiness operations yet: the demo stops after the export." >&2
     exit 0
 fi
 target=()
@@ -85,8 +86,29 @@ fi
 export PCHAT_TARGET_SQL_PASSWORD="$PCHAT_SQL_PASSWORD"
 
 echo "== Readiness: the legacy database checked for the migration${target_instance:+ against $target_db} (writes nothing)" >&2
-"$bin/pchat-migrate" readiness --db-instance "$db_instance" --db-name "$db_name" --user "$user" "${tls[@]}" \
-    "${target[@]}" --report "$work/readiness-report.html"
+readiness=("$bin/pchat-migrate" readiness --db-instance "$db_instance" --db-name "$db_name" --user "$user"
+    "${tls[@]}" "${target[@]}")
+"${readiness[@]}" --report "$work/readiness-report.html"
+
+# The generated deployment has names that are too long once the nested categories are flattened (2013 allows
+# 256 characters): Errors that refuse the import until -NameMap names them. Do what an admin does: give each a
+# new name in a name-map file (JSON: legacy path -> new name).
+"${readiness[@]}" --quiet --json >"$work/readiness.json"
+if command -v python3 >/dev/null 2>&1; then
+    python3 - "$work/readiness.json" "$work/names.json" <<'PY'
+import json, sys
+findings = json.load(open(sys.argv[1], encoding="utf-8"))["data"]["findings"]
+names = {}
+for f in findings:
+    if f["severity"] == "Error" and f["code"] == "name_too_long" and f.get("entity"):
+        names[f["entity"]] = "Renamed %d" % (len(names) + 1)
+json.dump(names, open(sys.argv[2], "w", encoding="utf-8"), ensure_ascii=False, indent=2)
+print("   %d name(s) too long: new names in %s" % (len(names), sys.argv[2]), file=sys.stderr)
+PY
+else
+    echo "   (python3 not found: no name map written; the import refuses names that are too long)" >&2
+    echo '{}' >"$work/names.json"
+fi
 
 if [ -z "$target_instance" ]; then
     echo "== No PCHAT_DEMO_TARGET_DBINSTANCE: the demo stops before the import." >&2
@@ -96,7 +118,7 @@ import=("$bin/pchat-migrate" import --db-instance "$target_instance" --db-name "
 if [ ${#target_tls[@]} -gt 0 ]; then
     import+=(--ca-certificate "$cert")
 fi
-import+=(--file-name "$work/GroupChat.zip")
+import+=(--file-name "$work/GroupChat.zip" --name-map "$work/names.json")
 
 echo "== Import --what-if: the full plan, nothing written" >&2
 "${import[@]}" --what-if --report "$work/import-plan.html"
@@ -113,4 +135,5 @@ echo "  GroupChat.zip            the migration package (format: docs/package-for
 echo "  export-report.html/.json the export report" >&2
 echo "  probe.json               the inventory as JSON" >&2
 echo "  readiness-report.html    the readiness report (findings, messages per month) and .json" >&2
+echo "  names.json               the name map written from the readiness findings (names too long)" >&2
 echo "  import-plan.html         the --what-if plan and .json; import-report.html/.json the import" >&2
