@@ -56,7 +56,9 @@ function Import-PChatMigrationData {
     .PARAMETER ByteInput
     The package as a byte array (what Export-PChatMigrationData -AsBytes returns), as for
     Import-CsPersistentChatData -ByteInput. It is written to a temporary file that is always removed when the
-    cmdlet ends, also after an error or Ctrl+C. Piped bytes are collected and imported once, at the end.
+    cmdlet ends, also after an error or Ctrl+C. Piped bytes are collected and imported once, at the end; pass
+    the array as a parameter (-ByteInput $bytes) or as one pipeline object (,$bytes | ...) rather than piping it
+    byte by byte, which is slow for large packages.
 
     .PARAMETER Report
     The path of the report to write, for example "C:\Logs\Import.html": an HTML page and a JSON file with the
@@ -338,11 +340,11 @@ function Import-PChatMigrationData {
 
         # Runs one import request (the password is read from -Credential here, right before the call).
         $invokeImport = {
-            param([string] $PackagePath, [bool] $WhatIf, [bool] $WithReport)
+            param([string] $PackagePath, [bool] $PlanOnly, [bool] $WithReport)
             $params = [ordered]@{
                 connection = (ConvertTo-PChatConnectionParameter @connectionArgs)
                 fileName = $PackagePath
-                whatIf = $WhatIf
+                whatIf = $PlanOnly
             }
             foreach ($key in @($options.Keys)) {
                 if ($WithReport -or $key -ne 'report') {
