@@ -372,7 +372,7 @@ function Import-PChatMigrationData {
                 if ($null -eq $finding) {
                     continue
                 }
-                $rooms = @($finding.rooms)
+                $rooms = @($finding.rooms | Where-Object { $null -ne $_ })
                 $text = ('{0} [{1}]' -f $finding.message, $finding.code)
                 if ($rooms.Count -gt 0) {
                     $text = ('{0} (rooms: {1})' -f $text, ($rooms -join ', '))

@@ -353,7 +353,7 @@ function Test-PChatMigrationReadiness {
                 Message = [string]$finding.message
                 EntityType = $finding.entityType
                 Entity = $finding.entity
-                Rooms = [string[]]@($finding.rooms)
+                Rooms = [string[]]@($finding.rooms | Where-Object { $null -ne $_ })
             }
             $item.PSObject.TypeNames.Insert(0, 'PChatMigration.ReadinessFinding')
             Write-Output -InputObject $item
