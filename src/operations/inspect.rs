@@ -102,6 +102,27 @@ pub fn inspect(params: &InspectParams, ctx: &JobContext) -> Result<Value, PcmErr
     }))
 }
 
+pub struct Inspect;
+
+impl super::registry::JobOperation for Inspect {
+    const NAME: &'static str = "inspect_package";
+    type Params = InspectParams;
+    type Prepared = InspectParams;
+    type Output = Value;
+
+    fn prepare(params: InspectParams) -> Result<InspectParams, PcmError> {
+        Ok(params)
+    }
+
+    fn describe(_params: &InspectParams) -> super::registry::Checked {
+        super::registry::Checked::default()
+    }
+
+    async fn run(params: InspectParams, ctx: JobContext) -> Result<Value, PcmError> {
+        inspect_job(params, ctx).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::reports;

@@ -163,3 +163,29 @@ pub async fn probe(settings: ConnectionSettings, ctx: JobContext) -> Result<Valu
     }
     Ok(result)
 }
+
+pub struct Probe;
+
+impl super::registry::JobOperation for Probe {
+    const NAME: &'static str = "probe";
+    type Params = ProbeParams;
+    type Prepared = ConnectionSettings;
+    type Output = Value;
+
+    fn prepare(params: ProbeParams) -> Result<ConnectionSettings, PcmError> {
+        params.connection.validate()
+    }
+
+    fn describe(settings: &ConnectionSettings) -> super::registry::Checked {
+        super::registry::Checked {
+            db_instance: Some(settings.instance.to_string()),
+            authentication: Some(settings.credentials.authentication()),
+            encryption: Some(settings.encryption),
+            ..Default::default()
+        }
+    }
+
+    async fn run(settings: ConnectionSettings, ctx: JobContext) -> Result<Value, PcmError> {
+        probe(settings, ctx).await
+    }
+}

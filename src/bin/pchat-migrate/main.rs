@@ -361,52 +361,41 @@ fn run_job(request: &Request, reporter: &Reporter) -> Outcome {
     }
 }
 
+/// The request a subcommand sends (`request` parses its own text).
+fn request_for(command: &Command) -> Result<Request, PcmError> {
+    let value = match command {
+        Command::Version => json!({ "operation": "version" }),
+        Command::Probe(args) => json!({ "operation": "probe", "params": args.to_params()? }),
+        Command::Export(args) => json!({ "operation": "export", "params": args.to_params()? }),
+        Command::Inspect { file } => {
+            json!({ "operation": "inspect_package", "params": { "fileName": file } })
+        }
+        Command::Request { request } => return Request::parse(&read_request_text(request)?),
+    };
+    Request::from_value(value)
+}
+
+/// Runs a request the way the registry says: a job (with progress and Ctrl+C) or a synchronous call.
+fn dispatch(request: &Request, reporter: &Reporter) -> Outcome {
+    if operations::is_job(&request.operation) {
+        run_job(request, reporter)
+    } else {
+        match operations::call(request) {
+            Ok(v) => Outcome::Ok(v),
+            Err(e) => Outcome::Failed(e),
+        }
+    }
+}
+
 fn run(cli: &Cli) -> Outcome {
     let reporter = Reporter {
         verbose: cli.verbose,
         quiet: cli.quiet,
         interactive: std::io::stderr().is_terminal(),
     };
-    let request = match &cli.command {
-        Command::Version => json!({ "operation": "version" }),
-        Command::Probe(args) => match args.to_params() {
-            Ok(params) => json!({ "operation": "probe", "params": params }),
-            Err(e) => return Outcome::Failed(e),
-        },
-        Command::Export(args) => match args.to_params() {
-            Ok(params) => json!({ "operation": "export", "params": params }),
-            Err(e) => return Outcome::Failed(e),
-        },
-        Command::Inspect { file } => {
-            json!({ "operation": "inspect_package", "params": { "fileName": file } })
-        }
-        Command::Request { request } => {
-            match read_request_text(request).and_then(|t| Request::parse(&t)) {
-                Ok(r) => {
-                    return if operations::JOB_OPERATIONS.contains(&r.operation.as_str()) {
-                        run_job(&r, &reporter)
-                    } else {
-                        match operations::call(&r) {
-                            Ok(v) => Outcome::Ok(v),
-                            Err(e) => Outcome::Failed(e),
-                        }
-                    }
-                }
-                Err(e) => return Outcome::Failed(e),
-            }
-        }
-    };
-    let request = match Request::from_value(request) {
-        Ok(r) => r,
-        Err(e) => return Outcome::Failed(e),
-    };
-    if operations::JOB_OPERATIONS.contains(&request.operation.as_str()) {
-        run_job(&request, &reporter)
-    } else {
-        match operations::call(&request) {
-            Ok(v) => Outcome::Ok(v),
-            Err(e) => Outcome::Failed(e),
-        }
+    match request_for(&cli.command) {
+        Ok(request) => dispatch(&request, &reporter),
+        Err(e) => Outcome::Failed(e),
     }
 }
 
