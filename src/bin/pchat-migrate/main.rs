@@ -4,6 +4,7 @@
 mod parameter_names;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use pchat_migrate::error::ErrorCode;
 use pchat_migrate::jobs::{runtime, JobEvent};
 use pchat_migrate::operations::{self, Request};
 use pchat_migrate::util::text::{escape_control, json_terminal_safe};
@@ -276,12 +277,12 @@ enum Outcome {
 
 fn exit_code(error: &PcmError) -> u8 {
     match error.code() {
-        "cancelled" => 130,
-        "invalid_json"
-        | "invalid_parameter"
-        | "invalid_db_instance"
-        | "unknown_operation"
-        | "authentication_unavailable" => 2,
+        ErrorCode::Cancelled => 130,
+        ErrorCode::InvalidJson
+        | ErrorCode::InvalidParameter
+        | ErrorCode::InvalidDbInstance
+        | ErrorCode::UnknownOperation
+        | ErrorCode::AuthenticationUnavailable => 2,
         _ => 1,
     }
 }

@@ -231,6 +231,10 @@ namespace PChatMigration.Harness
                 string code = MiniJson.Get(envelope, "error", "code") as string;
                 Check("closed port: a connection error code", code != null && (code.Contains("connect") || code == "timeout"),
                     "code: " + (code ?? "null") + " in " + result.Json);
+                string category = MiniJson.Get(envelope, "error", "category") as string;
+                Check("closed port: the envelope names the PowerShell category",
+                    category == (code == "timeout" ? "OperationTimeout" : "ConnectionError"),
+                    "category: " + (category ?? "null") + " in " + result.Json);
                 string message = MiniJson.Get(envelope, "error", "message") as string;
                 Check("closed port: the message names the instance", message != null && message.Contains("127.0.0.1"), result.Json);
 
