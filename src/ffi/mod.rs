@@ -233,6 +233,27 @@ pub unsafe extern "C" fn pcm_job_start(
     job_out: *mut *mut pcm_job,
     response_out: *mut *mut c_char,
 ) -> i32 {
+    start_with(job_out, response_out, || {
+        parse_request(read_str(request_json, "request_json")?)
+    })
+}
+
+/// The request of a named start function: `operation` with the caller's `params_json` object.
+unsafe fn named_request(operation: &str, params_json: *const c_char) -> Result<Request, Failure> {
+    let text = read_str(params_json, "params_json")?;
+    let params: Value =
+        serde_json::from_str(text).map_err(|e| PcmError::InvalidJson(e.to_string()))?;
+    Ok(Request::from_value(
+        json!({ "operation": operation, "params": params }),
+    )?)
+}
+
+/// The one job start behind [`pcm_job_start`] and the named `pcm_<operation>_start` functions.
+unsafe fn start_with(
+    job_out: *mut *mut pcm_job,
+    response_out: *mut *mut c_char,
+    request: impl FnOnce() -> Result<Request, Failure>,
+) -> i32 {
     if !job_out.is_null() {
         *job_out = std::ptr::null_mut();
     }
@@ -243,11 +264,76 @@ pub unsafe extern "C" fn pcm_job_start(
                 "argument 'job_out' is NULL",
             ));
         }
-        let request = parse_request(read_str(request_json, "request_json")?)?;
+        let request = request()?;
         let job = operations::start_job(&request)?;
         let operation = job.operation().to_string();
         *job_out = JobRegistry::global().insert(job) as *mut pcm_job;
         Ok(json!({ "operation": operation }))
+    })
+}
+
+/// Starts `probe` with `params_json` (the connection object): the same as [`pcm_job_start`] with
+/// `{"operation":"probe","params":<params_json>}`.
+#[no_mangle]
+pub unsafe extern "C" fn pcm_probe_start(
+    params_json: *const c_char,
+    job_out: *mut *mut pcm_job,
+    response_out: *mut *mut c_char,
+) -> i32 {
+    start_with(job_out, response_out, || {
+        named_request("probe", params_json)
+    })
+}
+
+/// Starts `export` (step 2 of the migration: the legacy database into a package) with `params_json`: the same
+/// as [`pcm_job_start`] with `{"operation":"export","params":<params_json>}`.
+#[no_mangle]
+pub unsafe extern "C" fn pcm_export_start(
+    params_json: *const c_char,
+    job_out: *mut *mut pcm_job,
+    response_out: *mut *mut c_char,
+) -> i32 {
+    start_with(job_out, response_out, || {
+        named_request("export", params_json)
+    })
+}
+
+/// Starts `import` (step 4: a package into Persistent Chat `mgc`) with `params_json`: the same as
+/// [`pcm_job_start`] with `{"operation":"import","params":<params_json>}`.
+#[no_mangle]
+pub unsafe extern "C" fn pcm_import_start(
+    params_json: *const c_char,
+    job_out: *mut *mut pcm_job,
+    response_out: *mut *mut c_char,
+) -> i32 {
+    start_with(job_out, response_out, || {
+        named_request("import", params_json)
+    })
+}
+
+/// Starts `readiness` (step 3: what the migration will change, writing nothing) with `params_json`: the same
+/// as [`pcm_job_start`] with `{"operation":"readiness","params":<params_json>}`.
+#[no_mangle]
+pub unsafe extern "C" fn pcm_readiness_start(
+    params_json: *const c_char,
+    job_out: *mut *mut pcm_job,
+    response_out: *mut *mut c_char,
+) -> i32 {
+    start_with(job_out, response_out, || {
+        named_request("readiness", params_json)
+    })
+}
+
+/// Starts `inspect_package` (validate a package completely) with `params_json` (`{"fileName": ...}`): the
+/// same as [`pcm_job_start`] with `{"operation":"inspect_package","params":<params_json>}`.
+#[no_mangle]
+pub unsafe extern "C" fn pcm_inspect_package_start(
+    params_json: *const c_char,
+    job_out: *mut *mut pcm_job,
+    response_out: *mut *mut c_char,
+) -> i32 {
+    start_with(job_out, response_out, || {
+        named_request("inspect_package", params_json)
     })
 }
 
