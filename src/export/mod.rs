@@ -16,6 +16,7 @@ pub mod params;
 pub mod paths;
 mod planning;
 mod report;
+pub mod result;
 mod run;
 pub mod select;
 mod source_write;
@@ -25,7 +26,7 @@ use crate::error::PcmError;
 use crate::jobs::JobContext;
 use lock::PackageLock;
 pub use params::{ExportLevel, ExportParams, ExportPlan};
-use serde_json::Value;
+pub use result::ExportResult;
 
 const ACTIVITY: &str = "Exporting Group Chat data";
 
@@ -35,7 +36,7 @@ pub async fn export(
     settings: ConnectionSettings,
     plan: ExportPlan,
     ctx: JobContext,
-) -> Result<Value, PcmError> {
+) -> Result<ExportResult, PcmError> {
     ctx.cooperative();
     let lock = PackageLock::acquire(&plan.file, &plan.paths.lock)?;
     ctx.verbose(format!("holding the lock file '{}'", lock.path().display()));

@@ -2,29 +2,29 @@
 //! into the result.
 
 use super::fragments::FragmentMeta;
+use super::result::{ExportResult, NonUnicodeMessage, RoomSummary};
 use super::select::{self, full_path};
 use super::{report, ExportPlan};
 use crate::error::PcmError;
 use crate::jobs::JobContext;
-use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 /// The report, and with -AsBytes the package read back (and removed) into the result.
 pub(super) async fn write_outputs(
-    mut result: Value,
+    mut result: ExportResult,
     plan: &ExportPlan,
     selection: &select::Selection,
     fragments: &BTreeMap<i32, (FragmentMeta, bool)>,
     path: std::path::PathBuf,
     ctx: &JobContext,
-) -> Result<Value, PcmError> {
+) -> Result<ExportResult, PcmError> {
     if let Some(report_paths) = plan.paths.report.clone() {
         let summary = fragments_summary(selection, fragments);
         let for_report = result.clone();
         let written = ctx
             .spawn_blocking(move || report::write(&report_paths, &for_report, &summary))
             .await?;
-        result["report"] = written;
+        result.report = Some(written);
     }
     if !plan.keep_file {
         let bytes = ctx
@@ -35,17 +35,17 @@ pub(super) async fn write_outputs(
             })
             .await?;
         use base64::Engine;
-        result["bytesBase64"] = json!(base64::engine::general_purpose::STANDARD.encode(bytes));
+        result.bytes_base64 = Some(base64::engine::general_purpose::STANDARD.encode(bytes));
     }
     Ok(result)
 }
 
 /// The warning for messages carried as exact bytes, naming the first few.
-pub(super) fn non_unicode_warning(count: u64, list: &[Value]) -> String {
+pub(super) fn non_unicode_warning(count: u64, list: &[NonUnicodeMessage]) -> String {
     let named: Vec<String> = list
         .iter()
         .take(10)
-        .map(|m| format!("room {} message {}", m["roomId"], m["chatId"]))
+        .map(|m| format!("room {} message {}", m.room_id, m.chat_id))
         .collect();
     let more = u64::try_from(named.len()).is_ok_and(|shown| count > shown);
     format!(
@@ -60,21 +60,21 @@ pub(super) fn non_unicode_warning(count: u64, list: &[Value]) -> String {
 pub(super) fn fragments_summary(
     selection: &select::Selection,
     fragments: &BTreeMap<i32, (FragmentMeta, bool)>,
-) -> Vec<Value> {
+) -> Vec<RoomSummary> {
     selection
         .entities
         .rooms
         .iter()
         .map(|room| {
             let meta = fragments.get(&room.id).map(|(m, _)| &m.history);
-            json!({
-                "roomId": room.id,
-                "room": full_path(room),
-                "disabled": room.disabled,
-                "messages": meta.map(|h| h.messages),
-                "firstMessageUtc": meta.and_then(|h| h.first_message_utc.clone()),
-                "lastMessageUtc": meta.and_then(|h| h.last_message_utc.clone()),
-            })
+            RoomSummary {
+                room_id: room.id,
+                room: full_path(room),
+                disabled: room.disabled,
+                messages: meta.map(|h| h.messages),
+                first_message_utc: meta.and_then(|h| h.first_message_utc.clone()),
+                last_message_utc: meta.and_then(|h| h.last_message_utc.clone()),
+            }
         })
         .collect()
 }

@@ -4,6 +4,7 @@
 
 use super::fragments::{FragmentMeta, RoomFingerprint, SourceIdentity, Staging};
 use super::history::RoomTask;
+use super::result::ExportWarning;
 use super::select::{self, full_path};
 use super::{identity, ExportPlan, ACTIVITY};
 use crate::connection::{connect, sql_error, ConnectionSettings};
@@ -155,14 +156,20 @@ pub(super) fn count(n: usize) -> u64 {
 
 /// Raises a warning event and keeps it for the result. Shown to people (PowerShell lists them): control
 /// characters in names become visible escapes.
-pub(super) fn warn(warnings: &mut Vec<Value>, ctx: &JobContext, code: &str, message: &str) {
+pub(super) fn warn(warnings: &mut Vec<ExportWarning>, ctx: &JobContext, code: &str, message: &str) {
     let message = crate::util::text::escape_control(message).into_owned();
     ctx.warning(code, message.clone());
-    warnings.push(json!({ "code": code, "message": message }));
+    warnings.push(ExportWarning {
+        code: code.to_string(),
+        message,
+    });
 }
 
 /// Warns about disabled rooms in the selection; returns the warnings for the result.
-pub(super) fn selection_warnings(selection: &select::Selection, ctx: &JobContext) -> Vec<Value> {
+pub(super) fn selection_warnings(
+    selection: &select::Selection,
+    ctx: &JobContext,
+) -> Vec<ExportWarning> {
     let mut warnings = Vec::new();
     let disabled: Vec<String> = selection
         .entities

@@ -3,14 +3,16 @@
 
 use super::history::export_history;
 use super::outputs::{non_unicode_warning, write_outputs};
-use super::planning::{manifest, open_staging, plan_rooms, read_source, selection_warnings, warn};
+use super::planning::{
+    count, manifest, open_staging, plan_rooms, read_source, selection_warnings, warn,
+};
+use super::result::{ExportResult, ExportSource};
 use super::select::select;
 use super::source_write::disable_exported;
 use super::{assemble, fragments, ExportPlan, ACTIVITY};
 use crate::connection::ConnectionSettings;
 use crate::error::PcmError;
 use crate::jobs::JobContext;
-use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -18,7 +20,7 @@ pub(super) async fn run(
     settings: &ConnectionSettings,
     plan: &ExportPlan,
     ctx: &JobContext,
-) -> Result<Value, PcmError> {
+) -> Result<ExportResult, PcmError> {
     let started = Instant::now();
     let read = read_source(settings, plan, ctx).await?;
     let selection = select(&read.source, plan)?;
@@ -78,20 +80,26 @@ pub(super) async fn run(
     } else {
         0.0
     };
-    let result = json!({
-        "path": if plan.keep_file { json!(path.display().to_string()) } else { Value::Null },
-        "sizeBytes": size,
-        "source": { "dbInstance": settings.instance.to_string(), "database": read.database, "kind": read.detection.kind },
-        "level": plan.level,
-        "counts": counts,
-        "reusedRooms": fragments.values().filter(|(_, reused)| *reused).count(),
-        "roomsDisabledInSource": disabled_nodes,
-        "nonUnicodeMessages": non_unicode,
-        "nonUnicodeMessageList": non_unicode_list,
-        "durationMs": u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
-        "messagesPerSecond": rate.round() as u64,
-        "warnings": warnings,
-    });
+    let result = ExportResult {
+        path: plan.keep_file.then(|| path.display().to_string()),
+        size_bytes: size,
+        source: ExportSource {
+            db_instance: settings.instance.to_string(),
+            database: read.database.clone(),
+            kind: read.detection.kind,
+        },
+        level: plan.level,
+        counts,
+        reused_rooms: count(fragments.values().filter(|(_, reused)| *reused).count()),
+        rooms_disabled_in_source: count(disabled_nodes),
+        non_unicode_messages: non_unicode,
+        non_unicode_message_list: non_unicode_list,
+        duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+        messages_per_second: rate.round() as u64,
+        warnings,
+        report: None,
+        bytes_base64: None,
+    };
     let result = write_outputs(result, plan, &selection, &fragments, path, ctx).await?;
     ctx.progress(ACTIVITY, "Done", Some(1), Some(1));
     Ok(result)

@@ -3,9 +3,8 @@
 use super::registry::{Checked, JobOperation};
 use crate::connection::ConnectionSettings;
 use crate::error::PcmError;
-use crate::export::{ExportParams, ExportPlan};
+use crate::export::{ExportParams, ExportPlan, ExportResult};
 use crate::jobs::JobContext;
-use serde_json::Value;
 
 pub struct Export;
 
@@ -13,7 +12,7 @@ impl JobOperation for Export {
     const NAME: &'static str = "export";
     type Params = ExportParams;
     type Prepared = (ConnectionSettings, ExportPlan);
-    type Output = Value;
+    type Output = ExportResult;
 
     fn prepare(params: ExportParams) -> Result<Self::Prepared, PcmError> {
         let settings = params.connection.validate()?;
@@ -29,7 +28,10 @@ impl JobOperation for Export {
         }
     }
 
-    async fn run((settings, plan): Self::Prepared, ctx: JobContext) -> Result<Value, PcmError> {
+    async fn run(
+        (settings, plan): Self::Prepared,
+        ctx: JobContext,
+    ) -> Result<ExportResult, PcmError> {
         crate::export::export(settings, plan, ctx).await
     }
 }

@@ -17,8 +17,9 @@ use crate::jobs::Job;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-pub use inspect::InspectParams;
-pub use probe::{probe, ProbeParams};
+pub use databases::{ChatDatabase, SkippedDatabase};
+pub use inspect::{InspectParams, InspectResult};
+pub use probe::{probe, DetectionSummary, ProbeParams, ProbeResult};
 pub use registry::{Kind, OPERATIONS};
 pub use validate::ValidateResult;
 pub use version::{version_info, VersionInfo};
