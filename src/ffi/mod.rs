@@ -52,6 +52,25 @@ static VERSION: &CStr =
         Err(_) => panic!("version contains NUL"),
     };
 
+/// The `data` of a successful job start.
+#[derive(serde::Serialize)]
+struct JobStarted {
+    operation: String,
+}
+
+/// The error of a failure of the boundary itself (the same members as [`PcmError::to_json`]).
+#[derive(serde::Serialize)]
+struct BoundaryError {
+    code: ErrorCode,
+    category: &'static str,
+    message: String,
+    details: serde_json::Map<String, Value>,
+}
+
+fn to_data(data: &impl serde::Serialize) -> Result<Value, Failure> {
+    serde_json::to_value(data).map_err(|e| PcmError::Internal(e.to_string()).into())
+}
+
 /// What went wrong at the boundary: a status plus the error envelope to hand back.
 struct Failure {
     status: pcm_status,
@@ -64,12 +83,13 @@ impl Failure {
     fn new(code: ErrorCode, message: impl Into<String>) -> Failure {
         Failure {
             status: code.c_status(),
-            error: json!({
-                "code": code,
-                "category": code.powershell_category(),
-                "message": message.into(),
-                "details": {}
-            }),
+            error: serde_json::to_value(BoundaryError {
+                code,
+                category: code.powershell_category(),
+                message: message.into(),
+                details: serde_json::Map::new(),
+            })
+            .unwrap_or(Value::Null),
         }
     }
 }
@@ -268,7 +288,7 @@ unsafe fn start_with(
         let job = operations::start_job(&request)?;
         let operation = job.operation().to_string();
         *job_out = JobRegistry::global().insert(job) as *mut pcm_job;
-        Ok(json!({ "operation": operation }))
+        to_data(&JobStarted { operation })
     })
 }
 

@@ -101,10 +101,16 @@ mod tests {
         let r = Request::parse(r#"{"operation":"nope"}"#).expect("parses");
         let e = call(&r).unwrap_err();
         assert_eq!(e.code(), "unknown_operation");
-        assert!(
-            e.to_string().contains("probe"),
-            "lists known operations: {e}"
-        );
+        for known in [
+            "probe",
+            "export",
+            "inspect_package",
+            "import",
+            "version",
+            "validate",
+        ] {
+            assert!(e.to_string().contains(known), "lists known operations: {e}");
+        }
     }
 
     #[test]

@@ -62,3 +62,19 @@ impl SyncOperation for Version {
         Ok(version_info())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_operations_listed_are_the_registry_s() {
+        let info = version_info();
+        assert_eq!(info.operations.sync, names(Kind::Sync));
+        assert_eq!(info.operations.jobs, names(Kind::Job));
+        assert!(info.operations.jobs.iter().any(|j| j == "import"));
+        let value = serde_json::to_value(&info).expect("serializes");
+        assert_eq!(value["abiVersion"], crate::ABI_VERSION);
+        assert!(value["features"]["windowsAuthentication"].is_boolean());
+    }
+}
