@@ -121,26 +121,13 @@ pub fn inspect(params: &InspectParams, ctx: &JobContext) -> Result<InspectResult
     })
 }
 
-pub struct Inspect;
-
-impl super::registry::JobOperation for Inspect {
-    const NAME: &'static str = "inspect_package";
-    type Params = InspectParams;
-    type Prepared = InspectParams;
-    type Output = InspectResult;
-
-    fn prepare(params: InspectParams) -> Result<InspectParams, PcmError> {
-        Ok(params)
-    }
-
-    fn describe(_params: &InspectParams) -> super::registry::Checked {
-        super::registry::Checked::default()
-    }
-
-    async fn run(params: InspectParams, ctx: JobContext) -> Result<InspectResult, PcmError> {
-        inspect_job(params, ctx).await
-    }
-}
+crate::plain_job!(
+    Inspect,
+    "inspect_package",
+    InspectParams,
+    InspectResult,
+    inspect_job
+);
 
 #[cfg(test)]
 mod tests {

@@ -12,11 +12,16 @@ use std::future::Future;
 
 /// Every operation the library answers, in the order `version().operations` lists them.
 ///
-/// Readiness goes in the marked line: a module `src/operations/readiness.rs` with
-/// `impl JobOperation for Readiness { const NAME = "readiness"; type Params = crate::readiness::ReadinessParams;
-/// type Prepared = ReadinessParams; type Output = crate::readiness::ReadinessResult; ... }` whose `run` calls
-/// `crate::readiness::readiness(params, ctx)`, then `job::<readiness::Readiness>(),` below (see
-/// [`super::import`] for the same shape).
+/// Readiness goes in the marked line. Its parameters need no preparation beyond parsing, so [`plain_job!`]
+/// declares the operation in one line (in this file or src/operations/readiness.rs):
+///
+/// ```ignore
+/// plain_job!(Readiness, "readiness", crate::readiness::ReadinessParams,
+///            crate::readiness::ReadinessResult, crate::readiness::readiness);
+/// ```
+///
+/// then `job::<Readiness>(),` below. An operation that validates a connection before the job starts implements
+/// [`JobOperation`] itself (see [`super::import`]).
 pub static OPERATIONS: &[Registration] = &[
     sync::<version::Version>(),
     sync::<validate::Validate>(),
@@ -26,6 +31,37 @@ pub static OPERATIONS: &[Registration] = &[
     job::<import::Import>(),
     // job::<readiness::Readiness>(),
 ];
+
+/// Declares a [`JobOperation`] named `$name` whose parameters are used as parsed (no preparation, nothing to
+/// report to `validate` beyond their validity) and whose work is `$run(params, ctx)`.
+#[macro_export]
+macro_rules! plain_job {
+    ($operation:ident, $name:literal, $params:ty, $output:ty, $run:path) => {
+        pub struct $operation;
+
+        impl $crate::operations::registry::JobOperation for $operation {
+            const NAME: &'static str = $name;
+            type Params = $params;
+            type Prepared = $params;
+            type Output = $output;
+
+            fn prepare(params: $params) -> Result<$params, $crate::PcmError> {
+                Ok(params)
+            }
+
+            fn describe(_params: &$params) -> $crate::operations::registry::Checked {
+                $crate::operations::registry::Checked::default()
+            }
+
+            fn run(
+                params: $params,
+                ctx: $crate::jobs::JobContext,
+            ) -> impl std::future::Future<Output = Result<$output, $crate::PcmError>> + Send {
+                $run(params, ctx)
+            }
+        }
+    };
+}
 
 /// An operation answered at once (`pcm_call`).
 pub trait SyncOperation: 'static {
