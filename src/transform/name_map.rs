@@ -1,0 +1,1 @@
+//! Reading a `-NameMap` file (CSV or JSON).
