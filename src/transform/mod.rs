@@ -278,7 +278,7 @@ fn report_root_managers(
         "root_managers_manage_every_room",
         ("Category", &root.name),
         format!(
-            "{} principal(s) (prinID {}) are managers of the root category, so they become managers of all {}              room(s); remove them from the root category in the source before the export if that is not wanted",
+            "{} principal(s) (prinID {}) are managers of the root category, so they become managers of all {} room(s); remove them from the root category in the source before the export if that is not wanted",
             managers.len(),
             ids.join(", "),
             rooms.len()
