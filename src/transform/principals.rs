@@ -24,8 +24,8 @@ pub(crate) fn is_federated(p: &Principal) -> bool {
             .is_some_and(|t| FEDERATED_TYPES.contains(&squashed(t).as_str()))
 }
 
-/// The principal as it will be in 2013, and whether its type name was missing (an error: the target maps
-/// types by name).
+/// The principal as it will be in 2013: federated ones as disabled users or groups, the rest as they are (a
+/// missing type name stays empty and is reported by [`report_principals`]).
 pub(crate) fn plan_principal(p: &Principal) -> PlannedPrincipal {
     let federated = is_federated(p);
     let source_type = p.type_name.clone().unwrap_or_default();
