@@ -14,7 +14,8 @@ use std::collections::HashMap;
 /// What the category rules read besides the category itself.
 pub(crate) struct CategoryInputs<'a> {
     pub(crate) tree: &'a Tree<'a>,
-    pub(crate) scopes: &'a [ScopeEntry],
+    /// `tblScopePrincipal` rows by node.
+    pub(crate) scopes: HashMap<i32, Vec<&'a ScopeEntry>>,
     pub(crate) explicit: &'a HashMap<i32, NodeRoles>,
     pub(crate) options: &'a TransformOptions,
     /// 2013 sources keep their deny lists and their own scopes as they are.
@@ -114,8 +115,10 @@ fn scope_of(category: &Node, inputs: &CategoryInputs<'_>) -> (Vec<i32>, Vec<i32>
     let rows = |id: i32, denied: bool| -> Vec<i32> {
         let mut v: Vec<i32> = inputs
             .scopes
-            .iter()
-            .filter(|s| s.node_id == id && s.denied == denied)
+            .get(&id)
+            .into_iter()
+            .flatten()
+            .filter(|s| s.denied == denied)
             .map(|s| s.principal_id)
             .collect();
         v.sort_unstable();
@@ -137,6 +140,15 @@ fn scope_of(category: &Node, inputs: &CategoryInputs<'_>) -> (Vec<i32>, Vec<i32>
         .find(|v| !v.is_empty())
         .unwrap_or_default();
     (inherited, Vec::new())
+}
+
+/// Scope rows grouped by node, so each category's lookup does not scan the whole table.
+pub(crate) fn scopes_by_node(scopes: &[ScopeEntry]) -> HashMap<i32, Vec<&ScopeEntry>> {
+    let mut out: HashMap<i32, Vec<&ScopeEntry>> = HashMap::new();
+    for s in scopes {
+        out.entry(s.node_id).or_default().push(s);
+    }
+    out
 }
 
 /// 2013 `nodeDesc` holds 256 characters: a longer description is an error (never truncated).

@@ -49,7 +49,7 @@ pub fn transform(
     let explicit = roles::explicit_roles(entities, &tree, &mut findings);
     let inputs = CategoryInputs {
         tree: &tree,
-        scopes: &entities.scopes,
+        scopes: categories::scopes_by_node(&entities.scopes),
         explicit: &explicit,
         options,
         is_2013: source_kind == PERSISTENT_CHAT_2013,
@@ -167,26 +167,27 @@ fn fold_settings(
     findings: &mut Findings,
 ) {
     let nodes: HashMap<i32, &Node> = entities.rooms.iter().map(|r| (r.id, r)).collect();
+    // Rooms by category, grouped once (a deployment has thousands of categories and rooms).
+    let mut by_category: HashMap<&str, Vec<(&str, &Node)>> = HashMap::new();
+    for r in rooms {
+        if let Some(node) = nodes.get(&r.source_id) {
+            by_category
+                .entry(r.category_guid.as_str())
+                .or_default()
+                .push((r.name.as_str(), node));
+        }
+    }
     for category in categories.iter_mut() {
-        let members: Vec<&Node> = rooms
-            .iter()
-            .filter(|r| r.category_guid == category.guid)
-            .filter_map(|r| nodes.get(&r.source_id).copied())
-            .collect();
-        let names: HashMap<i32, &str> = rooms
-            .iter()
-            .map(|r| (r.source_id, r.name.as_str()))
-            .collect();
+        let members = by_category
+            .get(category.guid.as_str())
+            .map_or(&[][..], Vec::as_slice);
         for (flag, value) in [
             (LOGGED, &mut category.logged),
             (FILE_POST, &mut category.file_post),
         ] {
             let room_values: Vec<(String, bool)> = members
                 .iter()
-                .map(|n| {
-                    let name = names.get(&n.id).copied().unwrap_or(&n.name).to_string();
-                    (name, effective_flag(tree, n, flag))
-                })
+                .map(|(name, n)| (name.to_string(), effective_flag(tree, n, flag)))
                 .collect();
             let about = (category.source_path.as_str(), category.name.as_str());
             *value = fold_flag(
