@@ -100,10 +100,11 @@ import json, sys
 findings = json.load(open(sys.argv[1], encoding="utf-8"))["data"]["findings"]
 names = {}
 for f in findings:
-    if f["severity"] == "Error" and f["code"] == "name_too_long" and f.get("entity"):
+    # Errors that a new name resolves; the entity is the legacy path (the name map's key).
+    if f["severity"] == "Error" and f["code"] in ("name_too_long", "name_collision", "name_empty") and f.get("entity"):
         names[f["entity"]] = "Renamed %d" % (len(names) + 1)
 json.dump(names, open(sys.argv[2], "w", encoding="utf-8"), ensure_ascii=False, indent=2)
-print("   %d name(s) too long: new names in %s" % (len(names), sys.argv[2]), file=sys.stderr)
+print("   %d name(s) too long, empty or colliding: new names in %s" % (len(names), sys.argv[2]), file=sys.stderr)
 PY
 else
     echo "   (python3 not found: no name map written; the import refuses names that are too long)" >&2
