@@ -284,11 +284,7 @@ fn envelope_error(out: &Output) -> Option<(String, String)> {
     ))
 }
 
-/// LEAD: while the operation registry on this branch does not know `import` (the refactor part registers it),
-/// this test accepts exactly one failure: `unknown_operation` naming `import` — which shows the CLI's request
-/// reached the library's dispatcher under that name. Once `import` is registered, it requires the full dry run:
-/// a typed ImportResult with whatIf, every room planned, the human summary, and not one row written. Delete the
-/// `unknown_operation` branch after merging refactor + plan.
+/// A typed ImportResult with whatIf, every room planned, the human summary, and not one row written.
 #[tokio::test(flavor = "multi_thread")]
 async fn import_what_if_plans_every_room_and_writes_nothing() {
     let s = scenario("whatif").await;
@@ -312,14 +308,12 @@ async fn import_what_if_plans_every_room_and_writes_nothing() {
     };
     let out = run(true);
     if let Some((code, message)) = envelope_error(&out) {
-        assert_eq!(
-            (code.as_str(), message.contains("import")),
-            ("unknown_operation", true),
+        panic!(
             "the what-if import failed: [{code}] {message}\n{}",
             stderr(&out)
         );
-        eprintln!("import is not registered on this branch yet: {message}");
-    } else {
+    }
+    {
         assert!(out.status.success(), "{}", stderr(&out));
         let envelope: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
         let result: ImportResult =
@@ -355,7 +349,8 @@ async fn import_what_if_plans_every_room_and_writes_nothing() {
     let _ = std::fs::remove_dir_all(&s.dir);
 }
 
-/// LEAD: as above, `unknown_operation` naming `readiness` is accepted until the readiness part is registered;
+/// LEAD: `unknown_operation` naming `readiness` is accepted until the readiness part is registered (delete that
+/// branch after merging readiness);
 /// then readiness from the legacy database and from its package must both succeed, list findings, and agree.
 #[tokio::test(flavor = "multi_thread")]
 async fn readiness_from_the_database_and_from_the_package() {

@@ -381,7 +381,9 @@ fn request_for(command: &Command) -> Result<Request, PcmError> {
             json!({ "operation": "inspect_package", "params": { "fileName": file } })
         }
         Command::Import(args) => json!({ "operation": "import", "params": args.to_params()? }),
-        Command::Readiness(args) => json!({ "operation": "readiness", "params": args.to_params()? }),
+        Command::Readiness(args) => {
+            json!({ "operation": "readiness", "params": args.to_params()? })
+        }
         Command::Request { request } => return Request::parse(&read_request_text(request)?),
     };
     Request::from_value(value)

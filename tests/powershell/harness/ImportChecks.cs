@@ -1,11 +1,11 @@
 // The operations behind Import-PChatMigrationData and Test-PChatMigrationReadiness, called through the module's
 // P/Invoke class with requests shaped exactly as the cmdlets build them (tests/powershell_checks.rs writes them).
 //
-// LEAD: while the operation registry does not know "import" / "readiness" (the refactor part registers them), the
-// job start is refused with unknown_operation naming the operation: that is accepted here as "the request reached
-// the library's dispatcher under this name", and nothing else is. Once registered, the -WhatIf import must
-// succeed with a typed plan, and errors must carry a code and a PowerShell category. Delete the unknown_operation
-// branch of RunCmdletJob after merging refactor + plan + readiness.
+// The -WhatIf import must succeed with a typed plan; an import into a legacy database must be refused with a
+// code and a PowerShell category.
+// LEAD: while the registry does not know "readiness" (the readiness part), its job start is refused with
+// unknown_operation naming it: accepted for readiness only, as "the request reached the library's dispatcher
+// under this name". Delete that branch of RunCmdletJob after merging readiness.
 //
 // C# 5.
 
@@ -29,6 +29,7 @@ namespace PChatMigration.Harness
         // registered in this build (checked: unknown_operation naming it).
         private static NativeResponse RunCmdletJob(string what, string operation, string request)
         {
+            bool mayBeUnregistered = operation == "readiness";
             List<string> texts = new List<string>();
             List<string> states = new List<string>();
             List<string> eventTypes = new List<string>();
@@ -39,7 +40,7 @@ namespace PChatMigration.Harness
                     object envelope = Envelope(job.StartResponse);
                     string code = MiniJson.Get(envelope, "error", "code") as string;
                     string message = MiniJson.Get(envelope, "error", "message") as string;
-                    if (code == "unknown_operation")
+                    if (code == "unknown_operation" && mayBeUnregistered)
                     {
                         Check(what + ": unknown_operation names '" + operation + "'",
                             message != null && message.Contains("'" + operation + "'"), job.StartResponse.Json);
