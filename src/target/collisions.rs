@@ -7,9 +7,7 @@ use super::preflight::finding;
 use super::{
     AddinStep, CategoryStep, ConflictAction, RoomStep, StepAction, TargetNode, TargetState,
 };
-use crate::transform::{
-    Finding, MigrationModel, Severity, MAX_ADDIN_NAME_CHARS, MAX_NAME_CHARS,
-};
+use crate::transform::{Finding, MigrationModel, Severity, MAX_ADDIN_NAME_CHARS, MAX_NAME_CHARS};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Lower-case key of a name, the way the target's case-insensitive collation compares it.
@@ -62,7 +60,12 @@ struct Collision<'a> {
 fn resolve(c: &Collision, action: ConflictAction, names: &mut Namespace) -> Resolution {
     let what = format!(
         "{} '{}' (package path '{}') has the name of the target's {} '{}' (id {})",
-        c.entity_type, c.package_name, c.source_path, c.existing_kind, c.existing_name, c.existing_id
+        c.entity_type,
+        c.package_name,
+        c.source_path,
+        c.existing_kind,
+        c.existing_name,
+        c.existing_id
     );
     let refused = |code: &str, message: String| {
         Resolution::Refused(finding(
@@ -144,7 +147,11 @@ pub struct NodeSteps {
 }
 
 /// Matches every category, room and add-in of the model against the target.
-pub fn match_nodes(model: &MigrationModel, state: &TargetState, action: ConflictAction) -> NodeSteps {
+pub fn match_nodes(
+    model: &MigrationModel,
+    state: &TargetState,
+    action: ConflictAction,
+) -> NodeSteps {
     let by_guid: BTreeMap<String, &TargetNode> = state
         .nodes
         .iter()
@@ -160,8 +167,12 @@ pub fn match_nodes(model: &MigrationModel, state: &TargetState, action: Conflict
         used: by_name.keys().cloned().collect(),
         limit: MAX_NAME_CHARS,
     };
-    names.used.extend(model.categories.iter().map(|c| name_key(&c.name)));
-    names.used.extend(model.rooms.iter().map(|r| name_key(&r.name)));
+    names
+        .used
+        .extend(model.categories.iter().map(|c| name_key(&c.name)));
+    names
+        .used
+        .extend(model.rooms.iter().map(|r| name_key(&r.name)));
     let mut findings = Vec::new();
     let mut categories = Vec::new();
     for planned in &model.categories {
@@ -318,7 +329,9 @@ fn match_addins(
         used: state.addins.iter().map(|a| name_key(&a.name)).collect(),
         limit: MAX_ADDIN_NAME_CHARS,
     };
-    names.used.extend(model.addins.iter().map(|a| name_key(&a.name)));
+    names
+        .used
+        .extend(model.addins.iter().map(|a| name_key(&a.name)));
     let mut steps = Vec::new();
     for planned in &model.addins {
         let by_id = state
@@ -368,7 +381,9 @@ fn match_addins(
                         name,
                         Some(existing.id.to_lowercase()),
                     ),
-                    Resolution::Step(other, name) => (other, name, Some(existing.id.to_lowercase())),
+                    Resolution::Step(other, name) => {
+                        (other, name, Some(existing.id.to_lowercase()))
+                    }
                     Resolution::Refused(f) => {
                         findings.push(f);
                         (StepAction::Create, planned.name.clone(), None)

@@ -24,7 +24,10 @@ pub const BASIS: &str = "placeholder rates (25,000 messages/s, 8 MiB/s, 10 ms pe
 pub fn messages_to_write(step: &RoomStep) -> u64 {
     match step.action {
         StepAction::Skip { .. } => 0,
-        StepAction::Resume { .. } => step.planned.messages.saturating_sub(step.messages_in_target),
+        StepAction::Resume { .. } => step
+            .planned
+            .messages
+            .saturating_sub(step.messages_in_target),
         StepAction::Create | StepAction::Overwrite { .. } => step.planned.messages,
     }
 }

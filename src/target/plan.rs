@@ -57,12 +57,7 @@ pub async fn prepare(
     let mut options = params.transform_options();
     options.name_map = read_name_map(params, ctx).await?;
     ctx.progress(ACTIVITY, "Converting to the 2013 model", None, None);
-    let model = transform::transform(
-        &manifest.source.kind,
-        &entities,
-        &manifest.rooms,
-        &options,
-    );
+    let model = transform::transform(&manifest.source.kind, &entities, &manifest.rooms, &options);
     drop(entities);
     let database = settings
         .database
@@ -155,7 +150,7 @@ async fn read_name_map(
     let Some(file) = params.name_map_file.clone() else {
         return Ok(BTreeMap::new());
     };
-    ctx.spawn_blocking(move || transform::read_name_map(Path::new(&file)))
+    ctx.spawn_blocking(move || transform::name_map::read_name_map(Path::new(&file)))
         .await
 }
 

@@ -138,7 +138,10 @@ pub fn backup(state: &TargetState) -> Finding {
 
 /// Every package principal resolved: system users to the target's system principal, GUID matches skipped to
 /// the target's id, the rest created with their type resolved by name (unknown ⇒ an error).
-pub fn principals(model: &MigrationModel, state: &TargetState) -> (Vec<PrincipalStep>, Vec<Finding>) {
+pub fn principals(
+    model: &MigrationModel,
+    state: &TargetState,
+) -> (Vec<PrincipalStep>, Vec<Finding>) {
     let mut steps = Vec::new();
     let mut findings = Vec::new();
     for p in &model.principals {
@@ -158,7 +161,8 @@ pub fn principals(model: &MigrationModel, state: &TargetState) -> (Vec<Principal
             }
         } else {
             if type_id.is_none() {
-                let mut known: Vec<&str> = state.principal_types.keys().map(String::as_str).collect();
+                let mut known: Vec<&str> =
+                    state.principal_types.keys().map(String::as_str).collect();
                 known.sort_unstable();
                 findings.push(finding(
                     Severity::Error,
@@ -217,7 +221,10 @@ pub fn refusal(findings: &[Finding]) -> Option<PcmError> {
     for (i, f) in errors.iter().enumerate() {
         message.push_str(&format!("\n  {}. [{}] {}", i + 1, f.code, f.message));
     }
-    if errors.iter().any(|f| NOT_READY_CODES.contains(&f.code.as_str())) {
+    if errors
+        .iter()
+        .any(|f| NOT_READY_CODES.contains(&f.code.as_str()))
+    {
         Some(PcmError::TargetNotReady(message))
     } else {
         Some(PcmError::ImportRefused(message))

@@ -117,7 +117,11 @@ pub async fn read_lookups(client: &mut SqlClient, c: &Catalog) -> Result<Lookups
 }
 
 /// The root category: the node that is its own parent (never assumed to be nodeID 1). Exactly one.
-pub async fn read_root(client: &mut SqlClient, c: &Catalog, database: &str) -> Result<i32, PcmError> {
+pub async fn read_root(
+    client: &mut SqlClient,
+    c: &Catalog,
+    database: &str,
+) -> Result<i32, PcmError> {
     let id = c.col("tblNode", "nodeID");
     let sql = format!(
         "SELECT {id} FROM {} WHERE {id} = {} ORDER BY {id}",
@@ -223,7 +227,10 @@ pub async fn read_nodes(client: &mut SqlClient, c: &Catalog) -> Result<Vec<Targe
     Ok(nodes)
 }
 
-pub async fn read_addins(client: &mut SqlClient, c: &Catalog) -> Result<Vec<TargetAddin>, PcmError> {
+pub async fn read_addins(
+    client: &mut SqlClient,
+    c: &Catalog,
+) -> Result<Vec<TargetAddin>, PcmError> {
     if !c.has_table("tblSiopWhiteList") {
         return Ok(Vec::new());
     }
@@ -308,7 +315,10 @@ pub async fn read_principals(
 
 /// Every Persistent Chat server's last heartbeat, in minutes before both server clocks (the smaller: the
 /// docs do not say whether `serverLastPingTime` is local or UTC).
-pub async fn read_servers(client: &mut SqlClient, c: &Catalog) -> Result<Vec<ServerPing>, PcmError> {
+pub async fn read_servers(
+    client: &mut SqlClient,
+    c: &Catalog,
+) -> Result<Vec<ServerPing>, PcmError> {
     if !c.has_table("tblServerIdentity") {
         return Ok(Vec::new());
     }
