@@ -559,3 +559,76 @@ async fn names_too_long_are_refused_without_a_name_map_and_accepted_with_one() {
         .any(|e| e.name.starts_with("Mapped ") && e.status == EntityStatus::WouldCreate));
     f.drop_all(&[&target]).await;
 }
+
+/// Found / None / Unknown. The stand-in does not have an `msdb` database yet and ignores the database part of
+/// three-part names (its README says so), so `msdb.dbo.backupset` reads a `backupset` table of the connected
+/// database: the test creates one there to steer the three outcomes. Stand-in only; on a real server the
+/// outcome depends on the server's backup history, checked in `what_if_plans_everything_and_writes_nothing`.
+#[tokio::test]
+async fn the_newest_full_backup_is_reported_found_none_or_unknown() {
+    let f = fixture("backup", 88).await;
+    if !f.server.is_standin() {
+        f.drop_all(&[]).await;
+        return;
+    }
+    let target = f.target().await;
+    let code_of = |r: &ImportResult| {
+        r.findings
+            .iter()
+            .find(|x| x.code.starts_with("backup_"))
+            .map(|x| (x.code.clone(), x.severity))
+            .expect("a backup finding")
+    };
+    let unknown = f.what_if(&target, json!({})).await.expect("unknown");
+    assert_eq!(
+        code_of(&unknown),
+        ("backup_unknown".into(), Severity::Warning)
+    );
+    assert!(matches!(
+        unknown.preflight.backup,
+        pchat_migrate::target::BackupStatus::Unknown { .. }
+    ));
+    f.exec(
+        &target,
+        "CREATE TABLE dbo.backupset (database_name nvarchar(128) NULL, type char(1) NULL, \
+         backup_start_date datetime NULL, backup_finish_date datetime NULL)",
+    )
+    .await;
+    f.exec(
+        &target,
+        "INSERT INTO dbo.backupset (database_name, type, backup_start_date, backup_finish_date) VALUES \
+         (N'otherdb', 'D', DATEADD(hour, -1, GETDATE()), GETDATE())",
+    )
+    .await;
+    let none = f.what_if(&target, json!({})).await.expect("none");
+    assert_eq!(code_of(&none), ("backup_missing".into(), Severity::Warning));
+    assert!(none.findings.iter().any(|x| x.message.contains("back up")));
+    f.exec(
+        &target,
+        &format!(
+            "INSERT INTO dbo.backupset (database_name, type, backup_start_date, backup_finish_date) VALUES \
+             (N'{target}', 'D', DATEADD(hour, -3, GETDATE()), DATEADD(hour, -2, GETDATE())), \
+             (N'{target}', 'D', DATEADD(day, -9, GETDATE()), DATEADD(day, -8, GETDATE()))"
+        ),
+    )
+    .await;
+    let found = f.what_if(&target, json!({})).await.expect("found");
+    assert_eq!(code_of(&found), ("backup_found".into(), Severity::Info));
+    match &found.preflight.backup {
+        pchat_migrate::target::BackupStatus::Found { hours_ago, .. } => assert_eq!(*hours_ago, 2),
+        other => panic!("{other:?}"),
+    }
+    // Only full backups count: a newer log backup does not make an old full one recent.
+    f.exec(
+        &target,
+        &format!(
+            "DELETE FROM dbo.backupset WHERE backup_finish_date > DATEADD(day, -1, GETDATE()); \
+             INSERT INTO dbo.backupset (database_name, type, backup_start_date, backup_finish_date) VALUES \
+             (N'{target}', 'L', DATEADD(hour, -1, GETDATE()), GETDATE())"
+        ),
+    )
+    .await;
+    let old = f.what_if(&target, json!({})).await.expect("old");
+    assert_eq!(code_of(&old), ("backup_old".into(), Severity::Warning));
+    f.drop_all(&[&target]).await;
+}
