@@ -12,7 +12,7 @@ use chat_fixtures::{create_database, generate_model, write_legacy, DatabaseKind,
 use checksums::checksum_all;
 use common::{run_job, unique_db_name, TestServer};
 use pchat_migrate::target::result::ImportResult;
-use pchat_migrate::target::EntityStatus;
+use pchat_migrate::target::{BackupStatus, EntityStatus};
 use pchat_migrate::transform::Severity;
 use pchat_migrate::PcmError;
 use serde_json::{json, Value};
@@ -560,10 +560,8 @@ async fn names_too_long_are_refused_without_a_name_map_and_accepted_with_one() {
     f.drop_all(&[&target]).await;
 }
 
-/// Found / None / Unknown. The stand-in does not have an `msdb` database yet and ignores the database part of
-/// three-part names (its README says so), so `msdb.dbo.backupset` reads a `backupset` table of the connected
-/// database: the test creates one there to steer the three outcomes. Stand-in only; on a real server the
-/// outcome depends on the server's backup history, checked in `what_if_plans_everything_and_writes_nothing`.
+/// Found / None / Unknown, through the stand-in's `msdb.dbo.backupset` (stand-in only: a real server's backup
+/// history is not the test's to write; there `what_if_plans_everything_and_writes_nothing` sees whichever it is).
 #[tokio::test]
 async fn the_newest_full_backup_is_reported_found_none_or_unknown() {
     let f = fixture("backup", 88).await;
@@ -579,23 +577,8 @@ async fn the_newest_full_backup_is_reported_found_none_or_unknown() {
             .map(|x| (x.code.clone(), x.severity))
             .expect("a backup finding")
     };
-    let unknown = f.what_if(&target, json!({})).await.expect("unknown");
-    assert_eq!(
-        code_of(&unknown),
-        ("backup_unknown".into(), Severity::Warning)
-    );
-    assert!(matches!(
-        unknown.preflight.backup,
-        pchat_migrate::target::BackupStatus::Unknown { .. }
-    ));
     f.exec(
-        &target,
-        "CREATE TABLE dbo.backupset (database_name nvarchar(128) NULL, type char(1) NULL, \
-         backup_start_date datetime NULL, backup_finish_date datetime NULL)",
-    )
-    .await;
-    f.exec(
-        &target,
+        "msdb",
         "INSERT INTO dbo.backupset (database_name, type, backup_start_date, backup_finish_date) VALUES \
          (N'otherdb', 'D', DATEADD(hour, -1, GETDATE()), GETDATE())",
     )
@@ -603,8 +586,9 @@ async fn the_newest_full_backup_is_reported_found_none_or_unknown() {
     let none = f.what_if(&target, json!({})).await.expect("none");
     assert_eq!(code_of(&none), ("backup_missing".into(), Severity::Warning));
     assert!(none.findings.iter().any(|x| x.message.contains("back up")));
+    assert_eq!(none.preflight.backup, BackupStatus::None);
     f.exec(
-        &target,
+        "msdb",
         &format!(
             "INSERT INTO dbo.backupset (database_name, type, backup_start_date, backup_finish_date) VALUES \
              (N'{target}', 'D', DATEADD(hour, -3, GETDATE()), DATEADD(hour, -2, GETDATE())), \
@@ -615,12 +599,12 @@ async fn the_newest_full_backup_is_reported_found_none_or_unknown() {
     let found = f.what_if(&target, json!({})).await.expect("found");
     assert_eq!(code_of(&found), ("backup_found".into(), Severity::Info));
     match &found.preflight.backup {
-        pchat_migrate::target::BackupStatus::Found { hours_ago, .. } => assert_eq!(*hours_ago, 2),
+        BackupStatus::Found { hours_ago, .. } => assert_eq!(*hours_ago, 2),
         other => panic!("{other:?}"),
     }
     // Only full backups count: a newer log backup does not make an old full one recent.
     f.exec(
-        &target,
+        "msdb",
         &format!(
             "DELETE FROM dbo.backupset WHERE backup_finish_date > DATEADD(day, -1, GETDATE()); \
              INSERT INTO dbo.backupset (database_name, type, backup_start_date, backup_finish_date) VALUES \
@@ -630,5 +614,16 @@ async fn the_newest_full_backup_is_reported_found_none_or_unknown() {
     .await;
     let old = f.what_if(&target, json!({})).await.expect("old");
     assert_eq!(code_of(&old), ("backup_old".into(), Severity::Warning));
+    // msdb unreadable: reported, never a failure.
+    f.exec("msdb", "DROP TABLE dbo.backupset").await;
+    let unknown = f.what_if(&target, json!({})).await.expect("unknown");
+    assert_eq!(
+        code_of(&unknown),
+        ("backup_unknown".into(), Severity::Warning)
+    );
+    assert!(matches!(
+        unknown.preflight.backup,
+        BackupStatus::Unknown { .. }
+    ));
     f.drop_all(&[&target]).await;
 }
