@@ -400,3 +400,170 @@ fn match_addins(
     }
     steps
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::testing::*;
+    use crate::transform::PlannedAddin;
+
+    const CAT: &str = "c0000000-0000-0000-0000-000000000001";
+    const ROOM: &str = "d0000000-0000-0000-0000-000000000001";
+
+    fn sample() -> (MigrationModel, TargetState) {
+        let model = model(
+            vec![category(CAT, "Sales")],
+            vec![room(20, ROOM, "Forecast", CAT, 10)],
+            vec![PlannedAddin {
+                id: "a0000000-0000-0000-0000-000000000001".into(),
+                name: "Ticker".into(),
+                url: "https://ticker.example/".into(),
+            }],
+        );
+        let mut target = state();
+        target.nodes.push(node(
+            2,
+            "SALES",
+            true,
+            "e0000000-0000-0000-0000-000000000002",
+            0,
+        ));
+        target.nodes.push(node(
+            3,
+            "forecast",
+            false,
+            "e0000000-0000-0000-0000-000000000003",
+            7,
+        ));
+        target.nodes.push(node(
+            4,
+            "Sales (migrated)",
+            true,
+            "e0000000-0000-0000-0000-000000000004",
+            0,
+        ));
+        target
+            .addins
+            .push(addin("b0000000-0000-0000-0000-000000000001", "TICKER"));
+        (model, target)
+    }
+
+    #[test]
+    fn fail_lists_every_collision_case_insensitively() {
+        let (model, target) = sample();
+        let steps = match_nodes(&model, &target, ConflictAction::Fail);
+        let codes: Vec<&str> = steps.findings.iter().map(|f| f.code.as_str()).collect();
+        assert_eq!(
+            codes,
+            ["name_collision", "name_collision", "name_collision"]
+        );
+        assert!(steps.findings.iter().all(|f| f.severity == Severity::Error));
+        assert!(steps.findings[0]
+            .message
+            .contains("-ConflictAction Skip, Overwrite or Rename"));
+        assert!(
+            steps.findings[2].message.contains("'TICKER'"),
+            "{}",
+            steps.findings[2].message
+        );
+    }
+
+    #[test]
+    fn skip_and_overwrite_point_at_the_target_items() {
+        let (model, target) = sample();
+        let skip = match_nodes(&model, &target, ConflictAction::Skip);
+        assert!(skip.findings.is_empty(), "{:?}", skip.findings);
+        assert!(matches!(
+            skip.categories[0].action,
+            StepAction::Skip {
+                target_id: Some(2),
+                ..
+            }
+        ));
+        assert!(matches!(
+            skip.rooms[0].action,
+            StepAction::Skip {
+                target_id: Some(3),
+                ..
+            }
+        ));
+        assert_eq!(
+            skip.addins[0].target_id.as_deref(),
+            Some("b0000000-0000-0000-0000-000000000001")
+        );
+        let over = match_nodes(&model, &target, ConflictAction::Overwrite);
+        assert_eq!(
+            over.categories[0].action,
+            StepAction::Overwrite { target_id: 2 }
+        );
+        assert_eq!(over.rooms[0].action, StepAction::Overwrite { target_id: 3 });
+        assert_eq!(over.rooms[0].messages_replaced, 7);
+        assert_eq!(over.rooms[0].resume_after_chat_id, None);
+    }
+
+    #[test]
+    fn rename_takes_the_first_unused_suffix() {
+        let (model, target) = sample();
+        let steps = match_nodes(&model, &target, ConflictAction::Rename);
+        // "Sales (migrated)" is taken in the target, so the category gets "(migrated 2)".
+        assert_eq!(steps.categories[0].name, "Sales (migrated 2)");
+        assert_eq!(steps.categories[0].action, StepAction::Create);
+        assert_eq!(steps.rooms[0].name, "Forecast (migrated)");
+        assert_eq!(steps.addins[0].name, "Ticker (migrated)");
+        assert!(steps
+            .findings
+            .iter()
+            .all(|f| f.code == "renamed_on_conflict"));
+    }
+
+    #[test]
+    fn rename_never_truncates() {
+        let long = "x".repeat(250);
+        let model = model(vec![category(CAT, &long)], Vec::new(), Vec::new());
+        let mut target = state();
+        target.nodes.push(node(
+            2,
+            &long,
+            true,
+            "e0000000-0000-0000-0000-000000000002",
+            0,
+        ));
+        let steps = match_nodes(&model, &target, ConflictAction::Rename);
+        assert_eq!(steps.findings[0].code, "rename_too_long");
+        assert_eq!(steps.findings[0].severity, Severity::Error);
+    }
+
+    #[test]
+    fn a_guid_in_the_target_is_resumed_not_a_collision() {
+        let (model, mut target) = sample();
+        target.nodes.push(TargetNode {
+            max_chat_id: Some(40),
+            ..node(9, "Forecast", false, ROOM, 4)
+        });
+        let steps = match_nodes(&model, &target, ConflictAction::Fail);
+        assert_eq!(steps.rooms[0].action, StepAction::Resume { target_id: 9 });
+        assert_eq!(steps.rooms[0].messages_in_target, 4);
+        assert_eq!(steps.rooms[0].resume_after_chat_id, Some(40));
+        assert!(!steps
+            .findings
+            .iter()
+            .any(|f| f.entity_type.as_deref() == Some("Room")));
+    }
+
+    #[test]
+    fn kinds_that_differ_cannot_be_overwritten_or_a_category_skipped() {
+        let model = model(vec![category(CAT, "Forecast")], Vec::new(), Vec::new());
+        let mut target = state();
+        target.nodes.push(node(
+            3,
+            "Forecast",
+            false,
+            "e0000000-0000-0000-0000-000000000003",
+            0,
+        ));
+        let over = match_nodes(&model, &target, ConflictAction::Overwrite);
+        assert_eq!(over.findings[0].code, "overwrite_kind_mismatch");
+        let skip = match_nodes(&model, &target, ConflictAction::Skip);
+        assert_eq!(skip.findings[0].code, "skip_kind_mismatch");
+    }
+}

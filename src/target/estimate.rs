@@ -71,3 +71,67 @@ pub fn estimate(
         basis: BASIS.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::testing::room;
+
+    fn step(action: StepAction, messages: u64, in_target: u64) -> RoomStep {
+        RoomStep {
+            planned: room(7, "g", "R", "c", messages),
+            action,
+            name: "R".into(),
+            behavior_id: 4,
+            visibility_id: 6,
+            messages_in_target: in_target,
+            resume_after_chat_id: None,
+            messages_replaced: 0,
+        }
+    }
+
+    #[test]
+    fn counts_what_is_still_to_write() {
+        let history = RoomHistory {
+            room_id: 7,
+            entry: "messages/7.jsonl".into(),
+            messages: 100,
+            first_chat_id: None,
+            last_chat_id: None,
+            chat_id_bound: None,
+            first_message_utc: None,
+            last_message_utc: None,
+        };
+        let bytes: BTreeMap<String, u64> = [("messages/7.jsonl".to_string(), 1000)].into();
+        let full = estimate(
+            &[step(StepAction::Create, 100, 0)],
+            1,
+            std::slice::from_ref(&history),
+            &bytes,
+        );
+        assert_eq!((full.messages, full.bytes), (100, 1000));
+        assert!(full.seconds > 0.0);
+        let resumed = estimate(
+            &[step(StepAction::Resume { target_id: 3 }, 100, 75)],
+            1,
+            std::slice::from_ref(&history),
+            &bytes,
+        );
+        assert_eq!((resumed.messages, resumed.bytes), (25, 250));
+        let skipped = estimate(
+            &[step(
+                StepAction::Skip {
+                    reason: "x".into(),
+                    target_id: None,
+                },
+                100,
+                0,
+            )],
+            0,
+            &[history],
+            &bytes,
+        );
+        assert_eq!((skipped.messages, skipped.bytes), (0, 0));
+        assert_eq!(skipped.seconds, 0.0);
+    }
+}

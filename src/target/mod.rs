@@ -13,6 +13,8 @@ pub mod preflight;
 pub mod report;
 pub mod result;
 pub mod state;
+#[cfg(test)]
+mod testing;
 
 pub use import::import;
 pub use model::*;

@@ -230,3 +230,143 @@ pub fn refusal(findings: &[Finding]) -> Option<PcmError> {
         Some(PcmError::ImportRefused(message))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::testing::*;
+    use crate::target::{AdminLockHolder, ServerPing, TargetPrincipal};
+
+    fn ping(minutes: Option<i64>) -> ServerPing {
+        ServerPing {
+            server_id: 2,
+            address: "pchat01".into(),
+            last_ping: Some("2026-01-01T00:00:00".into()),
+            minutes_ago: minutes,
+        }
+    }
+
+    #[test]
+    fn pings_within_the_window_refuse_unless_forced() {
+        let mut s = state();
+        s.servers = vec![ping(Some(15)), ping(Some(16)), ping(None)];
+        let f = readiness(&s, false);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::Error);
+        assert_eq!(
+            f[0].message.matches("pchat01").count(),
+            1,
+            "{}",
+            f[0].message
+        );
+        assert_eq!(readiness(&s, true)[0].severity, Severity::Warning);
+        // A ping "in the future" by one clock counts as recent.
+        s.servers = vec![ping(Some(-200))];
+        assert_eq!(readiness(&s, false).len(), 1);
+        s.servers = vec![ping(Some(16))];
+        assert!(readiness(&s, false).is_empty());
+    }
+
+    #[test]
+    fn a_held_lock_refuses_even_with_force_as_target_not_ready() {
+        let mut s = state();
+        s.admin_lock = Some(AdminLockHolder {
+            server_id: 3,
+            actor_id: 42,
+            expires: "2026-01-01T00:02:00".into(),
+        });
+        let f = readiness(&s, true);
+        assert_eq!(f[0].code, "admin_lock_held");
+        let refused = refusal(&f).expect("refused");
+        assert_eq!(refused.code(), "target_not_ready");
+        assert!(refused.to_string().contains("server id 3"));
+    }
+
+    #[test]
+    fn refusal_lists_every_error_and_ignores_warnings() {
+        let warn = finding(Severity::Warning, "w", "a warning".into(), None);
+        assert!(refusal(std::slice::from_ref(&warn)).is_none());
+        let e1 = finding(Severity::Error, "name_collision", "first".into(), None);
+        let e2 = finding(Severity::Error, "name_too_long", "second".into(), None);
+        let refused = refusal(&[e1, warn, e2]).expect("refused");
+        assert_eq!(refused.code(), "import_refused");
+        let text = refused.to_string();
+        assert!(text.contains("2 problem(s)") && text.contains("first") && text.contains("second"));
+        assert!(!text.contains("a warning"));
+    }
+
+    #[test]
+    fn backup_age_decides_info_or_warning() {
+        let mut s = state();
+        s.backup = BackupStatus::Found {
+            finished: "t".into(),
+            hours_ago: 24,
+        };
+        assert_eq!(backup(&s).severity, Severity::Info);
+        s.backup = BackupStatus::Found {
+            finished: "t".into(),
+            hours_ago: 25,
+        };
+        assert_eq!(backup(&s).code, "backup_old");
+        s.backup = BackupStatus::Unknown {
+            reason: "denied".into(),
+        };
+        assert!(backup(&s).message.contains("denied"));
+    }
+
+    #[test]
+    fn principals_match_by_guid_warn_on_recreated_and_refuse_unknown_types() {
+        let mut m = model(Vec::new(), Vec::new(), Vec::new());
+        m.principals = vec![
+            principal(
+                2,
+                "A0000000-0000-0000-0000-000000000002",
+                "sip:ann@x",
+                "User",
+            ),
+            principal(
+                3,
+                "a0000000-0000-0000-0000-000000000003",
+                "sip:bob@x",
+                "User",
+            ),
+            principal(
+                4,
+                "a0000000-0000-0000-0000-000000000004",
+                "sip:ops@x",
+                "Folder",
+            ),
+        ];
+        let mut s = state();
+        let tp = |id, guid: &str, uri: &str| TargetPrincipal {
+            id,
+            guid: guid.into(),
+            uri: uri.into(),
+            type_id: 5,
+            disabled: 0,
+        };
+        s.principals_by_guid.insert(
+            "a0000000-0000-0000-0000-000000000002".into(),
+            tp(70, "a0000000-0000-0000-0000-000000000002", "sip:ann@x"),
+        );
+        s.principals_by_uri.insert(
+            "sip:bob@x".into(),
+            tp(71, "f0000000-0000-0000-0000-000000000003", "sip:bob@x"),
+        );
+        let (steps, findings) = principals(&m, &s);
+        assert!(matches!(
+            steps[0].action,
+            StepAction::Skip {
+                target_id: Some(70),
+                ..
+            }
+        ));
+        assert_eq!(steps[1].action, StepAction::Create);
+        assert_eq!(steps[1].type_id, 5);
+        let codes: Vec<&str> = findings.iter().map(|f| f.code.as_str()).collect();
+        assert_eq!(codes, ["principal_recreated", "principal_type_unknown"]);
+        assert!(
+            findings[1].message.contains("'Folder'") && findings[1].message.contains("sip:ops@x")
+        );
+    }
+}
