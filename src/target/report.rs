@@ -292,3 +292,108 @@ pub fn write(target: &ReportTarget, result: &ImportResult) -> Result<ReportFiles
     write_file(&target.paths.html, &render_html(&recorded), target.force)?;
     Ok(files)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::result::{PackageInfo, Preflight, TargetInfo};
+    use crate::target::{EntityResult, EntityStatus, Estimate, ImportSummary};
+    use crate::transform::Finding;
+
+    fn sample() -> ImportResult {
+        ImportResult {
+            what_if: true,
+            target: TargetInfo {
+                db_instance: "sql01".into(),
+                database: "mgc".into(),
+                kind: "PersistentChat2013".into(),
+            },
+            package: PackageInfo {
+                path: "/tmp/p.zip".into(),
+                source_kind: "LyncGroupChat2010".into(),
+                source_database: "GroupChat".into(),
+                created_utc: "2026-01-01T00:00:00Z".into(),
+            },
+            summary: ImportSummary::default(),
+            entities: vec![EntityResult {
+                entity_type: "Room".into(),
+                name: "Sales\u{1b}[2J<script>alert(1)</script>".into(),
+                status: EntityStatus::WouldCreate,
+                notes: "3 message(s) to import".into(),
+            }],
+            findings: vec![Finding {
+                severity: Severity::Error,
+                code: "name_collision".into(),
+                message: "room '<b>x</b>'".into(),
+                entity_type: Some("Room".into()),
+                entity: Some("x".into()),
+                rooms: Vec::new(),
+            }],
+            preflight: Preflight {
+                servers: Vec::new(),
+                admin_lock: None,
+                backup: BackupStatus::None,
+            },
+            estimate: Estimate {
+                messages: 3,
+                bytes: 300,
+                seconds: 0.5,
+                basis: "test".into(),
+            },
+            report: None,
+        }
+    }
+
+    #[test]
+    fn html_is_inert_and_has_every_section() {
+        let html = render_html(&sample());
+        for section in [
+            "Target and preflight",
+            "Summary",
+            "Errors (1)",
+            "Warnings (0)",
+            "Entities (1)",
+        ] {
+            assert!(html.contains(section), "{section} missing");
+        }
+        assert!(!html.contains("<script>") && html.contains("&lt;script&gt;"));
+        assert!(html.contains("&lt;b&gt;"));
+        assert!(!html
+            .chars()
+            .any(|c| c != '\n' && crate::util::text::is_unsafe_char(c)));
+        assert!(html.contains("would create"));
+    }
+
+    #[test]
+    fn existing_files_are_replaced_only_with_force() {
+        let dir = std::env::temp_dir().join(format!("pcm-import-report-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        let target = ReportTarget {
+            paths: ReportPaths::for_path(&dir.join("r.html")),
+            force: false,
+        };
+        target.check().expect("nothing there yet");
+        let files = write(&target, &sample()).expect("written");
+        let back: ImportResult =
+            serde_json::from_str(&std::fs::read_to_string(&files.json).expect("json"))
+                .expect("parses");
+        assert_eq!(back.entities, sample().entities);
+        assert_eq!(back.report.as_ref(), Some(&files));
+        assert_eq!(
+            target.check().expect_err("exists").code(),
+            "invalid_parameter"
+        );
+        assert!(
+            write(&target, &sample()).is_err(),
+            "never overwritten without force"
+        );
+        let forced = ReportTarget {
+            force: true,
+            ..target
+        };
+        forced.check().expect("force");
+        write(&forced, &sample()).expect("replaced");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
