@@ -456,8 +456,6 @@ async fn each_conflict_action_plans_its_steps() {
 async fn a_node_with_the_packages_guid_is_resumed() {
     let f = fixture("resume", 85).await;
     let target = f.target().await;
-    let reader = pchat_migrate::package::PackageReader::open(&f.package).expect("open");
-    drop(reader);
     let mut reader = pchat_migrate::package::PackageReader::open(&f.package).expect("open");
     let entities = reader.entities().expect("entities");
     let room = entities

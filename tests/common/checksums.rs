@@ -16,8 +16,8 @@ fn cell_text(data: &ColumnData<'_>) -> String {
     format!("{data:?}")
 }
 
-/// Every base table of `dbo` with its columns in ordinal order.
-async fn tables(client: &mut TestClient) -> BTreeMap<String, Vec<String>> {
+/// Every base table of `dbo` with its column expressions in ordinal order, and whether each can be ordered by.
+async fn tables(client: &mut TestClient) -> BTreeMap<String, Vec<(String, bool)>> {
     let rows = client
         .query(
             "SELECT c.TABLE_NAME, c.COLUMN_NAME, c.DATA_TYPE FROM INFORMATION_SCHEMA.COLUMNS AS c \
@@ -32,18 +32,26 @@ async fn tables(client: &mut TestClient) -> BTreeMap<String, Vec<String>> {
         .into_first_result()
         .await
         .expect("catalog rows");
-    let mut tables: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut tables: BTreeMap<String, Vec<(String, bool)>> = BTreeMap::new();
     for row in rows {
         let table: &str = row.get(0).expect("table");
         let column: &str = row.get(1).expect("column");
         let data_type: &str = row.get(2).expect("type");
-        // text/image/ntext cannot be ordered by: cast them (none in the mgc fixture, but stay general).
-        let expr = match data_type.to_ascii_lowercase().as_str() {
-            "text" | "ntext" => format!("CAST([{column}] AS nvarchar(max))"),
-            "image" => format!("CAST([{column}] AS varbinary(max))"),
-            _ => format!("[{column}]"),
+        let quoted = format!("[{}]", column.replace(']', "]]"));
+        // text/ntext/image cannot be ordered by: they are read cast to their max types, which can. Types SQL
+        // Server cannot order by at all (xml, spatial) are read as text and left out of ORDER BY.
+        let (expr, orderable) = match data_type.to_ascii_lowercase().as_str() {
+            "text" | "ntext" => (format!("CAST({quoted} AS nvarchar(max))"), true),
+            "image" => (format!("CAST({quoted} AS varbinary(max))"), true),
+            "xml" | "geography" | "geometry" | "hierarchyid" => {
+                (format!("CAST({quoted} AS nvarchar(max))"), false)
+            }
+            _ => (quoted, true),
         };
-        tables.entry(table.to_string()).or_default().push(expr);
+        tables
+            .entry(table.to_string())
+            .or_default()
+            .push((expr, orderable));
     }
     tables
 }
@@ -52,11 +60,15 @@ async fn tables(client: &mut TestClient) -> BTreeMap<String, Vec<String>> {
 pub async fn checksum_all(client: &mut TestClient) -> Checksums {
     let mut sums = Checksums::new();
     for (table, columns) in tables(client).await {
-        let list = columns.join(", ");
+        let list = columns
+            .iter()
+            .map(|(e, _)| e.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         let order: Vec<String> = columns
             .iter()
-            .filter(|c| !c.starts_with("CAST(") && !c.contains("max"))
-            .cloned()
+            .filter(|(_, orderable)| *orderable)
+            .map(|(e, _)| e.clone())
             .collect();
         let order_by = if order.is_empty() {
             String::new()
@@ -64,7 +76,10 @@ pub async fn checksum_all(client: &mut TestClient) -> Checksums {
             format!(" ORDER BY {}", order.join(", "))
         };
         let rows = client
-            .simple_query(format!("SELECT {list} FROM dbo.[{table}]{order_by}"))
+            .simple_query(format!(
+                "SELECT {list} FROM dbo.[{}]{order_by}",
+                table.replace(']', "]]")
+            ))
             .await
             .expect("select")
             .into_first_result()
