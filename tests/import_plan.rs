@@ -468,9 +468,7 @@ async fn a_node_with_the_packages_guid_is_resumed() {
     let planned_name = clean
         .entities
         .iter()
-        .find(|e| {
-            e.entity_type == "Room" && e.notes.contains(&room.name) || e.name.ends_with(&room.name)
-        })
+        .find(|e| e.entity_type == "Room" && (e.name == room.name || e.name.ends_with(&room.name)))
         .map(|e| e.name.clone())
         .expect("the room in the plan");
     f.exec(
