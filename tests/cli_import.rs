@@ -222,7 +222,7 @@ struct Scenario {
     rooms: usize,
 }
 
-async fn scenario(name: &str) -> Scenario {
+async fn scenario(name: &str, short_names: bool) -> Scenario {
     let server = TestServer::start();
     let legacy = unique_db_name(&format!("{name}_gc"));
     let mgc = unique_db_name(&format!("{name}_mgc"));
@@ -233,14 +233,16 @@ async fn scenario(name: &str) -> Scenario {
     let mut model = generate_model(11, Size::Tiny);
     // Short, unique names: the generator's long-name edge cases are Errors after flattening, which refuse the
     // import (-WhatIf included) until a -NameMap resolves them; this test is about the surface, not that rule.
-    for category in model.categories.iter_mut().filter(|c| c.depth > 0) {
-        category.name = format!("Category {}", category.id);
-    }
-    for room in &mut model.rooms {
-        room.name = format!("Room {}", room.id);
-    }
-    for (i, addin) in model.addins.iter_mut().enumerate() {
-        addin.name = format!("Add-in {i}");
+    if short_names {
+        for category in model.categories.iter_mut().filter(|c| c.depth > 0) {
+            category.name = format!("Category {}", category.id);
+        }
+        for room in &mut model.rooms {
+            room.name = format!("Room {}", room.id);
+        }
+        for (i, addin) in model.addins.iter_mut().enumerate() {
+            addin.name = format!("Add-in {i}");
+        }
     }
     write_legacy(&mut admin, &model, DatabaseKind::Legacy2010)
         .await
@@ -287,7 +289,7 @@ fn envelope_error(out: &Output) -> Option<(String, String)> {
 /// A typed ImportResult with whatIf, every room planned, the human summary, and not one row written.
 #[tokio::test(flavor = "multi_thread")]
 async fn import_what_if_plans_every_room_and_writes_nothing() {
-    let s = scenario("whatif").await;
+    let s = scenario("whatif", true).await;
     let (target, password) = flags(&s.server, &s.mgc);
     let mut admin = s.server.admin(&s.mgc).await;
     let before = row_counts(&mut admin).await;
@@ -354,7 +356,7 @@ async fn import_what_if_plans_every_room_and_writes_nothing() {
 /// then readiness from the legacy database and from its package must both succeed, list findings, and agree.
 #[tokio::test(flavor = "multi_thread")]
 async fn readiness_from_the_database_and_from_the_package() {
-    let s = scenario("ready").await;
+    let s = scenario("ready", true).await;
     let (source, password) = flags(&s.server, &s.legacy);
     let run = |args: &[String]| {
         cli()
@@ -388,6 +390,48 @@ async fn readiness_from_the_database_and_from_the_package() {
         assert!(!a.is_empty(), "a generated deployment has edge cases");
         assert_eq!(a, b, "the database and its package give the same findings");
     }
+    s.server.drop_database(&s.mgc).await;
+    s.server.drop_database(&s.legacy).await;
+    let _ = std::fs::remove_dir_all(&s.dir);
+}
+
+/// The generator's long names and a collision after flattening: the import is refused before anything is
+/// written, exit code 1, and stderr lists one problem per line with the flag that fixes it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_import_lists_one_problem_per_line() {
+    let s = scenario("refused", false).await;
+    let (target, password) = flags(&s.server, &s.mgc);
+    let mut admin = s.server.admin(&s.mgc).await;
+    let before = row_counts(&mut admin).await;
+    let out = cli()
+        .arg("--quiet")
+        .arg("import")
+        .args(&target)
+        .args(["--file-name", &s.package.display().to_string()])
+        .env("PCHAT_SQL_PASSWORD", &password)
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("[import_refused]"), "{err}");
+    assert!(
+        err.lines().any(|l| l.starts_with("  1. [")),
+        "one problem per line: {err}"
+    );
+    assert!(
+        !err.contains("\\u{a}"),
+        "line breaks shown as escapes: {err}"
+    );
+    assert!(
+        err.contains("--name-map") && !err.contains("-NameMap"),
+        "the CLI names its own flag: {err}"
+    );
+    let mut admin = s.server.admin(&s.mgc).await;
+    assert_eq!(
+        row_counts(&mut admin).await,
+        before,
+        "the refused import wrote"
+    );
     s.server.drop_database(&s.mgc).await;
     s.server.drop_database(&s.legacy).await;
     let _ = std::fs::remove_dir_all(&s.dir);

@@ -12,7 +12,7 @@ use pchat_migrate::jobs::{runtime, JobEvent};
 use pchat_migrate::operations::{
     self, ChatDatabase, InspectResult, ProbeResult, Request, VersionInfo,
 };
-use pchat_migrate::util::text::{escape_control, json_terminal_safe};
+use pchat_migrate::util::text::{escape_control, escape_control_lines, json_terminal_safe};
 use pchat_migrate::util::units::{format_bytes, format_count, format_duration_ms};
 use pchat_migrate::PcmError;
 use serde_json::{json, Map, Value};
@@ -688,7 +688,8 @@ fn main() -> ExitCode {
             eprintln!(
                 "pchat-migrate: error [{}]: {}",
                 error.code(),
-                parameter_names::for_cli(&error.display_message())
+                // Line breaks kept: a refused import lists one problem per line (other controls escaped).
+                parameter_names::for_cli(&escape_control_lines(&error.to_string()))
             );
             ExitCode::from(exit_code(&error))
         }
