@@ -55,7 +55,7 @@ fn read_blocking(
         })?;
         rooms.insert(room_id, figures);
         let counted = u64::try_from(done + 1).unwrap_or(u64::MAX);
-        if counted % 100 != 0 && counted != total {
+        if !counted.is_multiple_of(100) && counted != total {
             continue;
         }
         ctx.progress(
