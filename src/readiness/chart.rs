@@ -38,8 +38,13 @@ pub fn bar_height(messages: u64, max: u64) -> f64 {
 /// [`LABEL_SPACING`] apart.
 fn label_for(month: Month, slot: f64) -> Option<String> {
     let needed = (LABEL_SPACING / slot).ceil().max(1.0);
-    if let Some(step) = [1u32, 2, 3, 4, 6].into_iter().find(|s| f64::from(*s) >= needed) {
-        return (month.month - 1).is_multiple_of(step).then(|| month.label());
+    if let Some(step) = [1u32, 2, 3, 4, 6]
+        .into_iter()
+        .find(|s| f64::from(*s) >= needed)
+    {
+        return (month.month - 1)
+            .is_multiple_of(step)
+            .then(|| month.label());
     }
     let years_needed = (needed / 12.0).ceil();
     let step = [1i32, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000]
@@ -192,7 +197,10 @@ mod tests {
         }
         let single = render_svg(&months(2011, 1, |_| 5), None);
         assert!(single.contains(">2011-01</text>"));
-        assert!(single.contains(&format!("width=\"{MAX_BAR:.3}\"")), "{single}");
+        assert!(
+            single.contains(&format!("width=\"{MAX_BAR:.3}\"")),
+            "{single}"
+        );
     }
 
     #[test]

@@ -17,7 +17,8 @@ pub const IMPORT_BASIS: &str = "import: 25,000 messages/s and 10 ms per category
 
 /// Messages exported per second (see the module doc for the measurement).
 pub const EXPORT_MESSAGES_PER_SECOND: f64 = 100_000.0;
-pub const EXPORT_BASIS: &str = "export: 100,000 messages/s, measured with `bash scripts/bench-export.sh 300000` \
+pub const EXPORT_BASIS: &str =
+    "export: 100,000 messages/s, measured with `bash scripts/bench-export.sh 300000` \
                                 (104,000-166,000 messages/s on a 2-core VM against the stand-in)";
 
 /// The time an export and an import of the counted messages would take.
@@ -41,8 +42,7 @@ pub struct ReadinessEstimate {
 pub fn estimate(export_messages: u64, import_messages: u64, nodes: u64) -> ReadinessEstimate {
     let import_rate = IMPORT_MESSAGES_PER_SECOND;
     let export_seconds = export_messages as f64 / EXPORT_MESSAGES_PER_SECOND;
-    let import_seconds = import_messages as f64 / import_rate
-        + nodes as f64 * SECONDS_PER_NODE;
+    let import_seconds = import_messages as f64 / import_rate + nodes as f64 * SECONDS_PER_NODE;
     ReadinessEstimate {
         export_messages,
         import_messages,

@@ -44,10 +44,7 @@ pub fn no_enabled_manager(model: &MigrationModel) -> Vec<Finding> {
         let why = if unusable.is_empty() {
             "has no manager".to_string()
         } else {
-            format!(
-                "has only managers who cannot act: {}",
-                unusable.join(", ")
-            )
+            format!("has only managers who cannot act: {}", unusable.join(", "))
         };
         out.push(Finding {
             severity: Severity::Warning,

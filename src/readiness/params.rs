@@ -214,9 +214,8 @@ mod tests {
     use serde_json::json;
 
     fn params(value: serde_json::Value) -> Result<ReadinessPlan, PcmError> {
-        let params: ReadinessParams = serde_json::from_value(value).map_err(|e| {
-            PcmError::invalid_parameter("params", format!("not valid: {e}"))
-        })?;
+        let params: ReadinessParams = serde_json::from_value(value)
+            .map_err(|e| PcmError::invalid_parameter("params", format!("not valid: {e}")))?;
         params.plan()
     }
 
@@ -232,9 +231,10 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("not both"), "{e}");
-        let e = params(json!({ "source": { "dbInstance": "sql01", "user": "u", "password": "p" } }))
-            .unwrap_err()
-            .to_string();
+        let e =
+            params(json!({ "source": { "dbInstance": "sql01", "user": "u", "password": "p" } }))
+                .unwrap_err()
+                .to_string();
         assert!(e.contains("-DBName"), "{e}");
         let plan = params(json!({ "fileName": "p.zip" })).expect("package");
         assert!(matches!(plan.source, SourceSpec::Package(_)));
@@ -283,12 +283,17 @@ mod tests {
         std::fs::create_dir_all(&dir).expect("dir");
         let report = dir.join("ready.html");
         let with = |force: bool| {
-            params(json!({ "fileName": "p.zip", "report": report.to_string_lossy(), "force": force }))
+            params(
+                json!({ "fileName": "p.zip", "report": report.to_string_lossy(), "force": force }),
+            )
         };
         with(false).expect("no report yet");
         std::fs::write(dir.join("ready.json"), b"{}").expect("write");
         let e = with(false).unwrap_err().to_string();
-        assert!(e.contains("already exists") && e.contains("ready.json"), "{e}");
+        assert!(
+            e.contains("already exists") && e.contains("ready.json"),
+            "{e}"
+        );
         let plan = with(true).expect("force");
         assert_eq!(plan.report.map(|r| r.html), Some(report));
         let e = params(json!({ "fileName": "p.zip", "report": dir.join("nope").join("r.html").to_string_lossy() }))

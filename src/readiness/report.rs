@@ -64,7 +64,9 @@ pub fn render_html(result: &ReadinessResult, start: Option<Month>) -> String {
     summary(&mut html, result);
     html.push_str("<h2>Messages per month</h2>\n");
     if result.start_date_utc.is_some() {
-        html.push_str("<p>Lighter bars: months before -StartDate, which an export with it leaves out.</p>\n");
+        html.push_str(
+            "<p>Lighter bars: months before -StartDate, which an export with it leaves out.</p>\n",
+        );
     }
     html.push_str(&render_svg(&result.months, start));
     if result.undated_messages > 0 {
@@ -84,12 +86,30 @@ pub fn render_html(result: &ReadinessResult, start: Option<Month>) -> String {
 fn summary(html: &mut String, r: &ReadinessResult) {
     html.push_str("<table class=\"summary\">\n");
     let source = match &r.source.file_name {
-        Some(file) => format!("package {} (from {} / {})", escape(file), opt(&r.source.db_instance), opt(&r.source.database)),
-        None => format!("{} / {}", opt(&r.source.db_instance), opt(&r.source.database)),
+        Some(file) => format!(
+            "package {} (from {} / {})",
+            escape(file),
+            opt(&r.source.db_instance),
+            opt(&r.source.database)
+        ),
+        None => format!(
+            "{} / {}",
+            opt(&r.source.db_instance),
+            opt(&r.source.database)
+        ),
     };
-    row(html, "Source", &format!("{source} ({})", escape(&r.source.kind)));
+    row(
+        html,
+        "Source",
+        &format!("{source} ({})", escape(&r.source.kind)),
+    );
     let target = match &r.target {
-        Some(t) => format!("{} / {} ({})", escape(&t.db_instance), escape(&t.database), escape(&t.kind)),
+        Some(t) => format!(
+            "{} / {} ({})",
+            escape(&t.db_instance),
+            escape(&t.database),
+            escape(&t.kind)
+        ),
         None => "not checked (give a target for collisions)".to_string(),
     };
     row(html, "Target", &target);
@@ -106,9 +126,19 @@ fn summary(html: &mut String, r: &ReadinessResult) {
     row(
         html,
         "Findings",
-        &format!("{} error(s), {} warning(s), {} info", s.errors, s.warnings, s.info),
+        &format!(
+            "{} error(s), {} warning(s), {} info",
+            s.errors, s.warnings, s.info
+        ),
     );
-    row(html, "Start date", &r.start_date_utc.as_deref().map(escape).unwrap_or_else(|| "none (all history)".into()));
+    row(
+        html,
+        "Start date",
+        &r.start_date_utc
+            .as_deref()
+            .map(escape)
+            .unwrap_or_else(|| "none (all history)".into()),
+    );
     row(html, "Conflict action", &format!("{:?}", r.conflict_action));
     let c = &r.counts;
     for (label, n) in [
@@ -162,7 +192,11 @@ fn findings(html: &mut String, all: &[Finding]) {
     html.push_str("<h2>Findings</h2>\n");
     for severity in [Severity::Error, Severity::Warning, Severity::Info] {
         let of: Vec<&Finding> = all.iter().filter(|f| f.severity == severity).collect();
-        let _ = writeln!(html, "<h3 class=\"{severity:?}\">{severity:?} ({})</h3>", of.len());
+        let _ = writeln!(
+            html,
+            "<h3 class=\"{severity:?}\">{severity:?} ({})</h3>",
+            of.len()
+        );
         if of.is_empty() {
             continue;
         }
@@ -244,4 +278,80 @@ pub fn write(
         html: paths.html.display().to_string(),
         json: paths.json.display().to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::readiness::figures::MonthCount;
+    use crate::readiness::{ExpectedCounts, SeverityCounts, SourceInfo};
+
+    fn sample() -> ReadinessResult {
+        let hostile = "<script>alert(1)</script>\u{1b}[2J".to_string();
+        ReadinessResult {
+            source: SourceInfo {
+                kind: "LyncGroupChat2010".into(),
+                db_instance: Some("sql01".into()),
+                database: Some("GroupChat\"><b>".into()),
+                file_name: None,
+            },
+            target: None,
+            ready: false,
+            severity_counts: SeverityCounts {
+                errors: 1,
+                warnings: 0,
+                info: 0,
+            },
+            start_date_utc: None,
+            conflict_action: Default::default(),
+            options: Default::default(),
+            counts: ExpectedCounts::default(),
+            file_links: Default::default(),
+            findings: vec![Finding {
+                severity: Severity::Error,
+                code: "name_too_long".into(),
+                message: format!("room '{hostile}' is too long"),
+                entity_type: Some("Room".into()),
+                entity: Some(hostile.clone()),
+                rooms: (0..12).map(|i| format!("{hostile} {i}")).collect(),
+            }],
+            estimate: crate::readiness::estimate::estimate(0, 0, 0),
+            months: vec![MonthCount {
+                month: "2011-01".into(),
+                year: 2011,
+                month_number: 1,
+                messages: 3,
+            }],
+            undated_messages: 0,
+            report: None,
+        }
+    }
+
+    #[test]
+    fn names_are_inert_and_long_room_lists_fold() {
+        let html = render_html(&sample(), None);
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("<b>"));
+        assert!(!html.contains('\u{1b}'));
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;\\u{1b}[2J"));
+        assert!(html.contains("<details><summary>2 more</summary>"));
+        assert!(html.contains("<h3 class=\"Error\">Error (1)</h3>"));
+        assert!(html.contains("<rect class=\"bar\""));
+    }
+
+    #[test]
+    fn both_files_are_written() {
+        let dir = std::env::temp_dir().join(format!("pcm-readiness-report-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        let paths = ReportPaths::for_path(&dir.join("r.html"));
+        let files = write(&paths, &sample(), None).expect("written");
+        let json = std::fs::read_to_string(&files.json).expect("json");
+        let back: ReadinessResult = serde_json::from_str(&json).expect("parses");
+        assert_eq!(back, sample());
+        assert!(!json.contains('\u{1b}'), "terminal-safe");
+        assert!(std::fs::read_to_string(&files.html)
+            .expect("html")
+            .contains("<svg"));
+    }
 }

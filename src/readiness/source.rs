@@ -30,7 +30,10 @@ pub async fn read_database(
     ctx: &JobContext,
 ) -> Result<SourceData, PcmError> {
     let database = settings.database.clone().ok_or_else(|| {
-        PcmError::invalid_parameter("DBName", "-DBName (the legacy Group Chat database) is required")
+        PcmError::invalid_parameter(
+            "DBName",
+            "-DBName (the legacy Group Chat database) is required",
+        )
     })?;
     ctx.progress(
         super::ACTIVITY,
