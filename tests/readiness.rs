@@ -5,6 +5,8 @@
 //! HTML report renders in a real browser (chromium) with its chart, inert hostile names and no horizontal
 //! overflow at 1024 px.
 
+#[path = "common/checksums.rs"]
+mod checksums;
 mod common;
 
 use chat_fixtures::{
@@ -47,7 +49,9 @@ async fn run_readiness(params: Value) -> Result<ReadinessResult, pchat_migrate::
     tokio::task::spawn_blocking(move || {
         let params: ReadinessParams = serde_json::from_value(params).expect("params parse");
         let job = Job::spawn("readiness", move |ctx| async move {
-            readiness(params, ctx).await.map(|r| serde_json::to_value(r).expect("serializes"))
+            readiness(params, ctx)
+                .await
+                .map(|r| serde_json::to_value(r).expect("serializes"))
         })
         .expect("job starts");
         job.wait(|_| {})
@@ -102,7 +106,12 @@ fn rooms_without_enabled_manager(m: &Deployment) -> BTreeSet<String> {
     let enabled: HashMap<i32, bool> = m
         .principals
         .iter()
-        .map(|p| (p.id, p.state == PrincipalState::Active && !p.kind.is_federated()))
+        .map(|p| {
+            (
+                p.id,
+                p.state == PrincipalState::Active && !p.kind.is_federated(),
+            )
+        })
         .collect();
     m.rooms
         .iter()
@@ -142,67 +151,9 @@ fn comparable(r: &ReadinessResult) -> Value {
             "kind": r.source.kind, "ready": r.ready, "estimate": r.estimate })
 }
 
-/// A checksum per table of a database: every row of every column (read by name from INFORMATION_SCHEMA),
-/// hashed row by row and the row hashes sorted, so row order does not matter.
-async fn checksums(server: &TestServer, db: &str) -> BTreeMap<String, String> {
-    use sha2::Digest;
-    let mut client = server.admin(db).await;
-    let tables: Vec<(String, String)> = client
-        .simple_query(
-            "SELECT TABLE_SCHEMA, TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_TYPE = 'BASE TABLE' \
-             ORDER BY TABLE_SCHEMA, TABLE_NAME",
-        )
-        .await
-        .expect("tables")
-        .into_first_result()
-        .await
-        .expect("tables")
-        .iter()
-        .map(|r| {
-            (
-                r.get::<&str, _>(0).expect("schema").to_string(),
-                r.get::<&str, _>(1).expect("name").to_string(),
-            )
-        })
-        .collect();
-    let mut out = BTreeMap::new();
-    for (schema, table) in tables {
-        let columns: Vec<String> = client
-            .query(
-                "SELECT COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = @P1 AND TABLE_NAME = @P2 \
-                 ORDER BY ORDINAL_POSITION",
-                &[&schema.as_str(), &table.as_str()],
-            )
-            .await
-            .expect("columns")
-            .into_first_result()
-            .await
-            .expect("columns")
-            .iter()
-            .map(|r| format!("[{}]", r.get::<&str, _>(0).expect("column")))
-            .collect();
-        let rows = client
-            .simple_query(format!(
-                "SELECT {} FROM [{schema}].[{table}]",
-                columns.join(", ")
-            ))
-            .await
-            .expect("select")
-            .into_first_result()
-            .await
-            .expect("rows");
-        let mut hashes: Vec<String> = rows
-            .iter()
-            .map(|row| {
-                let cells: Vec<String> = row.cells().map(|(_, v)| format!("{v:?}")).collect();
-                format!("{:x}", sha2::Sha256::digest(cells.join("\u{1f}").as_bytes()))
-            })
-            .collect();
-        hashes.sort();
-        let all = sha2::Sha256::digest(hashes.join("\n").as_bytes());
-        out.insert(format!("{schema}.{table}"), format!("{}:{all:x}", rows.len()));
-    }
-    out
+/// Every table of a database checksummed (tests/common/checksums.rs: all columns, all rows).
+async fn checksums(server: &TestServer, db: &str) -> checksums::Checksums {
+    checksums::checksum_all(&mut server.admin(db).await).await
 }
 
 /// Seeds, reads the database, exports, reads the package: both readings agree, match the generator and show
@@ -221,13 +172,24 @@ async fn database_and_package_agree(schema: Schema, seed_value: u64) {
     let from_db = run_readiness(json!({ "source": s.server.connection_params(Some(&s.db)) }))
         .await
         .expect("readiness from the database");
-    assert_eq!(checksums(&s.server, &s.db).await, before, "readiness wrote to the source");
-    let file = export(&s, &format!("{:?}-{:?}-{seed_value}", schema.kind, schema.flavour)).await;
+    assert_eq!(
+        checksums(&s.server, &s.db).await,
+        before,
+        "readiness wrote to the source"
+    );
+    let file = export(
+        &s,
+        &format!("{:?}-{:?}-{seed_value}", schema.kind, schema.flavour),
+    )
+    .await;
     let from_package = run_readiness(json!({ "fileName": file.display().to_string() }))
         .await
         .expect("readiness from the package");
     assert_eq!(comparable(&from_db), comparable(&from_package));
-    assert_eq!(from_package.source.file_name.as_deref(), Some(file.display().to_string().as_str()));
+    assert_eq!(
+        from_package.source.file_name.as_deref(),
+        Some(file.display().to_string().as_str())
+    );
 
     let m = &s.model;
     let r = &from_db;
@@ -259,7 +221,10 @@ async fn database_and_package_agree(schema: Schema, seed_value: u64) {
         r.counts.rooms + r.counts.skipped_rooms,
         u64::try_from(m.rooms.len()).expect("count")
     );
-    assert_eq!(r.counts.messages + r.counts.skipped_messages, m.message_count());
+    assert_eq!(
+        r.counts.messages + r.counts.skipped_messages,
+        m.message_count()
+    );
     assert!(r.estimate.total_seconds > 0.0);
     // The generator's edge cases, each as its finding.
     for code in [
@@ -280,7 +245,10 @@ async fn database_and_package_agree(schema: Schema, seed_value: u64) {
         .filter_map(|f| f.entity.clone())
         .collect();
     let expected = rooms_without_enabled_manager(m);
-    assert!(!expected.is_empty(), "some room depends on the root managers only");
+    assert!(
+        !expected.is_empty(),
+        "some room depends on the root managers only"
+    );
     assert_eq!(flagged, expected);
 }
 
@@ -309,9 +277,11 @@ async fn a_start_date_counts_what_the_export_would_move() {
     // A start date in the middle of the history: the months stay, the counts shrink to the later messages.
     let middle = &all.months[all.months.len() / 2];
     let start = format!("{}-01", middle.month);
-    let later = run_readiness(json!({ "source": s.server.connection_params(Some(&s.db)), "startDate": start }))
-        .await
-        .expect("from the start date");
+    let later = run_readiness(
+        json!({ "source": s.server.connection_params(Some(&s.db)), "startDate": start }),
+    )
+    .await
+    .expect("from the start date");
     assert_eq!(later.months, all.months);
     let start_ticks = pchat_migrate::util::ticks::datetime_to_ticks(
         chrono::NaiveDate::parse_from_str(&start, "%Y-%m-%d")
@@ -340,9 +310,11 @@ async fn bad_parameters_are_refused_before_connecting() {
     assert!(e.to_string().contains("package.pcmpkg"), "{e}");
     let dir = common::fresh_dir("readiness", "exists");
     std::fs::write(dir.join("r.html"), b"keep").expect("write");
-    let e = run_readiness(json!({ "fileName": "x.pcmpkg", "report": dir.join("r.html").display().to_string() }))
-        .await
-        .unwrap_err();
+    let e = run_readiness(
+        json!({ "fileName": "x.pcmpkg", "report": dir.join("r.html").display().to_string() }),
+    )
+    .await
+    .unwrap_err();
     assert!(e.to_string().contains("already exists"), "{e}");
     assert_eq!(std::fs::read(dir.join("r.html")).expect("read"), b"keep");
 }
@@ -424,7 +396,9 @@ fn overflow_harness(dir: &Path, report: &Path, name: &str) -> PathBuf {
 fn widths(dom: &str) -> (u64, u64) {
     // The element the harness wrote (its script's own text holds the word too).
     let marker = "<pre id=\"widths\">widths ";
-    let at = dom.find(marker).unwrap_or_else(|| panic!("no widths in {dom}"));
+    let at = dom
+        .find(marker)
+        .unwrap_or_else(|| panic!("no widths in {dom}"));
     let nums: Vec<u64> = dom[at + marker.len()..]
         .split(|c: char| !c.is_ascii_digit())
         .filter(|s| !s.is_empty())
@@ -434,7 +408,8 @@ fn widths(dom: &str) -> (u64, u64) {
     (nums[0], nums[1])
 }
 
-const HOSTILE: &str = "<script>document.title='pwned'</script><img src=x onerror=\"document.title='pwned'\">";
+const HOSTILE: &str =
+    "<script>document.title='pwned'</script><img src=x onerror=\"document.title='pwned'\">";
 
 #[tokio::test]
 async fn the_html_report_renders_in_a_browser_with_its_chart_and_inert_names() {
@@ -459,23 +434,47 @@ async fn the_html_report_renders_in_a_browser_with_its_chart_and_inert_names() {
 
     let dom = dump_dom(&chromium, &report, &[]);
     // The chart is in the rendered DOM as SVG, one bar per month, heights to scale.
-    assert!(dom.contains("<svg") && dom.contains("class=\"chart\""), "no chart");
+    assert!(
+        dom.contains("<svg") && dom.contains("class=\"chart\""),
+        "no chart"
+    );
     let bars: Vec<&str> = dom.split("<rect class=\"bar").skip(1).collect();
     assert_eq!(bars.len(), result.months.len());
-    let max = result.months.iter().map(|m| m.messages).max().expect("months");
+    let max = result
+        .months
+        .iter()
+        .map(|m| m.messages)
+        .max()
+        .expect("months");
     for (bar, month) in bars.iter().zip(&result.months) {
-        assert!(bar.contains(&format!("data-month=\"{}\"", month.month)), "{bar}");
+        assert!(
+            bar.contains(&format!("data-month=\"{}\"", month.month)),
+            "{bar}"
+        );
         let height: f64 = attr(bar, "height").parse().expect("height");
-        let want = month.messages as f64 / max as f64 * pchat_migrate::readiness::chart::PLOT_HEIGHT;
-        assert!((height - want).abs() < 0.01, "{}: {height} vs {want}", month.month);
-        assert!(bar.contains(&format!("<title>{}: ", month.month)), "hover title");
+        let want =
+            month.messages as f64 / max as f64 * pchat_migrate::readiness::chart::PLOT_HEIGHT;
+        assert!(
+            (height - want).abs() < 0.01,
+            "{}: {height} vs {want}",
+            month.month
+        );
+        assert!(
+            bar.contains(&format!("<title>{}: ", month.month)),
+            "hover title"
+        );
     }
     // No script ran and no element came from the hostile name: it is text.
     assert!(!dom.contains("<script"), "a script element in the DOM");
     assert!(!dom.contains("<img"), "an img element in the DOM");
     assert!(!dom.contains("pwned</title>"), "the page title was changed");
-    assert!(dom.contains("&lt;script&gt;document.title="), "the hostile name is shown as text");
-    assert!(!std::fs::read_to_string(&report).expect("html").contains("<script"));
+    assert!(
+        dom.contains("&lt;script&gt;document.title="),
+        "the hostile name is shown as text"
+    );
+    assert!(!std::fs::read_to_string(&report)
+        .expect("html")
+        .contains("<script"));
 
     // No horizontal overflow at 1024 px; the harness does see overflow on a page that has it.
     let (scroll, client) = widths(&dump_dom(
@@ -484,20 +483,142 @@ async fn the_html_report_renders_in_a_browser_with_its_chart_and_inert_names() {
         &["--allow-file-access-from-files"],
     ));
     assert!(client > 900 && client <= 1024, "frame width {client}");
-    assert!(scroll <= client, "the report is {scroll} px wide in a {client} px window");
+    assert!(
+        scroll <= client,
+        "the report is {scroll} px wide in a {client} px window"
+    );
     let wide = dir.join("wide.html");
-    std::fs::write(&wide, "<!DOCTYPE html><div style=\"width:2000px\">wide</div>").expect("wide");
+    std::fs::write(
+        &wide,
+        "<!DOCTYPE html><div style=\"width:2000px\">wide</div>",
+    )
+    .expect("wide");
     let (scroll, client) = widths(&dump_dom(
         &chromium,
         &overflow_harness(&dir, &wide, "control"),
         &["--allow-file-access-from-files"],
     ));
-    assert!(scroll > client, "the harness must detect overflow ({scroll} vs {client})");
+    assert!(
+        scroll > client,
+        "the harness must detect overflow ({scroll} vs {client})"
+    );
 }
 
 fn attr<'a>(element: &'a str, name: &str) -> &'a str {
     let key = format!(" {name}=\"");
-    let at = element.find(&key).unwrap_or_else(|| panic!("no {name} in {element}")) + key.len();
+    let at = element
+        .find(&key)
+        .unwrap_or_else(|| panic!("no {name} in {element}"))
+        + key.len();
     let end = element[at..].find('"').expect("closing quote");
     &element[at..at + end]
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// With a target.
+
+#[tokio::test]
+async fn a_target_holding_a_colliding_room_shows_the_collision_and_nothing_is_written() {
+    use chat_fixtures::{generate_mgc_model, write_mgc};
+    let s = seed(DatabaseKind::Legacy2010.into(), 8307, |_| {}).await;
+    // A migrated room that keeps its own name: enabled, in a top-level category, named uniquely.
+    let m = &s.model;
+    let room = m
+        .rooms
+        .iter()
+        .find(|r| {
+            !r.disabled
+                && m.category_path(r.category_id).len() == 1
+                && m.rooms
+                    .iter()
+                    .filter(|o| o.name.eq_ignore_ascii_case(&r.name))
+                    .count()
+                    == 1
+                && !m
+                    .categories
+                    .iter()
+                    .any(|c| c.name.eq_ignore_ascii_case(&r.name))
+        })
+        .expect("a room in a top-level category");
+    let name = room.name.clone();
+    let target_db = unique_db_name("readiness_mgc");
+    let mut admin = s.server.admin("master").await;
+    create_database_as(&mut admin, &target_db, DatabaseKind::Mgc2013.into())
+        .await
+        .expect("mgc schema");
+    let mut target = generate_mgc_model(8308, Size::Tiny);
+    let first = target
+        .rooms
+        .iter()
+        .position(|r| !r.disabled)
+        .expect("an mgc room");
+    target.rooms[first].name = name.clone();
+    write_mgc(&mut admin, &target).await.expect("write mgc");
+
+    let before = (
+        checksums(&s.server, &s.db).await,
+        checksums(&s.server, &target_db).await,
+    );
+    let mut connection = s.server.connection_params(Some(&target_db));
+    let source = s.server.connection_params(Some(&s.db));
+    let run = |action: &str| {
+        run_readiness(
+            json!({ "source": source.clone(), "target": connection.clone(),
+            "conflictAction": action }),
+        )
+    };
+    let fail = run("Fail").await.expect("readiness with a target");
+    let skip = run("Skip").await.expect("readiness with Skip");
+    assert_eq!(
+        (
+            checksums(&s.server, &s.db).await,
+            checksums(&s.server, &target_db).await
+        ),
+        before,
+        "readiness wrote to the source or the target"
+    );
+    let t = fail.target.as_ref().expect("target checked");
+    assert_eq!(t.database, target_db);
+    let collision = t
+        .collisions
+        .iter()
+        .find(|c| c.entity_type == "Room" && c.name == name)
+        .unwrap_or_else(|| panic!("no collision for '{name}' in {:?}", t.collisions));
+    assert_eq!(collision.target_name, name);
+    assert!(collision.refused && !collision.by_guid, "{collision:?}");
+    // The target's preflight: the backup status is always reported.
+    assert!(
+        t.findings.iter().any(|f| f.code.starts_with("backup_")),
+        "{:?}",
+        t.findings
+    );
+    assert!(fail
+        .findings
+        .iter()
+        .any(|f| f.severity == pchat_migrate::transform::Severity::Error
+            && f.message.contains(&name)
+            && t.findings.contains(f)));
+    let skipped = skip
+        .target
+        .as_ref()
+        .expect("target")
+        .collisions
+        .iter()
+        .find(|c| c.name == name);
+    assert!(
+        matches!(
+            skipped.map(|c| &c.action),
+            Some(pchat_migrate::target::StepAction::Skip { .. })
+        ),
+        "{skipped:?}"
+    );
+    // A legacy database is no target.
+    connection["dbName"] = json!(s.db);
+    let e = run_readiness(
+        json!({ "fileName": export(&s, "not-a-target").await.display().to_string(),
+        "target": connection }),
+    )
+    .await
+    .unwrap_err();
+    assert!(e.to_string().contains("mgc"), "{e}");
 }

@@ -8,13 +8,6 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Messages imported per second and the fixed cost per node: the planner's rates (src/target/estimate.rs,
-/// placeholders until the import benchmark measures them; it says so in its basis).
-pub const IMPORT_MESSAGES_PER_SECOND: f64 = 25_000.0;
-pub const SECONDS_PER_NODE: f64 = 0.01;
-pub const IMPORT_BASIS: &str = "import: 25,000 messages/s and 10 ms per category or room, the planner's placeholder \
-                                rates (src/target/estimate.rs) until scripts/bench-import.sh measures the import";
-
 /// Messages exported per second (see the module doc for the measurement).
 pub const EXPORT_MESSAGES_PER_SECOND: f64 = 100_000.0;
 pub const EXPORT_BASIS: &str =
@@ -40,9 +33,10 @@ pub struct ReadinessEstimate {
 
 /// The estimate for `export_messages` exported and `import_messages` imported in `nodes` categories and rooms.
 pub fn estimate(export_messages: u64, import_messages: u64, nodes: u64) -> ReadinessEstimate {
-    let import_rate = IMPORT_MESSAGES_PER_SECOND;
+    let import_rate = crate::target::estimate::MESSAGES_PER_SECOND;
     let export_seconds = export_messages as f64 / EXPORT_MESSAGES_PER_SECOND;
-    let import_seconds = import_messages as f64 / import_rate + nodes as f64 * SECONDS_PER_NODE;
+    let import_seconds = import_messages as f64 / import_rate
+        + nodes as f64 * crate::target::estimate::SECONDS_PER_NODE;
     ReadinessEstimate {
         export_messages,
         import_messages,
@@ -51,7 +45,7 @@ pub fn estimate(export_messages: u64, import_messages: u64, nodes: u64) -> Readi
         total_seconds: export_seconds + import_seconds,
         export_messages_per_second: EXPORT_MESSAGES_PER_SECOND,
         import_messages_per_second: import_rate,
-        basis: format!("{EXPORT_BASIS}; {IMPORT_BASIS}"),
+        basis: format!("{EXPORT_BASIS}; import: {}", crate::target::estimate::BASIS),
     }
 }
 
@@ -63,7 +57,7 @@ mod tests {
     fn seconds_follow_the_rates() {
         let e = estimate(1_000_000, 500_000, 0);
         assert!((e.export_seconds - 10.0).abs() < 1e-9);
-        let expected = 500_000.0 / IMPORT_MESSAGES_PER_SECOND;
+        let expected = 500_000.0 / crate::target::estimate::MESSAGES_PER_SECOND;
         assert!((e.import_seconds - expected).abs() < 1e-9);
         assert!((e.total_seconds - e.export_seconds - e.import_seconds).abs() < 1e-9);
         assert!(e.basis.contains("bench-export.sh"));

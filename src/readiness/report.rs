@@ -247,15 +247,24 @@ fn collisions(html: &mut String, r: &ReadinessResult) {
     if t.collisions.is_empty() {
         return;
     }
-    html.push_str("<table><tr><th>Type</th><th>Name</th><th>Name in the target</th><th>Import would</th></tr>\n");
+    html.push_str("<table><tr><th>Type</th><th>Name</th><th>Name in the target</th><th>Found by</th><th>Import would</th></tr>\n");
     for c in &t.collisions {
-        let action = serde_json::to_string(&c.action).unwrap_or_default();
+        let action = if c.refused {
+            "stop before the first write (-ConflictAction Fail)".to_string()
+        } else {
+            serde_json::to_string(&c.action).unwrap_or_default()
+        };
         let _ = writeln!(
             html,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&c.entity_type),
             escape(&c.name),
             escape(&c.target_name),
+            if c.by_guid {
+                "GUID (earlier import)"
+            } else {
+                "name"
+            },
             escape(&action)
         );
     }
