@@ -622,3 +622,33 @@ async fn a_target_holding_a_colliding_room_shows_the_collision_and_nothing_is_wr
     .unwrap_err();
     assert!(e.to_string().contains("mgc"), "{e}");
 }
+
+#[tokio::test]
+async fn a_2013_database_and_its_package_agree_with_nothing_flattened() {
+    use chat_fixtures::{generate_mgc_model, write_mgc};
+    let server = TestServer::start();
+    let db = unique_db_name("readiness_2013");
+    let mut admin = server.admin("master").await;
+    create_database_as(&mut admin, &db, DatabaseKind::Mgc2013.into())
+        .await
+        .expect("schema");
+    let model = generate_mgc_model(8309, Size::Tiny);
+    write_mgc(&mut admin, &model).await.expect("write mgc");
+    let s = Seeded { server, db, model };
+    let from_db = run_readiness(json!({ "source": s.server.connection_params(Some(&s.db)) }))
+        .await
+        .expect("readiness from a 2013 database");
+    let file = export(&s, "mgc2013").await;
+    let from_package = run_readiness(json!({ "fileName": file.display().to_string() }))
+        .await
+        .expect("readiness from a 2013 package");
+    assert_eq!(comparable(&from_db), comparable(&from_package));
+    assert_eq!(from_db.source.kind, "PersistentChat2013");
+    assert_eq!(with_code(&from_db, "name_prefixed").count(), 0);
+    assert_eq!(from_db.counts.source_messages, s.model.message_count());
+    let (months, _) = expected_figures(&s.model);
+    assert_eq!(
+        from_db.months.iter().map(|m| m.messages).sum::<u64>(),
+        months.values().sum::<u64>()
+    );
+}
