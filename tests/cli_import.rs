@@ -351,9 +351,7 @@ async fn import_what_if_plans_every_room_and_writes_nothing() {
     let _ = std::fs::remove_dir_all(&s.dir);
 }
 
-/// LEAD: `unknown_operation` naming `readiness` is accepted until the readiness part is registered (delete that
-/// branch after merging readiness);
-/// then readiness from the legacy database and from its package must both succeed, list findings, and agree.
+/// Readiness from the legacy database and from its package: both succeed, list findings, and agree.
 #[tokio::test(flavor = "multi_thread")]
 async fn readiness_from_the_database_and_from_the_package() {
     let s = scenario("ready", true).await;
@@ -370,18 +368,11 @@ async fn readiness_from_the_database_and_from_the_package() {
     let from_package = run(&["--file-name".to_string(), s.package.display().to_string()]);
     for out in [&from_db, &from_package] {
         if let Some((code, message)) = envelope_error(out) {
-            assert_eq!(
-                (code.as_str(), message.contains("readiness")),
-                ("unknown_operation", true),
-                "readiness failed: [{code}] {message}\n{}",
-                stderr(out)
-            );
-            eprintln!("readiness is not registered on this branch yet: {message}");
-            continue;
+            panic!("readiness failed: [{code}] {message}\n{}", stderr(out));
         }
         assert!(out.status.success(), "{}", stderr(out));
     }
-    if from_db.status.success() && from_package.status.success() {
+    {
         let findings = |out: &Output| -> Vec<pchat_migrate::transform::Finding> {
             let envelope: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
             serde_json::from_value(envelope["data"]["findings"].clone()).expect("typed findings")

@@ -3,9 +3,6 @@
 //
 // The -WhatIf import must succeed with a typed plan; an import into a legacy database must be refused with a
 // code and a PowerShell category.
-// LEAD: while the registry does not know "readiness" (the readiness part), its job start is refused with
-// unknown_operation naming it: accepted for readiness only, as "the request reached the library's dispatcher
-// under this name". Delete that branch of RunCmdletJob after merging readiness.
 //
 // C# 5.
 
@@ -25,11 +22,10 @@ namespace PChatMigration.Harness
             "SecurityError", "ProtocolError", "ConnectionError", "AuthenticationError", "LimitsExceeded", "QuotaExceeded",
             "NotEnabled" };
 
-        // Starts a job as Invoke-PChatNativeJob does and runs it to its end. Returns null when the operation is not
-        // registered in this build (checked: unknown_operation naming it).
-        private static NativeResponse RunCmdletJob(string what, string operation, string request)
+        // Starts a job as Invoke-PChatNativeJob does and runs it to its end; a job refused at start gives its
+        // start response (an error envelope).
+        private static NativeResponse RunCmdletJob(string request)
         {
-            bool mayBeUnregistered = operation == "readiness";
             List<string> texts = new List<string>();
             List<string> states = new List<string>();
             List<string> eventTypes = new List<string>();
@@ -37,16 +33,6 @@ namespace PChatMigration.Harness
             {
                 if (!job.IsStarted)
                 {
-                    object envelope = Envelope(job.StartResponse);
-                    string code = MiniJson.Get(envelope, "error", "code") as string;
-                    string message = MiniJson.Get(envelope, "error", "message") as string;
-                    if (code == "unknown_operation" && mayBeUnregistered)
-                    {
-                        Check(what + ": unknown_operation names '" + operation + "'",
-                            message != null && message.Contains("'" + operation + "'"), job.StartResponse.Json);
-                        Console.WriteLine("   (" + operation + " is not registered in this build yet: " + message + ")");
-                        return null;
-                    }
                     // Refused at start (invalid parameters): an error envelope like any other.
                     return job.StartResponse;
                 }
@@ -78,11 +64,7 @@ namespace PChatMigration.Harness
 
         private static void ImportWhatIf(string request, string database)
         {
-            NativeResponse result = RunCmdletJob("import -WhatIf", "import", request);
-            if (result == null)
-            {
-                return;
-            }
+            NativeResponse result = RunCmdletJob(request);
             object envelope = Envelope(result);
             if (!true.Equals(MiniJson.Get(envelope, "ok")))
             {
@@ -127,11 +109,7 @@ namespace PChatMigration.Harness
 
         private static void ImportRefused(string request)
         {
-            NativeResponse result = RunCmdletJob("import into a legacy database", "import", request);
-            if (result == null)
-            {
-                return;
-            }
+            NativeResponse result = RunCmdletJob(request);
             ExpectCodeAndCategory("import into a legacy database", result, null);
             string message = MiniJson.Get(Envelope(result), "error", "message") as string;
             Check("import into a legacy database: the message says what the target must be (mgc)",
@@ -140,11 +118,7 @@ namespace PChatMigration.Harness
 
         private static void Readiness(string request)
         {
-            NativeResponse result = RunCmdletJob("readiness", "readiness", request);
-            if (result == null)
-            {
-                return;
-            }
+            NativeResponse result = RunCmdletJob(request);
             object envelope = Envelope(result);
             if (!true.Equals(MiniJson.Get(envelope, "ok")))
             {
