@@ -380,6 +380,24 @@ async fn readiness_from_the_database_and_from_the_package() {
         let (a, b) = (findings(&from_db), findings(&from_package));
         assert!(!a.is_empty(), "a generated deployment has edge cases");
         assert_eq!(a, b, "the database and its package give the same findings");
+        // The human summary reads the typed result (not the JSON fallback).
+        let out = cli()
+            .args(["--quiet", "readiness", "--file-name"])
+            .arg(&s.package)
+            .output()
+            .expect("runs");
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = stdout(&out);
+        for label in [
+            "Source        : package",
+            "Ready         : ",
+            "Findings      : ",
+            "Expected      : ",
+            "Estimate      : export",
+        ] {
+            assert!(text.contains(label), "no '{label}' in\n{text}");
+        }
+        assert!(!text.contains("could not be read"), "{text}");
     }
     s.server.drop_database(&s.mgc).await;
     s.server.drop_database(&s.legacy).await;

@@ -315,13 +315,6 @@ fn print_preflight(result: &ImportResult, lines: &mut Vec<String>) {
     });
 }
 
-/// Prints [`finding_lines`].
-pub fn print_findings(findings: &[Finding], verbose: bool) {
-    for line in finding_lines(findings, verbose) {
-        out(&line);
-    }
-}
-
 /// Findings by severity: errors and warnings in full, information as a count (in full with --verbose).
 pub fn finding_lines(findings: &[Finding], verbose: bool) -> Vec<String> {
     let mut lines = Vec::new();

@@ -2,14 +2,13 @@
 //! a package, optionally against the target `mgc`, writing nothing: every finding with the rooms it touches,
 //! the expected counts, the estimate. The flags are Test-PChatMigrationReadiness's parameters.
 
-use crate::import::{out, print_findings, ConflictActionArg, TransformArgs};
+use crate::import::{finding_lines, out, ConflictActionArg, TransformArgs};
 use crate::ConnectionArgs;
 use clap::Args;
-use pchat_migrate::transform::Finding;
+use pchat_migrate::readiness::ReadinessResult;
+use pchat_migrate::util::units::{format_count, format_duration_ms};
 use pchat_migrate::PcmError;
-use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
 
 /// The target `mgc` to check collisions, principal types, services and the backup against. Its own login
 /// flags: the target is usually another SQL Server than the legacy one.
@@ -147,63 +146,93 @@ impl ReadinessArgs {
     }
 }
 
-/// The parts of the readiness result the summary shows. The library's `ReadinessResult` is being written in
-/// parallel (src/readiness); this view reads only what the issue fixes (findings with severity, code, message
-/// and rooms; counts; estimate; report files) and tolerates everything else.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-struct ReadinessView {
-    findings: Vec<Finding>,
-    counts: BTreeMap<String, Value>,
-    estimate: BTreeMap<String, Value>,
-    report: Option<ReportView>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ReportView {
-    html: String,
-    json: String,
-}
-
 /// The human summary of a readiness result; a result this build cannot read is printed as JSON.
 pub fn print(data: &Value, verbose: bool) {
-    let view = match serde_json::from_value::<ReadinessView>(data.clone()) {
-        Ok(view) => view,
+    match serde_json::from_value::<ReadinessResult>(data.clone()) {
+        Ok(result) => {
+            for line in summary_lines(&result, verbose) {
+                out(&line);
+            }
+        }
         Err(e) => {
             out(&format!(
                 "(the readiness result could not be read as expected: {e}; as JSON:)"
             ));
             out(&serde_json::to_string_pretty(data).unwrap_or_default());
-            return;
         }
-    };
-    print_findings(&view.findings, verbose);
-    if !view.counts.is_empty() {
-        out(&format!("Expected      : {}", pairs(&view.counts)));
     }
-    if !view.estimate.is_empty() {
-        out(&format!("Estimate      : {}", pairs(&view.estimate)));
+}
+
+/// The summary, line by line: the source, whether it is ready, the findings, the expected counts, the
+/// estimate and the report files.
+fn summary_lines(r: &ReadinessResult, verbose: bool) -> Vec<String> {
+    let mut lines = Vec::new();
+    let source = &r.source;
+    lines.push(
+        match (&source.file_name, &source.database, &source.db_instance) {
+            (Some(file), _, _) => format!("Source        : package {file} ({})", source.kind),
+            (None, Some(db), Some(instance)) => {
+                format!("Source        : {db} on {instance} ({})", source.kind)
+            }
+            _ => format!("Source        : {}", source.kind),
+        },
+    );
+    lines.push(format!(
+        "Ready         : {}",
+        if r.ready {
+            "yes: no Error finding"
+        } else {
+            "no: fix every Error before the import"
+        }
+    ));
+    lines.extend(finding_lines(&r.findings, verbose));
+    let c = &r.counts;
+    lines.push(format!(
+        "Expected      : {} principals, {} categories, {} rooms, {} roles, {} add-ins, {} messages",
+        c.principals,
+        c.categories,
+        c.rooms,
+        c.roles,
+        c.addins,
+        format_count(c.messages)
+    ));
+    if c.skipped_rooms > 0 {
+        lines.push(format!(
+            "Skipped       : {} room(s) with {} message(s)",
+            c.skipped_rooms,
+            format_count(c.skipped_messages)
+        ));
     }
-    if let Some(report) = &view.report {
-        out(&format!(
+    let e = &r.estimate;
+    lines.push(format!(
+        "Estimate      : export {}, import {}, total {} ({})",
+        duration(e.export_seconds),
+        duration(e.import_seconds),
+        duration(e.total_seconds),
+        e.basis
+    ));
+    lines.push(format!(
+        "Months        : {} with messages (the report charts them)",
+        r.months.len()
+    ));
+    if let Some(report) = &r.report {
+        lines.push(format!(
             "Report        : {} (and {})",
             report.html, report.json
         ));
     }
+    lines
 }
 
-/// `name value, name value` for the scalar members of an object (nested ones are in the JSON and the report).
-fn pairs(map: &BTreeMap<String, Value>) -> String {
-    map.iter()
-        .filter_map(|(k, v)| match v {
-            Value::Number(n) => Some(format!("{k} {n}")),
-            Value::String(s) => Some(format!("{k} {s}")),
-            Value::Bool(b) => Some(format!("{k} {b}")),
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+/// Seconds (an estimate) for display; negative or non-finite shows as 0 ms.
+fn duration(seconds: f64) -> String {
+    let ms = if seconds.is_finite() && seconds > 0.0 {
+        // Saturates: a display value, not a stored one.
+        (seconds * 1000.0).round().min(u64::MAX as f64) as u64
+    } else {
+        0
+    };
+    format_duration_ms(ms)
 }
 
 #[cfg(test)]
@@ -288,14 +317,9 @@ mod tests {
     }
 
     #[test]
-    fn the_summary_reads_findings_and_tolerates_other_fields() {
-        let view: ReadinessView = serde_json::from_value(json!({
-            "findings": [{"severity": "Warning", "code": "name_prefixed", "message": "m", "rooms": ["a"]}],
-            "counts": {"rooms": 3},
-            "histogram": [{"month": "2012-01", "messages": 4}]
-        }))
-        .expect("view");
-        assert_eq!(view.findings.len(), 1);
-        assert_eq!(pairs(&view.counts), "rooms 3");
+    fn durations_never_wrap() {
+        assert_eq!(duration(1.5), "1.5 s");
+        assert_eq!(duration(-1.0), "0 ms");
+        assert_eq!(duration(f64::NAN), "0 ms");
     }
 }
