@@ -1,0 +1,58 @@
+//! `import` parameters, mirroring Import-CsPersistentChatData (-DBInstance, -FileName, -Report, -WhatIf) plus
+//! -DBName (default `mgc`), -ConflictAction, -Force and the transform's choices.
+
+use super::ConflictAction;
+use crate::connection::ConnectionParams;
+use crate::transform::{SettingPolicy, TransformOptions};
+use serde::Deserialize;
+
+/// The `import` request's parameters (JSON, camelCase).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ImportParams {
+    /// The target; `dbName` defaults to `mgc`.
+    pub connection: ConnectionParams,
+    /// The package (a file; PowerShell's -ByteInput is written to a temporary file first).
+    pub file_name: String,
+    /// Plan only: preflight, every entity and conversion, the estimate; nothing written.
+    #[serde(default)]
+    pub what_if: bool,
+    #[serde(default)]
+    pub conflict_action: ConflictAction,
+    /// Import although Persistent Chat servers pinged recently, and replace existing report files.
+    #[serde(default)]
+    pub force: bool,
+    /// HTML report path; the JSON report goes beside it (`.json`).
+    #[serde(default)]
+    pub report: Option<String>,
+    /// CSV (`Path,NewName`) or JSON (`{"old path": "new name"}` or `[{"path":..,"newName":..}]`) file of names.
+    #[serde(default)]
+    pub name_map_file: Option<String>,
+    #[serde(default = "crate::transform::default_separator")]
+    pub name_separator: String,
+    #[serde(default)]
+    pub setting_conflict: SettingPolicy,
+    #[serde(default)]
+    pub topic_to_description: bool,
+    #[serde(default)]
+    pub include_disabled_rooms: bool,
+    #[serde(default = "crate::transform::default_root_rooms_category")]
+    pub root_rooms_category: String,
+    /// Messages per transaction (default 5,000; 100 to 100,000).
+    #[serde(default)]
+    pub batch_size: Option<u32>,
+}
+
+impl ImportParams {
+    /// The transform options, without the name map (read from `name_map_file` by the planner).
+    pub fn transform_options(&self) -> TransformOptions {
+        TransformOptions {
+            name_separator: self.name_separator.clone(),
+            name_map: Default::default(),
+            setting_conflict: self.setting_conflict,
+            topic_to_description: self.topic_to_description,
+            include_disabled_rooms: self.include_disabled_rooms,
+            root_rooms_category: self.root_rooms_category.clone(),
+        }
+    }
+}
