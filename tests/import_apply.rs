@@ -1,0 +1,124 @@
+//! Issue 8 §2, the writes: a package imported into a fresh `mgc` lands row for row (SQL queries prove it),
+//! with the admin lock released, `tblSystemRevision` bumped and new principals marked for AD refresh; a second
+//! import of the same package writes nothing at all.
+
+mod common;
+#[path = "apply_support/mod.rs"]
+mod apply_support;
+
+use apply_support::*;
+use chat_fixtures::Size;
+use common::{fresh_dir, TestServer};
+use pchat_migrate::package::PackageReader;
+use pchat_migrate::target::EntityStatus;
+use std::collections::BTreeMap;
+
+/// The package's chatIds per room GUID, in package order.
+fn package_chat_ids(path: &std::path::Path) -> BTreeMap<String, Vec<i64>> {
+    let mut reader = PackageReader::open(path).expect("package");
+    let entities = reader.entities().expect("entities");
+    let mut out = BTreeMap::new();
+    for room in &entities.rooms {
+        let mut ids = Vec::new();
+        if reader.manifest().rooms.iter().any(|h| h.room_id == room.id) {
+            reader
+                .for_each_message(room.id, |m, _| {
+                    ids.push(m.chat_id);
+                    Ok(())
+                })
+                .expect("history");
+        }
+        out.insert(room.guid.to_ascii_lowercase(), ids);
+    }
+    out
+}
+
+async fn target_chat_ids(server: &TestServer, db: &str) -> BTreeMap<String, Vec<i64>> {
+    let mut admin = server.admin(db).await;
+    let rows = admin
+        .simple_query(
+            "SELECT CAST(n.nodeGuid AS nvarchar(36)), c.chatId FROM dbo.tblChat AS c \
+             INNER JOIN dbo.tblNode AS n ON n.nodeID = c.channelId ORDER BY n.nodeGuid, c.chatId",
+        )
+        .await
+        .expect("chat")
+        .into_first_result()
+        .await
+        .expect("chat");
+    let mut out: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    for r in rows {
+        let g: &str = r.get(0).expect("guid");
+        let id: i64 = r.get(1).expect("chatId");
+        out.entry(g.to_ascii_lowercase()).or_default().push(id);
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_2013_package_lands_row_for_row_and_a_second_import_writes_nothing() {
+    let server = TestServer::start();
+    let dir = fresh_dir("import_apply", "roundtrip");
+    let package = exported_mgc(&server, &dir, 11, Size::Tiny).await;
+    let db = fresh_target(&server).await;
+
+    let prepared = prepare(&server, &db, &package, 7).await;
+    let rooms_planned = prepared.plan.rooms.len();
+    let (result, events) = run(&server, &db, prepared).await;
+    let outcome = result.expect("import");
+
+    // Every message of every room, in chatId order, under the room of the same GUID.
+    let mut expected = package_chat_ids(&package);
+    expected.retain(|_, ids| !ids.is_empty());
+    let landed = target_chat_ids(&server, &db).await;
+    assert_eq!(landed, expected, "messages per room");
+    let total: usize = expected.values().map(Vec::len).sum();
+    assert!(total > 0, "the fixture has messages");
+    assert_eq!(outcome.summary.messages_imported, total as u64);
+    assert_eq!(outcome.summary.rooms.created, rooms_planned as u64);
+
+    // tblLastChatId holds each room's highest chatId, one row per room.
+    let mut admin = server.admin(&db).await;
+    let last = admin
+        .simple_query(
+            "SELECT CAST(n.nodeGuid AS nvarchar(36)), l.lastChatID FROM dbo.tblLastChatId AS l \
+             INNER JOIN dbo.tblNode AS n ON n.nodeID = l.nodeID",
+        )
+        .await
+        .expect("last")
+        .into_first_result()
+        .await
+        .expect("last");
+    let last: BTreeMap<String, i64> = last
+        .iter()
+        .map(|r| (r.get::<&str, _>(0).expect("g").to_ascii_lowercase(), r.get::<i64, _>(1).expect("id")))
+        .collect();
+    let want: BTreeMap<String, i64> =
+        expected.iter().map(|(g, ids)| (g.clone(), *ids.iter().max().expect("max"))).collect();
+    assert_eq!(last, want, "tblLastChatId");
+
+    // The lock is gone, the revision bumped once, new principals marked dirty with their self-affiliation.
+    assert_eq!(scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblAdminLock").await, 0);
+    assert_eq!(scalar(&server, &db, "SELECT MAX(sysRevision) FROM dbo.tblSystemRevision").await, 2);
+    let created = outcome.summary.principals.created as i64;
+    assert!(created > 0);
+    assert_eq!(
+        scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblPrincipalMeta WHERE prinAffiliationsDirty = 1 AND prinAttributesDirty = 1").await,
+        created
+    );
+    assert_eq!(
+        scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblPrincipalAffiliations WHERE principalID = affiliationID AND [index] = -1").await,
+        created
+    );
+    assert!(events.iter().any(|e| matches!(e, pchat_migrate::jobs::JobEvent::Progress { status, .. } if status.starts_with("Writing chat"))));
+
+    // The second import: nothing written, not even the lock or the revision.
+    let before = checksums(&server, &db, &[]).await;
+    let again = prepare(&server, &db, &package, 7).await;
+    let (second, _) = run(&server, &db, again).await;
+    let second = second.expect("second import");
+    assert_same(&before, &checksums(&server, &db, &[]).await);
+    assert_eq!(second.summary.messages_imported, 0);
+    assert_eq!(second.summary.messages_already_present, total as u64);
+    assert!(second.entities.iter().all(|e| e.status == EntityStatus::Skipped), "{:?}", second.entities);
+    server.drop_database(&db).await;
+}
