@@ -13,6 +13,9 @@ use pchat_migrate::package::PackageReader;
 use pchat_migrate::target::EntityStatus;
 use std::collections::BTreeMap;
 
+/// The root category's GUID in the 2013 fixture (source and target alike).
+const ROOT_GUID: &str = "00000000-0000-0000-0000-000000000002";
+
 /// The package's chatIds per room GUID, in package order.
 fn package_chat_ids(path: &std::path::Path) -> BTreeMap<String, Vec<i64>> {
     let mut reader = PackageReader::open(path).expect("package");
@@ -58,7 +61,24 @@ async fn target_chat_ids(server: &TestServer, db: &str) -> BTreeMap<String, Vec<
 async fn a_2013_package_lands_row_for_row_and_a_second_import_writes_nothing() {
     let server = TestServer::start();
     let dir = fresh_dir("import_apply", "roundtrip");
-    let package = exported_mgc(&server, &dir, 11, Size::Tiny).await;
+    let source = seeded_mgc(&server, 11, Size::Tiny).await;
+    // A message that is not valid Unicode (an unpaired surrogate, legal in SQL Server's UCS-2): it must land
+    // byte for byte.
+    let mut admin = server.admin(&source).await;
+    admin
+        .simple_query(
+            "INSERT INTO dbo.tblChat (channelId, chatId, chatDate, userId, isAlert, content, rtf) \
+             SELECT TOP 1 channelId, chatId + 1000000, chatDate, userId, 0, \
+             CAST(0x41003DD842003DD8 AS nvarchar(max)), NULL FROM dbo.tblChat ORDER BY chatId DESC; \
+             UPDATE dbo.tblLastChatId SET lastChatID = (SELECT MAX(chatId) FROM dbo.tblChat) \
+             WHERE nodeID = (SELECT TOP 1 channelId FROM dbo.tblChat ORDER BY chatId DESC)",
+        )
+        .await
+        .expect("lossy message")
+        .into_results()
+        .await
+        .expect("lossy message");
+    let package = export(&server, &source, &dir).await;
     let db = fresh_target(&server).await;
 
     let prepared = prepare(&server, &db, &package, 7).await;
@@ -110,6 +130,39 @@ async fn a_2013_package_lands_row_for_row_and_a_second_import_writes_nothing() {
         created
     );
     assert!(events.iter().any(|e| matches!(e, pchat_migrate::jobs::JobEvent::Progress { status, .. } if status.starts_with("Writing chat"))));
+
+    // Nothing converted: the chat, nodes, roles, scopes and add-ins equal the source's row for row, ids
+    // apart (content compared as its UTF-16 bytes).
+    let tables = ["tblChat", "tblNode", "tblSiopWhiteList", "tblLastChatId"];
+    let (from, to) = (checksums(&server, &source, &[]).await, checksums(&server, &db, &[]).await);
+    for table in tables {
+        assert_eq!(from[table], to[table], "{table} differs from the source");
+    }
+    // Scopes: the categories' (not the root's), each written by the system principal.
+    let scopes = |rows: &Vec<String>| -> Vec<String> {
+        let mut out: Vec<String> = rows
+            .iter()
+            .filter(|r| !r.starts_with(ROOT_GUID))
+            .map(|r| r.rsplit_once('|').expect("columns").0.to_string())
+            .collect();
+        out.sort();
+        out
+    };
+    assert_eq!(scopes(&from["tblScopePrincipal"]), scopes(&to["tblScopePrincipal"]), "scopes");
+    assert!(!scopes(&to["tblScopePrincipal"]).is_empty());
+    // Roles: the rooms' and the categories' Creators (the root's roles are not the import's to write; the
+    // writer of a role row is the system principal).
+    let role_sql = "SELECT COUNT(*) FROM dbo.tblPrincipalRole AS r INNER JOIN dbo.tblNode AS n \
+                    ON n.nodeID = r.prinRoleNodeID INNER JOIN dbo.tblRoleType AS t ON t.rtypeID = r.prinRoleTypeID \
+                    WHERE n.nodeType = 0 OR (t.rtypeDesc = N'Creator' AND n.parentID <> n.nodeID)";
+    let roles = scalar(&server, &source, role_sql).await;
+    assert!(roles > 0);
+    assert_eq!(scalar(&server, &db, role_sql).await, roles, "room and creator roles");
+    assert_eq!(
+        scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblChat WHERE CAST(content AS varbinary(max)) = 0x41003DD842003DD8").await,
+        1,
+        "the non-Unicode message landed exactly"
+    );
 
     // The second import: nothing written, not even the lock or the revision.
     let before = checksums(&server, &db, &[]).await;

@@ -7,7 +7,7 @@ use crate::common::{run_job, unique_db_name, TestServer};
 use chat_fixtures::{create_database, generate_mgc_model, write_mgc, DatabaseKind, Size};
 use pchat_migrate::connection::{ConnectionParams, ConnectionSettings};
 use pchat_migrate::jobs::{Job, JobEvent, JobState};
-use pchat_migrate::package::{NodeKind, PackageReader};
+use pchat_migrate::package::{NodeKind, PackageReader, RoleOrigin};
 use pchat_migrate::target::apply::{apply, ApplyOutcome};
 use pchat_migrate::target::plan::PreparedImport;
 use pchat_migrate::target::result::{PackageInfo, Preflight};
@@ -21,21 +21,32 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tiberius::ColumnData;
 
-/// A generated 2013 deployment in `server`, exported to `dir/source.pcmpkg`.
-pub async fn exported_mgc(server: &TestServer, dir: &Path, seed: u64, size: Size) -> PathBuf {
+/// A generated 2013 deployment in a new database of `server`.
+pub async fn seeded_mgc(server: &TestServer, seed: u64, size: Size) -> String {
     let db = unique_db_name("apply_src");
     let mut admin = server.admin("master").await;
     create_database(&mut admin, &db, DatabaseKind::Mgc2013).await.expect("source schema");
     let model = generate_mgc_model(seed, size);
     write_mgc(&mut admin, &model).await.expect("source data");
+    db
+}
+
+/// Exports `db` to `dir/source.pcmpkg`.
+pub async fn export(server: &TestServer, db: &str, dir: &Path) -> PathBuf {
     let file = dir.join("source.pcmpkg");
     let request = json!({"operation": "export", "params": {
-        "connection": server.connection_params(Some(&db)),
+        "connection": server.connection_params(Some(db)),
         "fileName": file.display().to_string(),
     }});
     let (result, _) = tokio::task::spawn_blocking(move || run_job(request)).await.expect("join");
     result.expect("export");
     file
+}
+
+/// A generated 2013 deployment exported to `dir/source.pcmpkg`.
+pub async fn exported_mgc(server: &TestServer, dir: &Path, seed: u64, size: Size) -> PathBuf {
+    let db = seeded_mgc(server, seed, size).await;
+    export(server, &db, dir).await
 }
 
 /// A new `mgc` from the 2013 fixture (lookup rows, system principal, root category only).
@@ -102,7 +113,7 @@ pub async fn prepare(server: &TestServer, db: &str, package: &Path, batch_size: 
         None => StepAction::Create,
     };
     let roles_of = |node: i32, role: &str| -> Vec<i32> {
-        entities.roles.iter().filter(|r| r.node_id == node && r.role.eq_ignore_ascii_case(role)).map(|r| r.principal_id).collect()
+        entities.roles.iter().filter(|r| r.node_id == node && r.origin == RoleOrigin::Explicit && r.role.eq_ignore_ascii_case(role)).map(|r| r.principal_id).collect()
     };
     let principals = entities
         .principals
