@@ -175,3 +175,107 @@ async fn a_2013_package_lands_row_for_row_and_a_second_import_writes_nothing() {
     assert!(second.entities.iter().all(|e| e.status == EntityStatus::Skipped), "{:?}", second.entities);
     server.drop_database(&db).await;
 }
+
+/// The first room with at least three messages: (plan index, target node id, name).
+async fn busy_room(server: &TestServer, db: &str, prepared: &pchat_migrate::target::plan::PreparedImport) -> (usize, i32, String) {
+    let (index, step) = prepared
+        .plan
+        .rooms
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.planned.messages >= 3)
+        .expect("a room with messages");
+    let guid = tiberius::Uuid::parse_str(&step.planned.guid).expect("guid");
+    let mut admin = server.admin(db).await;
+    let row = admin
+        .query("SELECT nodeID FROM dbo.tblNode WHERE nodeGuid = @P1", &[&guid])
+        .await
+        .expect("node")
+        .into_row()
+        .await
+        .expect("node")
+        .expect("the room is in the target");
+    let id: i32 = row.get(0).expect("nodeID");
+    (index, id, step.name.clone())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_room_the_import_cannot_reconcile_stops_the_run_naming_it() {
+    let server = TestServer::start();
+    let dir = fresh_dir("import_apply", "reconcile");
+    let package = exported_mgc(&server, &dir, 12, Size::Tiny).await;
+    let db = fresh_target(&server).await;
+    run(&server, &db, prepare(&server, &db, &package, 50).await).await.0.expect("import");
+    let prepared = prepare(&server, &db, &package, 50).await;
+    let (_, node, name) = busy_room(&server, &db, &prepared).await;
+    // Someone removed a message below the room's highest chatId.
+    let mut admin = server.admin(&db).await;
+    admin
+        .execute(
+            "DELETE FROM dbo.tblChat WHERE channelId = @P1 AND chatId = (SELECT MIN(chatId) FROM dbo.tblChat WHERE channelId = @P1)",
+            &[&node],
+        )
+        .await
+        .expect("delete");
+    let before = scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblChat").await;
+    let (result, _) = run(&server, &db, prepared).await;
+    let error = result.expect_err("the room cannot be resumed");
+    assert_eq!(error.code(), "target_state_conflict", "{error}");
+    assert!(error.to_string().contains(&name), "{error}");
+    assert_eq!(scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblChat").await, before, "no message written");
+    assert_eq!(scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblAdminLock").await, 0, "lock released");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn overwrite_replaces_a_rooms_settings_guid_roles_and_messages() {
+    let server = TestServer::start();
+    let dir = fresh_dir("import_apply", "overwrite");
+    let package = exported_mgc(&server, &dir, 13, Size::Tiny).await;
+    let db = fresh_target(&server).await;
+    run(&server, &db, prepare(&server, &db, &package, 50).await).await.0.expect("import");
+    let mut prepared = prepare(&server, &db, &package, 50).await;
+    let (index, node, _) = busy_room(&server, &db, &prepared).await;
+    // The target's room of that name is another room: other GUID, description, an extra role and message.
+    let mut admin = server.admin(&db).await;
+    admin
+        .execute(
+            "UPDATE dbo.tblNode SET nodeGuid = NEWID(), nodeDesc = N'theirs' WHERE nodeID = @P1; \
+             INSERT INTO dbo.tblChat (channelId, chatId, chatDate, userId, isAlert, content) \
+             VALUES (@P1, 999999, 634609728000000000, 1, 0, N'not the package''s'); \
+             UPDATE dbo.tblLastChatId SET lastChatID = 999999 WHERE nodeID = @P1; \
+             INSERT INTO dbo.tblPrincipalRole (prinRoleNodeID, prinRolePrinID, prinRoleTypeID, prinRoleUpdatedBy) \
+             VALUES (@P1, 1, 4, 1)",
+            &[&node],
+        )
+        .await
+        .expect("theirs");
+    let package_ids = package_chat_ids(&package);
+    let step = &mut prepared.plan.rooms[index];
+    step.action = pchat_migrate::target::StepAction::Overwrite { target_id: node };
+    let guid = step.planned.guid.to_ascii_lowercase();
+    let desc = step.planned.description.clone();
+    let roles = (step.planned.members.len() + step.planned.managers.len() + step.planned.presenters.len()) as i64;
+    let (result, _) = run(&server, &db, prepared).await;
+    let outcome = result.expect("overwrite");
+    let room = outcome.entities.iter().find(|e| e.entity_type == "Room" && e.notes.starts_with("overwritten")).expect("overwritten room");
+    assert!(room.notes.contains(&format!("{} messages deleted", package_ids[&guid].len() + 1)), "{}", room.notes);
+    let landed = target_chat_ids(&server, &db).await;
+    assert_eq!(landed[&guid], package_ids[&guid], "exactly the package's messages");
+    let mut admin = server.admin(&db).await;
+    let row = admin
+        .query("SELECT nodeGuid, nodeDesc FROM dbo.tblNode WHERE nodeID = @P1", &[&node])
+        .await
+        .expect("node")
+        .into_row()
+        .await
+        .expect("node")
+        .expect("node");
+    let (g, d): (tiberius::Uuid, &str) = (row.get(0).expect("guid"), row.get(1).expect("desc"));
+    assert_eq!((g.to_string().to_ascii_lowercase(), d), (guid.clone(), desc.as_str()), "GUID and settings are the package's");
+    assert_eq!(scalar(&server, &db, &format!("SELECT COUNT(*) FROM dbo.tblPrincipalRole WHERE prinRoleNodeID = {node}")).await, roles);
+    assert_eq!(
+        scalar(&server, &db, &format!("SELECT MAX(lastChatID) FROM dbo.tblLastChatId WHERE nodeID = {node}")).await,
+        999999,
+        "tblLastChatId is never lowered"
+    );
+}

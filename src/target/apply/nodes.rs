@@ -266,22 +266,20 @@ async fn existing_by_guid(
     scalar_i64(client, &sql, &[&g]).await?.map(|v| super::sql::to_i32(v, "nodeID")).transpose()
 }
 
-/// Deletes an overwritten room's messages in batches (inside its node's transaction).
+/// Deletes an overwritten room's messages in batches of [`DELETE_BATCH`] by key range (the highest chatId of
+/// the next batch, then everything up to it), inside its node's transaction.
 async fn delete_chat(run: &Apply<'_>, client: &mut SqlClient, id: i32) -> Result<u64, PcmError> {
     let c = &run.catalog;
-    let sql = format!(
-        "DELETE TOP (@P1) FROM {} WHERE {} = @P2",
-        c.table_ref("tblChat"),
-        c.col("tblChat", "channelId")
+    let (t, ch, chat) = (c.table_ref("tblChat"), c.col("tblChat", "channelId"), c.col("tblChat", "chatId"));
+    let bound = format!(
+        "SELECT MAX(b.{chat}) FROM (SELECT TOP (@P1) {chat} FROM {t} WHERE {ch} = @P2 ORDER BY {chat}) AS b"
     );
+    let delete = format!("DELETE FROM {t} WHERE {ch} = @P1 AND {chat} <= @P2");
     let mut total = 0;
-    loop {
-        let n = exec(client, &sql, &[&DELETE_BATCH, &id]).await?;
-        total += n;
-        if n == 0 {
-            return Ok(total);
-        }
+    while let Some(upto) = scalar_i64(client, &bound, &[&DELETE_BATCH, &id]).await? {
+        total += exec(client, &delete, &[&id, &upto]).await?;
     }
+    Ok(total)
 }
 
 /// Add-ins (`tblSiopWhiteList`): the id map for rooms, inserts and updates.
