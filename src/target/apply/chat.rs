@@ -6,7 +6,7 @@
 use super::chat_feed::{self, ChatRow, Feed, RoomFeed};
 use super::finish::Pending;
 use super::progress::ChatProgress;
-use super::sql::{exec, rows, scalar_i64};
+use super::sql::{exec, rows};
 use super::Apply;
 use crate::connection::transaction::{begin, end};
 use crate::connection::{sql_error, SqlClient};
@@ -52,9 +52,8 @@ pub struct ChatSql {
     table: String,
     columns: Vec<String>,
     insert_exact: String,
-    last_max: String,
-    last_delete: String,
-    last_insert: String,
+    /// Raises the room's `tblLastChatId` row, or inserts it: one round trip per batch.
+    last_raise: String,
     has_last: bool,
 }
 
@@ -79,9 +78,10 @@ impl ChatSql {
                 values.join(", ")
             ),
             columns,
-            last_max: format!("SELECT MAX({id}) FROM {lt} WHERE {n} = @P1"),
-            last_delete: format!("DELETE FROM {lt} WHERE {n} = @P1"),
-            last_insert: format!("INSERT INTO {lt} ({n}, {id}) VALUES (@P1, @P2)"),
+            last_raise: format!(
+                "UPDATE {lt} SET {id} = @P2 WHERE {n} = @P1 AND {id} < @P2; \
+                 IF NOT EXISTS (SELECT 1 FROM {lt} WHERE {n} = @P1) INSERT INTO {lt} ({n}, {id}) VALUES (@P1, @P2)"
+            ),
             has_last: c.has_table(l),
         }
     }
@@ -248,15 +248,8 @@ async fn insert_batch(
 
 /// `tblLastChatId` of the room: the larger of the existing value and `last` (one row per room).
 async fn raise_last_chat_id(client: &mut SqlClient, s: &ChatSql, node: i32, last: i64) -> Result<(), PcmError> {
-    if !s.has_last {
-        return Ok(());
+    if s.has_last {
+        exec(client, &s.last_raise, &[&node, &last]).await?;
     }
-    match scalar_i64(client, &s.last_max, &[&node]).await? {
-        Some(current) if current >= last => Ok(()),
-        Some(_) => {
-            exec(client, &s.last_delete, &[&node]).await?;
-            exec(client, &s.last_insert, &[&node, &last]).await.map(drop)
-        }
-        None => exec(client, &s.last_insert, &[&node, &last]).await.map(drop),
-    }
+    Ok(())
 }
