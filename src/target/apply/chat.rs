@@ -20,7 +20,7 @@ use tiberius::{ColumnData, TokenRow};
 use tokio::sync::mpsc;
 
 /// Batches in flight between the package reader and the writer.
-const FEED_DEPTH: usize = 2;
+const FEED_DEPTH: usize = 4;
 
 /// A room's messages in the target: how many and the highest chatId.
 pub async fn ledger(client: &mut SqlClient, c: &Catalog, node: i32) -> Result<(u64, Option<i64>), PcmError> {
@@ -252,4 +252,36 @@ async fn raise_last_chat_id(client: &mut SqlClient, s: &ChatSql, node: i32, last
         exec(client, &s.last_raise, &[&node, &last]).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(in_target: u64, after: Option<i64>) -> RoomJob {
+        RoomJob { name: "Sales - Q3".into(), node: 7, in_target, after, imported: 0 }
+    }
+
+    #[test]
+    fn a_room_resumes_only_when_the_target_holds_exactly_the_packages_messages_up_to_its_point() {
+        assert!(reconcile(&job(0, None), 0, false).is_ok(), "an empty room imports everything");
+        assert!(reconcile(&job(3, Some(9)), 3, true).is_ok());
+        let fewer = reconcile(&job(2, Some(9)), 3, true).expect_err("a message is missing");
+        assert_eq!(fewer.code(), "target_state_conflict");
+        assert!(fewer.to_string().contains("'Sales - Q3'") && fewer.to_string().contains("2 messages up to chatId 9"));
+        let foreign = reconcile(&job(3, Some(9)), 3, false).expect_err("chatId 9 is not the package's");
+        assert!(foreign.to_string().contains("highest chatId 9 is not a message of the package"), "{foreign}");
+    }
+
+    #[test]
+    fn statements_are_spelled_from_the_catalog() {
+        let c = Catalog::of_columns(&[
+            ("tblChat", &["channelID", "chatID", "chatDate", "userId", "isAlert", "content"]),
+            ("tblLastChatId", &["nodeID", "lastChatID"]),
+        ]);
+        let s = ChatSql::new(&c);
+        assert_eq!(s.columns.len(), 6, "no rtf column, none sent");
+        assert!(s.insert_exact.contains("[channelID], [chatID]") && s.insert_exact.contains("CAST(@P6 AS nvarchar(max))"));
+        assert!(s.has_last && s.last_raise.contains("[lastChatID] < @P2"));
+    }
 }

@@ -158,6 +158,7 @@ async fn write_all(
     principals::write(run, client, ctx).await?;
     progress::stage(ctx, "Writing add-ins, categories and rooms");
     nodes::write(run, client, ctx).await?;
+    progress::stage(ctx, progress::CHAT_STAGE);
     chat::write(run, client, pending, ctx).await
 }
 

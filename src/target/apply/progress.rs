@@ -5,6 +5,8 @@ use crate::jobs::{JobContext, JobEvent};
 use std::time::{Duration, Instant};
 
 pub const ACTIVITY: &str = "Importing into Persistent Chat";
+/// The status that starts the chat stage.
+pub const CHAT_STAGE: &str = "Writing chat";
 
 /// How often the chat stage reports.
 const EVERY: Duration = Duration::from_millis(500);
