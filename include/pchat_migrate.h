@@ -79,6 +79,42 @@ int32_t pcm_call(const char *request_json, char **response_out);
 int32_t pcm_job_start(const char *request_json, struct pcm_job **job_out, char **response_out);
 
 /*
+ Starts `probe` with `params_json` (the connection object): the same as [`pcm_job_start`] with
+ `{"operation":"probe","params":<params_json>}`.
+ */
+int32_t pcm_probe_start(const char *params_json, struct pcm_job **job_out, char **response_out);
+
+/*
+ Starts `export` (step 2 of the migration: the legacy database into a package) with `params_json`: the same
+ as [`pcm_job_start`] with `{"operation":"export","params":<params_json>}`.
+ */
+int32_t pcm_export_start(const char *params_json,
+                         struct pcm_job **job_out,
+                         char **response_out);
+
+/*
+ Starts `import` (step 4: a package into Persistent Chat `mgc`) with `params_json`: the same as
+ [`pcm_job_start`] with `{"operation":"import","params":<params_json>}`.
+ */
+int32_t pcm_import_start(const char *params_json, struct pcm_job **job_out, char **response_out);
+
+/*
+ Starts `readiness` (step 3: what the migration will change, writing nothing) with `params_json`: the same
+ as [`pcm_job_start`] with `{"operation":"readiness","params":<params_json>}`.
+ */
+int32_t pcm_readiness_start(const char *params_json,
+                            struct pcm_job **job_out,
+                            char **response_out);
+
+/*
+ Starts `inspect_package` (validate a package completely) with `params_json` (`{"fileName": ...}`): the
+ same as [`pcm_job_start`] with `{"operation":"inspect_package","params":<params_json>}`.
+ */
+int32_t pcm_inspect_package_start(const char *params_json,
+                                  struct pcm_job **job_out,
+                                  char **response_out);
+
+/*
  Waits up to `timeout_ms` for events and returns `{"state": ..., "events": [...]}`. After the job ended and
  every event was delivered: `PCM_STATUS_JOB_FINISHED`.
  */

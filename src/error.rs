@@ -3,6 +3,9 @@
 //! Every error carries a stable snake_case `code` (the contract with PowerShell runbooks, which may branch on it),
 //! an administrator-facing message, and optional structured `details`. Messages never contain passwords.
 
+pub mod code;
+
+pub use code::{ErrorCode, POWERSHELL_CATEGORIES};
 use serde_json::{json, Value};
 
 /// Errors the library reports. Codes returned by [`PcmError::code`] are stable across releases.
@@ -120,7 +123,7 @@ pub enum PcmError {
     /// An error already rendered once (kept so a job's result can be read more than once).
     #[error("{message}")]
     Reported {
-        code: &'static str,
+        code: ErrorCode,
         message: String,
         details: Value,
     },
@@ -162,31 +165,33 @@ impl PcmError {
     }
 
     /// The stable machine-readable code of this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            PcmError::InvalidJson(_) => "invalid_json",
-            PcmError::InvalidParameter { .. } => "invalid_parameter",
-            PcmError::UnknownOperation(_) => "unknown_operation",
-            PcmError::InvalidDbInstance { .. } => "invalid_db_instance",
-            PcmError::ConnectionFailed { .. } | PcmError::ConnectionLost(_) => "connection_failed",
-            PcmError::TlsFailed { .. } => "tls_failed",
-            PcmError::LoginFailed { .. } => "login_failed",
-            PcmError::DatabaseUnavailable { .. } => "database_not_found",
-            PcmError::AuthenticationUnavailable(_) => "authentication_unavailable",
-            PcmError::Sql { .. } => "sql_error",
-            PcmError::Timeout(_) => "timeout",
-            PcmError::NotAChatDatabase(_) => "not_a_chat_database",
-            PcmError::InvalidSourceData(_) => "invalid_source_data",
-            PcmError::InvalidPackage { .. } => "invalid_package",
-            PcmError::Io { .. } => "io_error",
-            PcmError::PackageInUse { .. } => "package_in_use",
-            PcmError::ImportRefused(_) => "import_refused",
-            PcmError::TargetNotReady(_) => "target_not_ready",
-            PcmError::TargetStateConflict(_) => "target_state_conflict",
-            PcmError::Cancelled => "cancelled",
-            PcmError::RuntimeUnavailable(_) => "runtime_unavailable",
-            PcmError::Reported { code, .. } => code,
-            PcmError::Internal(_) => "internal_error",
+            PcmError::InvalidJson(_) => ErrorCode::InvalidJson,
+            PcmError::InvalidParameter { .. } => ErrorCode::InvalidParameter,
+            PcmError::UnknownOperation(_) => ErrorCode::UnknownOperation,
+            PcmError::InvalidDbInstance { .. } => ErrorCode::InvalidDbInstance,
+            PcmError::ConnectionFailed { .. } | PcmError::ConnectionLost(_) => {
+                ErrorCode::ConnectionFailed
+            }
+            PcmError::TlsFailed { .. } => ErrorCode::TlsFailed,
+            PcmError::LoginFailed { .. } => ErrorCode::LoginFailed,
+            PcmError::DatabaseUnavailable { .. } => ErrorCode::DatabaseNotFound,
+            PcmError::AuthenticationUnavailable(_) => ErrorCode::AuthenticationUnavailable,
+            PcmError::Sql { .. } => ErrorCode::SqlError,
+            PcmError::Timeout(_) => ErrorCode::Timeout,
+            PcmError::NotAChatDatabase(_) => ErrorCode::NotAChatDatabase,
+            PcmError::InvalidSourceData(_) => ErrorCode::InvalidSourceData,
+            PcmError::InvalidPackage { .. } => ErrorCode::InvalidPackage,
+            PcmError::Io { .. } => ErrorCode::IoError,
+            PcmError::PackageInUse { .. } => ErrorCode::PackageInUse,
+            PcmError::ImportRefused(_) => ErrorCode::ImportRefused,
+            PcmError::TargetNotReady(_) => ErrorCode::TargetNotReady,
+            PcmError::TargetStateConflict(_) => ErrorCode::TargetStateConflict,
+            PcmError::Cancelled => ErrorCode::Cancelled,
+            PcmError::RuntimeUnavailable(_) => ErrorCode::RuntimeUnavailable,
+            PcmError::Reported { code, .. } => *code,
+            PcmError::Internal(_) => ErrorCode::InternalError,
         }
     }
 
@@ -226,12 +231,19 @@ impl PcmError {
         crate::util::text::escape_control(&self.to_string()).into_owned()
     }
 
-    /// The error as the `error` member of a response envelope. The message is the [`display_message`]
+    /// The error as the `error` member of a response envelope: `code`, `category` (the PowerShell
+    /// ErrorCategory of the code, see [`ErrorCode`]), `message`, `details`. The message is the [`display_message`]
     /// (PowerShell and the CLI print it as it is); `details` keep the exact values for scripts.
     ///
     /// [`display_message`]: PcmError::display_message
     pub fn to_json(&self) -> Value {
-        json!({ "code": self.code(), "message": self.display_message(), "details": self.details() })
+        let code = self.code();
+        json!({
+            "code": code,
+            "category": code.powershell_category(),
+            "message": self.display_message(),
+            "details": self.details(),
+        })
     }
 }
 

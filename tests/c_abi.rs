@@ -208,3 +208,26 @@ async fn freeing_a_running_export_waits_until_its_files_are_closed() {
         "{result}"
     );
 }
+
+/// docs/c-abi.md's "Error codes" table is what `ErrorCode` yields (code, C status, PowerShell category).
+#[test]
+fn error_code_table_is_documented() {
+    const BEGIN: &str = "<!-- error-codes:begin -->\n";
+    const END: &str = "<!-- error-codes:end -->";
+    let path = repo().join("docs/c-abi.md");
+    let doc = std::fs::read_to_string(&path).expect("docs/c-abi.md");
+    let start = doc.find(BEGIN).expect("begin marker") + BEGIN.len();
+    let end = doc.find(END).expect("end marker");
+    let table = pchat_migrate::error::code::markdown_table();
+    if std::env::var_os("PCHAT_BLESS_DOCS").is_some() {
+        let updated = format!("{}{table}{}", &doc[..start], &doc[end..]);
+        std::fs::write(&path, updated).expect("write docs");
+        return;
+    }
+    assert_eq!(
+        &doc[start..end],
+        table,
+        "docs/c-abi.md's error code table is stale: regenerate it with `PCHAT_BLESS_DOCS=1 cargo test --test \
+         c_abi error_code_table_is_documented`"
+    );
+}

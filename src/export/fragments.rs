@@ -99,14 +99,17 @@ impl NonUnicode {
 /// [`NonUnicode::LIST_LIMIT`] of them as `{roomId, chatId}`.
 pub fn non_unicode_summary<'a>(
     fragments: impl IntoIterator<Item = &'a FragmentMeta>,
-) -> (u64, Vec<serde_json::Value>) {
+) -> (u64, Vec<super::result::NonUnicodeMessage>) {
     let mut count = 0;
     let mut list = Vec::new();
     for meta in fragments {
         count += meta.non_unicode.count;
         for chat_id in &meta.non_unicode.chat_ids {
             if list.len() < NonUnicode::LIST_LIMIT {
-                list.push(serde_json::json!({ "roomId": meta.room_id, "chatId": chat_id }));
+                list.push(super::result::NonUnicodeMessage {
+                    room_id: meta.room_id,
+                    chat_id: *chat_id,
+                });
             }
         }
     }

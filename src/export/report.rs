@@ -3,10 +3,12 @@
 //! and durations in units, names inert).
 
 use super::paths::ReportPaths;
+use super::result::{ExportResult, ReportFiles, RoomSummary};
 use crate::error::PcmError;
+use crate::package::format::EntityCounts;
 use crate::util::text::{escape_control, json_terminal_safe};
 use crate::util::units::{format_bytes, format_count, format_duration_ms};
-use serde_json::{json, Value};
+use serde::Serialize;
 use std::path::Path;
 
 /// HTML-escapes text after showing its control characters as escapes, so a room name holding ESC, BEL or a
@@ -20,50 +22,35 @@ fn escape(text: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-fn cell(value: &Value) -> String {
-    match value {
-        Value::Null => String::new(),
-        Value::String(s) => escape(s),
-        Value::Bool(true) => "yes".to_string(),
-        Value::Bool(false) => "no".to_string(),
-        Value::Number(n) => match n.as_u64() {
-            Some(n) => format_count(n),
-            None => escape(&n.to_string()),
-        },
-        other => escape(&other.to_string()),
+/// A count for people (`1,500`).
+fn number(n: u64) -> String {
+    format_count(n)
+}
+
+fn yes_no(flag: bool) -> &'static str {
+    if flag {
+        "yes"
+    } else {
+        "no"
     }
 }
 
-/// A number of the result shown with a formatter, or an empty cell when it is absent.
-fn figure(value: &Value, format: fn(u64) -> String) -> String {
-    value.as_u64().map(format).unwrap_or_else(|| cell(value))
+/// An optional text, escaped; empty when absent.
+fn text(value: Option<&str>) -> String {
+    value.map(escape).unwrap_or_default()
 }
 
-/// Labels for the entries of `counts`; an entry this list does not know yet is labelled from its name.
-const COUNT_LABELS: &[(&str, &str)] = &[
-    ("principals", "Principals (users and groups) exported"),
-    ("categories", "Categories exported"),
-    ("rooms", "Rooms exported"),
-    ("roles", "Role assignments exported"),
-    ("scopes", "Scope entries exported"),
-    ("addins", "Add-ins exported"),
-    ("messages", "Messages exported"),
-];
-
-/// `nonUnicodeMessages` → `Non unicode messages`, for count entries without a label.
-fn label_from_name(name: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c.is_uppercase() && i > 0 {
-            out.push(' ');
-            out.extend(c.to_lowercase());
-        } else if i == 0 {
-            out.extend(c.to_uppercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+/// Labels of the entity counts, in the order they are shown.
+fn count_rows(counts: &EntityCounts) -> [(&'static str, u64); 7] {
+    [
+        ("Principals (users and groups) exported", counts.principals),
+        ("Categories exported", counts.categories),
+        ("Rooms exported", counts.rooms),
+        ("Role assignments exported", counts.roles),
+        ("Scope entries exported", counts.scopes),
+        ("Add-ins exported", counts.addins),
+        ("Messages exported", counts.messages),
+    ]
 }
 
 fn row(html: &mut String, label: &str, value: &str) {
@@ -74,92 +61,82 @@ fn row(html: &mut String, label: &str, value: &str) {
 }
 
 /// The HTML page (pure, for tests).
-pub fn render_html(result: &Value, rooms: &[Value]) -> String {
+pub fn render_html(result: &ExportResult, rooms: &[RoomSummary]) -> String {
     let mut html = String::from(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>pchat-migrate export report</title>\
          <style>body{font-family:Segoe UI,Arial,sans-serif;margin:2em}table{border-collapse:collapse}\
          td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}th{background:#eee}</style></head><body>\n\
          <h1>Group Chat export</h1>\n<table>\n",
     );
-    let path = if result["path"].is_null() {
-        "(returned to the caller, not written to a file)".to_string()
-    } else {
-        cell(&result["path"])
+    let path = match &result.path {
+        None => "(returned to the caller, not written to a file)".to_string(),
+        Some(path) => escape(path),
     };
     row(&mut html, "Package file", &path);
-    let size = match result["sizeBytes"].as_u64() {
-        Some(bytes) => format!("{} ({} bytes)", format_bytes(bytes), format_count(bytes)),
-        None => cell(&result["sizeBytes"]),
-    };
+    let size = format!(
+        "{} ({} bytes)",
+        format_bytes(result.size_bytes),
+        number(result.size_bytes)
+    );
     row(&mut html, "Package size", &size);
+    let source = &result.source;
     row(
         &mut html,
         "Source database",
         &format!(
             "{} / {} ({})",
-            cell(&result["source"]["dbInstance"]),
-            cell(&result["source"]["database"]),
-            cell(&result["source"]["kind"])
+            escape(&source.db_instance),
+            escape(&source.database),
+            escape(&format!("{:?}", source.kind))
         ),
     );
-    row(&mut html, "Export level", &cell(&result["level"]));
+    row(
+        &mut html,
+        "Export level",
+        &escape(&format!("{:?}", result.level)),
+    );
     row(
         &mut html,
         "Duration",
-        &figure(&result["durationMs"], format_duration_ms),
+        &format_duration_ms(result.duration_ms),
     );
     row(
         &mut html,
         "Export rate",
-        &figure(&result["messagesPerSecond"], |n| {
-            format!("{} messages/s", format_count(n))
-        }),
+        &format!("{} messages/s", number(result.messages_per_second)),
     );
     row(
         &mut html,
         "Room histories reused from an interrupted run",
-        &cell(&result["reusedRooms"]),
+        &number(result.reused_rooms),
     );
     row(
         &mut html,
         "Rooms disabled in the source after export",
-        &cell(&result["roomsDisabledInSource"]),
+        &number(result.rooms_disabled_in_source),
     );
-    if let Some(counts) = result["counts"].as_object() {
-        for (name, value) in counts {
-            let label = COUNT_LABELS
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, l)| l.to_string())
-                .unwrap_or_else(|| label_from_name(name));
-            row(&mut html, &label, &cell(value));
-        }
+    for (label, value) in count_rows(&result.counts) {
+        row(&mut html, label, &number(value));
     }
-    if !result["nonUnicodeMessages"].is_null() {
-        row(
-            &mut html,
-            "Messages kept as exact UTF-16 bytes (not valid Unicode)",
-            &cell(&result["nonUnicodeMessages"]),
-        );
-    }
+    row(
+        &mut html,
+        "Messages kept as exact UTF-16 bytes (not valid Unicode)",
+        &number(result.non_unicode_messages),
+    );
     html.push_str("</table>\n<h2>Warnings</h2>\n<ul>\n");
-    for w in result["warnings"].as_array().into_iter().flatten() {
-        html.push_str(&format!("<li>{}</li>\n", cell(&w["message"])));
+    for w in &result.warnings {
+        html.push_str(&format!("<li>{}</li>\n", escape(&w.message)));
     }
     html.push_str("</ul>\n");
-    if let Some(list) = result["nonUnicodeMessageList"]
-        .as_array()
-        .filter(|l| !l.is_empty())
-    {
+    if !result.non_unicode_message_list.is_empty() {
         html.push_str(
             "<h2>Messages kept as exact UTF-16 bytes (not valid Unicode)</h2>\n<table>\
              <tr><th>Room ID (nodeID)</th><th>Message (chatId)</th></tr>\n",
         );
-        for m in list {
+        for m in &result.non_unicode_message_list {
             html.push_str(&format!(
                 "<tr><td>{}</td><td>{}</td></tr>\n",
-                escape(&m["roomId"].to_string()),
-                escape(&m["chatId"].to_string())
+                m.room_id, m.chat_id
             ));
         }
         html.push_str("</table>\n");
@@ -172,53 +149,92 @@ pub fn render_html(result: &Value, rooms: &[Value]) -> String {
     for r in rooms {
         html.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-            escape(&r["roomId"].to_string()),
-            cell(&r["room"]),
-            cell(&r["disabled"]),
-            cell(&r["messages"]),
-            cell(&r["firstMessageUtc"]),
-            cell(&r["lastMessageUtc"])
+            r.room_id,
+            escape(&r.room),
+            yes_no(r.disabled),
+            r.messages.map(number).unwrap_or_default(),
+            text(r.first_message_utc.as_deref()),
+            text(r.last_message_utc.as_deref())
         ));
     }
     html.push_str("</table>\n</body></html>\n");
     html
 }
 
+/// The JSON report: the result and the room table.
+#[derive(Serialize)]
+struct ReportDocument<'a> {
+    result: &'a ExportResult,
+    rooms: &'a [RoomSummary],
+}
+
 /// Writes the HTML and the JSON report where `paths` says (checked before the export, see
 /// `super::paths::ReportPaths`); returns both paths.
-pub fn write(paths: &ReportPaths, result: &Value, rooms: &[Value]) -> Result<Value, PcmError> {
+pub fn write(
+    paths: &ReportPaths,
+    result: &ExportResult,
+    rooms: &[RoomSummary],
+) -> Result<ReportFiles, PcmError> {
     let (html_path, json_path) = (&paths.html, &paths.json);
-    let document = json!({ "result": result, "rooms": rooms });
+    let document = ReportDocument { result, rooms };
     let io = |p: &Path, e: std::io::Error| PcmError::io("writing the report", p, e);
     // The same JSON value, with C1 and bidi characters as \u escapes so `type`/`cat` of the file is safe too.
-    let json_text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    let json_text = serde_json::to_string_pretty(&document)
+        .map_err(|e| PcmError::Internal(format!("the report cannot be serialized: {e}")))?;
     std::fs::write(json_path, json_terminal_safe(&json_text).as_bytes())
         .map_err(|e| io(json_path, e))?;
     std::fs::write(html_path, render_html(result, rooms)).map_err(|e| io(html_path, e))?;
-    Ok(json!({ "html": html_path.display().to_string(), "json": json_path.display().to_string() }))
+    Ok(ReportFiles {
+        html: html_path.display().to_string(),
+        json: json_path.display().to_string(),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn sample() -> (Value, Vec<Value>) {
-        let result = json!({
-            "path": "/tmp/out.zip",
-            "sizeBytes": 1_468_006,
-            "source": { "dbInstance": "sql01\\rtc", "database": "GroupChat\u{1b}]0;owned\u{7}", "kind": "LyncGroupChat2010" },
-            "level": "All",
-            "counts": { "principals": 3, "rooms": 2, "messages": 1500, "nonUnicodeMessages": 1 },
-            "reusedRooms": 0,
-            "roomsDisabledInSource": 2,
-            "durationMs": 72_400,
-            "messagesPerSecond": 12_345,
-            "warnings": [{ "code": "w", "message": "room '\u{1b}[31mred' <b>" }],
-        });
-        let rooms = vec![json!({
-            "roomId": 7, "room": "Sales\\\u{1b}[2J\u{202e}evil", "disabled": true, "messages": 1500,
-            "firstMessageUtc": "2011-01-01T00:00:00Z", "lastMessageUtc": null
-        })];
+    fn sample() -> (ExportResult, Vec<RoomSummary>) {
+        use super::super::result::{ExportSource, ExportWarning, NonUnicodeMessage};
+        let result = ExportResult {
+            path: Some("/tmp/out.zip".into()),
+            size_bytes: 1_468_006,
+            source: ExportSource {
+                db_instance: "sql01\\rtc".into(),
+                database: "GroupChat\u{1b}]0;owned\u{7}".into(),
+                kind: crate::schema::DatabaseKind::LyncGroupChat2010,
+            },
+            level: crate::export::ExportLevel::All,
+            counts: EntityCounts {
+                principals: 3,
+                rooms: 2,
+                messages: 1500,
+                ..EntityCounts::default()
+            },
+            reused_rooms: 0,
+            rooms_disabled_in_source: 2,
+            non_unicode_messages: 1,
+            non_unicode_message_list: vec![NonUnicodeMessage {
+                room_id: 7,
+                chat_id: 41,
+            }],
+            duration_ms: 72_400,
+            messages_per_second: 12_345,
+            warnings: vec![ExportWarning {
+                code: "w".into(),
+                message: "room '\u{1b}[31mred' <b>".into(),
+            }],
+            report: None,
+            bytes_base64: None,
+        };
+        let rooms = vec![RoomSummary {
+            room_id: 7,
+            room: "Sales\\\u{1b}[2J\u{202e}evil".into(),
+            disabled: true,
+            messages: Some(1500),
+            first_message_utc: Some("2011-01-01T00:00:00Z".into()),
+            last_message_utc: None,
+        }];
         (result, rooms)
     }
 
@@ -233,7 +249,8 @@ mod tests {
             "1 min 12 s",
             "12,345 messages/s",
             "Messages exported</th><td>1,500",
-            "Non unicode messages",
+            "Messages kept as exact UTF-16 bytes (not valid Unicode)</th><td>1",
+            "<td>7</td><td>41</td>",
             "Disabled in the source database",
         ] {
             assert!(html.contains(expected), "missing {expected:?} in\n{html}");
@@ -273,14 +290,13 @@ mod tests {
         std::fs::create_dir_all(&dir).expect("dir");
         let written =
             write(&ReportPaths::for_path(&dir.join("r.html")), &result, &rooms).expect("written");
-        let text =
-            std::fs::read_to_string(written["json"].as_str().expect("json path")).expect("read");
+        let text = std::fs::read_to_string(&written.json).expect("read");
         assert!(!text
             .chars()
             .any(|c| c != '\n' && crate::util::text::is_unsafe_char(c)));
-        let back: Value = serde_json::from_str(&text).expect("parses");
+        let back: serde_json::Value = serde_json::from_str(&text).expect("parses");
         assert_eq!(back["result"]["roomsDisabledInSource"], 2);
-        assert_eq!(back["rooms"][0]["room"], rooms[0]["room"]);
+        assert_eq!(back["rooms"][0]["room"], rooms[0].room.as_str());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

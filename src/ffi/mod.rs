@@ -8,7 +8,7 @@
 
 mod handles;
 
-use crate::error::PcmError;
+use crate::error::{ErrorCode, PcmError};
 use crate::jobs::{panic_message, JobProtocolError};
 use crate::operations::{self, Request};
 use handles::JobRegistry;
@@ -52,6 +52,25 @@ static VERSION: &CStr =
         Err(_) => panic!("version contains NUL"),
     };
 
+/// The `data` of a successful job start.
+#[derive(serde::Serialize)]
+struct JobStarted {
+    operation: String,
+}
+
+/// The error of a failure of the boundary itself (the same members as [`PcmError::to_json`]).
+#[derive(serde::Serialize)]
+struct BoundaryError {
+    code: ErrorCode,
+    category: &'static str,
+    message: String,
+    details: serde_json::Map<String, Value>,
+}
+
+fn to_data(data: &impl serde::Serialize) -> Result<Value, Failure> {
+    serde_json::to_value(data).map_err(|e| PcmError::Internal(e.to_string()).into())
+}
+
 /// What went wrong at the boundary: a status plus the error envelope to hand back.
 struct Failure {
     status: pcm_status,
@@ -59,10 +78,18 @@ struct Failure {
 }
 
 impl Failure {
-    fn new(status: pcm_status, code: &str, message: impl Into<String>) -> Failure {
+    /// A failure of the boundary itself (NULL, UTF-8, handles, the job protocol, panics): its status is the
+    /// code's.
+    fn new(code: ErrorCode, message: impl Into<String>) -> Failure {
         Failure {
-            status,
-            error: json!({ "code": code, "message": message.into(), "details": {} }),
+            status: code.c_status(),
+            error: serde_json::to_value(BoundaryError {
+                code,
+                category: code.powershell_category(),
+                message: message.into(),
+                details: serde_json::Map::new(),
+            })
+            .unwrap_or(Value::Null),
         }
     }
 }
@@ -70,22 +97,9 @@ impl Failure {
 impl From<PcmError> for Failure {
     fn from(error: PcmError) -> Failure {
         Failure {
-            status: status_for_code(error.code()),
+            status: error.code().c_status(),
             error: error.to_json(),
         }
-    }
-}
-
-fn status_for_code(code: &str) -> pcm_status {
-    match code {
-        "invalid_json" => PCM_STATUS_INVALID_JSON,
-        "invalid_parameter" | "invalid_db_instance" | "authentication_unavailable" => {
-            PCM_STATUS_INVALID_REQUEST
-        }
-        "unknown_operation" => PCM_STATUS_UNKNOWN_OPERATION,
-        "cancelled" => PCM_STATUS_CANCELLED,
-        "runtime_unavailable" => PCM_STATUS_RUNTIME,
-        _ => PCM_STATUS_OPERATION_FAILED,
     }
 }
 
@@ -116,17 +130,16 @@ unsafe fn respond(out: *mut *mut c_char, body: impl FnOnce() -> Result<Value, Fa
     let (status, envelope) = match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(data)) => (PCM_STATUS_OK, ok_envelope(data)),
         Ok(Err(failure)) => (failure.status, error_envelope(failure.error)),
-        Err(panic) => (
-            PCM_STATUS_PANIC,
-            error_envelope(json!({
-                "code": "internal_panic",
-                "message": format!(
+        Err(panic) => {
+            let failure = Failure::new(
+                ErrorCode::InternalPanic,
+                format!(
                     "internal error in pchat-migrate (caught; the session is intact): {}",
                     panic_message(panic.as_ref())
                 ),
-                "details": {}
-            })),
-        ),
+            );
+            (failure.status, error_envelope(failure.error))
+        }
     };
     write_response(out, &envelope);
     status as i32
@@ -136,15 +149,13 @@ unsafe fn respond(out: *mut *mut c_char, body: impl FnOnce() -> Result<Value, Fa
 unsafe fn read_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str, Failure> {
     if ptr.is_null() {
         return Err(Failure::new(
-            PCM_STATUS_NULL_ARGUMENT,
-            "null_argument",
+            ErrorCode::NullArgument,
             format!("argument '{name}' is NULL"),
         ));
     }
     CStr::from_ptr(ptr).to_str().map_err(|e| {
         Failure::new(
-            PCM_STATUS_INVALID_UTF8,
-            "invalid_utf8",
+            ErrorCode::InvalidUtf8,
             format!(
                 "argument '{name}' is not valid UTF-8 (byte {})",
                 e.valid_up_to()
@@ -164,20 +175,15 @@ fn parse_request(text: &str) -> Result<Request, Failure> {
 
 fn invalid_handle() -> Failure {
     Failure::new(
-        PCM_STATUS_INVALID_HANDLE,
-        "invalid_handle",
+        ErrorCode::InvalidHandle,
         "the job handle is NULL, was already freed, or did not come from pcm_job_start",
     )
 }
 
 fn protocol_failure(error: JobProtocolError) -> Failure {
     match error {
-        JobProtocolError::Finished => {
-            Failure::new(PCM_STATUS_JOB_FINISHED, "job_finished", error.to_string())
-        }
-        JobProtocolError::StillRunning => {
-            Failure::new(PCM_STATUS_JOB_RUNNING, "job_running", error.to_string())
-        }
+        JobProtocolError::Finished => Failure::new(ErrorCode::JobFinished, error.to_string()),
+        JobProtocolError::StillRunning => Failure::new(ErrorCode::JobRunning, error.to_string()),
     }
 }
 
@@ -193,11 +199,16 @@ pub extern "C" fn pcm_abi_version() -> u32 {
     PCM_ABI_VERSION
 }
 
-/// Name of a status code, e.g. `"PCM_STATUS_NULL_ARGUMENT"`; `"PCM_STATUS_UNKNOWN"` for other values.
-/// Static: do not free.
-#[no_mangle]
-pub extern "C" fn pcm_status_name(status: i32) -> *const c_char {
-    let name: &CStr = match status {
+/// The name of a status value (what [`pcm_status_name`] returns), `"PCM_STATUS_UNKNOWN"` for other values.
+#[cfg(test)]
+pub(crate) fn status_name(status: i32) -> &'static str {
+    status_cname(status)
+        .to_str()
+        .unwrap_or("PCM_STATUS_UNKNOWN")
+}
+
+fn status_cname(status: i32) -> &'static CStr {
+    match status {
         0 => c"PCM_STATUS_OK",
         7001 => c"PCM_STATUS_NULL_ARGUMENT",
         7002 => c"PCM_STATUS_INVALID_UTF8",
@@ -212,8 +223,14 @@ pub extern "C" fn pcm_status_name(status: i32) -> *const c_char {
         7011 => c"PCM_STATUS_RUNTIME",
         7012 => c"PCM_STATUS_INVALID_HANDLE",
         _ => c"PCM_STATUS_UNKNOWN",
-    };
-    name.as_ptr()
+    }
+}
+
+/// Name of a status code, e.g. `"PCM_STATUS_NULL_ARGUMENT"`; `"PCM_STATUS_UNKNOWN"` for other values.
+/// Static: do not free.
+#[no_mangle]
+pub extern "C" fn pcm_status_name(status: i32) -> *const c_char {
+    status_cname(status).as_ptr()
 }
 
 /// Runs a synchronous operation. `*response_out` receives a JSON envelope for every status except
@@ -236,22 +253,107 @@ pub unsafe extern "C" fn pcm_job_start(
     job_out: *mut *mut pcm_job,
     response_out: *mut *mut c_char,
 ) -> i32 {
+    start_with(job_out, response_out, || {
+        parse_request(read_str(request_json, "request_json")?)
+    })
+}
+
+/// The request of a named start function: `operation` with the caller's `params_json` object.
+unsafe fn named_request(operation: &str, params_json: *const c_char) -> Result<Request, Failure> {
+    let text = read_str(params_json, "params_json")?;
+    let params: Value =
+        serde_json::from_str(text).map_err(|e| PcmError::InvalidJson(e.to_string()))?;
+    Ok(Request::from_value(
+        json!({ "operation": operation, "params": params }),
+    )?)
+}
+
+/// The one job start behind [`pcm_job_start`] and the named `pcm_<operation>_start` functions.
+unsafe fn start_with(
+    job_out: *mut *mut pcm_job,
+    response_out: *mut *mut c_char,
+    request: impl FnOnce() -> Result<Request, Failure>,
+) -> i32 {
     if !job_out.is_null() {
         *job_out = std::ptr::null_mut();
     }
     respond(response_out, || {
         if job_out.is_null() {
             return Err(Failure::new(
-                PCM_STATUS_NULL_ARGUMENT,
-                "null_argument",
+                ErrorCode::NullArgument,
                 "argument 'job_out' is NULL",
             ));
         }
-        let request = parse_request(read_str(request_json, "request_json")?)?;
+        let request = request()?;
         let job = operations::start_job(&request)?;
         let operation = job.operation().to_string();
         *job_out = JobRegistry::global().insert(job) as *mut pcm_job;
-        Ok(json!({ "operation": operation }))
+        to_data(&JobStarted { operation })
+    })
+}
+
+/// Starts `probe` with `params_json` (the connection object): the same as [`pcm_job_start`] with
+/// `{"operation":"probe","params":<params_json>}`.
+#[no_mangle]
+pub unsafe extern "C" fn pcm_probe_start(
+    params_json: *const c_char,
+    job_out: *mut *mut pcm_job,
+    response_out: *mut *mut c_char,
+) -> i32 {
+    start_with(job_out, response_out, || {
+        named_request("probe", params_json)
+    })
+}
+
+/// Starts `export` (step 2 of the migration: the legacy database into a package) with `params_json`: the same
+/// as [`pcm_job_start`] with `{"operation":"export","params":<params_json>}`.
+#[no_mangle]
+pub unsafe extern "C" fn pcm_export_start(
+    params_json: *const c_char,
+    job_out: *mut *mut pcm_job,
+    response_out: *mut *mut c_char,
+) -> i32 {
+    start_with(job_out, response_out, || {
+        named_request("export", params_json)
+    })
+}
+
+/// Starts `import` (step 4: a package into Persistent Chat `mgc`) with `params_json`: the same as
+/// [`pcm_job_start`] with `{"operation":"import","params":<params_json>}`.
+#[no_mangle]
+pub unsafe extern "C" fn pcm_import_start(
+    params_json: *const c_char,
+    job_out: *mut *mut pcm_job,
+    response_out: *mut *mut c_char,
+) -> i32 {
+    start_with(job_out, response_out, || {
+        named_request("import", params_json)
+    })
+}
+
+/// Starts `readiness` (step 3: what the migration will change, writing nothing) with `params_json`: the same
+/// as [`pcm_job_start`] with `{"operation":"readiness","params":<params_json>}`.
+#[no_mangle]
+pub unsafe extern "C" fn pcm_readiness_start(
+    params_json: *const c_char,
+    job_out: *mut *mut pcm_job,
+    response_out: *mut *mut c_char,
+) -> i32 {
+    start_with(job_out, response_out, || {
+        named_request("readiness", params_json)
+    })
+}
+
+/// Starts `inspect_package` (validate a package completely) with `params_json` (`{"fileName": ...}`): the
+/// same as [`pcm_job_start`] with `{"operation":"inspect_package","params":<params_json>}`.
+#[no_mangle]
+pub unsafe extern "C" fn pcm_inspect_package_start(
+    params_json: *const c_char,
+    job_out: *mut *mut pcm_job,
+    response_out: *mut *mut c_char,
+) -> i32 {
+    start_with(job_out, response_out, || {
+        named_request("inspect_package", params_json)
     })
 }
 

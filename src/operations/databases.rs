@@ -5,9 +5,10 @@
 use crate::connection::{sql_error, SqlClient};
 use crate::error::PcmError;
 use crate::jobs::JobContext;
+use crate::schema::detect::Counts;
 use crate::schema::{detect, DatabaseKind};
 use crate::util::rows::{i64_at, opt_i64, opt_string};
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 
 /// master, tempdb, model and msdb: never chat databases, so not examined.
 const LAST_SYSTEM_DATABASE_ID: i64 = 4;
@@ -15,12 +16,29 @@ const LAST_SYSTEM_DATABASE_ID: i64 = 4;
 /// What the listing found.
 #[derive(Debug, Default)]
 pub struct DatabaseListing {
-    /// `{name, kind, kindName, counts}` of every chat database, by name.
-    pub chat: Vec<Value>,
+    /// Every chat database, by name.
+    pub chat: Vec<ChatDatabase>,
     /// User databases examined that are not chat databases.
     pub others_examined: u64,
-    /// `{name, reason}` of databases that could not be examined (no access, offline, an error).
-    pub skipped: Vec<Value>,
+    /// Databases that could not be examined (no access, offline, an error).
+    pub skipped: Vec<SkippedDatabase>,
+}
+
+/// A chat database of the instance (`probe` without -DBName).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatDatabase {
+    pub name: String,
+    pub kind: DatabaseKind,
+    pub kind_name: String,
+    pub counts: Option<Counts>,
+}
+
+/// A database that could not be examined, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedDatabase {
+    pub name: String,
+    pub reason: String,
 }
 
 /// A row of sys.databases.
@@ -85,7 +103,10 @@ pub async fn list_chat_databases(
             Some(done),
             Some(total),
         );
-        let skip = |reason: String| json!({ "name": name, "reason": reason });
+        let skip = |reason: String| SkippedDatabase {
+            name: name.clone(),
+            reason,
+        };
         if !candidate.online {
             listing
                 .skipped
@@ -108,15 +129,14 @@ pub async fn list_chat_databases(
     for skipped in &listing.skipped {
         ctx.verbose(format!(
             "database '{}' skipped: {}",
-            skipped["name"].as_str().unwrap_or_default(),
-            skipped["reason"].as_str().unwrap_or_default()
+            skipped.name, skipped.reason
         ));
     }
     Ok(listing)
 }
 
 /// Switches to `name` and classifies it; `None` for a database that is not a chat database.
-async fn examine(client: &mut SqlClient, name: &str) -> Result<Option<Value>, PcmError> {
+async fn examine(client: &mut SqlClient, name: &str) -> Result<Option<ChatDatabase>, PcmError> {
     client
         .simple_query(use_statement(name))
         .await
@@ -128,12 +148,12 @@ async fn examine(client: &mut SqlClient, name: &str) -> Result<Option<Value>, Pc
     if detection.kind == DatabaseKind::NotChat {
         return Ok(None);
     }
-    Ok(Some(json!({
-        "name": name,
-        "kind": detection.kind,
-        "kindName": detection.kind_name,
-        "counts": detection.counts,
-    })))
+    Ok(Some(ChatDatabase {
+        name: name.to_string(),
+        kind: detection.kind,
+        kind_name: detection.kind_name.to_string(),
+        counts: detection.counts,
+    }))
 }
 
 #[cfg(test)]

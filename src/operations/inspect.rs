@@ -5,15 +5,34 @@
 
 use crate::error::PcmError;
 use crate::jobs::JobContext;
-use crate::package::{Manifest, PackageReader};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use crate::package::format::{EntityCounts, SourceInfo, ToolInfo};
+use crate::package::{Manifest, PackageReader, RoomFigures};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct InspectParams {
     pub file_name: String,
+}
+
+/// The result of `inspect_package`: the manifest's facts and the per-room figures found while verifying.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InspectResult {
+    pub path: String,
+    pub size_bytes: u64,
+    /// Always true: a package that fails a check is an `invalid_package` error.
+    pub valid: bool,
+    pub format_version: String,
+    pub created_utc: String,
+    pub tool: ToolInfo,
+    pub source: SourceInfo,
+    /// The export's parameters as the manifest records them.
+    pub parameters: Value,
+    pub counts: EntityCounts,
+    pub rooms: Vec<RoomFigures>,
 }
 
 const ACTIVITY: &str = "Checking the migration package";
@@ -23,7 +42,10 @@ const ACTIVITY: &str = "Checking the migration package";
 const PROGRESS_STEPS: usize = 1000;
 
 /// Runs the inspection as a job.
-pub async fn inspect_job(params: InspectParams, ctx: JobContext) -> Result<Value, PcmError> {
+pub async fn inspect_job(
+    params: InspectParams,
+    ctx: JobContext,
+) -> Result<InspectResult, PcmError> {
     let worker = ctx.clone();
     tokio::task::spawn_blocking(move || inspect(&params, &worker))
         .await
@@ -40,7 +62,7 @@ fn reports(done: usize, total: usize) -> bool {
 }
 
 /// Inspects on the calling thread, reporting progress to `ctx` and stopping when `ctx` is cancelled.
-pub fn inspect(params: &InspectParams, ctx: &JobContext) -> Result<Value, PcmError> {
+pub fn inspect(params: &InspectParams, ctx: &JobContext) -> Result<InspectResult, PcmError> {
     if params.file_name.trim().is_empty() {
         return Err(PcmError::invalid_parameter(
             "fileName",
@@ -75,7 +97,7 @@ pub fn inspect(params: &InspectParams, ctx: &JobContext) -> Result<Value, PcmErr
         }
     })?;
     // Free what is no longer needed before the result is built: the zip directory and the manifest's per-entry
-    // lists, then the figures once they are JSON (a 40,000-room package would otherwise hold each twice).
+    // lists (a 40,000-room package would otherwise hold them beside the figures).
     let Manifest {
         format_version,
         created_utc,
@@ -85,22 +107,27 @@ pub fn inspect(params: &InspectParams, ctx: &JobContext) -> Result<Value, PcmErr
         counts,
         ..
     } = reader.into_manifest();
-    let rooms = serde_json::to_value(&figures)
-        .map_err(|e| PcmError::Internal(format!("the room figures cannot be serialized: {e}")))?;
-    drop(figures);
-    Ok(json!({
-        "path": params.file_name,
-        "sizeBytes": size,
-        "valid": true,
-        "formatVersion": format_version,
-        "createdUtc": created_utc,
-        "tool": tool,
-        "source": source,
-        "parameters": parameters,
-        "counts": counts,
-        "rooms": rooms,
-    }))
+    Ok(InspectResult {
+        path: params.file_name.clone(),
+        size_bytes: size,
+        valid: true,
+        format_version,
+        created_utc,
+        tool,
+        source,
+        parameters,
+        counts,
+        rooms: figures,
+    })
 }
+
+crate::plain_job!(
+    Inspect,
+    "inspect_package",
+    InspectParams,
+    InspectResult,
+    inspect_job
+);
 
 #[cfg(test)]
 mod tests {

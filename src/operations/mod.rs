@@ -4,21 +4,25 @@
 //! operations return a [`Job`] the caller polls.
 
 mod databases;
+mod export;
+mod import;
 mod inspect;
 mod probe;
+pub mod registry;
+mod validate;
+mod version;
 
 use crate::error::PcmError;
-use crate::export::{export, ExportParams};
 use crate::jobs::Job;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-pub use probe::{probe, ProbeParams};
-
-/// Operations answered synchronously by [`call`].
-pub const SYNC_OPERATIONS: &[&str] = &["version", "validate"];
-/// Operations run as jobs by [`start_job`].
-pub const JOB_OPERATIONS: &[&str] = &["probe", "export", "inspect_package"];
+pub use databases::{ChatDatabase, SkippedDatabase};
+pub use inspect::{InspectParams, InspectResult};
+pub use probe::{probe, DetectionSummary, ProbeParams, ProbeResult};
+pub use registry::{Kind, OPERATIONS};
+pub use validate::ValidateResult;
+pub use version::{version_info, VersionInfo};
 
 /// A parsed request.
 #[derive(Debug, Deserialize)]
@@ -64,114 +68,19 @@ impl Request {
     }
 }
 
-fn unknown_operation(name: &str) -> PcmError {
-    if JOB_OPERATIONS.contains(&name) {
-        PcmError::UnknownOperation(format!(
-            "'{name}' is a long-running operation; start it as a job (pcm_job_start), not with pcm_call"
-        ))
-    } else if SYNC_OPERATIONS.contains(&name) {
-        PcmError::UnknownOperation(format!(
-            "'{name}' is a synchronous operation; call it with pcm_call, not as a job"
-        ))
-    } else {
-        PcmError::UnknownOperation(format!(
-            "unknown operation '{name}'; this library knows {}",
-            SYNC_OPERATIONS
-                .iter()
-                .chain(JOB_OPERATIONS)
-                .copied()
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-    }
+/// Whether `name` is a registered job operation (the CLI's `request` routes on it).
+pub fn is_job(name: &str) -> bool {
+    registry::lookup(name).is_ok_and(|r| r.kind == Kind::Job)
 }
 
 /// Answers a synchronous request.
 pub fn call(request: &Request) -> Result<Value, PcmError> {
-    match request.operation.as_str() {
-        "version" => Ok(version_info()),
-        "validate" => validate(request),
-        other => Err(unknown_operation(other)),
-    }
+    registry::lookup(&request.operation)?.call(request)
 }
 
 /// Starts a job request.
 pub fn start_job(request: &Request) -> Result<Job, PcmError> {
-    match request.operation.as_str() {
-        "probe" => {
-            let params: ProbeParams = request.params()?;
-            let settings = params.connection.validate()?;
-            Job::spawn("probe", move |ctx| probe(settings, ctx))
-        }
-        "export" => {
-            let params: ExportParams = request.params()?;
-            let settings = params.connection.validate()?;
-            let plan = params.plan()?;
-            Job::spawn("export", move |ctx| export(settings, plan, ctx))
-        }
-        "inspect_package" => {
-            let params: inspect::InspectParams = request.params()?;
-            Job::spawn("inspect_package", move |ctx| {
-                inspect::inspect_job(params, ctx)
-            })
-        }
-        other => Err(unknown_operation(other)),
-    }
-}
-
-/// Library and ABI versions.
-pub fn version_info() -> Value {
-    json!({
-        "name": env!("CARGO_PKG_NAME"),
-        "version": env!("CARGO_PKG_VERSION"),
-        "abiVersion": crate::ABI_VERSION,
-        "operations": { "sync": SYNC_OPERATIONS, "jobs": JOB_OPERATIONS },
-        "features": {
-            "windowsAuthentication": cfg!(windows),
-            "ntlm": cfg!(any(windows, feature = "ntlm")),
-            "nativeTls": cfg!(feature = "native-tls"),
-        }
-    })
-}
-
-/// Checks an inner request without running it (what -WhatIf-style preflight and the PowerShell module use).
-fn validate(request: &Request) -> Result<Value, PcmError> {
-    let inner = Request::from_value(request.params.clone())?;
-    match inner.operation.as_str() {
-        "probe" => {
-            let params: ProbeParams = inner.params()?;
-            let settings = params.connection.validate()?;
-            Ok(json!({
-                "valid": true,
-                "operation": "probe",
-                "dbInstance": settings.instance.to_string(),
-                "authentication": settings.credentials.authentication(),
-                "encryption": settings.encryption,
-            }))
-        }
-        "export" => {
-            let params: ExportParams = inner.params()?;
-            let settings = params.connection.validate()?;
-            let plan = params.plan()?;
-            Ok(json!({
-                "valid": true,
-                "operation": "export",
-                "dbInstance": settings.instance.to_string(),
-                "fileName": plan.file.display().to_string(),
-                "level": plan.level,
-            }))
-        }
-        "inspect_package" => {
-            let _: inspect::InspectParams = inner.params()?;
-            Ok(json!({ "valid": true, "operation": "inspect_package" }))
-        }
-        "version" => Ok(json!({ "valid": true, "operation": "version" })),
-        "validate" => Err(PcmError::invalid_parameter(
-            "operation",
-            "a validate request cannot validate itself",
-        )),
-        other => Err(unknown_operation(other)),
-    }
+    registry::lookup(&request.operation)?.start(request)
 }
 
 #[cfg(test)]
@@ -192,10 +101,16 @@ mod tests {
         let r = Request::parse(r#"{"operation":"nope"}"#).expect("parses");
         let e = call(&r).unwrap_err();
         assert_eq!(e.code(), "unknown_operation");
-        assert!(
-            e.to_string().contains("probe"),
-            "lists known operations: {e}"
-        );
+        for known in [
+            "probe",
+            "export",
+            "inspect_package",
+            "import",
+            "version",
+            "validate",
+        ] {
+            assert!(e.to_string().contains(known), "lists known operations: {e}");
+        }
     }
 
     #[test]

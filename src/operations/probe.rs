@@ -2,13 +2,15 @@
 //! -DBName, list the chat databases of the instance (see [`super::databases`]).
 
 use super::databases::list_chat_databases;
+use super::databases::{ChatDatabase, SkippedDatabase};
+use crate::connection::Authentication;
 use crate::connection::{connect, sql_error, ConnectionParams, ConnectionSettings};
 use crate::error::PcmError;
 use crate::jobs::JobContext;
+use crate::schema::detect::Counts;
 use crate::schema::{detect, DatabaseKind};
 use crate::util::rows::opt_string;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
 /// Parameters of `probe`: just the connection.
@@ -18,10 +20,52 @@ pub struct ProbeParams {
     pub connection: ConnectionParams,
 }
 
+/// The result of `probe`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProbeResult {
+    pub db_instance: String,
+    pub server: String,
+    pub port: Option<u16>,
+    pub instance: Option<String>,
+    pub product_version: Option<String>,
+    pub product_major_version: Option<u32>,
+    pub product_level: Option<String>,
+    pub edition: Option<String>,
+    pub machine_name: Option<String>,
+    pub instance_name: Option<String>,
+    /// The session's database: -DBName, or the login's default without it.
+    pub database: String,
+    pub database_kind: DatabaseKind,
+    pub database_kind_name: String,
+    pub detection: DetectionSummary,
+    pub counts: Option<Counts>,
+    pub encrypted: bool,
+    pub authentication: Authentication,
+    pub connect_attempts: u32,
+    pub duration_ms: u64,
+    /// Without -DBName: the chat databases of the instance (absent with -DBName).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub databases: Option<Vec<ChatDatabase>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other_databases_examined: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped_databases: Option<Vec<SkippedDatabase>>,
+}
+
+/// Why the database was classified as it was.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DetectionSummary {
+    pub evidence: Vec<String>,
+    pub missing: Vec<String>,
+    /// Tables of the database's catalog.
+    pub tables: u64,
+}
+
 const ACTIVITY: &str = "Testing the SQL Server connection";
 
 /// Runs the probe.
-pub async fn probe(settings: ConnectionSettings, ctx: JobContext) -> Result<Value, PcmError> {
+pub async fn probe(settings: ConnectionSettings, ctx: JobContext) -> Result<ProbeResult, PcmError> {
     let started = Instant::now();
     ctx.progress(
         ACTIVITY,
@@ -135,31 +179,66 @@ pub async fn probe(settings: ConnectionSettings, ctx: JobContext) -> Result<Valu
         ));
     }
     ctx.progress(ACTIVITY, "Done", Some(3), Some(3));
-    let mut result = json!({
-        "dbInstance": settings.instance.to_string(),
-        "server": settings.instance.host,
-        "port": settings.instance.port,
-        "instance": settings.instance.instance,
-        "productVersion": product_version,
-        "productMajorVersion": major,
-        "productLevel": opt_string(&row, 1)?,
-        "edition": opt_string(&row, 2)?,
-        "machineName": opt_string(&row, 3)?,
-        "instanceName": opt_string(&row, 4)?,
-        "database": database,
-        "databaseKind": detection.kind,
-        "databaseKindName": detection.kind_name,
-        "detection": { "evidence": detection.evidence, "missing": detection.missing, "tables": catalog.table_count() },
-        "counts": detection.counts,
-        "encrypted": connection.encrypted,
-        "authentication": settings.credentials.authentication(),
-        "connectAttempts": connection.attempts,
-        "durationMs": u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-    });
-    if let Some(listing) = listing {
-        result["databases"] = Value::Array(listing.chat);
-        result["otherDatabasesExamined"] = json!(listing.others_examined);
-        result["skippedDatabases"] = Value::Array(listing.skipped);
+    let (databases, other_databases_examined, skipped_databases) = match listing {
+        Some(listing) => (
+            Some(listing.chat),
+            Some(listing.others_examined),
+            Some(listing.skipped),
+        ),
+        None => (None, None, None),
+    };
+    Ok(ProbeResult {
+        db_instance: settings.instance.to_string(),
+        server: settings.instance.host.clone(),
+        port: settings.instance.port,
+        instance: settings.instance.instance.clone(),
+        product_version,
+        product_major_version: major,
+        product_level: opt_string(&row, 1)?,
+        edition: opt_string(&row, 2)?,
+        machine_name: opt_string(&row, 3)?,
+        instance_name: opt_string(&row, 4)?,
+        database,
+        database_kind: detection.kind,
+        database_kind_name: detection.kind_name.to_string(),
+        detection: DetectionSummary {
+            evidence: detection.evidence,
+            missing: detection.missing,
+            tables: u64::try_from(catalog.table_count()).unwrap_or(u64::MAX),
+        },
+        counts: detection.counts,
+        encrypted: connection.encrypted,
+        authentication: settings.credentials.authentication(),
+        connect_attempts: connection.attempts,
+        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        databases,
+        other_databases_examined,
+        skipped_databases,
+    })
+}
+
+pub struct Probe;
+
+impl super::registry::JobOperation for Probe {
+    const NAME: &'static str = "probe";
+    type Params = ProbeParams;
+    type Prepared = ConnectionSettings;
+    type Output = ProbeResult;
+
+    fn prepare(params: ProbeParams) -> Result<ConnectionSettings, PcmError> {
+        params.connection.validate()
     }
-    Ok(result)
+
+    fn describe(settings: &ConnectionSettings) -> super::registry::Checked {
+        super::registry::Checked {
+            db_instance: Some(settings.instance.to_string()),
+            authentication: Some(settings.credentials.authentication()),
+            encryption: Some(settings.encryption),
+            ..Default::default()
+        }
+    }
+
+    async fn run(settings: ConnectionSettings, ctx: JobContext) -> Result<ProbeResult, PcmError> {
+        probe(settings, ctx).await
+    }
 }

@@ -6,10 +6,10 @@ use crate::connection::{sql_error, SqlClient};
 use crate::error::PcmError;
 use crate::util::rows::opt_i64;
 use crate::util::ticks::ticks_to_iso;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Kinds of database the tool understands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DatabaseKind {
     /// Office Communications Server 2007 R2 Group Chat (schema unpublished; the 2010 family without its newer
     /// columns).
@@ -82,7 +82,7 @@ pub struct Detection {
 }
 
 /// The figures an administrator wants first.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct Counts {
     pub categories: i64,

@@ -2,7 +2,8 @@
 //! -DBName (default `mgc`), -ConflictAction, -Force and the transform's choices.
 
 use super::ConflictAction;
-use crate::connection::ConnectionParams;
+use crate::connection::{ConnectionParams, ConnectionSettings};
+use crate::error::PcmError;
 use crate::transform::{SettingPolicy, TransformOptions};
 use serde::Deserialize;
 
@@ -43,7 +44,19 @@ pub struct ImportParams {
     pub batch_size: Option<u32>,
 }
 
+/// The target database when `dbName` is absent or empty: the name Lync Server 2013 gives it.
+pub const DEFAULT_TARGET_DATABASE: &str = "mgc";
+
 impl ImportParams {
+    /// The validated target connection, `dbName` defaulting to [`DEFAULT_TARGET_DATABASE`].
+    pub fn target_settings(&self) -> Result<ConnectionSettings, PcmError> {
+        let mut settings = self.connection.validate()?;
+        if settings.database.is_none() {
+            settings.database = Some(DEFAULT_TARGET_DATABASE.to_string());
+        }
+        Ok(settings)
+    }
+
     /// The transform options, without the name map (read from `name_map_file` by the planner).
     pub fn transform_options(&self) -> TransformOptions {
         TransformOptions {

@@ -141,6 +141,92 @@ static void check_job(void) {
     printf("linked: job start/poll/cancel/result/free ok\n");
 }
 
+/* Polls a job until it has ended, then returns its result status (the envelope in *response_out). */
+static int32_t wait_result(pcm_job *job, char **response_out) {
+    char *response = NULL;
+    int i;
+    for (i = 0; i < 600; i++) {
+        int32_t status = pcm_job_poll(job, 100, &response);
+        pcm_string_free(response);
+        response = NULL;
+        if (status != PCM_STATUS_OK) break;
+    }
+    return pcm_job_result(job, response_out);
+}
+
+/* The named start functions: the same machinery as pcm_job_start, the operation given by the name. */
+static void check_named_starts(void) {
+    char *response = NULL;
+    pcm_job *job = NULL;
+    int32_t status;
+
+    /* inspect_package of a file that does not exist: the job starts and fails with io_error. */
+    status = pcm_inspect_package_start("{\"fileName\":\"/nonexistent/pchat-smoke.zip\"}", &job, &response);
+    CHECK(status == PCM_STATUS_OK && job != NULL && contains(response, "\"operation\":\"inspect_package\""),
+          "inspect start %d %s", status, response);
+    pcm_string_free(response);
+    response = NULL;
+    status = wait_result(job, &response);
+    CHECK(status == PCM_STATUS_OPERATION_FAILED && contains(response, "\"code\":\"io_error\"") &&
+              contains(response, "\"category\":\"ResourceUnavailable\""),
+          "inspect result %d %s", status, response);
+    pcm_string_free(response);
+    pcm_job_free(job);
+
+    /* export with a bad -DBInstance: refused before a job exists. */
+    job = NULL;
+    response = NULL;
+    status = pcm_export_start("{\"connection\":{\"dbInstance\":\"sql01,70000\"},\"fileName\":\"x.zip\"}", &job, &response);
+    CHECK(status == PCM_STATUS_INVALID_REQUEST && job == NULL && contains(response, "invalid_db_instance") &&
+              contains(response, "\"category\":\"InvalidArgument\""),
+          "export start %d %s", status, response);
+    pcm_string_free(response);
+
+    /* import: the request reaches the import job (which fails here: nothing listens on port 1). */
+    response = NULL;
+    status = pcm_import_start("{\"connection\":{\"dbInstance\":\"127.0.0.1,1\",\"user\":\"sa\",\"password\":\"x\","
+                              "\"encryption\":\"Plaintext\",\"connectTimeoutSeconds\":5},"
+                              "\"fileName\":\"/nonexistent/pchat-smoke.zip\",\"whatIf\":true}",
+                              &job, &response);
+    CHECK(status == PCM_STATUS_OK && job != NULL && contains(response, "\"operation\":\"import\""),
+          "import start %d %s", status, response);
+    pcm_string_free(response);
+    response = NULL;
+    status = wait_result(job, &response);
+    CHECK(status != PCM_STATUS_OK && contains(response, "\"ok\":false") && contains(response, "\"category\":"),
+          "import result %d %s", status, response);
+    pcm_string_free(response);
+    pcm_job_free(job);
+
+    /* import parameters are checked before the job starts. */
+    job = NULL;
+    response = NULL;
+    status = pcm_import_start("{\"fileName\":\"p.zip\"}", &job, &response);
+    CHECK(status == PCM_STATUS_INVALID_REQUEST && job == NULL && contains(response, "connection"),
+          "import without connection %d %s", status, response);
+    pcm_string_free(response);
+
+    /* readiness: unknown_operation until it is registered; then its (empty) parameters are refused. */
+    response = NULL;
+    status = pcm_readiness_start("{}", &job, &response);
+    CHECK((status == PCM_STATUS_UNKNOWN_OPERATION || status == PCM_STATUS_INVALID_REQUEST) && job == NULL,
+          "readiness start %d %s", status, response);
+    pcm_string_free(response);
+
+    /* Misuse of the named functions: NULL params, bad JSON, a params value that is not an object's worth. */
+    response = NULL;
+    CHECK(pcm_probe_start(NULL, &job, &response) == PCM_STATUS_NULL_ARGUMENT && contains(response, "params_json"),
+          "probe NULL params %s", response);
+    pcm_string_free(response);
+    response = NULL;
+    CHECK(pcm_export_start("{oops", &job, &response) == PCM_STATUS_INVALID_JSON, "export bad JSON %s", response);
+    pcm_string_free(response);
+    response = NULL;
+    CHECK(pcm_inspect_package_start("{}", NULL, &response) == PCM_STATUS_NULL_ARGUMENT, "NULL job_out %s", response);
+    pcm_string_free(response);
+    printf("linked: named starts (probe/export/import/readiness/inspect_package) ok\n");
+}
+
 typedef const char *(*version_fn)(void);
 typedef int32_t (*call_fn)(const char *, char **);
 typedef void (*free_fn)(char *);
@@ -173,6 +259,7 @@ int main(int argc, char **argv) {
     }
     check_linked();
     check_job();
+    check_named_starts();
     check_dlopen(argv[1]);
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);

@@ -55,6 +55,26 @@ namespace PChatMigration
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         public static extern int pcm_job_start(byte[] request_json, out IntPtr job_out, out IntPtr response_out);
 
+        // int32_t pcm_probe_start(const char *params_json, pcm_job **job_out, char **response_out);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int pcm_probe_start(byte[] params_json, out IntPtr job_out, out IntPtr response_out);
+
+        // int32_t pcm_export_start(const char *params_json, pcm_job **job_out, char **response_out);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int pcm_export_start(byte[] params_json, out IntPtr job_out, out IntPtr response_out);
+
+        // int32_t pcm_import_start(const char *params_json, pcm_job **job_out, char **response_out);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int pcm_import_start(byte[] params_json, out IntPtr job_out, out IntPtr response_out);
+
+        // int32_t pcm_readiness_start(const char *params_json, pcm_job **job_out, char **response_out);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int pcm_readiness_start(byte[] params_json, out IntPtr job_out, out IntPtr response_out);
+
+        // int32_t pcm_inspect_package_start(const char *params_json, pcm_job **job_out, char **response_out);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int pcm_inspect_package_start(byte[] params_json, out IntPtr job_out, out IntPtr response_out);
+
         // int32_t pcm_job_poll(pcm_job *job, uint32_t timeout_ms, char **response_out);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         public static extern int pcm_job_poll(PcmJobHandle job, uint timeout_ms, out IntPtr response_out);
@@ -277,11 +297,49 @@ namespace PChatMigration
             return new NativeResponse(status, TakeString(response));
         }
 
+        /// <summary>The shape of pcm_job_start and of the named pcm_&lt;operation&gt;_start functions.</summary>
+        private delegate int StartFunction(byte[] json, out IntPtr job_out, out IntPtr response_out);
+
         /// <summary>
         /// pcm_job_start. Always returns a NativeJob; check <see cref="NativeJob.IsStarted"/> and, when false,
         /// <see cref="NativeJob.StartResponse"/> for the error envelope.
         /// </summary>
         public static NativeJob StartJob(string requestJson)
+        {
+            return Start(NativeMethods.pcm_job_start, requestJson);
+        }
+
+        /// <summary>pcm_probe_start: <c>probe</c> with its parameters (the connection object).</summary>
+        public static NativeJob StartProbe(string paramsJson)
+        {
+            return Start(NativeMethods.pcm_probe_start, paramsJson);
+        }
+
+        /// <summary>pcm_export_start: <c>export</c> with its parameters.</summary>
+        public static NativeJob StartExport(string paramsJson)
+        {
+            return Start(NativeMethods.pcm_export_start, paramsJson);
+        }
+
+        /// <summary>pcm_import_start: <c>import</c> with its parameters.</summary>
+        public static NativeJob StartImport(string paramsJson)
+        {
+            return Start(NativeMethods.pcm_import_start, paramsJson);
+        }
+
+        /// <summary>pcm_readiness_start: <c>readiness</c> with its parameters.</summary>
+        public static NativeJob StartReadiness(string paramsJson)
+        {
+            return Start(NativeMethods.pcm_readiness_start, paramsJson);
+        }
+
+        /// <summary>pcm_inspect_package_start: <c>inspect_package</c> with its parameters.</summary>
+        public static NativeJob StartInspectPackage(string paramsJson)
+        {
+            return Start(NativeMethods.pcm_inspect_package_start, paramsJson);
+        }
+
+        private static NativeJob Start(StartFunction start, string json)
         {
             IntPtr job = IntPtr.Zero;
             IntPtr response = IntPtr.Zero;
@@ -289,7 +347,7 @@ namespace PChatMigration
             int status;
             try
             {
-                status = NativeMethods.pcm_job_start(ToUtf8Z(requestJson), out job, out response);
+                status = start(ToUtf8Z(json), out job, out response);
             }
             finally
             {

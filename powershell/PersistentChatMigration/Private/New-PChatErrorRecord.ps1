@@ -7,12 +7,13 @@ function New-PChatErrorRecord {
     The exception is a PChatMigration.PChatNativeException whose Message is the library's message (a sentence for
     the administrator) and which carries Code, Status, StatusName, DetailsJson and Details (the details object).
     The ErrorRecord's error id is the library's stable code, so FullyQualifiedErrorId starts with it (PowerShell
-    appends ",<command name>" when a cmdlet rethrows it). The category is derived from the status and the code.
+    appends ",<command name>" when a cmdlet rethrows it). The category is the envelope's `category` (the library's name for the code's ErrorCategory), NotSpecified
+    when absent.
     #>
     [CmdletBinding()]
     [OutputType([System.Management.Automation.ErrorRecord])]
     param(
-        # The parsed envelope: {"ok": false, "error": {"code", "message", "details"}}.
+        # The parsed envelope: {"ok": false, "error": {"code", "category", "message", "details"}}.
         [Parameter(Mandatory = $true)]
         [object] $Envelope,
 
@@ -51,33 +52,15 @@ function New-PChatErrorRecord {
     $exception = New-Object -TypeName 'PChatMigration.PChatNativeException' -ArgumentList @($message, $code, $Status, $detailsJson)
     $exception.Details = $details
 
+    # The library names the category of every code (error.category, one table with the code and the status; see
+    # docs/c-abi.md "Error codes"); an envelope without one, or with a name this PowerShell does not know, is
+    # NotSpecified.
     $category = [System.Management.Automation.ErrorCategory]::NotSpecified
-    switch ($Status) {
-        ([PChatMigration.PcmStatus]::NullArgument) { $category = [System.Management.Automation.ErrorCategory]::InvalidArgument }
-        ([PChatMigration.PcmStatus]::InvalidUtf8) { $category = [System.Management.Automation.ErrorCategory]::InvalidArgument }
-        ([PChatMigration.PcmStatus]::InvalidJson) { $category = [System.Management.Automation.ErrorCategory]::InvalidArgument }
-        ([PChatMigration.PcmStatus]::InvalidRequest) { $category = [System.Management.Automation.ErrorCategory]::InvalidArgument }
-        ([PChatMigration.PcmStatus]::UnknownOperation) { $category = [System.Management.Automation.ErrorCategory]::NotImplemented }
-        ([PChatMigration.PcmStatus]::Cancelled) { $category = [System.Management.Automation.ErrorCategory]::OperationStopped }
-        ([PChatMigration.PcmStatus]::Panic) { $category = [System.Management.Automation.ErrorCategory]::InvalidOperation }
-        ([PChatMigration.PcmStatus]::Runtime) { $category = [System.Management.Automation.ErrorCategory]::ResourceUnavailable }
-        ([PChatMigration.PcmStatus]::InvalidHandle) { $category = [System.Management.Automation.ErrorCategory]::InvalidOperation }
-        default {
-            if ($code -match 'auth|login|password') {
-                $category = [System.Management.Automation.ErrorCategory]::AuthenticationError
-            }
-            elseif ($code -match 'timeout|timed_out') {
-                $category = [System.Management.Automation.ErrorCategory]::OperationTimeout
-            }
-            elseif ($code -match 'connect|network|tls|dns|resolve|refused|unreachable') {
-                $category = [System.Management.Automation.ErrorCategory]::ConnectionError
-            }
-            elseif ($code -match 'permission|denied') {
-                $category = [System.Management.Automation.ErrorCategory]::PermissionDenied
-            }
-            elseif ($code -match 'not_found|missing') {
-                $category = [System.Management.Automation.ErrorCategory]::ObjectNotFound
-            }
+    if ($null -ne $errorObject -and $null -ne $errorObject.PSObject.Properties['category']) {
+        $name = [string]$errorObject.category
+        # IsDefined with a string is exact and case-sensitive, and exists on .NET 4.0 (PowerShell 3.0).
+        if (-not [string]::IsNullOrEmpty($name) -and [System.Enum]::IsDefined([System.Management.Automation.ErrorCategory], $name)) {
+            $category = [System.Management.Automation.ErrorCategory]$name
         }
     }
 

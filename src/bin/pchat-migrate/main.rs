@@ -4,8 +4,12 @@
 mod parameter_names;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use pchat_migrate::error::ErrorCode;
+use pchat_migrate::export::ExportResult;
 use pchat_migrate::jobs::{runtime, JobEvent};
-use pchat_migrate::operations::{self, Request};
+use pchat_migrate::operations::{
+    self, ChatDatabase, InspectResult, ProbeResult, Request, VersionInfo,
+};
 use pchat_migrate::util::text::{escape_control, json_terminal_safe};
 use pchat_migrate::util::units::{format_bytes, format_count, format_duration_ms};
 use pchat_migrate::PcmError;
@@ -276,12 +280,12 @@ enum Outcome {
 
 fn exit_code(error: &PcmError) -> u8 {
     match error.code() {
-        "cancelled" => 130,
-        "invalid_json"
-        | "invalid_parameter"
-        | "invalid_db_instance"
-        | "unknown_operation"
-        | "authentication_unavailable" => 2,
+        ErrorCode::Cancelled => 130,
+        ErrorCode::InvalidJson
+        | ErrorCode::InvalidParameter
+        | ErrorCode::InvalidDbInstance
+        | ErrorCode::UnknownOperation
+        | ErrorCode::AuthenticationUnavailable => 2,
         _ => 1,
     }
 }
@@ -361,52 +365,41 @@ fn run_job(request: &Request, reporter: &Reporter) -> Outcome {
     }
 }
 
+/// The request a subcommand sends (`request` parses its own text).
+fn request_for(command: &Command) -> Result<Request, PcmError> {
+    let value = match command {
+        Command::Version => json!({ "operation": "version" }),
+        Command::Probe(args) => json!({ "operation": "probe", "params": args.to_params()? }),
+        Command::Export(args) => json!({ "operation": "export", "params": args.to_params()? }),
+        Command::Inspect { file } => {
+            json!({ "operation": "inspect_package", "params": { "fileName": file } })
+        }
+        Command::Request { request } => return Request::parse(&read_request_text(request)?),
+    };
+    Request::from_value(value)
+}
+
+/// Runs a request the way the registry says: a job (with progress and Ctrl+C) or a synchronous call.
+fn dispatch(request: &Request, reporter: &Reporter) -> Outcome {
+    if operations::is_job(&request.operation) {
+        run_job(request, reporter)
+    } else {
+        match operations::call(request) {
+            Ok(v) => Outcome::Ok(v),
+            Err(e) => Outcome::Failed(e),
+        }
+    }
+}
+
 fn run(cli: &Cli) -> Outcome {
     let reporter = Reporter {
         verbose: cli.verbose,
         quiet: cli.quiet,
         interactive: std::io::stderr().is_terminal(),
     };
-    let request = match &cli.command {
-        Command::Version => json!({ "operation": "version" }),
-        Command::Probe(args) => match args.to_params() {
-            Ok(params) => json!({ "operation": "probe", "params": params }),
-            Err(e) => return Outcome::Failed(e),
-        },
-        Command::Export(args) => match args.to_params() {
-            Ok(params) => json!({ "operation": "export", "params": params }),
-            Err(e) => return Outcome::Failed(e),
-        },
-        Command::Inspect { file } => {
-            json!({ "operation": "inspect_package", "params": { "fileName": file } })
-        }
-        Command::Request { request } => {
-            match read_request_text(request).and_then(|t| Request::parse(&t)) {
-                Ok(r) => {
-                    return if operations::JOB_OPERATIONS.contains(&r.operation.as_str()) {
-                        run_job(&r, &reporter)
-                    } else {
-                        match operations::call(&r) {
-                            Ok(v) => Outcome::Ok(v),
-                            Err(e) => Outcome::Failed(e),
-                        }
-                    }
-                }
-                Err(e) => return Outcome::Failed(e),
-            }
-        }
-    };
-    let request = match Request::from_value(request) {
-        Ok(r) => r,
-        Err(e) => return Outcome::Failed(e),
-    };
-    if operations::JOB_OPERATIONS.contains(&request.operation.as_str()) {
-        run_job(&request, &reporter)
-    } else {
-        match operations::call(&request) {
-            Ok(v) => Outcome::Ok(v),
-            Err(e) => Outcome::Failed(e),
-        }
+    match request_for(&cli.command) {
+        Ok(request) => dispatch(&request, &reporter),
+        Err(e) => Outcome::Failed(e),
     }
 }
 
@@ -423,135 +416,41 @@ macro_rules! println {
     }};
 }
 
+/// The result as its typed struct; `None` (and the JSON printed instead) if it is not of that shape.
+fn typed<T: serde::de::DeserializeOwned>(data: &Value) -> Option<T> {
+    match serde_json::from_value(data.clone()) {
+        Ok(value) => Some(value),
+        Err(_) => {
+            print_json_text(&serde_json::to_string_pretty(data).unwrap_or_default());
+            None
+        }
+    }
+}
+
+fn dash(value: Option<&str>) -> &str {
+    value.unwrap_or("-")
+}
+
 fn print_human(command: &Command, data: &Value) {
     match command {
-        Command::Version => println!(
-            "pchat-migrate {} (ABI {})",
-            data["version"].as_str().unwrap_or_default(),
-            data["abiVersion"]
-        ),
+        Command::Version => {
+            if let Some(v) = typed::<VersionInfo>(data) {
+                println!("pchat-migrate {} (ABI {})", v.version, v.abi_version);
+            }
+        }
         Command::Probe(_) => {
-            let s = |k: &str| data[k].as_str().unwrap_or("-").to_string();
-            println!("Server        : {}", s("dbInstance"));
-            println!(
-                "SQL Server    : {} {} {}",
-                s("productVersion"),
-                s("productLevel"),
-                s("edition")
-            );
-            if let Some(databases) = data["databases"].as_array() {
-                println!(
-                    "Database      : {} (the login's default; no --db-name given)",
-                    s("database")
-                );
-                print_chat_databases(databases, data);
-            } else {
-                println!("Database      : {}", s("database"));
-                println!("Kind          : {}", s("databaseKindName"));
+            if let Some(probe) = typed::<ProbeResult>(data) {
+                print_probe(&probe);
             }
-            if let Some(c) = data["counts"].as_object() {
-                println!(
-                    "Contents      : {} categories (the root not counted), {} rooms, {} principals, {} messages",
-                    c["categories"], c["rooms"], c["principals"], c["messages"]
-                );
-                println!(
-                    "Messages from : {} to {}",
-                    c["firstMessageUtc"].as_str().unwrap_or("-"),
-                    c["lastMessageUtc"].as_str().unwrap_or("-")
-                );
-            }
-            println!("Encrypted     : {}", data["encrypted"]);
-            println!(
-                "Took          : {}",
-                format_duration_ms(data["durationMs"].as_u64().unwrap_or_default())
-            );
         }
         Command::Export(_) => {
-            let c = &data["counts"];
-            println!(
-                "Package       : {} ({})",
-                data["path"].as_str().unwrap_or("-"),
-                format_bytes(data["sizeBytes"].as_u64().unwrap_or_default())
-            );
-            println!("Level         : {}", data["level"].as_str().unwrap_or("-"));
-            println!(
-                "Contents      : {} principals, {} categories (the root included), {} rooms, {} roles, {} scopes, {} add-ins, {} messages",
-                c["principals"], c["categories"], c["rooms"], c["roles"], c["scopes"], c["addins"], c["messages"]
-            );
-            println!(
-                "Took          : {} ({} messages/s)",
-                format_duration_ms(data["durationMs"].as_u64().unwrap_or_default()),
-                format_count(data["messagesPerSecond"].as_u64().unwrap_or_default()),
-            );
-            if data["reusedRooms"].as_u64().unwrap_or(0) > 0 {
-                println!(
-                    "Resumed       : {} room histories reused from an interrupted run",
-                    data["reusedRooms"]
-                );
-            }
-            if data["roomsDisabledInSource"].as_u64().unwrap_or(0) > 0 {
-                println!(
-                    "Disabled      : {} rooms disabled in the source after export",
-                    data["roomsDisabledInSource"]
-                );
-            }
-            if data["nonUnicodeMessages"].as_u64().unwrap_or(0) > 0 {
-                println!(
-                    "Not Unicode   : {} message(s) kept as exact UTF-16 bytes (see the warning)",
-                    data["nonUnicodeMessages"]
-                );
-            }
-            if let Some(report) = data["report"].as_object() {
-                println!(
-                    "Report        : {} (and {})",
-                    report["html"].as_str().unwrap_or("-"),
-                    report["json"].as_str().unwrap_or("-")
-                );
+            if let Some(export) = typed::<ExportResult>(data) {
+                print_export(&export);
             }
         }
         Command::Inspect { .. } => {
-            let c = &data["counts"];
-            println!(
-                "Package       : {} ({}), format {}",
-                data["path"].as_str().unwrap_or("-"),
-                format_bytes(data["sizeBytes"].as_u64().unwrap_or_default()),
-                data["formatVersion"].as_str().unwrap_or("-")
-            );
-            println!("Valid         : yes (structure, checksums, records and references checked)");
-            println!(
-                "Source        : {} / {} ({})",
-                data["source"]["dbInstance"].as_str().unwrap_or("-"),
-                data["source"]["database"].as_str().unwrap_or("-"),
-                data["source"]["kind"].as_str().unwrap_or("-")
-            );
-            println!(
-                "Created       : {}",
-                data["createdUtc"].as_str().unwrap_or("-")
-            );
-            println!(
-                "Contents      : {} principals, {} categories (the root included), {} rooms, {} messages",
-                c["principals"], c["categories"], c["rooms"], c["messages"]
-            );
-            println!(
-                "{:>8}  {:>9}  {:<28}  {:<28}  room",
-                "nodeID", "messages", "first", "last"
-            );
-            for room in data["rooms"].as_array().into_iter().flatten() {
-                let mut path: Vec<String> = room["path"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|p| p.as_str().map(str::to_string))
-                    .collect();
-                path.push(room["name"].as_str().unwrap_or_default().to_string());
-                println!(
-                    "{:>8}  {:>9}  {:<28}  {:<28}  {}",
-                    room["roomId"].as_i64().unwrap_or_default(),
-                    room["messages"].as_u64().unwrap_or_default(),
-                    room["firstMessageUtc"].as_str().unwrap_or("-"),
-                    room["lastMessageUtc"].as_str().unwrap_or("-"),
-                    path.join("\\")
-                );
+            if let Some(inspect) = typed::<InspectResult>(data) {
+                print_inspect(&inspect);
             }
         }
         Command::Request { .. } => {
@@ -560,29 +459,133 @@ fn print_human(command: &Command, data: &Value) {
     }
 }
 
+fn print_probe(p: &ProbeResult) {
+    println!("Server        : {}", p.db_instance);
+    println!(
+        "SQL Server    : {} {} {}",
+        dash(p.product_version.as_deref()),
+        dash(p.product_level.as_deref()),
+        dash(p.edition.as_deref())
+    );
+    if let Some(databases) = &p.databases {
+        println!(
+            "Database      : {} (the login's default; no --db-name given)",
+            p.database
+        );
+        print_chat_databases(databases, p);
+    } else {
+        println!("Database      : {}", p.database);
+        println!("Kind          : {}", p.database_kind_name);
+    }
+    if let Some(c) = &p.counts {
+        println!(
+            "Contents      : {} categories (the root not counted), {} rooms, {} principals, {} messages",
+            c.categories, c.rooms, c.principals, c.messages
+        );
+        println!(
+            "Messages from : {} to {}",
+            dash(c.first_message_utc.as_deref()),
+            dash(c.last_message_utc.as_deref())
+        );
+    }
+    println!("Encrypted     : {}", p.encrypted);
+    println!("Took          : {}", format_duration_ms(p.duration_ms));
+}
+
+fn print_export(e: &ExportResult) {
+    let c = &e.counts;
+    println!(
+        "Package       : {} ({})",
+        dash(e.path.as_deref()),
+        format_bytes(e.size_bytes)
+    );
+    println!("Level         : {:?}", e.level);
+    println!(
+        "Contents      : {} principals, {} categories (the root included), {} rooms, {} roles, {} scopes, {} add-ins, {} messages",
+        c.principals, c.categories, c.rooms, c.roles, c.scopes, c.addins, c.messages
+    );
+    println!(
+        "Took          : {} ({} messages/s)",
+        format_duration_ms(e.duration_ms),
+        format_count(e.messages_per_second),
+    );
+    if e.reused_rooms > 0 {
+        println!(
+            "Resumed       : {} room histories reused from an interrupted run",
+            e.reused_rooms
+        );
+    }
+    if e.rooms_disabled_in_source > 0 {
+        println!(
+            "Disabled      : {} rooms disabled in the source after export",
+            e.rooms_disabled_in_source
+        );
+    }
+    if e.non_unicode_messages > 0 {
+        println!(
+            "Not Unicode   : {} message(s) kept as exact UTF-16 bytes (see the warning)",
+            e.non_unicode_messages
+        );
+    }
+    if let Some(report) = &e.report {
+        println!("Report        : {} (and {})", report.html, report.json);
+    }
+}
+
+fn print_inspect(i: &InspectResult) {
+    let c = &i.counts;
+    println!(
+        "Package       : {} ({}), format {}",
+        i.path,
+        format_bytes(i.size_bytes),
+        i.format_version
+    );
+    println!("Valid         : yes (structure, checksums, records and references checked)");
+    println!(
+        "Source        : {} / {} ({})",
+        i.source.db_instance, i.source.database, i.source.kind
+    );
+    println!("Created       : {}", i.created_utc);
+    println!(
+        "Contents      : {} principals, {} categories (the root included), {} rooms, {} messages",
+        c.principals, c.categories, c.rooms, c.messages
+    );
+    println!(
+        "{:>8}  {:>9}  {:<28}  {:<28}  room",
+        "nodeID", "messages", "first", "last"
+    );
+    for room in &i.rooms {
+        let mut path = room.path.clone();
+        path.push(room.name.clone());
+        println!(
+            "{:>8}  {:>9}  {:<28}  {:<28}  {}",
+            room.room_id,
+            room.messages,
+            dash(room.first_message_utc.as_deref()),
+            dash(room.last_message_utc.as_deref()),
+            path.join("\\")
+        );
+    }
+}
+
 /// The chat databases `probe` found on the instance, as a table, then what else was examined or skipped.
-fn print_chat_databases(databases: &[Value], data: &Value) {
-    let text = |v: &Value| v.as_str().unwrap_or("-").to_string();
-    let number = |v: &Value| {
-        v.as_i64()
-            .map(|n| n.to_string())
-            .unwrap_or_else(|| "-".into())
-    };
+fn print_chat_databases(databases: &[ChatDatabase], probe: &ProbeResult) {
+    let number = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_else(|| "-".into());
     let rows: Vec<[String; 7]> = databases
         .iter()
         .map(|d| {
-            let c = &d["counts"];
+            let c = d.counts.as_ref();
             [
-                text(&d["name"]),
-                text(&d["kindName"]),
-                number(&c["categories"]),
-                number(&c["rooms"]),
-                number(&c["principals"]),
-                number(&c["messages"]),
+                d.name.clone(),
+                d.kind_name.clone(),
+                number(c.map(|c| c.categories)),
+                number(c.map(|c| c.rooms)),
+                number(c.map(|c| c.principals)),
+                number(c.map(|c| c.messages)),
                 format!(
                     "{} - {}",
-                    text(&c["firstMessageUtc"]),
-                    text(&c["lastMessageUtc"])
+                    dash(c.and_then(|c| c.first_message_utc.as_deref())),
+                    dash(c.and_then(|c| c.last_message_utc.as_deref()))
                 ),
             ]
         })
@@ -635,14 +638,10 @@ fn print_chat_databases(databases: &[Value], data: &Value) {
     }
     println!(
         "Other databases examined : {} (not chat databases)",
-        data["otherDatabasesExamined"].as_u64().unwrap_or_default()
+        probe.other_databases_examined.unwrap_or_default()
     );
-    for skipped in data["skippedDatabases"].as_array().into_iter().flatten() {
-        println!(
-            "Skipped       : {}: {}",
-            text(&skipped["name"]),
-            text(&skipped["reason"])
-        );
+    for skipped in probe.skipped_databases.iter().flatten() {
+        println!("Skipped       : {}: {}", skipped.name, skipped.reason);
     }
 }
 

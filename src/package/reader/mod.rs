@@ -50,7 +50,7 @@ pub struct PackageReader {
 }
 
 /// Per-room figures found while verifying.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RoomFigures {
     pub room_id: i32,

@@ -103,6 +103,7 @@ namespace PChatMigration.Harness
             Run("pcm_job_free cancels a running job", FreeCancelsJob);
             Run("validate export requests (Export-PChatMigrationData)", ValidateExportRequests);
             Run("export job against a closed port leaves no package", ClosedPortExport);
+            Run("named starts: export, import, inspect_package", NamedStarts);
             if (packageFile != null)
             {
                 Run("inspect_package (Get-PChatMigrationPackage)", delegate { InspectPackage(packageFile, packageRooms, packageMessages); });
@@ -231,6 +232,10 @@ namespace PChatMigration.Harness
                 string code = MiniJson.Get(envelope, "error", "code") as string;
                 Check("closed port: a connection error code", code != null && (code.Contains("connect") || code == "timeout"),
                     "code: " + (code ?? "null") + " in " + result.Json);
+                string category = MiniJson.Get(envelope, "error", "category") as string;
+                Check("closed port: the envelope names the PowerShell category",
+                    category == (code == "timeout" ? "OperationTimeout" : "ConnectionError"),
+                    "category: " + (category ?? "null") + " in " + result.Json);
                 string message = MiniJson.Get(envelope, "error", "message") as string;
                 Check("closed port: the message names the instance", message != null && message.Contains("127.0.0.1"), result.Json);
 
@@ -437,6 +442,55 @@ namespace PChatMigration.Harness
             {
                 Directory.Delete(dir, true);
             }
+        }
+
+        // pcm_export_start / pcm_import_start / pcm_inspect_package_start: the operation comes from the name, the
+        // parameters are the object alone; the same job machinery answers.
+        private static void NamedStarts()
+        {
+            string dir = Path.Combine(Path.GetTempPath(), "pchat-harness-named-" + Process.GetCurrentProcess().Id);
+            List<string> texts = new List<string>();
+            string missing = Path.Combine(dir, "missing.zip");
+            using (NativeJob job = Native.StartExport(ExportRequest(missing, ",\"level\":\"Everything\"")))
+            {
+                Check("pcm_export_start with level Everything: not started", !job.IsStarted, job.StartResponse.ToString());
+                ExpectEnvelope("pcm_export_start with level Everything", job.StartResponse, PcmStatus.InvalidRequest, false, "invalid_parameter");
+                texts.Add(job.StartResponse.Json);
+            }
+            using (NativeJob job = Native.StartInspectPackage("{\"fileName\":\"" + JsonEscape(missing) + "\"}"))
+            {
+                ExpectEnvelope("pcm_inspect_package_start", job.StartResponse, PcmStatus.Ok, true, null);
+                Expect("pcm_inspect_package_start: data.operation", "inspect_package",
+                    MiniJson.Get(MiniJson.Parse(job.StartResponse.Json), "data", "operation") as string);
+                if (job.IsStarted)
+                {
+                    PollUntilFinished(job, TimeSpan.FromSeconds(30), new List<string>(), new List<string>(), texts);
+                    NativeResponse result = job.Result();
+                    object envelope = ExpectEnvelope("pcm_inspect_package_start of a missing file", result, PcmStatus.OperationFailed, false, "io_error");
+                    Expect("pcm_inspect_package_start: error.category", "ResourceUnavailable", MiniJson.Get(envelope, "error", "category") as string);
+                }
+            }
+            string import = "{\"connection\":{\"dbInstance\":\"127.0.0.1,1\",\"user\":\"sa\",\"password\":\"" + Password +
+                "\",\"encryption\":\"Plaintext\",\"connectTimeoutSeconds\":2,\"connectRetryCount\":0},\"fileName\":\"" +
+                JsonEscape(missing) + "\",\"whatIf\":true}";
+            using (NativeJob job = Native.StartImport(import))
+            {
+                ExpectEnvelope("pcm_import_start", job.StartResponse, PcmStatus.Ok, true, null);
+                Expect("pcm_import_start: data.operation", "import",
+                    MiniJson.Get(MiniJson.Parse(job.StartResponse.Json), "data", "operation") as string);
+                if (job.IsStarted)
+                {
+                    PollUntilFinished(job, TimeSpan.FromSeconds(30), new List<string>(), new List<string>(), texts);
+                    NativeResponse result = job.Result();
+                    texts.Add(result.Json);
+                    object envelope = Envelope(result);
+                    Check("pcm_import_start: the job ends with an error envelope (nothing to import)",
+                        result.Status != PcmStatus.Ok && MiniJson.Get(envelope, "error", "code") is string, result.Json);
+                    Check("pcm_import_start: the error names its category",
+                        MiniJson.Get(envelope, "error", "category") is string, result.Json);
+                }
+            }
+            NoPassword(texts);
         }
 
         private static void ClosedPortExport()

@@ -1,0 +1,37 @@
+//! `export`: a legacy Group Chat database into a migration package; the work is [`crate::export`].
+
+use super::registry::{Checked, JobOperation};
+use crate::connection::ConnectionSettings;
+use crate::error::PcmError;
+use crate::export::{ExportParams, ExportPlan, ExportResult};
+use crate::jobs::JobContext;
+
+pub struct Export;
+
+impl JobOperation for Export {
+    const NAME: &'static str = "export";
+    type Params = ExportParams;
+    type Prepared = (ConnectionSettings, ExportPlan);
+    type Output = ExportResult;
+
+    fn prepare(params: ExportParams) -> Result<Self::Prepared, PcmError> {
+        let settings = params.connection.validate()?;
+        Ok((settings, params.plan()?))
+    }
+
+    fn describe((settings, plan): &Self::Prepared) -> Checked {
+        Checked {
+            db_instance: Some(settings.instance.to_string()),
+            file_name: Some(plan.file.display().to_string()),
+            level: Some(plan.level),
+            ..Checked::default()
+        }
+    }
+
+    async fn run(
+        (settings, plan): Self::Prepared,
+        ctx: JobContext,
+    ) -> Result<ExportResult, PcmError> {
+        crate::export::export(settings, plan, ctx).await
+    }
+}

@@ -1,0 +1,268 @@
+//! The one registration of every operation: [`OPERATIONS`]. Routing ([`super::call`], [`super::start_job`]),
+//! `validate`, the unknown-operation message and `version().operations` all read this table, so adding an
+//! operation is a module implementing [`JobOperation`] (or [`SyncOperation`]) plus one line here.
+
+use super::{export, import, inspect, probe, validate, version, Request};
+use crate::error::PcmError;
+use crate::jobs::{Job, JobContext};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+use std::future::Future;
+
+/// Every operation the library answers, in the order `version().operations` lists them.
+///
+/// Readiness goes in the marked line. Its parameters need no preparation beyond parsing, so [`plain_job!`]
+/// declares the operation in one line (in this file or src/operations/readiness.rs):
+///
+/// ```ignore
+/// plain_job!(Readiness, "readiness", crate::readiness::ReadinessParams,
+///            crate::readiness::ReadinessResult, crate::readiness::readiness);
+/// ```
+///
+/// then `job::<Readiness>(),` below. An operation that validates a connection before the job starts implements
+/// [`JobOperation`] itself (see [`super::import`]).
+pub static OPERATIONS: &[Registration] = &[
+    sync::<version::Version>(),
+    sync::<validate::Validate>(),
+    job::<probe::Probe>(),
+    job::<export::Export>(),
+    job::<inspect::Inspect>(),
+    job::<import::Import>(),
+    // job::<readiness::Readiness>(),
+];
+
+/// Declares a [`JobOperation`] named `$name` whose parameters are used as parsed (no preparation, nothing to
+/// report to `validate` beyond their validity) and whose work is `$run(params, ctx)`.
+#[macro_export]
+macro_rules! plain_job {
+    ($operation:ident, $name:literal, $params:ty, $output:ty, $run:path) => {
+        pub struct $operation;
+
+        impl $crate::operations::registry::JobOperation for $operation {
+            const NAME: &'static str = $name;
+            type Params = $params;
+            type Prepared = $params;
+            type Output = $output;
+
+            fn prepare(params: $params) -> Result<$params, $crate::PcmError> {
+                Ok(params)
+            }
+
+            fn describe(_params: &$params) -> $crate::operations::registry::Checked {
+                $crate::operations::registry::Checked::default()
+            }
+
+            fn run(
+                params: $params,
+                ctx: $crate::jobs::JobContext,
+            ) -> impl std::future::Future<Output = Result<$output, $crate::PcmError>> + Send {
+                $run(params, ctx)
+            }
+        }
+    };
+}
+
+/// An operation answered at once (`pcm_call`).
+pub trait SyncOperation: 'static {
+    /// The name in requests (`{"operation": NAME}`).
+    const NAME: &'static str;
+    type Params: DeserializeOwned;
+    type Output: Serialize;
+
+    /// What `validate` reports for these parameters; an error when they are not valid.
+    fn check(_params: &Self::Params) -> Result<Checked, PcmError> {
+        Ok(Checked::default())
+    }
+
+    fn call(params: Self::Params) -> Result<Self::Output, PcmError>;
+}
+
+/// A long-running operation run as a job (`pcm_job_start`, `pcm_<name>_start`).
+pub trait JobOperation: 'static {
+    /// The name in requests (`{"operation": NAME}`).
+    const NAME: &'static str;
+    type Params: DeserializeOwned;
+    /// The parameters checked and ready to run (connection settings validated, output paths planned): done
+    /// before the job starts, so a bad request is refused at once, and shared with `validate`.
+    type Prepared: Send + 'static;
+    type Output: Serialize;
+
+    fn prepare(params: Self::Params) -> Result<Self::Prepared, PcmError>;
+
+    /// What `validate` reports about the prepared parameters.
+    fn describe(prepared: &Self::Prepared) -> Checked;
+
+    fn run(
+        prepared: Self::Prepared,
+        ctx: JobContext,
+    ) -> impl Future<Output = Result<Self::Output, PcmError>> + Send;
+}
+
+/// What `validate` found, besides `valid` and `operation` (absent fields are left out of the JSON).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Checked {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub db_instance: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub db_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authentication: Option<crate::connection::Authentication>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<crate::connection::Encryption>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<crate::export::ExportLevel>,
+}
+
+/// Synchronous or a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Sync,
+    Job,
+}
+
+/// One row of [`OPERATIONS`]: the operation's name and kind with its type-erased entry points.
+pub struct Registration {
+    pub name: &'static str,
+    pub kind: Kind,
+    check: fn(&Request) -> Result<Checked, PcmError>,
+    entry: Entry,
+}
+
+enum Entry {
+    Sync(fn(&Request) -> Result<Value, PcmError>),
+    Job(fn(&Request) -> Result<Job, PcmError>),
+}
+
+/// The registration of a synchronous operation.
+pub const fn sync<O: SyncOperation>() -> Registration {
+    Registration {
+        name: O::NAME,
+        kind: Kind::Sync,
+        check: check_sync::<O>,
+        entry: Entry::Sync(call_sync::<O>),
+    }
+}
+
+/// The registration of a job operation.
+pub const fn job<O: JobOperation>() -> Registration {
+    Registration {
+        name: O::NAME,
+        kind: Kind::Job,
+        check: check_job::<O>,
+        entry: Entry::Job(start::<O>),
+    }
+}
+
+fn to_value(output: &impl Serialize) -> Result<Value, PcmError> {
+    serde_json::to_value(output)
+        .map_err(|e| PcmError::Internal(format!("the result cannot be serialized: {e}")))
+}
+
+fn check_sync<O: SyncOperation>(request: &Request) -> Result<Checked, PcmError> {
+    O::check(&request.params::<O::Params>()?)
+}
+
+fn call_sync<O: SyncOperation>(request: &Request) -> Result<Value, PcmError> {
+    to_value(&O::call(request.params::<O::Params>()?)?)
+}
+
+fn check_job<O: JobOperation>(request: &Request) -> Result<Checked, PcmError> {
+    Ok(O::describe(&O::prepare(request.params::<O::Params>()?)?))
+}
+
+fn start<O: JobOperation>(request: &Request) -> Result<Job, PcmError> {
+    let prepared = O::prepare(request.params::<O::Params>()?)?;
+    Job::spawn(O::NAME, move |ctx| async move {
+        let output = O::run(prepared, ctx).await?;
+        to_value(&output)
+    })
+}
+
+impl Registration {
+    /// Checks the request's parameters without running it.
+    pub fn check(&self, request: &Request) -> Result<Checked, PcmError> {
+        (self.check)(request)
+    }
+
+    /// Answers a synchronous request; a job operation is refused, saying how to start it.
+    pub fn call(&self, request: &Request) -> Result<Value, PcmError> {
+        match self.entry {
+            Entry::Sync(call) => call(request),
+            Entry::Job(_) => Err(PcmError::UnknownOperation(format!(
+                "'{}' is a long-running operation; start it as a job (pcm_job_start), not with pcm_call",
+                self.name
+            ))),
+        }
+    }
+
+    /// Starts a job; a synchronous operation is refused, saying how to call it.
+    pub fn start(&self, request: &Request) -> Result<Job, PcmError> {
+        match self.entry {
+            Entry::Job(start) => start(request),
+            Entry::Sync(_) => Err(PcmError::UnknownOperation(format!(
+                "'{}' is a synchronous operation; call it with pcm_call, not as a job",
+                self.name
+            ))),
+        }
+    }
+}
+
+/// The registration of `name`, or the unknown-operation error listing every known one.
+pub fn lookup(name: &str) -> Result<&'static Registration, PcmError> {
+    OPERATIONS.iter().find(|r| r.name == name).ok_or_else(|| {
+        PcmError::UnknownOperation(format!(
+            "unknown operation '{name}'; this library knows {}",
+            OPERATIONS
+                .iter()
+                .map(|r| r.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })
+}
+
+/// The names of the operations of one kind, in table order.
+pub fn names(kind: Kind) -> Vec<&'static str> {
+    OPERATIONS
+        .iter()
+        .filter(|r| r.kind == kind)
+        .map(|r| r.name)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_every_name_resolves_to_its_row() {
+        let mut seen = std::collections::BTreeSet::new();
+        for r in OPERATIONS {
+            assert!(seen.insert(r.name), "'{}' registered twice", r.name);
+            assert_eq!(lookup(r.name).expect("registered").name, r.name);
+        }
+        assert_eq!(names(Kind::Sync), ["version", "validate"]);
+        assert_eq!(
+            names(Kind::Job),
+            ["probe", "export", "inspect_package", "import"]
+        );
+    }
+
+    #[test]
+    fn import_is_a_job_whose_db_name_defaults_to_mgc() {
+        let request = Request::parse(
+            r#"{"operation":"import","params":{"connection":{"dbInstance":"sql01","user":"sa","password":"x"},"fileName":"p.zip"}}"#,
+        )
+        .expect("parses");
+        let checked = lookup("import")
+            .expect("registered")
+            .check(&request)
+            .expect("valid");
+        assert_eq!(checked.db_name.as_deref(), Some("mgc"));
+        assert_eq!(checked.file_name.as_deref(), Some("p.zip"));
+    }
+}
