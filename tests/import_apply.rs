@@ -279,3 +279,166 @@ async fn overwrite_replaces_a_rooms_settings_guid_roles_and_messages() {
         "tblLastChatId is never lowered"
     );
 }
+
+/// A generated legacy deployment in `schema`, exported.
+async fn exported_legacy(server: &TestServer, schema: chat_fixtures::Schema, seed: u64, dir: &std::path::Path) -> (chat_fixtures::Deployment, std::path::PathBuf) {
+    let db = common::unique_db_name("apply_legacy");
+    let mut admin = server.admin("master").await;
+    chat_fixtures::create_database_as(&mut admin, &db, schema).await.expect("legacy schema");
+    let model = chat_fixtures::generate_model(seed, Size::Tiny);
+    chat_fixtures::write_schema(&mut admin, &model, schema).await.expect("legacy data");
+    (model, export(server, &db, dir).await)
+}
+
+async fn count(server: &TestServer, db: &str, sql: &str, guid: &tiberius::Uuid) -> i64 {
+    let mut admin = server.admin(db).await;
+    let row = admin.query(sql, &[guid]).await.expect(sql).into_row().await.expect(sql).expect("a row");
+    let n: i32 = row.get(0).expect("count");
+    i64::from(n)
+}
+
+/// Export → transform → import into a fresh `mgc`, then SQL queries prove each conversion landed.
+async fn legacy_lands_converted(schema: chat_fixtures::Schema, seed: u64, name: &str) {
+    let server = TestServer::start();
+    let dir = fresh_dir("import_apply", name);
+    let (dep, package) = exported_legacy(&server, schema, seed, &dir).await;
+    let db = fresh_target(&server).await;
+    let (prepared, model) = prepare_transformed(&server, &db, &package, 9).await;
+    let (result, _) = run(&server, &db, prepared).await;
+    let outcome = result.expect("import");
+    let edge = &dep.edge;
+
+    // One level of categories under the root; every room in one of them, named with its categories' names.
+    assert_eq!(
+        scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblNode AS c WHERE c.nodeType = 1 AND c.nodeID <> c.parentID \
+                              AND c.parentID <> (SELECT nodeID FROM dbo.tblNode WHERE nodeID = parentID)").await,
+        0,
+        "categories one level below the root"
+    );
+    assert_eq!(
+        scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblNode AS r INNER JOIN dbo.tblNode AS c ON c.nodeID = r.parentID \
+                              WHERE r.nodeType = 0 AND (c.nodeType <> 1 OR c.nodeID = c.parentID)").await,
+        0,
+        "rooms in a category below the root"
+    );
+    let renamed: std::collections::BTreeSet<&str> = model.rooms.iter().filter(|r| r.name.starts_with("Renamed ")).map(|r| r.source_path.as_str()).collect();
+    let mut checked = 0;
+    for room in dep.rooms.iter().filter(|r| !r.disabled) {
+        // docs/conversion-rules.md: a room of a top-level category keeps its name, deeper ones get the path.
+        let prefixed = if dep.category_path(room.category_id).len() > 1 {
+            dep.prefixed_room_name(room, " - ")
+        } else {
+            room.name.clone()
+        };
+        let path = { let mut p = dep.category_path(room.category_id); p.push(&room.name); p.join("\\") };
+        if prefixed.chars().count() > 256 || renamed.contains(path.as_str()) {
+            continue;
+        }
+        let mut admin = server.admin(&db).await;
+        let row = admin.query("SELECT nodeName FROM dbo.tblNode WHERE nodeGuid = @P1", &[&room.guid]).await.expect("q").into_row().await.expect("q").expect("room imported");
+        let got: &str = row.get(0).expect("name");
+        assert_eq!(got, prefixed, "room {}", room.id);
+        checked += 1;
+    }
+    assert!(checked > 3);
+    let deep: Vec<&str> = edge.deep_category_chain.iter().map(|id| dep.category(*id).expect("category").name.as_str()).collect();
+    assert!(
+        scalar(&server, &db, &format!("SELECT COUNT(*) FROM dbo.tblNode WHERE nodeType = 1 AND nodeName = N'{}'", deep[..2].join(" - ").replace('\'', "''"))).await == 1,
+        "a subcategory is named with its parent's name"
+    );
+    assert_eq!(scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblNode WHERE nodeType = 0").await, model.rooms.len() as i64);
+    let disabled = dep.room(edge.disabled_room).expect("disabled room");
+    assert_eq!(count(&server, &db, "SELECT COUNT(*) FROM dbo.tblNode WHERE nodeGuid = @P1", &disabled.guid).await, 0, "disabled rooms skipped");
+
+    // Root managers manage every room.
+    for id in &edge.root_managers {
+        let p = dep.principal(*id).expect("manager");
+        let managed = count(
+            &server,
+            &db,
+            "SELECT COUNT(*) FROM dbo.tblPrincipalRole AS r INNER JOIN dbo.tblPrincipal AS p ON p.prinID = r.prinRolePrinID \
+             INNER JOIN dbo.tblRoleType AS t ON t.rtypeID = r.prinRoleTypeID INNER JOIN dbo.tblNode AS n ON n.nodeID = r.prinRoleNodeID \
+             WHERE p.prinGuid = @P1 AND t.rtypeDesc = N'Manager' AND n.nodeType = 0",
+            &p.guid,
+        )
+        .await;
+        assert_eq!(managed, model.rooms.len() as i64, "root manager {id} manages every room");
+    }
+    assert!(!edge.root_managers.is_empty());
+
+    // Inherited membership materialised: every room role the transform planned is a row, none more.
+    let planned: usize = model.rooms.iter().map(|r| r.members.len() + r.managers.len() + r.presenters.len()).sum();
+    assert_eq!(
+        scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblPrincipalRole AS r INNER JOIN dbo.tblNode AS n ON n.nodeID = r.prinRoleNodeID WHERE n.nodeType = 0").await,
+        planned as i64
+    );
+    let inherited = model.rooms.iter().find(|r| r.source_id == edge.deep_room).expect("deep room");
+    assert!(!inherited.members.is_empty() || !inherited.managers.is_empty());
+    // Presenters on auditorium rooms only.
+    let voiced_sql = "SELECT COUNT(*) FROM dbo.tblPrincipalRole AS r INNER JOIN dbo.tblRoleType AS t ON t.rtypeID = r.prinRoleTypeID \
+                      INNER JOIN dbo.tblNode AS n ON n.nodeID = r.prinRoleNodeID WHERE t.rtypeDesc = N'Voiced' AND n.nodeGuid = @P1";
+    let auditorium = dep.room(edge.auditorium_room).expect("auditorium");
+    assert!(count(&server, &db, voiced_sql, &auditorium.guid).await > 0, "presenters of the auditorium room");
+    assert_eq!(
+        scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblPrincipalRole AS r INNER JOIN dbo.tblRoleType AS t ON t.rtypeID = r.prinRoleTypeID \
+                              INNER JOIN dbo.tblNode AS n ON n.nodeID = r.prinRoleNodeID INNER JOIN dbo.tblEnumValue AS v ON v.valueID = n.behavior \
+                              WHERE t.rtypeDesc = N'Voiced' AND v.attributeValue <> N'auditorium'").await,
+        0
+    );
+    // Scopes as allowed members of the categories.
+    let allowed: usize = model.categories.iter().map(|c| c.allowed.len()).sum();
+    assert!(allowed > 0);
+    assert_eq!(scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblScopePrincipal WHERE scopeIsDenied = 0").await, allowed as i64);
+    // Invitations off where the category's are; logged / filePost on categories only.
+    let conflict = dep.room(edge.invite_conflict_room).expect("invite room");
+    assert_eq!(count(&server, &db, "SELECT COUNT(*) FROM dbo.tblNode WHERE nodeGuid = @P1 AND invite = 0", &conflict.guid).await, 1, "invitation off");
+    assert_eq!(scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblNode WHERE nodeType = 0 AND (logged IS NOT NULL OR filePost IS NOT NULL)").await, 0);
+    assert_eq!(scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblNode WHERE nodeType = 1 AND (logged IS NULL OR filePost IS NULL)").await, 0);
+    // Federated principals disabled.
+    let federated: Vec<_> = dep.principals.iter().filter(|p| p.kind.is_federated()).collect();
+    assert!(!federated.is_empty());
+    for p in federated {
+        let n = count(&server, &db, "SELECT COUNT(*) FROM dbo.tblPrincipal WHERE prinGuid = @P1 AND prinDisabled = 1", &p.guid).await;
+        let imported = model.principals.iter().any(|m| m.guid.eq_ignore_ascii_case(&p.guid.to_string()));
+        assert_eq!(n, i64::from(imported), "federated principal {} disabled", p.uri);
+    }
+    // Messages per room in chatId order, tblLastChatId, revision, principal meta.
+    let mut expected = package_chat_ids(&package);
+    let imported: std::collections::BTreeSet<String> = model.rooms.iter().map(|r| r.guid.to_ascii_lowercase()).collect();
+    expected.retain(|g, ids| imported.contains(g) && !ids.is_empty());
+    assert_eq!(target_chat_ids(&server, &db).await, expected);
+    assert_eq!(scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblLastChatId").await, expected.len() as i64);
+    assert_eq!(scalar(&server, &db, "SELECT MAX(sysRevision) FROM dbo.tblSystemRevision").await, 2);
+    assert_eq!(
+        scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblPrincipalMeta WHERE prinAffiliationsDirty = 1 AND prinAttributesDirty = 1").await,
+        outcome.summary.principals.created as i64
+    );
+
+    // A second import writes nothing.
+    let before = checksums(&server, &db, &[]).await;
+    let (again, _) = prepare_transformed(&server, &db, &package, 9).await;
+    let second = run(&server, &db, again).await.0.expect("second import");
+    assert_eq!(second.summary.messages_imported, 0);
+    assert_same(&before, &checksums(&server, &db, &[]).await);
+    server.drop_database(&db).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lync_2010_deployment_lands_converted() {
+    Box::pin(legacy_lands_converted(chat_fixtures::Schema::from(chat_fixtures::DatabaseKind::Legacy2010), 31, "lync2010")).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ocs_r2_deployment_lands_converted() {
+    Box::pin(legacy_lands_converted(chat_fixtures::Schema::from(chat_fixtures::DatabaseKind::OcsR2), 32, "ocsr2")).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_published_columns_only_lync_2010_deployment_lands_converted() {
+    Box::pin(legacy_lands_converted(chat_fixtures::Schema::published_only(chat_fixtures::DatabaseKind::Legacy2010), 33, "pub2010")).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_published_columns_only_ocs_r2_deployment_lands_converted() {
+    Box::pin(legacy_lands_converted(chat_fixtures::Schema::published_only(chat_fixtures::DatabaseKind::OcsR2), 34, "pubocs")).await;
+}

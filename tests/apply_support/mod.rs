@@ -433,3 +433,82 @@ pub fn poll_until(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
     }
     false
 }
+
+/// A legacy (or any) package transformed by the library's transform, every name it reports too long or
+/// colliding mapped to `Renamed N` (as an admin's -NameMap does), planned against `db` as the planner would for
+/// a target that holds none of it (or resumed by GUID): the steps built directly from the model.
+pub async fn prepare_transformed(
+    server: &TestServer,
+    db: &str,
+    package: &Path,
+    batch_size: u32,
+) -> (PreparedImport, MigrationModel) {
+    let mut reader = PackageReader::open(package).expect("package");
+    let entities = reader.entities().expect("entities");
+    let manifest = reader.manifest().clone();
+    let mut options = TransformOptions::default();
+    let mut model = transform(&manifest.source.kind, &entities, &manifest.rooms, &options);
+    for f in model.findings.iter().filter(|f| f.code == "name_too_long" || f.code == "name_collision") {
+        let n = options.name_map.len();
+        options.name_map.insert(f.entity.clone().expect("entity"), format!("Renamed {n}"));
+    }
+    model = transform(&manifest.source.kind, &entities, &manifest.rooms, &options);
+    assert!(!model.has_errors(), "{:?}", model.findings.iter().filter(|f| f.severity == Severity::Error).collect::<Vec<_>>());
+    let mut prepared = prepare(server, db, package, batch_size).await;
+    let ptypes = prepared.state.principal_types.clone();
+    let enums = prepared.state.enum_values.clone();
+    let nodes: HashMap<String, i32> =
+        pairs(server, db, "SELECT CAST(nodeGuid AS nvarchar(36)), nodeID FROM dbo.tblNode").await.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v as i32)).collect();
+    let prins: HashMap<String, i32> =
+        pairs(server, db, "SELECT CAST(prinGuid AS nvarchar(36)), prinID FROM dbo.tblPrincipal").await.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v as i32)).collect();
+    let resume = |guid: &str| match nodes.get(&guid.to_ascii_lowercase()) {
+        Some(id) => StepAction::Resume { target_id: *id },
+        None => StepAction::Create,
+    };
+    let old_addins = prepared.plan.addins.clone();
+    let plan = &mut prepared.plan;
+    plan.source_kind = model.source_kind.clone();
+    plan.options = options;
+    plan.principals = model
+        .principals
+        .iter()
+        .map(|p| PrincipalStep {
+            action: match prins.get(&p.guid.to_ascii_lowercase()) {
+                Some(id) => StepAction::Skip { reason: "matched by GUID".into(), target_id: Some(*id) },
+                None => StepAction::Create,
+            },
+            type_id: *ptypes.get(&p.type_name.to_ascii_lowercase()).unwrap_or_else(|| panic!("type {}", p.type_name)),
+            planned: p.clone(),
+        })
+        .collect();
+    plan.categories = model
+        .categories
+        .iter()
+        .map(|c| CategoryStep { action: resume(&c.guid), name: c.name.clone(), planned: c.clone() })
+        .collect();
+    plan.rooms = model
+        .rooms
+        .iter()
+        .map(|r| RoomStep {
+            action: resume(&r.guid),
+            name: r.name.clone(),
+            behavior_id: enums[&r.behavior.to_ascii_lowercase()],
+            visibility_id: enums[&r.visibility.to_ascii_lowercase()],
+            messages_in_target: 0,
+            resume_after_chat_id: None,
+            messages_replaced: 0,
+            planned: r.clone(),
+        })
+        .collect();
+    plan.addins = model
+        .addins
+        .iter()
+        .map(|a| AddinStep {
+            action: old_addins.iter().find(|s| s.planned.id.eq_ignore_ascii_case(&a.id)).map(|s| s.action.clone()).unwrap_or(StepAction::Create),
+            name: a.name.clone(),
+            planned: a.clone(),
+        })
+        .collect();
+    prepared.model = model.clone();
+    (prepared, model)
+}
