@@ -442,3 +442,49 @@ async fn a_published_columns_only_lync_2010_deployment_lands_converted() {
 async fn a_published_columns_only_ocs_r2_deployment_lands_converted() {
     Box::pin(legacy_lands_converted(chat_fixtures::Schema::published_only(chat_fixtures::DatabaseKind::OcsR2), 34, "pubocs")).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn skip_and_rename_are_obeyed_in_a_non_empty_target() {
+    let server = TestServer::start();
+    let dir = fresh_dir("import_apply", "skip_rename");
+    let package = exported_mgc(&server, &dir, 14, Size::Tiny).await;
+    let db = fresh_target(&server).await;
+    // The target already has a category of its own.
+    let mut admin = server.admin(&db).await;
+    admin
+        .simple_query(
+            "INSERT INTO dbo.tblNode (nodeGuid, parentID, nodeType, nodeName, nodeDesc, invite, logged, filePost, disabled, \
+             behavior, visibility, nodeAddedBy, nodeAddedOn, nodeUpdatedBy, nodeUpdatedOn) \
+             VALUES (NEWID(), 1, 1, N'Theirs', N'', 1, 1, 1, 0, 4, 3, 1, 0, 1, 0)",
+        )
+        .await
+        .expect("theirs")
+        .into_results()
+        .await
+        .expect("theirs");
+    let theirs = scalar(&server, &db, "SELECT nodeID FROM dbo.tblNode WHERE nodeName = N'Theirs'").await as i32;
+    let mut prepared = prepare(&server, &db, &package, 50).await;
+    let with_rooms = |guid: &str, p: &pchat_migrate::target::plan::PreparedImport| {
+        p.plan.rooms.iter().filter(|r| r.planned.category_guid.eq_ignore_ascii_case(guid)).count()
+    };
+    let skipped = prepared.plan.categories.iter().position(|c| with_rooms(&c.planned.guid, &prepared) > 0).expect("a category with rooms");
+    let renamed = (0..prepared.plan.categories.len()).find(|i| *i != skipped).expect("another category");
+    let skipped_guid = prepared.plan.categories[skipped].planned.guid.clone();
+    let rooms_moved = with_rooms(&skipped_guid, &prepared) as i64;
+    prepared.plan.categories[skipped].action =
+        pchat_migrate::target::StepAction::Skip { reason: "-ConflictAction Skip: 'Theirs' exists".into(), target_id: Some(theirs) };
+    prepared.plan.categories[renamed].name = "Renamed (migrated)".into();
+    let renamed_guid = tiberius::Uuid::parse_str(&prepared.plan.categories[renamed].planned.guid).expect("guid");
+    let outcome = run(&server, &db, prepared).await.0.expect("import");
+    // Skip: nothing of the package's category written; its rooms are in the target's category.
+    let skipped_guid = tiberius::Uuid::parse_str(&skipped_guid).expect("guid");
+    assert_eq!(count(&server, &db, "SELECT COUNT(*) FROM dbo.tblNode WHERE nodeGuid = @P1", &skipped_guid).await, 0);
+    assert_eq!(scalar(&server, &db, &format!("SELECT COUNT(*) FROM dbo.tblNode WHERE parentID = {theirs} AND nodeType = 0")).await, rooms_moved);
+    assert_eq!(scalar(&server, &db, &format!("SELECT COUNT(*) FROM dbo.tblNode WHERE nodeID = {theirs} AND nodeName = N'Theirs'")).await, 1, "theirs untouched");
+    assert!(outcome.entities.iter().any(|e| e.entity_type == "Category" && e.status == EntityStatus::Skipped && e.notes.contains("Theirs")));
+    // Rename: the package's category under its new name.
+    assert_eq!(
+        count(&server, &db, "SELECT COUNT(*) FROM dbo.tblNode WHERE nodeGuid = @P1 AND nodeName = N'Renamed (migrated)'", &renamed_guid).await,
+        1
+    );
+}
