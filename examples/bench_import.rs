@@ -68,7 +68,11 @@ impl PeakMemory {
                 std::thread::sleep(Duration::from_millis(5));
             }
         });
-        PeakMemory { peak, stop, thread: Some(thread) }
+        PeakMemory {
+            peak,
+            stop,
+            thread: Some(thread),
+        }
     }
 
     fn finish(mut self) -> u64 {
@@ -82,7 +86,10 @@ impl PeakMemory {
 
 fn sibling(name: &str) -> std::path::PathBuf {
     let exe = std::env::current_exe().expect("exe");
-    exe.parent().and_then(|p| p.parent()).expect("target/<profile>").join(name)
+    exe.parent()
+        .and_then(|p| p.parent())
+        .expect("target/<profile>")
+        .join(name)
 }
 
 fn start_standin() -> (Child, u16) {
@@ -120,7 +127,9 @@ async fn client(port: u16, database: &str) -> chat_fixtures::TdsClient {
     config.authentication(AuthMethod::sql_server("sa", PASSWORD));
     let tcp = TcpStream::connect(config.get_addr()).await.expect("tcp");
     tcp.set_nodelay(true).expect("nodelay");
-    Client::connect(config, tcp.compat_write()).await.expect("login")
+    Client::connect(config, tcp.compat_write())
+        .await
+        .expect("login")
 }
 
 /// Message `i` (0-based) of the benchmark: room, chatId within the room, content (~110 characters).
@@ -193,12 +202,22 @@ fn node(id: i32, kind: NodeKind, parent: Option<i32>, name: &str) -> Node {
 fn write_package(path: &Path, messages: u64) -> Entities {
     let mut writer = PackageWriter::create(path).expect("create");
     let entities = Entities {
-        principals: vec![principal(1, "sip:system@pchat.invalid", true), principal(2, "sip:ann@contoso.com", false)],
-        categories: vec![node(1, NodeKind::Category, None, "Root"), node(2, NodeKind::Category, Some(1), "Bench")],
-        rooms: (0..ROOMS).map(|r| node(100 + r, NodeKind::Room, Some(2), &format!("Room {r}"))).collect(),
+        principals: vec![
+            principal(1, "sip:system@pchat.invalid", true),
+            principal(2, "sip:ann@contoso.com", false),
+        ],
+        categories: vec![
+            node(1, NodeKind::Category, None, "Root"),
+            node(2, NodeKind::Category, Some(1), "Bench"),
+        ],
+        rooms: (0..ROOMS)
+            .map(|r| node(100 + r, NodeKind::Room, Some(2), &format!("Room {r}")))
+            .collect(),
         ..Entities::default()
     };
-    writer.write_entities(&entities, || Ok(())).expect("entities");
+    writer
+        .write_entities(&entities, || Ok(()))
+        .expect("entities");
     let per_room = messages / ROOMS as u64;
     let mut histories = Vec::new();
     for r in 0..ROOMS {
@@ -237,7 +256,10 @@ fn write_package(path: &Path, messages: u64) -> Entities {
     let manifest = Manifest {
         format: FORMAT_NAME.into(),
         format_version: format!("{FORMAT_MAJOR}.{FORMAT_MINOR}"),
-        tool: ToolInfo { name: "pchat-migrate".into(), version: "bench".into() },
+        tool: ToolInfo {
+            name: "pchat-migrate".into(),
+            version: "bench".into(),
+        },
         created_utc: "2026-12-01T00:00:00Z".into(),
         source: SourceInfo {
             db_instance: "sql01".into(),
@@ -264,7 +286,13 @@ fn write_package(path: &Path, messages: u64) -> Entities {
 
 /// The plan a planner makes for the benchmark package against a fresh fixture `mgc` (root 1, system principal
 /// 1, the fixture's lookup ids).
-fn prepared(path: &Path, database: &str, entities: &Entities, batch_size: u32, messages: u64) -> PreparedImport {
+fn prepared(
+    path: &Path,
+    database: &str,
+    entities: &Entities,
+    batch_size: u32,
+    messages: u64,
+) -> PreparedImport {
     let per_room = messages / ROOMS as u64;
     let principals = entities
         .principals
@@ -370,10 +398,16 @@ fn prepared(path: &Path, database: &str, entities: &Entities, batch_size: u32, m
             system_principal_id: 1,
             role_types: roles.iter().map(|(k, v)| (k.clone(), *v as i32)).collect(),
             principal_types: BTreeMap::new(),
-            enum_values: ids(&[("private", 2), ("scope", 3), ("normal", 4), ("auditorium", 5), ("open", 6)])
-                .into_iter()
-                .map(|(k, v)| (k, v as i16))
-                .collect(),
+            enum_values: ids(&[
+                ("private", 2),
+                ("scope", 3),
+                ("normal", 4),
+                ("auditorium", 5),
+                ("open", 6),
+            ])
+            .into_iter()
+            .map(|(k, v)| (k, v as i16))
+            .collect(),
             node_id_is_identity: true,
             prin_id_is_identity: true,
             nodes: Vec::new(),
@@ -397,9 +431,18 @@ fn prepared(path: &Path, database: &str, entities: &Entities, batch_size: u32, m
                 .map(|(k, v)| (k.to_string(), v))
                 .collect(),
             findings: Vec::new(),
-            estimate: Estimate { messages, bytes: 0, seconds: 0.0, basis: "bench".into() },
+            estimate: Estimate {
+                messages,
+                bytes: 0,
+                seconds: 0.0,
+                basis: "bench".into(),
+            },
         },
-        preflight: Preflight { servers: Vec::new(), admin_lock: None, backup: BackupStatus::None },
+        preflight: Preflight {
+            servers: Vec::new(),
+            admin_lock: None,
+            backup: BackupStatus::None,
+        },
         batch_size,
     }
 }
@@ -408,7 +451,15 @@ fn prepared(path: &Path, database: &str, entities: &Entities, batch_size: u32, m
 /// transaction.
 async fn raw_bulk(port: u16, database: &str, messages: u64, batch: u64) -> u64 {
     let mut c = client(port, database).await;
-    let columns = ["[channelId]", "[chatId]", "[chatDate]", "[userId]", "[isAlert]", "[content]", "[rtf]"];
+    let columns = [
+        "[channelId]",
+        "[chatId]",
+        "[chatDate]",
+        "[userId]",
+        "[isAlert]",
+        "[content]",
+        "[rtf]",
+    ];
     let per_room = messages / ROOMS as u64;
     let mut written = 0;
     for r in 0..ROOMS {
@@ -416,8 +467,16 @@ async fn raw_bulk(port: u16, database: &str, messages: u64, batch: u64) -> u64 {
         let mut c_id = 1;
         while c_id <= n {
             let end = (c_id + batch - 1).min(n);
-            c.simple_query("BEGIN TRANSACTION").await.expect("begin").into_results().await.expect("begin");
-            let mut load = c.bulk_insert_columns("dbo.[tblChat]", &columns).await.expect("bulk");
+            c.simple_query("BEGIN TRANSACTION")
+                .await
+                .expect("begin")
+                .into_results()
+                .await
+                .expect("begin");
+            let mut load = c
+                .bulk_insert_columns("dbo.[tblChat]", &columns)
+                .await
+                .expect("bulk");
             for chat in c_id..=end {
                 let i = (chat - 1) * ROOMS as u64 + r as u64;
                 let (_, chat_id) = room_of(i);
@@ -432,7 +491,12 @@ async fn raw_bulk(port: u16, database: &str, messages: u64, batch: u64) -> u64 {
                 load.send(row).await.expect("row");
             }
             load.finalize().await.expect("finalize");
-            c.simple_query("COMMIT TRANSACTION").await.expect("commit").into_results().await.expect("commit");
+            c.simple_query("COMMIT TRANSACTION")
+                .await
+                .expect("commit")
+                .into_results()
+                .await
+                .expect("commit");
             written += end - c_id + 1;
             c_id = end + 1;
         }
@@ -442,7 +506,10 @@ async fn raw_bulk(port: u16, database: &str, messages: u64, batch: u64) -> u64 {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let messages: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let messages: u64 = args
+        .get(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
     let batch: u32 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(5_000);
     let dir = std::env::temp_dir().join(format!("pchat-bench-import-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
@@ -455,11 +522,16 @@ fn main() {
         started.elapsed().as_secs_f64()
     );
     let (mut standin, port) = start_standin();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     runtime.block_on(async {
         let mut admin = client(port, "master").await;
         for db in ["RawBulk", "Imported"] {
-            create_database(&mut admin, db, DatabaseKind::Mgc2013).await.expect("mgc");
+            create_database(&mut admin, db, DatabaseKind::Mgc2013)
+                .await
+                .expect("mgc");
         }
     });
 
@@ -496,7 +568,9 @@ fn main() {
     })
     .expect("import succeeds");
     let secs = started.elapsed().as_secs_f64();
-    let chat_secs = chat_started.map(|t| t.elapsed().as_secs_f64()).unwrap_or(secs);
+    let chat_secs = chat_started
+        .map(|t| t.elapsed().as_secs_f64())
+        .unwrap_or(secs);
     let peak = memory.finish();
     let summary = summary.lock().expect("slot").take().expect("summary");
     let rate = summary.messages_imported as f64 / secs;

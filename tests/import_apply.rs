@@ -2,9 +2,9 @@
 //! with the admin lock released, `tblSystemRevision` bumped and new principals marked for AD refresh; a second
 //! import of the same package writes nothing at all.
 
-mod common;
 #[path = "apply_support/mod.rs"]
 mod apply_support;
+mod common;
 
 use apply_support::*;
 use chat_fixtures::Size;
@@ -110,15 +110,33 @@ async fn a_2013_package_lands_row_for_row_and_a_second_import_writes_nothing() {
         .expect("last");
     let last: BTreeMap<String, i64> = last
         .iter()
-        .map(|r| (r.get::<&str, _>(0).expect("g").to_ascii_lowercase(), r.get::<i64, _>(1).expect("id")))
+        .map(|r| {
+            (
+                r.get::<&str, _>(0).expect("g").to_ascii_lowercase(),
+                r.get::<i64, _>(1).expect("id"),
+            )
+        })
         .collect();
-    let want: BTreeMap<String, i64> =
-        expected.iter().map(|(g, ids)| (g.clone(), *ids.iter().max().expect("max"))).collect();
+    let want: BTreeMap<String, i64> = expected
+        .iter()
+        .map(|(g, ids)| (g.clone(), *ids.iter().max().expect("max")))
+        .collect();
     assert_eq!(last, want, "tblLastChatId");
 
     // The lock is gone, the revision bumped once, new principals marked dirty with their self-affiliation.
-    assert_eq!(scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblAdminLock").await, 0);
-    assert_eq!(scalar(&server, &db, "SELECT MAX(sysRevision) FROM dbo.tblSystemRevision").await, 2);
+    assert_eq!(
+        scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblAdminLock").await,
+        0
+    );
+    assert_eq!(
+        scalar(
+            &server,
+            &db,
+            "SELECT MAX(sysRevision) FROM dbo.tblSystemRevision"
+        )
+        .await,
+        2
+    );
     let created = outcome.summary.principals.created as i64;
     assert!(created > 0);
     assert_eq!(
@@ -134,7 +152,10 @@ async fn a_2013_package_lands_row_for_row_and_a_second_import_writes_nothing() {
     // Nothing converted: the chat, nodes, roles, scopes and add-ins equal the source's row for row, ids
     // apart (content compared as its UTF-16 bytes).
     let tables = ["tblChat", "tblNode", "tblSiopWhiteList", "tblLastChatId"];
-    let (from, to) = (checksums(&server, &source, &[]).await, checksums(&server, &db, &[]).await);
+    let (from, to) = (
+        checksums(&server, &source, &[]).await,
+        checksums(&server, &db, &[]).await,
+    );
     for table in tables {
         assert_eq!(from[table], to[table], "{table} differs from the source");
     }
@@ -148,7 +169,11 @@ async fn a_2013_package_lands_row_for_row_and_a_second_import_writes_nothing() {
         out.sort();
         out
     };
-    assert_eq!(scopes(&from["tblScopePrincipal"]), scopes(&to["tblScopePrincipal"]), "scopes");
+    assert_eq!(
+        scopes(&from["tblScopePrincipal"]),
+        scopes(&to["tblScopePrincipal"]),
+        "scopes"
+    );
     assert!(!scopes(&to["tblScopePrincipal"]).is_empty());
     // Roles: the rooms' and the categories' Creators (the root's roles are not the import's to write; the
     // writer of a role row is the system principal).
@@ -157,7 +182,11 @@ async fn a_2013_package_lands_row_for_row_and_a_second_import_writes_nothing() {
                     WHERE n.nodeType = 0 OR (t.rtypeDesc = N'Creator' AND n.parentID <> n.nodeID)";
     let roles = scalar(&server, &source, role_sql).await;
     assert!(roles > 0);
-    assert_eq!(scalar(&server, &db, role_sql).await, roles, "room and creator roles");
+    assert_eq!(
+        scalar(&server, &db, role_sql).await,
+        roles,
+        "room and creator roles"
+    );
     assert_eq!(
         scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblChat WHERE CAST(content AS varbinary(max)) = 0x41003DD842003DD8").await,
         1,
@@ -172,12 +201,23 @@ async fn a_2013_package_lands_row_for_row_and_a_second_import_writes_nothing() {
     assert_same(&before, &checksums(&server, &db, &[]).await);
     assert_eq!(second.summary.messages_imported, 0);
     assert_eq!(second.summary.messages_already_present, total as u64);
-    assert!(second.entities.iter().all(|e| e.status == EntityStatus::Skipped), "{:?}", second.entities);
+    assert!(
+        second
+            .entities
+            .iter()
+            .all(|e| e.status == EntityStatus::Skipped),
+        "{:?}",
+        second.entities
+    );
     server.drop_database(&db).await;
 }
 
 /// The first room with at least three messages: (plan index, target node id, name).
-async fn busy_room(server: &TestServer, db: &str, prepared: &pchat_migrate::target::plan::PreparedImport) -> (usize, i32, String) {
+async fn busy_room(
+    server: &TestServer,
+    db: &str,
+    prepared: &pchat_migrate::target::plan::PreparedImport,
+) -> (usize, i32, String) {
     let (index, step) = prepared
         .plan
         .rooms
@@ -188,7 +228,10 @@ async fn busy_room(server: &TestServer, db: &str, prepared: &pchat_migrate::targ
     let guid = tiberius::Uuid::parse_str(&step.planned.guid).expect("guid");
     let mut admin = server.admin(db).await;
     let row = admin
-        .query("SELECT nodeID FROM dbo.tblNode WHERE nodeGuid = @P1", &[&guid])
+        .query(
+            "SELECT nodeID FROM dbo.tblNode WHERE nodeGuid = @P1",
+            &[&guid],
+        )
         .await
         .expect("node")
         .into_row()
@@ -205,7 +248,10 @@ async fn a_room_the_import_cannot_reconcile_stops_the_run_naming_it() {
     let dir = fresh_dir("import_apply", "reconcile");
     let package = exported_mgc(&server, &dir, 12, Size::Tiny).await;
     let db = fresh_target(&server).await;
-    run(&server, &db, prepare(&server, &db, &package, 50).await).await.0.expect("import");
+    run(&server, &db, prepare(&server, &db, &package, 50).await)
+        .await
+        .0
+        .expect("import");
     let prepared = prepare(&server, &db, &package, 50).await;
     let (_, node, name) = busy_room(&server, &db, &prepared).await;
     // Someone removed a message below the room's highest chatId.
@@ -222,8 +268,16 @@ async fn a_room_the_import_cannot_reconcile_stops_the_run_naming_it() {
     let error = result.expect_err("the room cannot be resumed");
     assert_eq!(error.code(), "target_state_conflict", "{error}");
     assert!(error.to_string().contains(&name), "{error}");
-    assert_eq!(scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblChat").await, before, "no message written");
-    assert_eq!(scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblAdminLock").await, 0, "lock released");
+    assert_eq!(
+        scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblChat").await,
+        before,
+        "no message written"
+    );
+    assert_eq!(
+        scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblAdminLock").await,
+        0,
+        "lock released"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -232,7 +286,10 @@ async fn overwrite_replaces_a_rooms_settings_guid_roles_and_messages() {
     let dir = fresh_dir("import_apply", "overwrite");
     let package = exported_mgc(&server, &dir, 13, Size::Tiny).await;
     let db = fresh_target(&server).await;
-    run(&server, &db, prepare(&server, &db, &package, 50).await).await.0.expect("import");
+    run(&server, &db, prepare(&server, &db, &package, 50).await)
+        .await
+        .0
+        .expect("import");
     let mut prepared = prepare(&server, &db, &package, 50).await;
     let (index, node, _) = busy_room(&server, &db, &prepared).await;
     // The target's room of that name is another room: other GUID, description, an extra role and message.
@@ -254,16 +311,35 @@ async fn overwrite_replaces_a_rooms_settings_guid_roles_and_messages() {
     step.action = pchat_migrate::target::StepAction::Overwrite { target_id: node };
     let guid = step.planned.guid.to_ascii_lowercase();
     let desc = step.planned.description.clone();
-    let roles = (step.planned.members.len() + step.planned.managers.len() + step.planned.presenters.len()) as i64;
+    let roles = (step.planned.members.len()
+        + step.planned.managers.len()
+        + step.planned.presenters.len()) as i64;
     let (result, _) = run(&server, &db, prepared).await;
     let outcome = result.expect("overwrite");
-    let room = outcome.entities.iter().find(|e| e.entity_type == "Room" && e.notes.starts_with("overwritten")).expect("overwritten room");
-    assert!(room.notes.contains(&format!("{} messages deleted", package_ids[&guid].len() + 1)), "{}", room.notes);
+    let room = outcome
+        .entities
+        .iter()
+        .find(|e| e.entity_type == "Room" && e.notes.starts_with("overwritten"))
+        .expect("overwritten room");
+    assert!(
+        room.notes.contains(&format!(
+            "{} messages deleted",
+            package_ids[&guid].len() + 1
+        )),
+        "{}",
+        room.notes
+    );
     let landed = target_chat_ids(&server, &db).await;
-    assert_eq!(landed[&guid], package_ids[&guid], "exactly the package's messages");
+    assert_eq!(
+        landed[&guid], package_ids[&guid],
+        "exactly the package's messages"
+    );
     let mut admin = server.admin(&db).await;
     let row = admin
-        .query("SELECT nodeGuid, nodeDesc FROM dbo.tblNode WHERE nodeID = @P1", &[&node])
+        .query(
+            "SELECT nodeGuid, nodeDesc FROM dbo.tblNode WHERE nodeID = @P1",
+            &[&node],
+        )
         .await
         .expect("node")
         .into_row()
@@ -271,28 +347,61 @@ async fn overwrite_replaces_a_rooms_settings_guid_roles_and_messages() {
         .expect("node")
         .expect("node");
     let (g, d): (tiberius::Uuid, &str) = (row.get(0).expect("guid"), row.get(1).expect("desc"));
-    assert_eq!((g.to_string().to_ascii_lowercase(), d), (guid.clone(), desc.as_str()), "GUID and settings are the package's");
-    assert_eq!(scalar(&server, &db, &format!("SELECT COUNT(*) FROM dbo.tblPrincipalRole WHERE prinRoleNodeID = {node}")).await, roles);
     assert_eq!(
-        scalar(&server, &db, &format!("SELECT MAX(lastChatID) FROM dbo.tblLastChatId WHERE nodeID = {node}")).await,
+        (g.to_string().to_ascii_lowercase(), d),
+        (guid.clone(), desc.as_str()),
+        "GUID and settings are the package's"
+    );
+    assert_eq!(
+        scalar(
+            &server,
+            &db,
+            &format!("SELECT COUNT(*) FROM dbo.tblPrincipalRole WHERE prinRoleNodeID = {node}")
+        )
+        .await,
+        roles
+    );
+    assert_eq!(
+        scalar(
+            &server,
+            &db,
+            &format!("SELECT MAX(lastChatID) FROM dbo.tblLastChatId WHERE nodeID = {node}")
+        )
+        .await,
         999999,
         "tblLastChatId is never lowered"
     );
 }
 
 /// A generated legacy deployment in `schema`, exported.
-async fn exported_legacy(server: &TestServer, schema: chat_fixtures::Schema, seed: u64, dir: &std::path::Path) -> (chat_fixtures::Deployment, std::path::PathBuf) {
+async fn exported_legacy(
+    server: &TestServer,
+    schema: chat_fixtures::Schema,
+    seed: u64,
+    dir: &std::path::Path,
+) -> (chat_fixtures::Deployment, std::path::PathBuf) {
     let db = common::unique_db_name("apply_legacy");
     let mut admin = server.admin("master").await;
-    chat_fixtures::create_database_as(&mut admin, &db, schema).await.expect("legacy schema");
+    chat_fixtures::create_database_as(&mut admin, &db, schema)
+        .await
+        .expect("legacy schema");
     let model = chat_fixtures::generate_model(seed, Size::Tiny);
-    chat_fixtures::write_schema(&mut admin, &model, schema).await.expect("legacy data");
+    chat_fixtures::write_schema(&mut admin, &model, schema)
+        .await
+        .expect("legacy data");
     (model, export(server, &db, dir).await)
 }
 
 async fn count(server: &TestServer, db: &str, sql: &str, guid: &tiberius::Uuid) -> i64 {
     let mut admin = server.admin(db).await;
-    let row = admin.query(sql, &[guid]).await.expect(sql).into_row().await.expect(sql).expect("a row");
+    let row = admin
+        .query(sql, &[guid])
+        .await
+        .expect(sql)
+        .into_row()
+        .await
+        .expect(sql)
+        .expect("a row");
     let n: i32 = row.get(0).expect("count");
     i64::from(n)
 }
@@ -321,7 +430,12 @@ async fn legacy_lands_converted(schema: chat_fixtures::Schema, seed: u64, name: 
         0,
         "rooms in a category below the root"
     );
-    let renamed: std::collections::BTreeSet<&str> = model.rooms.iter().filter(|r| r.name.starts_with("Renamed ")).map(|r| r.source_path.as_str()).collect();
+    let renamed: std::collections::BTreeSet<&str> = model
+        .rooms
+        .iter()
+        .filter(|r| r.name.starts_with("Renamed "))
+        .map(|r| r.source_path.as_str())
+        .collect();
     let mut checked = 0;
     for room in dep.rooms.iter().filter(|r| !r.disabled) {
         // docs/conversion-rules.md: a room of a top-level category keeps its name, deeper ones get the path.
@@ -330,25 +444,70 @@ async fn legacy_lands_converted(schema: chat_fixtures::Schema, seed: u64, name: 
         } else {
             room.name.clone()
         };
-        let path = { let mut p = dep.category_path(room.category_id); p.push(&room.name); p.join("\\") };
+        let path = {
+            let mut p = dep.category_path(room.category_id);
+            p.push(&room.name);
+            p.join("\\")
+        };
         if prefixed.chars().count() > 256 || renamed.contains(path.as_str()) {
             continue;
         }
         let mut admin = server.admin(&db).await;
-        let row = admin.query("SELECT nodeName FROM dbo.tblNode WHERE nodeGuid = @P1", &[&room.guid]).await.expect("q").into_row().await.expect("q").expect("room imported");
+        let row = admin
+            .query(
+                "SELECT nodeName FROM dbo.tblNode WHERE nodeGuid = @P1",
+                &[&room.guid],
+            )
+            .await
+            .expect("q")
+            .into_row()
+            .await
+            .expect("q")
+            .expect("room imported");
         let got: &str = row.get(0).expect("name");
         assert_eq!(got, prefixed, "room {}", room.id);
         checked += 1;
     }
     assert!(checked > 3);
-    let deep: Vec<&str> = edge.deep_category_chain.iter().map(|id| dep.category(*id).expect("category").name.as_str()).collect();
+    let deep: Vec<&str> = edge
+        .deep_category_chain
+        .iter()
+        .map(|id| dep.category(*id).expect("category").name.as_str())
+        .collect();
     assert!(
-        scalar(&server, &db, &format!("SELECT COUNT(*) FROM dbo.tblNode WHERE nodeType = 1 AND nodeName = N'{}'", deep[..2].join(" - ").replace('\'', "''"))).await == 1,
+        scalar(
+            &server,
+            &db,
+            &format!(
+                "SELECT COUNT(*) FROM dbo.tblNode WHERE nodeType = 1 AND nodeName = N'{}'",
+                deep[..2].join(" - ").replace('\'', "''")
+            )
+        )
+        .await
+            == 1,
         "a subcategory is named with its parent's name"
     );
-    assert_eq!(scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblNode WHERE nodeType = 0").await, model.rooms.len() as i64);
+    assert_eq!(
+        scalar(
+            &server,
+            &db,
+            "SELECT COUNT(*) FROM dbo.tblNode WHERE nodeType = 0"
+        )
+        .await,
+        model.rooms.len() as i64
+    );
     let disabled = dep.room(edge.disabled_room).expect("disabled room");
-    assert_eq!(count(&server, &db, "SELECT COUNT(*) FROM dbo.tblNode WHERE nodeGuid = @P1", &disabled.guid).await, 0, "disabled rooms skipped");
+    assert_eq!(
+        count(
+            &server,
+            &db,
+            "SELECT COUNT(*) FROM dbo.tblNode WHERE nodeGuid = @P1",
+            &disabled.guid
+        )
+        .await,
+        0,
+        "disabled rooms skipped"
+    );
 
     // Root managers manage every room.
     for id in &edge.root_managers {
@@ -362,23 +521,38 @@ async fn legacy_lands_converted(schema: chat_fixtures::Schema, seed: u64, name: 
             &p.guid,
         )
         .await;
-        assert_eq!(managed, model.rooms.len() as i64, "root manager {id} manages every room");
+        assert_eq!(
+            managed,
+            model.rooms.len() as i64,
+            "root manager {id} manages every room"
+        );
     }
     assert!(!edge.root_managers.is_empty());
 
     // Inherited membership materialised: every room role the transform planned is a row, none more.
-    let planned: usize = model.rooms.iter().map(|r| r.members.len() + r.managers.len() + r.presenters.len()).sum();
+    let planned: usize = model
+        .rooms
+        .iter()
+        .map(|r| r.members.len() + r.managers.len() + r.presenters.len())
+        .sum();
     assert_eq!(
         scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblPrincipalRole AS r INNER JOIN dbo.tblNode AS n ON n.nodeID = r.prinRoleNodeID WHERE n.nodeType = 0").await,
         planned as i64
     );
-    let inherited = model.rooms.iter().find(|r| r.source_id == edge.deep_room).expect("deep room");
+    let inherited = model
+        .rooms
+        .iter()
+        .find(|r| r.source_id == edge.deep_room)
+        .expect("deep room");
     assert!(!inherited.members.is_empty() || !inherited.managers.is_empty());
     // Presenters on auditorium rooms only.
     let voiced_sql = "SELECT COUNT(*) FROM dbo.tblPrincipalRole AS r INNER JOIN dbo.tblRoleType AS t ON t.rtypeID = r.prinRoleTypeID \
                       INNER JOIN dbo.tblNode AS n ON n.nodeID = r.prinRoleNodeID WHERE t.rtypeDesc = N'Voiced' AND n.nodeGuid = @P1";
     let auditorium = dep.room(edge.auditorium_room).expect("auditorium");
-    assert!(count(&server, &db, voiced_sql, &auditorium.guid).await > 0, "presenters of the auditorium room");
+    assert!(
+        count(&server, &db, voiced_sql, &auditorium.guid).await > 0,
+        "presenters of the auditorium room"
+    );
     assert_eq!(
         scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblPrincipalRole AS r INNER JOIN dbo.tblRoleType AS t ON t.rtypeID = r.prinRoleTypeID \
                               INNER JOIN dbo.tblNode AS n ON n.nodeID = r.prinRoleNodeID INNER JOIN dbo.tblEnumValue AS v ON v.valueID = n.behavior \
@@ -388,27 +562,78 @@ async fn legacy_lands_converted(schema: chat_fixtures::Schema, seed: u64, name: 
     // Scopes as allowed members of the categories.
     let allowed: usize = model.categories.iter().map(|c| c.allowed.len()).sum();
     assert!(allowed > 0);
-    assert_eq!(scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblScopePrincipal WHERE scopeIsDenied = 0").await, allowed as i64);
+    assert_eq!(
+        scalar(
+            &server,
+            &db,
+            "SELECT COUNT(*) FROM dbo.tblScopePrincipal WHERE scopeIsDenied = 0"
+        )
+        .await,
+        allowed as i64
+    );
     // Invitations off where the category's are; logged / filePost on categories only.
     let conflict = dep.room(edge.invite_conflict_room).expect("invite room");
-    assert_eq!(count(&server, &db, "SELECT COUNT(*) FROM dbo.tblNode WHERE nodeGuid = @P1 AND invite = 0", &conflict.guid).await, 1, "invitation off");
+    assert_eq!(
+        count(
+            &server,
+            &db,
+            "SELECT COUNT(*) FROM dbo.tblNode WHERE nodeGuid = @P1 AND invite = 0",
+            &conflict.guid
+        )
+        .await,
+        1,
+        "invitation off"
+    );
     assert_eq!(scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblNode WHERE nodeType = 0 AND (logged IS NOT NULL OR filePost IS NOT NULL)").await, 0);
     assert_eq!(scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblNode WHERE nodeType = 1 AND (logged IS NULL OR filePost IS NULL)").await, 0);
     // Federated principals disabled.
-    let federated: Vec<_> = dep.principals.iter().filter(|p| p.kind.is_federated()).collect();
+    let federated: Vec<_> = dep
+        .principals
+        .iter()
+        .filter(|p| p.kind.is_federated())
+        .collect();
     assert!(!federated.is_empty());
     for p in federated {
-        let n = count(&server, &db, "SELECT COUNT(*) FROM dbo.tblPrincipal WHERE prinGuid = @P1 AND prinDisabled = 1", &p.guid).await;
-        let imported = model.principals.iter().any(|m| m.guid.eq_ignore_ascii_case(&p.guid.to_string()));
-        assert_eq!(n, i64::from(imported), "federated principal {} disabled", p.uri);
+        let n = count(
+            &server,
+            &db,
+            "SELECT COUNT(*) FROM dbo.tblPrincipal WHERE prinGuid = @P1 AND prinDisabled = 1",
+            &p.guid,
+        )
+        .await;
+        let imported = model
+            .principals
+            .iter()
+            .any(|m| m.guid.eq_ignore_ascii_case(&p.guid.to_string()));
+        assert_eq!(
+            n,
+            i64::from(imported),
+            "federated principal {} disabled",
+            p.uri
+        );
     }
     // Messages per room in chatId order, tblLastChatId, revision, principal meta.
     let mut expected = package_chat_ids(&package);
-    let imported: std::collections::BTreeSet<String> = model.rooms.iter().map(|r| r.guid.to_ascii_lowercase()).collect();
+    let imported: std::collections::BTreeSet<String> = model
+        .rooms
+        .iter()
+        .map(|r| r.guid.to_ascii_lowercase())
+        .collect();
     expected.retain(|g, ids| imported.contains(g) && !ids.is_empty());
     assert_eq!(target_chat_ids(&server, &db).await, expected);
-    assert_eq!(scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblLastChatId").await, expected.len() as i64);
-    assert_eq!(scalar(&server, &db, "SELECT MAX(sysRevision) FROM dbo.tblSystemRevision").await, 2);
+    assert_eq!(
+        scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblLastChatId").await,
+        expected.len() as i64
+    );
+    assert_eq!(
+        scalar(
+            &server,
+            &db,
+            "SELECT MAX(sysRevision) FROM dbo.tblSystemRevision"
+        )
+        .await,
+        2
+    );
     assert_eq!(
         scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblPrincipalMeta WHERE prinAffiliationsDirty = 1 AND prinAttributesDirty = 1").await,
         outcome.summary.principals.created as i64
@@ -425,22 +650,42 @@ async fn legacy_lands_converted(schema: chat_fixtures::Schema, seed: u64, name: 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lync_2010_deployment_lands_converted() {
-    Box::pin(legacy_lands_converted(chat_fixtures::Schema::from(chat_fixtures::DatabaseKind::Legacy2010), 31, "lync2010")).await;
+    Box::pin(legacy_lands_converted(
+        chat_fixtures::Schema::from(chat_fixtures::DatabaseKind::Legacy2010),
+        31,
+        "lync2010",
+    ))
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_ocs_r2_deployment_lands_converted() {
-    Box::pin(legacy_lands_converted(chat_fixtures::Schema::from(chat_fixtures::DatabaseKind::OcsR2), 32, "ocsr2")).await;
+    Box::pin(legacy_lands_converted(
+        chat_fixtures::Schema::from(chat_fixtures::DatabaseKind::OcsR2),
+        32,
+        "ocsr2",
+    ))
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_published_columns_only_lync_2010_deployment_lands_converted() {
-    Box::pin(legacy_lands_converted(chat_fixtures::Schema::published_only(chat_fixtures::DatabaseKind::Legacy2010), 33, "pub2010")).await;
+    Box::pin(legacy_lands_converted(
+        chat_fixtures::Schema::published_only(chat_fixtures::DatabaseKind::Legacy2010),
+        33,
+        "pub2010",
+    ))
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_published_columns_only_ocs_r2_deployment_lands_converted() {
-    Box::pin(legacy_lands_converted(chat_fixtures::Schema::published_only(chat_fixtures::DatabaseKind::OcsR2), 34, "pubocs")).await;
+    Box::pin(legacy_lands_converted(
+        chat_fixtures::Schema::published_only(chat_fixtures::DatabaseKind::OcsR2),
+        34,
+        "pubocs",
+    ))
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -462,26 +707,75 @@ async fn skip_and_rename_are_obeyed_in_a_non_empty_target() {
         .into_results()
         .await
         .expect("theirs");
-    let theirs = scalar(&server, &db, "SELECT nodeID FROM dbo.tblNode WHERE nodeName = N'Theirs'").await as i32;
+    let theirs = scalar(
+        &server,
+        &db,
+        "SELECT nodeID FROM dbo.tblNode WHERE nodeName = N'Theirs'",
+    )
+    .await as i32;
     let mut prepared = prepare(&server, &db, &package, 50).await;
     let with_rooms = |guid: &str, p: &pchat_migrate::target::plan::PreparedImport| {
-        p.plan.rooms.iter().filter(|r| r.planned.category_guid.eq_ignore_ascii_case(guid)).count()
+        p.plan
+            .rooms
+            .iter()
+            .filter(|r| r.planned.category_guid.eq_ignore_ascii_case(guid))
+            .count()
     };
-    let skipped = prepared.plan.categories.iter().position(|c| with_rooms(&c.planned.guid, &prepared) > 0).expect("a category with rooms");
-    let renamed = (0..prepared.plan.categories.len()).find(|i| *i != skipped).expect("another category");
+    let skipped = prepared
+        .plan
+        .categories
+        .iter()
+        .position(|c| with_rooms(&c.planned.guid, &prepared) > 0)
+        .expect("a category with rooms");
+    let renamed = (0..prepared.plan.categories.len())
+        .find(|i| *i != skipped)
+        .expect("another category");
     let skipped_guid = prepared.plan.categories[skipped].planned.guid.clone();
     let rooms_moved = with_rooms(&skipped_guid, &prepared) as i64;
-    prepared.plan.categories[skipped].action =
-        pchat_migrate::target::StepAction::Skip { reason: "-ConflictAction Skip: 'Theirs' exists".into(), target_id: Some(theirs) };
+    prepared.plan.categories[skipped].action = pchat_migrate::target::StepAction::Skip {
+        reason: "-ConflictAction Skip: 'Theirs' exists".into(),
+        target_id: Some(theirs),
+    };
     prepared.plan.categories[renamed].name = "Renamed (migrated)".into();
-    let renamed_guid = tiberius::Uuid::parse_str(&prepared.plan.categories[renamed].planned.guid).expect("guid");
+    let renamed_guid =
+        tiberius::Uuid::parse_str(&prepared.plan.categories[renamed].planned.guid).expect("guid");
     let outcome = run(&server, &db, prepared).await.0.expect("import");
     // Skip: nothing of the package's category written; its rooms are in the target's category.
     let skipped_guid = tiberius::Uuid::parse_str(&skipped_guid).expect("guid");
-    assert_eq!(count(&server, &db, "SELECT COUNT(*) FROM dbo.tblNode WHERE nodeGuid = @P1", &skipped_guid).await, 0);
-    assert_eq!(scalar(&server, &db, &format!("SELECT COUNT(*) FROM dbo.tblNode WHERE parentID = {theirs} AND nodeType = 0")).await, rooms_moved);
-    assert_eq!(scalar(&server, &db, &format!("SELECT COUNT(*) FROM dbo.tblNode WHERE nodeID = {theirs} AND nodeName = N'Theirs'")).await, 1, "theirs untouched");
-    assert!(outcome.entities.iter().any(|e| e.entity_type == "Category" && e.status == EntityStatus::Skipped && e.notes.contains("Theirs")));
+    assert_eq!(
+        count(
+            &server,
+            &db,
+            "SELECT COUNT(*) FROM dbo.tblNode WHERE nodeGuid = @P1",
+            &skipped_guid
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        scalar(
+            &server,
+            &db,
+            &format!("SELECT COUNT(*) FROM dbo.tblNode WHERE parentID = {theirs} AND nodeType = 0")
+        )
+        .await,
+        rooms_moved
+    );
+    assert_eq!(
+        scalar(
+            &server,
+            &db,
+            &format!(
+                "SELECT COUNT(*) FROM dbo.tblNode WHERE nodeID = {theirs} AND nodeName = N'Theirs'"
+            )
+        )
+        .await,
+        1,
+        "theirs untouched"
+    );
+    assert!(outcome.entities.iter().any(|e| e.entity_type == "Category"
+        && e.status == EntityStatus::Skipped
+        && e.notes.contains("Theirs")));
     // Rename: the package's category under its new name.
     assert_eq!(
         count(&server, &db, "SELECT COUNT(*) FROM dbo.tblNode WHERE nodeGuid = @P1 AND nodeName = N'Renamed (migrated)'", &renamed_guid).await,

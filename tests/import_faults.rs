@@ -3,9 +3,9 @@
 //! (every table but tblAdminLock; tblSystemRevision only "bumped"), nothing duplicated, no lock left.
 //! Cancellation leaves whole batches only.
 
-mod common;
 #[path = "apply_support/mod.rs"]
 mod apply_support;
+mod common;
 
 use apply_support::*;
 use chat_fixtures::Size;
@@ -24,18 +24,39 @@ const EXCEPT: &[&str] = &["tblAdminLock", "tblSystemRevision"];
 async fn reference(server: &TestServer, package: &Path) -> BTreeMap<String, Vec<String>> {
     let db = fresh_target(server).await;
     let prepared = prepare(server, &db, package, BATCH).await;
-    run(server, &db, prepared).await.0.expect("uninterrupted import");
+    run(server, &db, prepared)
+        .await
+        .0
+        .expect("uninterrupted import");
     checksums(server, &db, EXCEPT).await
 }
 
 /// Re-plans and re-runs the import on `db`, then compares it with the reference.
-async fn rerun_and_compare(server: &TestServer, db: &str, package: &Path, want: &BTreeMap<String, Vec<String>>) {
+async fn rerun_and_compare(
+    server: &TestServer,
+    db: &str,
+    package: &Path,
+    want: &BTreeMap<String, Vec<String>>,
+) {
     let prepared = prepare(server, db, package, BATCH).await;
     let (second, _) = run(server, db, prepared).await;
     second.expect("the re-run completes");
     assert_same(want, &checksums(server, db, EXCEPT).await);
-    assert_eq!(scalar(server, db, "SELECT COUNT(*) FROM dbo.tblAdminLock").await, 0, "no lock left");
-    assert!(scalar(server, db, "SELECT MAX(sysRevision) FROM dbo.tblSystemRevision").await > 1, "revision bumped");
+    assert_eq!(
+        scalar(server, db, "SELECT COUNT(*) FROM dbo.tblAdminLock").await,
+        0,
+        "no lock left"
+    );
+    assert!(
+        scalar(
+            server,
+            db,
+            "SELECT MAX(sysRevision) FROM dbo.tblSystemRevision"
+        )
+        .await
+            > 1,
+        "revision bumped"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -60,7 +81,10 @@ async fn a_connection_cut_at_several_points_resumes_to_the_uninterrupted_state()
     }
     // The cuts fell before, during and after the chat started.
     assert_eq!(cut_in.first(), Some(&0), "{cut_in:?}");
-    assert!(cut_in.iter().any(|&n| n > 0), "a cut fell mid-chat: {cut_in:?}");
+    assert!(
+        cut_in.iter().any(|&n| n > 0),
+        "a cut fell mid-chat: {cut_in:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -106,8 +130,12 @@ async fn cancel_mid_chat_leaves_whole_batches_and_the_rerun_completes() {
     let want = reference(&server, &package).await;
     let db = fresh_target(&server).await;
     let prepared = prepare(&server, &db, &package, BATCH).await;
-    let per_room: BTreeMap<i32, u64> =
-        prepared.plan.rooms.iter().map(|r| (r.planned.source_id, r.planned.messages)).collect();
+    let per_room: BTreeMap<i32, u64> = prepared
+        .plan
+        .rooms
+        .iter()
+        .map(|r| (r.planned.source_id, r.planned.messages))
+        .collect();
     let total: u64 = per_room.values().sum();
     standin.faults().delay_responses(Duration::from_millis(15));
     let running = start(&server, &db, prepared);
@@ -115,7 +143,13 @@ async fn cancel_mid_chat_leaves_whole_batches_and_the_rerun_completes() {
     let mut admin = server.admin(&db).await;
     let mut landed = 0;
     for _ in 0..2000 {
-        let row = admin.simple_query("SELECT COUNT(*) FROM dbo.tblChat").await.expect("count").into_row().await.expect("row");
+        let row = admin
+            .simple_query("SELECT COUNT(*) FROM dbo.tblChat")
+            .await
+            .expect("count")
+            .into_row()
+            .await
+            .expect("row");
         landed = row.and_then(|r| r.get::<i32, _>(0)).unwrap_or(0);
         if landed > 0 || running.state() != JobState::Running {
             break;
@@ -127,7 +161,10 @@ async fn cancel_mid_chat_leaves_whole_batches_and_the_rerun_completes() {
     standin.faults().clear();
     assert!(matches!(first, Err(PcmError::Cancelled)), "{first:?}");
     let in_target = scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblChat").await as u64;
-    assert!(in_target < total, "cancelled before the end ({in_target} of {total})");
+    assert!(
+        in_target < total,
+        "cancelled before the end ({in_target} of {total})"
+    );
     // Whole batches only: every room holds a multiple of the batch size, or all its messages.
     let mut admin = server.admin(&db).await;
     let counts = admin
@@ -140,7 +177,10 @@ async fn cancel_mid_chat_leaves_whole_batches_and_the_rerun_completes() {
     let full: Vec<u64> = per_room.values().copied().collect();
     for r in counts {
         let n = r.get::<i32, _>(1).expect("n") as u64;
-        assert!(n % u64::from(BATCH) == 0 || full.contains(&n), "a room holds {n} messages: a partial batch");
+        assert!(
+            n.is_multiple_of(u64::from(BATCH)) || full.contains(&n),
+            "a room holds {n} messages: a partial batch"
+        );
     }
     rerun_and_compare(&server, &db, &package, &want).await;
 }

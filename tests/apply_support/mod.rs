@@ -25,7 +25,9 @@ use tiberius::ColumnData;
 pub async fn seeded_mgc(server: &TestServer, seed: u64, size: Size) -> String {
     let db = unique_db_name("apply_src");
     let mut admin = server.admin("master").await;
-    create_database(&mut admin, &db, DatabaseKind::Mgc2013).await.expect("source schema");
+    create_database(&mut admin, &db, DatabaseKind::Mgc2013)
+        .await
+        .expect("source schema");
     let model = generate_mgc_model(seed, size);
     write_mgc(&mut admin, &model).await.expect("source data");
     db
@@ -38,7 +40,9 @@ pub async fn export(server: &TestServer, db: &str, dir: &Path) -> PathBuf {
         "connection": server.connection_params(Some(db)),
         "fileName": file.display().to_string(),
     }});
-    let (result, _) = tokio::task::spawn_blocking(move || run_job(request)).await.expect("join");
+    let (result, _) = tokio::task::spawn_blocking(move || run_job(request))
+        .await
+        .expect("join");
     result.expect("export");
     file
 }
@@ -53,14 +57,29 @@ pub async fn exported_mgc(server: &TestServer, dir: &Path, seed: u64, size: Size
 pub async fn fresh_target(server: &TestServer) -> String {
     let db = unique_db_name("apply_tgt");
     let mut admin = server.admin("master").await;
-    create_database(&mut admin, &db, DatabaseKind::Mgc2013).await.expect("target schema");
+    create_database(&mut admin, &db, DatabaseKind::Mgc2013)
+        .await
+        .expect("target schema");
     db
 }
 
 async fn pairs(server: &TestServer, db: &str, sql: &str) -> Vec<(String, i64)> {
     let mut admin = server.admin(db).await;
-    let rows = admin.simple_query(sql).await.expect(sql).into_first_result().await.expect(sql);
-    rows.iter().map(|r| (text(r.cells().next().expect("cell").1), int(r.cells().nth(1).expect("cell").1))).collect()
+    let rows = admin
+        .simple_query(sql)
+        .await
+        .expect(sql)
+        .into_first_result()
+        .await
+        .expect(sql);
+    rows.iter()
+        .map(|r| {
+            (
+                text(r.cells().next().expect("cell").1),
+                int(r.cells().nth(1).expect("cell").1),
+            )
+        })
+        .collect()
 }
 
 fn int(c: &ColumnData<'_>) -> i64 {
@@ -77,29 +96,77 @@ fn int(c: &ColumnData<'_>) -> i64 {
 fn text(c: &ColumnData<'_>) -> String {
     match c {
         ColumnData::String(v) => v.as_deref().unwrap_or("").to_string(),
-        ColumnData::Guid(g) => g.map(|g| g.to_string().to_ascii_lowercase()).unwrap_or_default(),
+        ColumnData::Guid(g) => g
+            .map(|g| g.to_string().to_ascii_lowercase())
+            .unwrap_or_default(),
         other => format!("{other:?}"),
     }
 }
 
 /// The plan the planner makes for a 2013 package against `db` (matching by GUID), built directly.
-pub async fn prepare(server: &TestServer, db: &str, package: &Path, batch_size: u32) -> PreparedImport {
+pub async fn prepare(
+    server: &TestServer,
+    db: &str,
+    package: &Path,
+    batch_size: u32,
+) -> PreparedImport {
     let mut reader = PackageReader::open(package).expect("package");
     let entities = reader.entities().expect("entities");
     let manifest = reader.manifest().clone();
     let lower = |v: Vec<(String, i64)>| -> BTreeMap<String, i64> {
-        v.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect()
+        v.into_iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v))
+            .collect()
     };
-    let role_types = lower(pairs(server, db, "SELECT rtypeDesc, rtypeID FROM dbo.tblRoleType").await);
-    let ptypes = lower(pairs(server, db, "SELECT ptypeDesc, ptypeID FROM dbo.tblPrincipalType").await);
-    let enums = lower(pairs(server, db, "SELECT attributeValue, valueID FROM dbo.tblEnumValue").await);
-    let nodes: HashMap<String, i64> =
-        pairs(server, db, "SELECT CAST(nodeGuid AS nvarchar(36)), nodeID FROM dbo.tblNode").await.into_iter().collect();
-    let prins: HashMap<String, i64> =
-        pairs(server, db, "SELECT CAST(prinGuid AS nvarchar(36)), prinID FROM dbo.tblPrincipal").await.into_iter().collect();
-    let nodes: HashMap<String, i32> = nodes.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v as i32)).collect();
-    let prins: HashMap<String, i32> = prins.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v as i32)).collect();
-    let root = pairs(server, db, "SELECT N'root', nodeID FROM dbo.tblNode WHERE parentID = nodeID").await[0].1 as i32;
+    let role_types =
+        lower(pairs(server, db, "SELECT rtypeDesc, rtypeID FROM dbo.tblRoleType").await);
+    let ptypes = lower(
+        pairs(
+            server,
+            db,
+            "SELECT ptypeDesc, ptypeID FROM dbo.tblPrincipalType",
+        )
+        .await,
+    );
+    let enums = lower(
+        pairs(
+            server,
+            db,
+            "SELECT attributeValue, valueID FROM dbo.tblEnumValue",
+        )
+        .await,
+    );
+    let nodes: HashMap<String, i64> = pairs(
+        server,
+        db,
+        "SELECT CAST(nodeGuid AS nvarchar(36)), nodeID FROM dbo.tblNode",
+    )
+    .await
+    .into_iter()
+    .collect();
+    let prins: HashMap<String, i64> = pairs(
+        server,
+        db,
+        "SELECT CAST(prinGuid AS nvarchar(36)), prinID FROM dbo.tblPrincipal",
+    )
+    .await
+    .into_iter()
+    .collect();
+    let nodes: HashMap<String, i32> = nodes
+        .into_iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v as i32))
+        .collect();
+    let prins: HashMap<String, i32> = prins
+        .into_iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v as i32))
+        .collect();
+    let root = pairs(
+        server,
+        db,
+        "SELECT N'root', nodeID FROM dbo.tblNode WHERE parentID = nodeID",
+    )
+    .await[0]
+        .1 as i32;
     let system = pairs(
         server,
         db,
@@ -113,7 +180,16 @@ pub async fn prepare(server: &TestServer, db: &str, package: &Path, batch_size: 
         None => StepAction::Create,
     };
     let roles_of = |node: i32, role: &str| -> Vec<i32> {
-        entities.roles.iter().filter(|r| r.node_id == node && r.origin == RoleOrigin::Explicit && r.role.eq_ignore_ascii_case(role)).map(|r| r.principal_id).collect()
+        entities
+            .roles
+            .iter()
+            .filter(|r| {
+                r.node_id == node
+                    && r.origin == RoleOrigin::Explicit
+                    && r.role.eq_ignore_ascii_case(role)
+            })
+            .map(|r| r.principal_id)
+            .collect()
     };
     let principals = entities
         .principals
@@ -122,10 +198,16 @@ pub async fn prepare(server: &TestServer, db: &str, package: &Path, batch_size: 
             let type_name = p.type_name.clone().unwrap_or_else(|| "User".into());
             PrincipalStep {
                 action: match prins.get(&p.guid.to_ascii_lowercase()) {
-                    Some(id) => StepAction::Skip { reason: "matched by GUID".into(), target_id: Some(*id) },
+                    Some(id) => StepAction::Skip {
+                        reason: "matched by GUID".into(),
+                        target_id: Some(*id),
+                    },
                     None => StepAction::Create,
                 },
-                type_id: ptypes.get(&type_name.to_ascii_lowercase()).copied().unwrap_or(5) as i16,
+                type_id: ptypes
+                    .get(&type_name.to_ascii_lowercase())
+                    .copied()
+                    .unwrap_or(5) as i16,
                 planned: PlannedPrincipal {
                     source_id: p.id,
                     guid: p.guid.clone(),
@@ -163,8 +245,18 @@ pub async fn prepare(server: &TestServer, db: &str, package: &Path, batch_size: 
                 invite: n.invite.unwrap_or(true),
                 logged: n.logged.unwrap_or(true),
                 file_post: n.file_post.unwrap_or(true),
-                allowed: entities.scopes.iter().filter(|s| s.node_id == n.id && !s.denied).map(|s| s.principal_id).collect(),
-                denied: entities.scopes.iter().filter(|s| s.node_id == n.id && s.denied).map(|s| s.principal_id).collect(),
+                allowed: entities
+                    .scopes
+                    .iter()
+                    .filter(|s| s.node_id == n.id && !s.denied)
+                    .map(|s| s.principal_id)
+                    .collect(),
+                denied: entities
+                    .scopes
+                    .iter()
+                    .filter(|s| s.node_id == n.id && s.denied)
+                    .map(|s| s.principal_id)
+                    .collect(),
                 creators: roles_of(n.id, "Creator"),
                 added_by: n.added_by,
                 added_on: n.added_on,
@@ -173,15 +265,31 @@ pub async fn prepare(server: &TestServer, db: &str, package: &Path, batch_size: 
             },
         })
         .collect();
-    let category_guid: HashMap<i32, String> = entities.categories.iter().map(|c| (c.id, c.guid.clone())).collect();
-    let messages: HashMap<i32, u64> = manifest.rooms.iter().map(|h| (h.room_id, h.messages)).collect();
+    let category_guid: HashMap<i32, String> = entities
+        .categories
+        .iter()
+        .map(|c| (c.id, c.guid.clone()))
+        .collect();
+    let messages: HashMap<i32, u64> = manifest
+        .rooms
+        .iter()
+        .map(|h| (h.room_id, h.messages))
+        .collect();
     let rooms = entities
         .rooms
         .iter()
         .filter(|n| n.kind == NodeKind::Room)
         .map(|n| {
-            let behavior = n.behavior_name.clone().unwrap_or_else(|| "normal".into()).to_ascii_lowercase();
-            let visibility = n.visibility_name.clone().unwrap_or_else(|| "scope".into()).to_ascii_lowercase();
+            let behavior = n
+                .behavior_name
+                .clone()
+                .unwrap_or_else(|| "normal".into())
+                .to_ascii_lowercase();
+            let visibility = n
+                .visibility_name
+                .clone()
+                .unwrap_or_else(|| "scope".into())
+                .to_ascii_lowercase();
             RoomStep {
                 action: resume(&n.guid),
                 name: n.name.clone(),
@@ -214,15 +322,30 @@ pub async fn prepare(server: &TestServer, db: &str, package: &Path, batch_size: 
             }
         })
         .collect();
-    let addin_ids: HashSet<String> =
-        pairs(server, db, "SELECT CAST(siopID AS nvarchar(36)), 0 FROM dbo.tblSiopWhiteList").await.into_iter().map(|p| p.0.to_ascii_lowercase()).collect();
+    let addin_ids: HashSet<String> = pairs(
+        server,
+        db,
+        "SELECT CAST(siopID AS nvarchar(36)), 0 FROM dbo.tblSiopWhiteList",
+    )
+    .await
+    .into_iter()
+    .map(|p| p.0.to_ascii_lowercase())
+    .collect();
     let addins = entities
         .addins
         .iter()
         .map(|a| AddinStep {
-            action: if addin_ids.contains(&a.id.to_ascii_lowercase()) { StepAction::Resume { target_id: 0 } } else { StepAction::Create },
+            action: if addin_ids.contains(&a.id.to_ascii_lowercase()) {
+                StepAction::Resume { target_id: 0 }
+            } else {
+                StepAction::Create
+            },
             name: a.name.clone(),
-            planned: PlannedAddin { id: a.id.clone(), name: a.name.clone(), url: a.url.clone() },
+            planned: PlannedAddin {
+                id: a.id.clone(),
+                name: a.name.clone(),
+                url: a.url.clone(),
+            },
         })
         .collect();
     let plan = ImportPlan {
@@ -233,9 +356,17 @@ pub async fn prepare(server: &TestServer, db: &str, package: &Path, batch_size: 
         addins,
         categories,
         rooms,
-        role_type_ids: role_types.iter().map(|(k, v)| (capitalise(k), *v as i32)).collect(),
+        role_type_ids: role_types
+            .iter()
+            .map(|(k, v)| (capitalise(k), *v as i32))
+            .collect(),
         findings: Vec::new(),
-        estimate: Estimate { messages: 0, bytes: 0, seconds: 0.0, basis: "test".into() },
+        estimate: Estimate {
+            messages: 0,
+            bytes: 0,
+            seconds: 0.0,
+            basis: "test".into(),
+        },
     };
     let state = TargetState {
         db_instance: server.db_instance(),
@@ -243,7 +374,10 @@ pub async fn prepare(server: &TestServer, db: &str, package: &Path, batch_size: 
         kind: "PersistentChat2013".into(),
         root_id: root,
         system_principal_id: system,
-        role_types: role_types.iter().map(|(k, v)| (k.clone(), *v as i32)).collect(),
+        role_types: role_types
+            .iter()
+            .map(|(k, v)| (k.clone(), *v as i32))
+            .collect(),
         principal_types: ptypes.iter().map(|(k, v)| (k.clone(), *v as i16)).collect(),
         enum_values: enums.iter().map(|(k, v)| (k.clone(), *v as i16)).collect(),
         node_id_is_identity: true,
@@ -268,18 +402,25 @@ pub async fn prepare(server: &TestServer, db: &str, package: &Path, batch_size: 
         model: MigrationModel::default(),
         state,
         plan,
-        preflight: Preflight { servers: Vec::new(), admin_lock: None, backup: BackupStatus::None },
+        preflight: Preflight {
+            servers: Vec::new(),
+            admin_lock: None,
+            backup: BackupStatus::None,
+        },
         batch_size,
     }
 }
 
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 pub fn settings(server: &TestServer, db: &str) -> ConnectionSettings {
-    let params: ConnectionParams = serde_json::from_value(server.connection_params(Some(db))).expect("params");
+    let params: ConnectionParams =
+        serde_json::from_value(server.connection_params(Some(db))).expect("params");
     params.validate().expect("settings")
 }
 
@@ -322,30 +463,69 @@ impl Running {
     }
 }
 
-pub async fn run(server: &TestServer, db: &str, prepared: PreparedImport) -> (Result<ApplyOutcome, PcmError>, Vec<JobEvent>) {
+pub async fn run(
+    server: &TestServer,
+    db: &str,
+    prepared: PreparedImport,
+) -> (Result<ApplyOutcome, PcmError>, Vec<JobEvent>) {
     start(server, db, prepared).finish().await
 }
 
 /// Columns that hold a principal id or a node id: compared as the GUID they name, so two imports that got
 /// different identity values compare equal.
 const PRINCIPAL_REFS: &[&str] = &[
-    "prinid", "principalid", "affiliationid", "prinaddedby", "prinupdatedby", "scopeprinid", "scopeupdatedby",
-    "prinroleprinid", "prinroleupdatedby", "userid", "nodeaddedby", "nodeupdatedby", "updatedby", "lastmodifiedby",
-    "lockactorid", "filetokenuserid",
+    "prinid",
+    "principalid",
+    "affiliationid",
+    "prinaddedby",
+    "prinupdatedby",
+    "scopeprinid",
+    "scopeupdatedby",
+    "prinroleprinid",
+    "prinroleupdatedby",
+    "userid",
+    "nodeaddedby",
+    "nodeupdatedby",
+    "updatedby",
+    "lastmodifiedby",
+    "lockactorid",
+    "filetokenuserid",
 ];
-const NODE_REFS: &[&str] = &["nodeid", "parentid", "channelid", "scopenodeid", "prinrolenodeid"];
+const NODE_REFS: &[&str] = &[
+    "nodeid",
+    "parentid",
+    "channelid",
+    "scopenodeid",
+    "prinrolenodeid",
+];
 
 /// Every table's rows (sorted, ids replaced by GUIDs), by table; `except` tables left out.
-pub async fn checksums(server: &TestServer, db: &str, except: &[&str]) -> BTreeMap<String, Vec<String>> {
+pub async fn checksums(
+    server: &TestServer,
+    db: &str,
+    except: &[&str],
+) -> BTreeMap<String, Vec<String>> {
     let mut admin = server.admin(db).await;
     let ids = |sql: &'static str| async move {
         let mut c = server.admin(db).await;
-        let rows = c.simple_query(sql).await.expect(sql).into_first_result().await.expect(sql);
+        let rows = c
+            .simple_query(sql)
+            .await
+            .expect(sql)
+            .into_first_result()
+            .await
+            .expect(sql);
         rows.iter()
-            .map(|r| (int(r.cells().next().expect("c").1), text(r.cells().nth(1).expect("c").1)))
+            .map(|r| {
+                (
+                    int(r.cells().next().expect("c").1),
+                    text(r.cells().nth(1).expect("c").1),
+                )
+            })
             .collect::<HashMap<i64, String>>()
     };
-    let prin_guid = ids("SELECT prinID, CAST(prinGuid AS nvarchar(36)) FROM dbo.tblPrincipal").await;
+    let prin_guid =
+        ids("SELECT prinID, CAST(prinGuid AS nvarchar(36)) FROM dbo.tblPrincipal").await;
     let node_guid = ids("SELECT nodeID, CAST(nodeGuid AS nvarchar(36)) FROM dbo.tblNode").await;
     let columns = admin
         .simple_query(
@@ -379,7 +559,13 @@ pub async fn checksums(server: &TestServer, db: &str, except: &[&str]) -> BTreeM
             })
             .collect();
         let sql = format!("SELECT {} FROM dbo.[{table}]", list.join(", "));
-        let rows = admin.simple_query(sql.as_str()).await.expect(&sql).into_first_result().await.expect(&sql);
+        let rows = admin
+            .simple_query(sql.as_str())
+            .await
+            .expect(&sql)
+            .into_first_result()
+            .await
+            .expect(&sql);
         let mut lines: Vec<String> = rows
             .iter()
             .map(|r| {
@@ -389,10 +575,16 @@ pub async fn checksums(server: &TestServer, db: &str, except: &[&str]) -> BTreeM
                         let n = name.to_ascii_lowercase();
                         if PRINCIPAL_REFS.contains(&n.as_str()) {
                             let id = int(v);
-                            prin_guid.get(&id).cloned().unwrap_or_else(|| format!("prin#{id}"))
+                            prin_guid
+                                .get(&id)
+                                .cloned()
+                                .unwrap_or_else(|| format!("prin#{id}"))
                         } else if NODE_REFS.contains(&n.as_str()) {
                             let id = int(v);
-                            node_guid.get(&id).cloned().unwrap_or_else(|| format!("node#{id}"))
+                            node_guid
+                                .get(&id)
+                                .cloned()
+                                .unwrap_or_else(|| format!("node#{id}"))
                         } else {
                             format!("{v:?}")
                         }
@@ -418,7 +610,14 @@ pub fn assert_same(a: &BTreeMap<String, Vec<String>>, b: &BTreeMap<String, Vec<S
 
 pub async fn scalar(server: &TestServer, db: &str, sql: &str) -> i64 {
     let mut admin = server.admin(db).await;
-    let row = admin.simple_query(sql).await.expect(sql).into_row().await.expect(sql).expect("a row");
+    let row = admin
+        .simple_query(sql)
+        .await
+        .expect(sql)
+        .into_row()
+        .await
+        .expect(sql)
+        .expect("a row");
     let value = int(row.cells().next().expect("cell").1);
     value
 }
@@ -448,19 +647,47 @@ pub async fn prepare_transformed(
     let manifest = reader.manifest().clone();
     let mut options = TransformOptions::default();
     let mut model = transform(&manifest.source.kind, &entities, &manifest.rooms, &options);
-    for f in model.findings.iter().filter(|f| f.code == "name_too_long" || f.code == "name_collision") {
+    for f in model
+        .findings
+        .iter()
+        .filter(|f| f.code == "name_too_long" || f.code == "name_collision")
+    {
         let n = options.name_map.len();
-        options.name_map.insert(f.entity.clone().expect("entity"), format!("Renamed {n}"));
+        options
+            .name_map
+            .insert(f.entity.clone().expect("entity"), format!("Renamed {n}"));
     }
     model = transform(&manifest.source.kind, &entities, &manifest.rooms, &options);
-    assert!(!model.has_errors(), "{:?}", model.findings.iter().filter(|f| f.severity == Severity::Error).collect::<Vec<_>>());
+    assert!(
+        !model.has_errors(),
+        "{:?}",
+        model
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .collect::<Vec<_>>()
+    );
     let mut prepared = prepare(server, db, package, batch_size).await;
     let ptypes = prepared.state.principal_types.clone();
     let enums = prepared.state.enum_values.clone();
-    let nodes: HashMap<String, i32> =
-        pairs(server, db, "SELECT CAST(nodeGuid AS nvarchar(36)), nodeID FROM dbo.tblNode").await.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v as i32)).collect();
-    let prins: HashMap<String, i32> =
-        pairs(server, db, "SELECT CAST(prinGuid AS nvarchar(36)), prinID FROM dbo.tblPrincipal").await.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v as i32)).collect();
+    let nodes: HashMap<String, i32> = pairs(
+        server,
+        db,
+        "SELECT CAST(nodeGuid AS nvarchar(36)), nodeID FROM dbo.tblNode",
+    )
+    .await
+    .into_iter()
+    .map(|(k, v)| (k.to_ascii_lowercase(), v as i32))
+    .collect();
+    let prins: HashMap<String, i32> = pairs(
+        server,
+        db,
+        "SELECT CAST(prinGuid AS nvarchar(36)), prinID FROM dbo.tblPrincipal",
+    )
+    .await
+    .into_iter()
+    .map(|(k, v)| (k.to_ascii_lowercase(), v as i32))
+    .collect();
     let resume = |guid: &str| match nodes.get(&guid.to_ascii_lowercase()) {
         Some(id) => StepAction::Resume { target_id: *id },
         None => StepAction::Create,
@@ -474,17 +701,26 @@ pub async fn prepare_transformed(
         .iter()
         .map(|p| PrincipalStep {
             action: match prins.get(&p.guid.to_ascii_lowercase()) {
-                Some(id) => StepAction::Skip { reason: "matched by GUID".into(), target_id: Some(*id) },
+                Some(id) => StepAction::Skip {
+                    reason: "matched by GUID".into(),
+                    target_id: Some(*id),
+                },
                 None => StepAction::Create,
             },
-            type_id: *ptypes.get(&p.type_name.to_ascii_lowercase()).unwrap_or_else(|| panic!("type {}", p.type_name)),
+            type_id: *ptypes
+                .get(&p.type_name.to_ascii_lowercase())
+                .unwrap_or_else(|| panic!("type {}", p.type_name)),
             planned: p.clone(),
         })
         .collect();
     plan.categories = model
         .categories
         .iter()
-        .map(|c| CategoryStep { action: resume(&c.guid), name: c.name.clone(), planned: c.clone() })
+        .map(|c| CategoryStep {
+            action: resume(&c.guid),
+            name: c.name.clone(),
+            planned: c.clone(),
+        })
         .collect();
     plan.rooms = model
         .rooms
@@ -504,7 +740,11 @@ pub async fn prepare_transformed(
         .addins
         .iter()
         .map(|a| AddinStep {
-            action: old_addins.iter().find(|s| s.planned.id.eq_ignore_ascii_case(&a.id)).map(|s| s.action.clone()).unwrap_or(StepAction::Create),
+            action: old_addins
+                .iter()
+                .find(|s| s.planned.id.eq_ignore_ascii_case(&a.id))
+                .map(|s| s.action.clone())
+                .unwrap_or(StepAction::Create),
             name: a.name.clone(),
             planned: a.clone(),
         })

@@ -23,7 +23,11 @@ use tokio::sync::mpsc;
 const FEED_DEPTH: usize = 4;
 
 /// A room's messages in the target: how many and the highest chatId.
-pub async fn ledger(client: &mut SqlClient, c: &Catalog, node: i32) -> Result<(u64, Option<i64>), PcmError> {
+pub async fn ledger(
+    client: &mut SqlClient,
+    c: &Catalog,
+    node: i32,
+) -> Result<(u64, Option<i64>), PcmError> {
     let sql = format!(
         "SELECT COUNT_BIG(*), MAX({}) FROM {} WHERE {} = @P1",
         c.col("tblChat", "chatId"),
@@ -59,15 +63,32 @@ pub struct ChatSql {
 
 impl ChatSql {
     pub fn new(c: &Catalog) -> ChatSql {
-        let mut names = vec!["channelId", "chatId", "chatDate", "userId", "isAlert", "content"];
+        let mut names = vec![
+            "channelId",
+            "chatId",
+            "chatDate",
+            "userId",
+            "isAlert",
+            "content",
+        ];
         if c.has_column("tblChat", "rtf") {
             names.push("rtf");
         }
         let columns: Vec<String> = names.iter().map(|n| c.col("tblChat", n)).collect();
         let values: Vec<String> = (1..=columns.len())
-            .map(|i| if i == 6 { "CAST(@P6 AS nvarchar(max))".to_string() } else { format!("@P{i}") })
+            .map(|i| {
+                if i == 6 {
+                    "CAST(@P6 AS nvarchar(max))".to_string()
+                } else {
+                    format!("@P{i}")
+                }
+            })
             .collect();
-        let (l, n, id) = ("tblLastChatId", c.col("tblLastChatId", "nodeID"), c.col("tblLastChatId", "lastChatID"));
+        let (l, n, id) = (
+            "tblLastChatId",
+            c.col("tblLastChatId", "nodeID"),
+            c.col("tblLastChatId", "lastChatID"),
+        );
         let lt = c.table_ref(l);
         ChatSql {
             table: c.table_ref("tblChat"),
@@ -98,22 +119,47 @@ pub async fn write(
     let mut jobs = Vec::new();
     let mut feeds = Vec::new();
     for (index, step) in prepared.plan.rooms.iter().enumerate() {
-        let Some(&node) = run.ids.rooms.get(&index) else { continue };
+        let Some(&node) = run.ids.rooms.get(&index) else {
+            continue;
+        };
         let (in_target, after) = ledger(client, &run.catalog, node).await?;
-        feeds.push(RoomFeed { slot: jobs.len(), source_id: step.planned.source_id, after });
-        jobs.push(RoomJob { name: step.name.clone(), node, in_target, after, imported: 0 });
+        feeds.push(RoomFeed {
+            slot: jobs.len(),
+            source_id: step.planned.source_id,
+            after,
+        });
+        jobs.push(RoomJob {
+            name: step.name.clone(),
+            node,
+            in_target,
+            after,
+            imported: 0,
+        });
         run.summary.messages_total += step.planned.messages;
         run.summary.messages_already_present += in_target;
     }
-    let expected = run.summary.messages_total.saturating_sub(run.summary.messages_already_present);
+    let expected = run
+        .summary
+        .messages_total
+        .saturating_sub(run.summary.messages_already_present);
     let mut progress = ChatProgress::new(jobs.len() as u64, expected);
     let batch_size = usize::try_from(prepared.batch_size.max(1)).unwrap_or(5_000);
     let (sender, mut receiver) = mpsc::channel(FEED_DEPTH);
     let path = prepared.package_path.clone();
     let cancel = ctx.cancellation();
-    let reader = ctx.start_blocking(move || chat_feed::stream(path, feeds, batch_size, sender, cancel));
+    let reader =
+        ctx.start_blocking(move || chat_feed::stream(path, feeds, batch_size, sender, cancel));
     let s = ChatSql::new(&run.catalog);
-    let outcome = receive(run, client, &s, &mut jobs, &mut receiver, &mut progress, ctx).await;
+    let outcome = receive(
+        run,
+        client,
+        &s,
+        &mut jobs,
+        &mut receiver,
+        &mut progress,
+        ctx,
+    )
+    .await;
     drop(receiver);
     let read = reader.await;
     outcome?;
@@ -129,7 +175,11 @@ pub async fn write(
         run.entities.push(crate::target::EntityResult {
             entity_type: "Messages".into(),
             name: job.name.clone(),
-            status: if job.imported > 0 { EntityStatus::Successful } else { EntityStatus::Skipped },
+            status: if job.imported > 0 {
+                EntityStatus::Successful
+            } else {
+                EntityStatus::Skipped
+            },
             notes,
         });
     }
@@ -149,7 +199,11 @@ async fn receive(
 ) -> Result<(), PcmError> {
     while let Some(feed) = receiver.recv().await {
         match feed {
-            Feed::Reconcile { slot, at_or_below, has_resume_point } => {
+            Feed::Reconcile {
+                slot,
+                at_or_below,
+                has_resume_point,
+            } => {
                 reconcile(&jobs[slot], at_or_below, has_resume_point)?;
             }
             Feed::Batch { slot, rows } => {
@@ -177,7 +231,9 @@ async fn receive(
 /// The target's messages up to the resume point must be the package's: the same count, and the resume point
 /// itself one of the package's chatIds. Otherwise the room was written by something else.
 fn reconcile(job: &RoomJob, at_or_below: u64, has_point: bool) -> Result<(), PcmError> {
-    let Some(after) = job.after else { return Ok(()) };
+    let Some(after) = job.after else {
+        return Ok(());
+    };
     if at_or_below == job.in_target && has_point {
         return Ok(());
     }
@@ -211,10 +267,15 @@ async fn insert_batch(
     posters: &[i32],
 ) -> Result<(), PcmError> {
     let with_rtf = s.columns.len() > 6;
-    let plain: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].exact_utf16le.is_none()).collect();
+    let plain: Vec<usize> = (0..rows.len())
+        .filter(|&i| rows[i].exact_utf16le.is_none())
+        .collect();
     if !plain.is_empty() {
         let columns: Vec<&str> = s.columns.iter().map(String::as_str).collect();
-        let mut load = client.bulk_insert_columns(&s.table, &columns).await.map_err(sql_error)?;
+        let mut load = client
+            .bulk_insert_columns(&s.table, &columns)
+            .await
+            .map_err(sql_error)?;
         for &i in &plain {
             let r = &rows[i];
             let mut row = TokenRow::with_capacity(s.columns.len());
@@ -232,9 +293,17 @@ async fn insert_batch(
         load.finalize().await.map_err(sql_error)?;
     }
     for (i, r) in rows.iter().enumerate() {
-        let Some(exact) = &r.exact_utf16le else { continue };
-        let mut params: Vec<&dyn tiberius::ToSql> =
-            vec![&node, &r.chat_id, &r.chat_date, &posters[i], &r.is_alert, exact];
+        let Some(exact) = &r.exact_utf16le else {
+            continue;
+        };
+        let mut params: Vec<&dyn tiberius::ToSql> = vec![
+            &node,
+            &r.chat_id,
+            &r.chat_date,
+            &posters[i],
+            &r.is_alert,
+            exact,
+        ];
         if with_rtf {
             params.push(&r.rtf);
         }
@@ -247,7 +316,12 @@ async fn insert_batch(
 }
 
 /// `tblLastChatId` of the room: the larger of the existing value and `last` (one row per room).
-async fn raise_last_chat_id(client: &mut SqlClient, s: &ChatSql, node: i32, last: i64) -> Result<(), PcmError> {
+async fn raise_last_chat_id(
+    client: &mut SqlClient,
+    s: &ChatSql,
+    node: i32,
+    last: i64,
+) -> Result<(), PcmError> {
     if s.has_last {
         exec(client, &s.last_raise, &[&node, &last]).await?;
     }
@@ -259,29 +333,60 @@ mod tests {
     use super::*;
 
     fn job(in_target: u64, after: Option<i64>) -> RoomJob {
-        RoomJob { name: "Sales - Q3".into(), node: 7, in_target, after, imported: 0 }
+        RoomJob {
+            name: "Sales - Q3".into(),
+            node: 7,
+            in_target,
+            after,
+            imported: 0,
+        }
     }
 
     #[test]
     fn a_room_resumes_only_when_the_target_holds_exactly_the_packages_messages_up_to_its_point() {
-        assert!(reconcile(&job(0, None), 0, false).is_ok(), "an empty room imports everything");
+        assert!(
+            reconcile(&job(0, None), 0, false).is_ok(),
+            "an empty room imports everything"
+        );
         assert!(reconcile(&job(3, Some(9)), 3, true).is_ok());
         let fewer = reconcile(&job(2, Some(9)), 3, true).expect_err("a message is missing");
         assert_eq!(fewer.code(), "target_state_conflict");
-        assert!(fewer.to_string().contains("'Sales - Q3'") && fewer.to_string().contains("2 messages up to chatId 9"));
-        let foreign = reconcile(&job(3, Some(9)), 3, false).expect_err("chatId 9 is not the package's");
-        assert!(foreign.to_string().contains("highest chatId 9 is not a message of the package"), "{foreign}");
+        assert!(
+            fewer.to_string().contains("'Sales - Q3'")
+                && fewer.to_string().contains("2 messages up to chatId 9")
+        );
+        let foreign =
+            reconcile(&job(3, Some(9)), 3, false).expect_err("chatId 9 is not the package's");
+        assert!(
+            foreign
+                .to_string()
+                .contains("highest chatId 9 is not a message of the package"),
+            "{foreign}"
+        );
     }
 
     #[test]
     fn statements_are_spelled_from_the_catalog() {
         let c = Catalog::of_columns(&[
-            ("tblChat", &["channelID", "chatID", "chatDate", "userId", "isAlert", "content"]),
+            (
+                "tblChat",
+                &[
+                    "channelID",
+                    "chatID",
+                    "chatDate",
+                    "userId",
+                    "isAlert",
+                    "content",
+                ],
+            ),
             ("tblLastChatId", &["nodeID", "lastChatID"]),
         ]);
         let s = ChatSql::new(&c);
         assert_eq!(s.columns.len(), 6, "no rtf column, none sent");
-        assert!(s.insert_exact.contains("[channelID], [chatID]") && s.insert_exact.contains("CAST(@P6 AS nvarchar(max))"));
+        assert!(
+            s.insert_exact.contains("[channelID], [chatID]")
+                && s.insert_exact.contains("CAST(@P6 AS nvarchar(max))")
+        );
         assert!(s.has_last && s.last_raise.contains("[lastChatID] < @P2"));
     }
 }

@@ -37,7 +37,10 @@ pub struct ChatRow {
 impl ChatRow {
     /// Bytes the message takes (progress and the summary's MB).
     pub fn bytes(&self) -> u64 {
-        let content = self.exact_utf16le.as_ref().map_or(self.content.len(), Vec::len);
+        let content = self
+            .exact_utf16le
+            .as_ref()
+            .map_or(self.content.len(), Vec::len);
         (content + self.rtf.as_ref().map_or(0, String::len)) as u64
     }
 }
@@ -46,19 +49,31 @@ impl ChatRow {
 pub enum Feed {
     /// The package's messages of the room up to its resume point, and whether the resume point itself is one
     /// of them. Sent before the room's first batch (also when there is none).
-    Reconcile { slot: usize, at_or_below: u64, has_resume_point: bool },
-    Batch { slot: usize, rows: Vec<ChatRow> },
+    Reconcile {
+        slot: usize,
+        at_or_below: u64,
+        has_resume_point: bool,
+    },
+    Batch {
+        slot: usize,
+        rows: Vec<ChatRow>,
+    },
     End,
 }
 
 fn row_of(m: Message, package: &str) -> Result<ChatRow, PcmError> {
     let exact_utf16le = match &m.content_utf16_base64 {
-        Some(b64) => Some(base64::engine::general_purpose::STANDARD.decode(b64).map_err(|e| {
-            PcmError::InvalidPackage {
-                path: package.to_string(),
-                message: format!("message {} has contentUtf16Base64 that is not base64 ({e})", m.chat_id),
-            }
-        })?),
+        Some(b64) => Some(
+            base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .map_err(|e| PcmError::InvalidPackage {
+                    path: package.to_string(),
+                    message: format!(
+                        "message {} has contentUtf16Base64 that is not base64 ({e})",
+                        m.chat_id
+                    ),
+                })?,
+        ),
         None => None,
     };
     Ok(ChatRow {
@@ -90,7 +105,11 @@ pub fn stream(
         let mut has_point = false;
         let mut reconciled = false;
         let mut batch = Vec::with_capacity(batch_size);
-        let known = reader.manifest().rooms.iter().any(|h| h.room_id == room.source_id);
+        let known = reader
+            .manifest()
+            .rooms
+            .iter()
+            .any(|h| h.room_id == room.source_id);
         if known {
             reader.for_each_message(room.source_id, |m, _| {
                 if room.after.is_some_and(|after| m.chat_id <= after) {
@@ -101,24 +120,36 @@ pub fn stream(
                 if !reconciled {
                     reconciled = true;
                     sender
-                        .blocking_send(Feed::Reconcile { slot, at_or_below: counted, has_resume_point: has_point })
+                        .blocking_send(Feed::Reconcile {
+                            slot,
+                            at_or_below: counted,
+                            has_resume_point: has_point,
+                        })
                         .map_err(|_| closed())?;
                 }
                 batch.push(row_of(m, &package)?);
                 if batch.len() >= batch_size {
                     let rows = std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
-                    sender.blocking_send(Feed::Batch { slot, rows }).map_err(|_| closed())?;
+                    sender
+                        .blocking_send(Feed::Batch { slot, rows })
+                        .map_err(|_| closed())?;
                 }
                 Ok(())
             })?;
         }
         if !reconciled {
             sender
-                .blocking_send(Feed::Reconcile { slot, at_or_below: counted, has_resume_point: has_point })
+                .blocking_send(Feed::Reconcile {
+                    slot,
+                    at_or_below: counted,
+                    has_resume_point: has_point,
+                })
                 .map_err(|_| closed())?;
         }
         if !batch.is_empty() {
-            sender.blocking_send(Feed::Batch { slot, rows: batch }).map_err(|_| closed())?;
+            sender
+                .blocking_send(Feed::Batch { slot, rows: batch })
+                .map_err(|_| closed())?;
         }
         sender.blocking_send(Feed::End).map_err(|_| closed())?;
     }

@@ -23,28 +23,45 @@ impl Pending {
 
 /// Reads the target (never writes) to find the first thing the plan still has to do.
 pub async fn pending(run: &mut Apply<'_>, client: &mut SqlClient) -> Result<Pending, PcmError> {
-    let found = |reason: String| Ok(Pending { reason: Some(reason) });
+    let found = |reason: String| {
+        Ok(Pending {
+            reason: Some(reason),
+        })
+    };
     let missing = principals::resolve_existing(run, client).await?;
     if let Some(i) = missing.first() {
-        return found(format!("principal {} is not in the target", run.prepared.plan.principals[*i].planned.uri));
+        return found(format!(
+            "principal {} is not in the target",
+            run.prepared.plan.principals[*i].planned.uri
+        ));
     }
     let prepared = run.prepared;
     for step in &prepared.plan.addins {
-        if matches!(step.action, StepAction::Create | StepAction::Overwrite { .. }) {
+        if matches!(
+            step.action,
+            StepAction::Create | StepAction::Overwrite { .. }
+        ) {
             return found(format!("add-in '{}' is to be written", step.name));
         }
     }
     for step in &prepared.plan.categories {
         let id = match step.action {
             StepAction::Resume { target_id } => target_id,
-            StepAction::Skip { target_id: Some(id), .. } => {
-                run.ids.categories.insert(step.planned.guid.to_ascii_lowercase(), id);
+            StepAction::Skip {
+                target_id: Some(id),
+                ..
+            } => {
+                run.ids
+                    .categories
+                    .insert(step.planned.guid.to_ascii_lowercase(), id);
                 continue;
             }
             StepAction::Skip { .. } => continue,
             _ => return found(format!("category '{}' is to be written", step.name)),
         };
-        run.ids.categories.insert(step.planned.guid.to_ascii_lowercase(), id);
+        run.ids
+            .categories
+            .insert(step.planned.guid.to_ascii_lowercase(), id);
         let wanted = nodes::category(run, step)?;
         if nodes::differs(run, client, id, &wanted).await? {
             return found(format!("category '{}' differs from the plan", step.name));
@@ -81,7 +98,12 @@ async fn read_histories(run: &Apply<'_>) -> Result<Vec<(i32, u64, Option<i64>)>,
     let path = run.prepared.package_path.clone();
     tokio::task::spawn_blocking(move || {
         let reader = PackageReader::open(&path)?;
-        Ok(reader.manifest().rooms.iter().map(|h| (h.room_id, h.messages, h.last_chat_id)).collect())
+        Ok(reader
+            .manifest()
+            .rooms
+            .iter()
+            .map(|h| (h.room_id, h.messages, h.last_chat_id))
+            .collect())
     })
     .await
     .map_err(|e| PcmError::Internal(format!("reading the package manifest stopped: {e}")))?

@@ -21,7 +21,8 @@ pub const LOCK_SERVER_ID: i32 = 0;
 const EXTEND_EVERY: Duration = Duration::from_secs(30);
 
 /// The later of the two clocks, plus 2 minutes.
-const EXPIRY: &str = "DATEADD(minute, 2, CASE WHEN GETDATE() > GETUTCDATE() THEN GETDATE() ELSE GETUTCDATE() END)";
+const EXPIRY: &str =
+    "DATEADD(minute, 2, CASE WHEN GETDATE() > GETUTCDATE() THEN GETDATE() ELSE GETUTCDATE() END)";
 
 struct LockSql {
     holders: String,
@@ -35,7 +36,11 @@ struct LockSql {
 impl LockSql {
     fn new(c: &Catalog) -> LockSql {
         let (t, l) = (c.table_ref("tblAdminLock"), "tblAdminLock");
-        let (exp, srv, act) = (c.col(l, "lockExpiresTime"), c.col(l, "lockServerID"), c.col(l, "lockActorID"));
+        let (exp, srv, act) = (
+            c.col(l, "lockExpiresTime"),
+            c.col(l, "lockServerID"),
+            c.col(l, "lockActorID"),
+        );
         LockSql {
             holders: format!(
                 "SELECT COUNT(*) FROM {t} WITH (TABLOCKX, HOLDLOCK) \
@@ -91,7 +96,9 @@ pub async fn take(
 }
 
 async fn take_rows(client: &mut SqlClient, s: &LockSql, system: i32) -> Result<(), PcmError> {
-    let held = scalar_i64(client, &s.holders, &[&LOCK_SERVER_ID, &system]).await?.unwrap_or(0);
+    let held = scalar_i64(client, &s.holders, &[&LOCK_SERVER_ID, &system])
+        .await?
+        .unwrap_or(0);
     if held > 0 {
         return Err(PcmError::TargetNotReady(format!(
             "another holder has the admin lock (tblAdminLock: {held} unexpired row(s)); wait until it is \

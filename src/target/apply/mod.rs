@@ -53,7 +53,13 @@ pub(crate) struct Apply<'a> {
 }
 
 impl Apply<'_> {
-    pub fn record(&mut self, entity_type: &str, name: &str, status: EntityStatus, notes: impl Into<String>) {
+    pub fn record(
+        &mut self,
+        entity_type: &str,
+        name: &str,
+        status: EntityStatus,
+        notes: impl Into<String>,
+    ) {
         let counts = match entity_type {
             "Principal" => Some(&mut self.summary.principals),
             "AddIn" => Some(&mut self.summary.addins),
@@ -87,11 +93,15 @@ impl Apply<'_> {
 
     /// The target id of a package principal (a system user is the target's system principal).
     pub fn principal(&self, package_id: i32, context: &str) -> Result<i32, PcmError> {
-        self.ids.principals.get(&package_id).copied().ok_or_else(|| {
-            PcmError::Internal(format!(
+        self.ids
+            .principals
+            .get(&package_id)
+            .copied()
+            .ok_or_else(|| {
+                PcmError::Internal(format!(
                 "{context} names package principal {package_id}, which the plan did not resolve"
             ))
-        })
+            })
     }
 
     /// A mapped `*AddedBy` / `*UpdatedBy`: the principal's target id, else the system principal.
@@ -141,7 +151,8 @@ pub async fn apply(
     }
     let keeper = lock::take(&mut client, settings, prepared, run.system, &run.catalog).await?;
     let written = write_all(&mut run, &mut client, &pending, ctx).await;
-    let released = lock::release(client, keeper, settings, prepared, run.system, &run.catalog).await;
+    let released =
+        lock::release(client, keeper, settings, prepared, run.system, &run.catalog).await;
     written?;
     released?;
     Ok(run.finish(started))
@@ -166,11 +177,12 @@ impl Apply<'_> {
     fn finish(mut self, started: Instant) -> ApplyOutcome {
         let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         self.summary.duration_ms = ms;
-        self.summary.messages_per_second = if ms > 0 {
-            self.summary.messages_imported.saturating_mul(1000) / ms
-        } else {
-            0
-        };
+        self.summary.messages_per_second = self
+            .summary
+            .messages_imported
+            .saturating_mul(1000)
+            .checked_div(ms)
+            .unwrap_or(0);
         ApplyOutcome {
             entities: self.entities,
             summary: self.summary,

@@ -26,12 +26,19 @@ pub async fn read_roles(client: &mut SqlClient, c: &Catalog, node: i32) -> Resul
     );
     let mut out = Roles::new();
     for row in rows(client, &sql, &[&node]).await? {
-        out.insert((to_i32(i64_at(&row, 0)?, "prinRolePrinID")?, to_i32(i64_at(&row, 1)?, "prinRoleTypeID")?));
+        out.insert((
+            to_i32(i64_at(&row, 0)?, "prinRolePrinID")?,
+            to_i32(i64_at(&row, 1)?, "prinRoleTypeID")?,
+        ));
     }
     Ok(out)
 }
 
-pub async fn read_scopes(client: &mut SqlClient, c: &Catalog, node: i32) -> Result<Scopes, PcmError> {
+pub async fn read_scopes(
+    client: &mut SqlClient,
+    c: &Catalog,
+    node: i32,
+) -> Result<Scopes, PcmError> {
     if !c.has_table(SCOPE) {
         return Ok(Scopes::new());
     }
@@ -48,7 +55,10 @@ pub async fn read_scopes(client: &mut SqlClient, c: &Catalog, node: i32) -> Resu
     );
     let mut out = Scopes::new();
     for row in rows(client, &sql, &[&node]).await? {
-        out.insert(to_i32(i64_at(&row, 0)?, "scopePrinID")?, i64_at(&row, 1)? != 0);
+        out.insert(
+            to_i32(i64_at(&row, 0)?, "scopePrinID")?,
+            i64_at(&row, 1)? != 0,
+        );
     }
     Ok(out)
 }
@@ -95,7 +105,11 @@ pub async fn sync_scopes(
         return Ok(0);
     }
     let have = read_scopes(client, c, node).await?;
-    let (t, n, p) = (c.table_ref(SCOPE), c.col(SCOPE, "scopeNodeID"), c.col(SCOPE, "scopePrinID"));
+    let (t, n, p) = (
+        c.table_ref(SCOPE),
+        c.col(SCOPE, "scopeNodeID"),
+        c.col(SCOPE, "scopePrinID"),
+    );
     let delete = format!("DELETE FROM {t} WHERE {n} = @P1 AND {p} = @P2");
     let insert = format!(
         "INSERT INTO {t} ({n}, {p}, {}, {}) VALUES (@P1, @P2, @P3, @P4)",

@@ -54,7 +54,11 @@ fn cols(c: &Catalog, names: &[&str]) -> Vec<String> {
 }
 
 /// The target's values of node `id` (`None` when it does not exist).
-pub async fn read(client: &mut SqlClient, c: &Catalog, id: i32) -> Result<Option<NodeValues>, PcmError> {
+pub async fn read(
+    client: &mut SqlClient,
+    c: &Catalog,
+    id: i32,
+) -> Result<Option<NodeValues>, PcmError> {
     let sql = format!(
         "SELECT {}, {} FROM {} WHERE {} = @P1",
         c.col("tblNode", "nodeGuid"),
@@ -69,7 +73,8 @@ pub async fn read(client: &mut SqlClient, c: &Catalog, id: i32) -> Result<Option
     let bit = |i: usize| -> Result<Option<bool>, PcmError> { Ok(opt_i64(row, i)?.map(|v| v != 0)) };
     let small = |i: usize| -> Result<i16, PcmError> {
         let v = opt_i64(row, i)?.unwrap_or_default();
-        i16::try_from(v).map_err(|_| PcmError::Internal(format!("tblNode value {v} is not a smallint")))
+        i16::try_from(v)
+            .map_err(|_| PcmError::Internal(format!("tblNode value {v} is not a smallint")))
     };
     Ok(Some(NodeValues {
         guid: opt_guid(row, 0)?.unwrap_or_default(),
@@ -114,7 +119,15 @@ pub async fn insert(
     let t = c.table_ref("tblNode");
     let mut names = vec![c.col("tblNode", "nodeGuid")];
     names.extend(cols(c, &SETTINGS));
-    names.extend(cols(c, &["nodeAddedBy", "nodeAddedOn", "nodeUpdatedBy", "nodeUpdatedOn"]));
+    names.extend(cols(
+        c,
+        &[
+            "nodeAddedBy",
+            "nodeAddedOn",
+            "nodeUpdatedBy",
+            "nodeUpdatedOn",
+        ],
+    ));
     let values: Vec<String> = (1..=names.len()).map(|i| format!("@P{i}")).collect();
     let id_col = c.col("tblNode", "nodeID");
     let params: [&dyn tiberius::ToSql; 16] = [
@@ -141,13 +154,17 @@ pub async fn insert(
             names.join(", "),
             values.join(", ")
         );
-        let id = scalar_i64(client, &sql, &params)
-            .await?
-            .ok_or_else(|| PcmError::Internal("SCOPE_IDENTITY() returned nothing after inserting a node".into()))?;
+        let id = scalar_i64(client, &sql, &params).await?.ok_or_else(|| {
+            PcmError::Internal("SCOPE_IDENTITY() returned nothing after inserting a node".into())
+        })?;
         return to_i32(id, "nodeID");
     }
-    let next_sql = format!("SELECT ISNULL(MAX({id_col}), 0) + 1 FROM {t} WITH (TABLOCKX, HOLDLOCK)");
-    let next = to_i32(scalar_i64(client, &next_sql, &[]).await?.unwrap_or(1), "nodeID")?;
+    let next_sql =
+        format!("SELECT ISNULL(MAX({id_col}), 0) + 1 FROM {t} WITH (TABLOCKX, HOLDLOCK)");
+    let next = to_i32(
+        scalar_i64(client, &next_sql, &[]).await?.unwrap_or(1),
+        "nodeID",
+    )?;
     let sql = format!(
         "INSERT INTO {t} ({id_col}, {}) VALUES (@P{}, {})",
         names.join(", "),

@@ -27,7 +27,11 @@ pub struct Wanted {
 }
 
 /// Writes add-ins, categories, then rooms, filling the id map.
-pub async fn write(run: &mut Apply<'_>, client: &mut SqlClient, ctx: &JobContext) -> Result<(), PcmError> {
+pub async fn write(
+    run: &mut Apply<'_>,
+    client: &mut SqlClient,
+    ctx: &JobContext,
+) -> Result<(), PcmError> {
     write_addins(run, client).await?;
     let prepared = run.prepared;
     for step in &prepared.plan.categories {
@@ -42,7 +46,9 @@ pub async fn write(run: &mut Apply<'_>, client: &mut SqlClient, ctx: &JobContext
         ctx.check_cancelled()?;
         let wanted = room(run, index)?;
         let overwrite = matches!(step.action, StepAction::Overwrite { .. });
-        if let Some(id) = write_node(run, client, &step.name, &step.action, &wanted, overwrite).await? {
+        if let Some(id) =
+            write_node(run, client, &step.name, &step.action, &wanted, overwrite).await?
+        {
             if !matches!(step.action, StepAction::Skip { .. }) {
                 run.ids.rooms.insert(index, id);
             }
@@ -55,7 +61,13 @@ fn now() -> i64 {
     datetime_to_ticks(chrono::Utc::now())
 }
 
-fn stamps(run: &Apply<'_>, added_by: Option<i32>, added_on: Option<i64>, updated_by: Option<i32>, updated_on: Option<i64>) -> Stamps {
+fn stamps(
+    run: &Apply<'_>,
+    added_by: Option<i32>,
+    added_on: Option<i64>,
+    updated_by: Option<i32>,
+    updated_on: Option<i64>,
+) -> Stamps {
     let added_on = added_on.unwrap_or_else(now);
     Stamps {
         added_by: run.by(added_by),
@@ -76,18 +88,33 @@ fn enum_id(run: &Apply<'_>, name: &str) -> Result<i16, PcmError> {
 fn role_id(run: &Apply<'_>, name: &str) -> Result<i32, PcmError> {
     let ids = &run.prepared.plan.role_type_ids;
     ids.get(name)
-        .or_else(|| ids.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v))
+        .or_else(|| {
+            ids.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v)
+        })
         .copied()
-        .ok_or_else(|| PcmError::TargetNotReady(format!("the target's tblRoleType has no '{name}' role")))
+        .ok_or_else(|| {
+            PcmError::TargetNotReady(format!("the target's tblRoleType has no '{name}' role"))
+        })
 }
 
-fn add_roles(run: &Apply<'_>, roles: &mut Roles, who: &[i32], role: &str, node: &str) -> Result<(), PcmError> {
+fn add_roles(
+    run: &Apply<'_>,
+    roles: &mut Roles,
+    who: &[i32],
+    role: &str,
+    node: &str,
+) -> Result<(), PcmError> {
     if who.is_empty() {
         return Ok(());
     }
     let type_id = role_id(run, role)?;
     for p in who {
-        roles.insert((run.principal(*p, &format!("the {role} role of '{node}'"))?, type_id));
+        roles.insert((
+            run.principal(*p, &format!("the {role} role of '{node}'"))?,
+            type_id,
+        ));
     }
     Ok(())
 }
@@ -102,7 +129,10 @@ pub fn category(run: &Apply<'_>, step: &crate::target::CategoryStep) -> Result<W
     let mut scopes = Scopes::new();
     for (list, denied) in [(&p.allowed, false), (&p.denied, true)] {
         for id in list {
-            scopes.insert(run.principal(*id, &format!("the scope of '{}'", step.name))?, denied);
+            scopes.insert(
+                run.principal(*id, &format!("the scope of '{}'", step.name))?,
+                denied,
+            );
         }
     }
     Ok(Wanted {
@@ -132,19 +162,23 @@ pub fn category(run: &Apply<'_>, step: &crate::target::CategoryStep) -> Result<W
 pub fn room(run: &Apply<'_>, index: usize) -> Result<Wanted, PcmError> {
     let step = &run.prepared.plan.rooms[index];
     let p = &step.planned;
-    let parent = *run.ids.categories.get(&p.category_guid.to_ascii_lowercase()).ok_or_else(|| {
-        PcmError::Internal(format!("room '{}' names a category the plan did not resolve", step.name))
-    })?;
-    let siop = match &p.addin_id {
-        Some(id) => Some(
-            run.ids
-                .addins
-                .get(&id.to_ascii_lowercase())
-                .cloned()
-                .unwrap_or_else(|| id.to_ascii_lowercase()),
-        ),
-        None => None,
-    };
+    let parent = *run
+        .ids
+        .categories
+        .get(&p.category_guid.to_ascii_lowercase())
+        .ok_or_else(|| {
+            PcmError::Internal(format!(
+                "room '{}' names a category the plan did not resolve",
+                step.name
+            ))
+        })?;
+    let siop = p.addin_id.as_ref().map(|id| {
+        run.ids
+            .addins
+            .get(&id.to_ascii_lowercase())
+            .cloned()
+            .unwrap_or_else(|| id.to_ascii_lowercase())
+    });
     let mut roles = Roles::new();
     add_roles(run, &mut roles, &p.members, "Member", &step.name)?;
     add_roles(run, &mut roles, &p.managers, "Manager", &step.name)?;
@@ -172,11 +206,18 @@ pub fn room(run: &Apply<'_>, index: usize) -> Result<Wanted, PcmError> {
 }
 
 /// Whether node `id` differs from `wanted` (read only: the no-op check of a second import).
-pub async fn differs(run: &Apply<'_>, client: &mut SqlClient, id: i32, wanted: &Wanted) -> Result<bool, PcmError> {
+pub async fn differs(
+    run: &Apply<'_>,
+    client: &mut SqlClient,
+    id: i32,
+    wanted: &Wanted,
+) -> Result<bool, PcmError> {
     let c = &run.catalog;
-    Ok(node_row::read(client, c, id).await?.as_ref() != Some(&wanted.values)
-        || read_roles(client, c, id).await? != wanted.roles
-        || (wanted.values.is_category && read_scopes(client, c, id).await? != wanted.scopes))
+    Ok(
+        node_row::read(client, c, id).await?.as_ref() != Some(&wanted.values)
+            || read_roles(client, c, id).await? != wanted.roles
+            || (wanted.values.is_category && read_scopes(client, c, id).await? != wanted.scopes),
+    )
 }
 
 /// Writes one node in its own transaction and records it; its target id (`None`: skipped without one).
@@ -199,7 +240,12 @@ async fn write_node(
     };
     if let Some(id) = target {
         if !delete_messages && !differs(run, client, id, wanted).await? {
-            run.record(kind, name, EntityStatus::Skipped, "already in the target as planned (resumed)");
+            run.record(
+                kind,
+                name,
+                EntityStatus::Skipped,
+                "already in the target as planned (resumed)",
+            );
             return Ok(Some(id));
         }
     }
@@ -244,7 +290,11 @@ async fn write_node_rows(
     if wanted.values.is_category {
         sync_scopes(client, c, id, &wanted.scopes, run.system).await?;
     }
-    let deleted = if delete_messages { delete_chat(run, client, id).await? } else { 0 };
+    let deleted = if delete_messages {
+        delete_chat(run, client, id).await?
+    } else {
+        0
+    };
     Ok((id, deleted))
 }
 
@@ -263,14 +313,21 @@ async fn existing_by_guid(
         c.col("tblNode", "nodeGuid")
     );
     let g = guid(node_guid, &format!("'{name}'"))?;
-    scalar_i64(client, &sql, &[&g]).await?.map(|v| super::sql::to_i32(v, "nodeID")).transpose()
+    scalar_i64(client, &sql, &[&g])
+        .await?
+        .map(|v| super::sql::to_i32(v, "nodeID"))
+        .transpose()
 }
 
 /// Deletes an overwritten room's messages in batches of [`DELETE_BATCH`] by key range (the highest chatId of
 /// the next batch, then everything up to it), inside its node's transaction.
 async fn delete_chat(run: &Apply<'_>, client: &mut SqlClient, id: i32) -> Result<u64, PcmError> {
     let c = &run.catalog;
-    let (t, ch, chat) = (c.table_ref("tblChat"), c.col("tblChat", "channelId"), c.col("tblChat", "chatId"));
+    let (t, ch, chat) = (
+        c.table_ref("tblChat"),
+        c.col("tblChat", "channelId"),
+        c.col("tblChat", "chatId"),
+    );
     let bound = format!(
         "SELECT MAX(b.{chat}) FROM (SELECT TOP (@P1) {chat} FROM {t} WHERE {ch} = @P2 ORDER BY {chat}) AS b"
     );
@@ -287,11 +344,17 @@ async fn write_addins(run: &mut Apply<'_>, client: &mut SqlClient) -> Result<(),
     let prepared = run.prepared;
     let t = "tblSiopWhiteList";
     let c = &run.catalog;
-    let (table, id_col, name_col, url_col) =
-        (c.table_ref(t), c.col(t, "siopID"), c.col(t, "siopName"), c.col(t, "siopUrl"));
+    let (table, id_col, name_col, url_col) = (
+        c.table_ref(t),
+        c.col(t, "siopID"),
+        c.col(t, "siopName"),
+        c.col(t, "siopUrl"),
+    );
     let read = format!("SELECT {name_col}, {url_col} FROM {table} WHERE {id_col} = @P1");
-    let insert = format!("INSERT INTO {table} ({id_col}, {name_col}, {url_col}) VALUES (@P1, @P2, @P3)");
-    let update = format!("UPDATE {table} SET {name_col} = @P2, {url_col} = @P3 WHERE {id_col} = @P1");
+    let insert =
+        format!("INSERT INTO {table} ({id_col}, {name_col}, {url_col}) VALUES (@P1, @P2, @P3)");
+    let update =
+        format!("UPDATE {table} SET {name_col} = @P2, {url_col} = @P3 WHERE {id_col} = @P1");
     for step in &prepared.plan.addins {
         let package_id = step.planned.id.to_ascii_lowercase();
         let target_id = match &step.action {
@@ -313,8 +376,14 @@ async fn write_addins(run: &mut Apply<'_>, client: &mut SqlClient) -> Result<(),
         let found = rows(client, &read, &[&g]).await?;
         let current = found.first().map(|row| {
             (
-                crate::util::rows::opt_string(row, 0).ok().flatten().unwrap_or_default(),
-                crate::util::rows::opt_string(row, 1).ok().flatten().unwrap_or_default(),
+                crate::util::rows::opt_string(row, 0)
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default(),
+                crate::util::rows::opt_string(row, 1)
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default(),
             )
         });
         match current {
@@ -323,7 +392,12 @@ async fn write_addins(run: &mut Apply<'_>, client: &mut SqlClient) -> Result<(),
                 run.record("AddIn", &step.name, EntityStatus::Successful, "registered");
             }
             Some((name, url)) if name == step.name && url == step.planned.url => {
-                run.record("AddIn", &step.name, EntityStatus::Skipped, "already in the target as planned");
+                run.record(
+                    "AddIn",
+                    &step.name,
+                    EntityStatus::Skipped,
+                    "already in the target as planned",
+                );
             }
             Some(_) => {
                 exec(client, &update, &[&g, &step.name, &step.planned.url]).await?;

@@ -20,7 +20,10 @@ const PER_TRANSACTION: usize = 100;
 const NEVER_VERIFIED: &str = "CAST(N'19000101' AS datetime)";
 
 /// Maps every principal the target already holds; returns the plan indexes of those still to insert.
-pub async fn resolve_existing(run: &mut Apply<'_>, client: &mut SqlClient) -> Result<Vec<usize>, PcmError> {
+pub async fn resolve_existing(
+    run: &mut Apply<'_>,
+    client: &mut SqlClient,
+) -> Result<Vec<usize>, PcmError> {
     let mut missing = Vec::new();
     let lookup = format!(
         "SELECT {id} FROM {t} WHERE {g} = @P1",
@@ -35,14 +38,22 @@ pub async fn resolve_existing(run: &mut Apply<'_>, client: &mut SqlClient) -> Re
             continue;
         }
         match &step.action {
-            StepAction::Skip { target_id: Some(id), .. }
+            StepAction::Skip {
+                target_id: Some(id),
+                ..
+            }
             | StepAction::Resume { target_id: id }
             | StepAction::Overwrite { target_id: id } => {
                 run.ids.principals.insert(source, *id);
             }
-            StepAction::Skip { target_id: None, .. } => {}
+            StepAction::Skip {
+                target_id: None, ..
+            } => {}
             StepAction::Create => {
-                let g = guid(&step.planned.guid, &format!("Principal {}", step.planned.uri))?;
+                let g = guid(
+                    &step.planned.guid,
+                    &format!("Principal {}", step.planned.uri),
+                )?;
                 match scalar_i64(client, &lookup, &[&g]).await? {
                     Some(id) => {
                         run.ids.principals.insert(source, to_i32(id, "prinID")?);
@@ -56,7 +67,11 @@ pub async fn resolve_existing(run: &mut Apply<'_>, client: &mut SqlClient) -> Re
 }
 
 /// Inserts the principals still missing and records every principal's outcome.
-pub async fn write(run: &mut Apply<'_>, client: &mut SqlClient, ctx: &JobContext) -> Result<(), PcmError> {
+pub async fn write(
+    run: &mut Apply<'_>,
+    client: &mut SqlClient,
+    ctx: &JobContext,
+) -> Result<(), PcmError> {
     let missing = resolve_existing(run, client).await?;
     let statements = Statements::new(run);
     let prepared = run.prepared;
@@ -66,14 +81,19 @@ pub async fn write(run: &mut Apply<'_>, client: &mut SqlClient, ctx: &JobContext
         let outcome = insert_chunk(client, &statements, prepared, chunk, run.system).await;
         let ids = end(client, outcome).await?;
         for (index, id) in chunk.iter().zip(ids) {
-            run.ids.principals.insert(prepared.plan.principals[*index].planned.source_id, id);
+            run.ids
+                .principals
+                .insert(prepared.plan.principals[*index].planned.source_id, id);
         }
     }
     for (index, step) in prepared.plan.principals.iter().enumerate() {
         let (status, notes) = if missing.contains(&index) {
             (EntityStatus::Successful, inserted_note(step))
         } else if step.planned.is_system_user {
-            (EntityStatus::Skipped, "system user: the target's system principal".to_string())
+            (
+                EntityStatus::Skipped,
+                "system user: the target's system principal".to_string(),
+            )
         } else {
             match &step.action {
                 StepAction::Create => (
@@ -132,7 +152,10 @@ impl Statements {
     fn new(run: &Apply<'_>) -> Statements {
         let c = &run.catalog;
         let t = c.table_ref("tblPrincipal");
-        let cols: Vec<String> = PRINCIPAL_COLUMNS.iter().map(|n| c.col("tblPrincipal", n)).collect();
+        let cols: Vec<String> = PRINCIPAL_COLUMNS
+            .iter()
+            .map(|n| c.col("tblPrincipal", n))
+            .collect();
         let values: Vec<String> = (1..PRINCIPAL_COLUMNS.len())
             .map(|i| format!("@P{i}"))
             .chain([NEVER_VERIFIED.to_string()])
@@ -212,9 +235,13 @@ async fn insert_chunk(
             &updated,
         ];
         let id = if s.identity {
-            scalar_i64(client, &s.insert, &params).await?.ok_or_else(|| {
-                PcmError::Internal("SCOPE_IDENTITY() returned nothing after inserting a principal".into())
-            })?
+            scalar_i64(client, &s.insert, &params)
+                .await?
+                .ok_or_else(|| {
+                    PcmError::Internal(
+                        "SCOPE_IDENTITY() returned nothing after inserting a principal".into(),
+                    )
+                })?
         } else {
             let next = scalar_i64(client, &s.next_id, &[]).await?.unwrap_or(1);
             let next = to_i32(next, "prinID")?;

@@ -29,7 +29,15 @@ pub struct ChatProgress {
 impl ChatProgress {
     pub fn new(rooms_total: u64, expected: u64) -> ChatProgress {
         let now = Instant::now();
-        ChatProgress { started: now, last: now, rooms_total, rooms_done: 0, expected, messages: 0, bytes: 0 }
+        ChatProgress {
+            started: now,
+            last: now,
+            rooms_total,
+            rooms_done: 0,
+            expected,
+            messages: 0,
+            bytes: 0,
+        }
     }
 
     pub fn add(&mut self, messages: u64, bytes: u64) {
@@ -67,7 +75,8 @@ impl ChatProgress {
                 .then(|| (self.messages as f64 * 100.0 / self.expected as f64).min(100.0)),
             current: Some(self.messages),
             total: Some(self.expected),
-            seconds_remaining: (rate > 0.0 && self.messages > 0).then(|| (remaining as f64 / rate) as u64),
+            seconds_remaining: (rate > 0.0 && self.messages > 0)
+                .then(|| (remaining as f64 / rate) as u64),
         }
     }
 }

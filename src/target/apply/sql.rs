@@ -6,13 +6,21 @@ use crate::util::rows::opt_i64;
 use tiberius::{Row, ToSql, Uuid};
 
 /// Runs a DML statement; the rows it affected.
-pub async fn exec(client: &mut SqlClient, sql: &str, params: &[&dyn ToSql]) -> Result<u64, PcmError> {
+pub async fn exec(
+    client: &mut SqlClient,
+    sql: &str,
+    params: &[&dyn ToSql],
+) -> Result<u64, PcmError> {
     let done = client.execute(sql, params).await.map_err(sql_error)?;
     Ok(done.total())
 }
 
 /// Runs a query; the rows of its first result.
-pub async fn rows(client: &mut SqlClient, sql: &str, params: &[&dyn ToSql]) -> Result<Vec<Row>, PcmError> {
+pub async fn rows(
+    client: &mut SqlClient,
+    sql: &str,
+    params: &[&dyn ToSql],
+) -> Result<Vec<Row>, PcmError> {
     client
         .query(sql, params)
         .await
