@@ -11,6 +11,7 @@ use apply_support::*;
 use chat_fixtures::Size;
 use common::{fresh_dir, TestServer};
 use pchat_migrate::jobs::JobState;
+use pchat_migrate::package::PackageReader;
 use pchat_migrate::PcmError;
 use sqlserver_standin::TlsMode;
 use std::collections::BTreeMap;
@@ -20,10 +21,29 @@ use std::time::Duration;
 const BATCH: u32 = 7;
 const EXCEPT: &[&str] = &["tblAdminLock", "tblSystemRevision"];
 
+/// The plan: a 2013 package as is, a legacy one through the transform.
+async fn plan(
+    server: &TestServer,
+    db: &str,
+    package: &Path,
+) -> pchat_migrate::target::plan::PreparedImport {
+    let legacy = PackageReader::open(package)
+        .expect("package")
+        .manifest()
+        .source
+        .kind
+        != "PersistentChat2013";
+    if legacy {
+        prepare_transformed(server, db, package, BATCH).await.0
+    } else {
+        prepare(server, db, package, BATCH).await
+    }
+}
+
 /// The state an uninterrupted import leaves.
 async fn reference(server: &TestServer, package: &Path) -> BTreeMap<String, Vec<String>> {
     let db = fresh_target(server).await;
-    let prepared = prepare(server, &db, package, BATCH).await;
+    let prepared = plan(server, &db, package).await;
     run(server, &db, prepared)
         .await
         .0
@@ -38,7 +58,7 @@ async fn rerun_and_compare(
     package: &Path,
     want: &BTreeMap<String, Vec<String>>,
 ) {
-    let prepared = prepare(server, db, package, BATCH).await;
+    let prepared = plan(server, db, package).await;
     let (second, _) = run(server, db, prepared).await;
     second.expect("the re-run completes");
     assert_same(want, &checksums(server, db, EXCEPT).await);
@@ -85,6 +105,37 @@ async fn a_connection_cut_at_several_points_resumes_to_the_uninterrupted_state()
         cut_in.iter().any(|&n| n > 0),
         "a cut fell mid-chat: {cut_in:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_legacy_import_cut_at_several_points_resumes_to_the_uninterrupted_state() {
+    let server = TestServer::standin(TlsMode::Plaintext);
+    let standin = server.as_standin().expect("stand-in");
+    let dir = fresh_dir("import_faults", "legacy");
+    let db = common::unique_db_name("faults_legacy");
+    let mut admin = server.admin("master").await;
+    let schema = chat_fixtures::Schema::from(chat_fixtures::DatabaseKind::Legacy2010);
+    chat_fixtures::create_database_as(&mut admin, &db, schema)
+        .await
+        .expect("schema");
+    chat_fixtures::write_schema(
+        &mut admin,
+        &chat_fixtures::generate_model(25, Size::Tiny),
+        schema,
+    )
+    .await
+    .expect("data");
+    let package = export(&server, &db, &dir).await;
+    let want = reference(&server, &package).await;
+    for requests in [12, 60, 150, 260] {
+        let db = fresh_target(&server).await;
+        let prepared = plan(&server, &db, &package).await;
+        standin.faults().drop_after_requests(requests);
+        let (first, _) = run(&server, &db, prepared).await;
+        standin.faults().clear();
+        first.expect_err("the cut stops the import");
+        Box::pin(rerun_and_compare(&server, &db, &package, &want)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
