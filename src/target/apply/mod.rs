@@ -14,6 +14,11 @@ mod principals;
 mod progress;
 mod sql;
 
+/// `tblAdminLock.lockServerID` of this import's lock (no Persistent Chat server has id 0): a row with it and the
+/// target's system principal as actor is this tool's own, possibly left by an interrupted run, and the writes
+/// take it over (docs/import.md); the planner's preflight can tell it from another holder's.
+pub use lock::LOCK_SERVER_ID;
+
 use super::plan::PreparedImport;
 use super::{EntityResult, EntityStatus, ImportSummary, StatusCounts};
 use crate::connection::{connect, ConnectionSettings, SqlClient};
