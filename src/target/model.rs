@@ -116,6 +116,10 @@ pub struct TargetState {
     pub addins: Vec<TargetAddin>,
     /// Target principals whose GUID is one of the package's, by lower-case GUID.
     pub principals_by_guid: BTreeMap<String, TargetPrincipal>,
+    /// Target principals whose URI (lower case) is one of the package's: a match under another GUID is an AD
+    /// account re-created since the legacy deployment.
+    #[serde(default)]
+    pub principals_by_uri: BTreeMap<String, TargetPrincipal>,
     pub servers: Vec<ServerPing>,
     pub admin_lock: Option<AdminLockHolder>,
     pub backup: BackupStatus,
@@ -154,9 +158,15 @@ pub struct PrincipalStep {
 #[serde(rename_all = "camelCase")]
 pub struct AddinStep {
     pub planned: PlannedAddin,
+    /// `Resume` / `Overwrite` carry `target_id: 0` for add-ins: their target key is the GUID in
+    /// [`AddinStep::target_id`] (`tblSiopWhiteList.siopID` is a uniqueidentifier, not an int).
     pub action: StepAction,
     /// The name it will have (differs from `planned.name` under `Rename`).
     pub name: String,
+    /// The target add-in's `siopID` (lower case) this step resumes, overwrites or skips to: rooms naming
+    /// `planned.id` use this id in the target. `None` for `Create`.
+    #[serde(default)]
+    pub target_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

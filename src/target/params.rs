@@ -69,3 +69,53 @@ impl ImportParams {
         }
     }
 }
+
+/// Messages per transaction when `batchSize` is absent, and the accepted range.
+pub const DEFAULT_BATCH_SIZE: u32 = 5_000;
+pub const MIN_BATCH_SIZE: u32 = 100;
+pub const MAX_BATCH_SIZE: u32 = 100_000;
+
+impl ImportParams {
+    /// Checks the parameters that need no I/O, naming the parameter and the fix.
+    pub fn validate(&self) -> Result<(), PcmError> {
+        if self.file_name.trim().is_empty() {
+            return Err(PcmError::invalid_parameter(
+                "FileName",
+                "-FileName is empty; give the path of the migration package to import",
+            ));
+        }
+        if let Some(size) = self.batch_size {
+            if !(MIN_BATCH_SIZE..=MAX_BATCH_SIZE).contains(&size) {
+                return Err(PcmError::invalid_parameter(
+                    "BatchSize",
+                    format!(
+                        "-BatchSize {size} is out of range; give {MIN_BATCH_SIZE} to {MAX_BATCH_SIZE} messages \
+                         per transaction (default {DEFAULT_BATCH_SIZE})"
+                    ),
+                ));
+            }
+        }
+        if self.report.as_deref().is_some_and(|r| r.trim().is_empty()) {
+            return Err(PcmError::invalid_parameter(
+                "Report",
+                "-Report is empty; give a file name such as Imports/import-report.html, or leave it out",
+            ));
+        }
+        if self
+            .name_map_file
+            .as_deref()
+            .is_some_and(|r| r.trim().is_empty())
+        {
+            return Err(PcmError::invalid_parameter(
+                "NameMap",
+                "-NameMap is empty; give the path of a CSV or JSON name map, or leave it out",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Messages per transaction.
+    pub fn batch_size(&self) -> u32 {
+        self.batch_size.unwrap_or(DEFAULT_BATCH_SIZE)
+    }
+}

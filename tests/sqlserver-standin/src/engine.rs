@@ -54,6 +54,9 @@ impl Shared {
         }
         let id = if key == "master" {
             1
+        } else if key == MSDB {
+            // As on SQL Server: system databases have ids 1 to 4, msdb 4 (listings skip them by id).
+            4
         } else {
             self.next_db_id.fetch_add(1, Ordering::SeqCst)
         };
@@ -368,6 +371,41 @@ fn date_part_ns(part: &str) -> Option<(i128, &'static str)> {
     })
 }
 
+/// The system database holding backup history (`msdb.dbo.backupset`), created at start.
+pub const MSDB: &str = "msdb";
+
+/// `msdb.dbo.backupset` as SQL Server has it, reduced to the columns readers use.
+pub const MSDB_BACKUPSET_SQL: &str =
+    "CREATE TABLE dbo.backupset (backup_set_id int IDENTITY(1,1) NOT NULL PRIMARY KEY, \
+     database_name nvarchar(128) NULL, type char(1) NULL, backup_start_date datetime NULL, \
+     backup_finish_date datetime NULL)";
+
+/// Makes `msdb.dbo.backupset` readable from a session of any database: msdb's file is attached as `__msdb`
+/// and a temp view `__msdb_backupset` (the name three-part `msdb.dbo.x` references translate to) reads it.
+fn attach_msdb(conn: &Connection, shared: &Arc<Shared>, db: &str) -> rusqlite::Result<()> {
+    let source = if db.eq_ignore_ascii_case(MSDB) {
+        "main".to_string()
+    } else {
+        let Some((_, path)) = shared.db_path(MSDB) else {
+            return Ok(());
+        };
+        conn.execute("ATTACH DATABASE ?1 AS __msdb", [path.to_string_lossy()])?;
+        "__msdb".to_string()
+    };
+    let exists: i64 = conn.query_row(
+        &format!("SELECT COUNT(*) FROM {source}.sqlite_master WHERE type = 'table' AND name = 'backupset'"),
+        [],
+        |r| r.get(0),
+    )?;
+    if exists == 1 {
+        conn.execute_batch(&format!(
+            "CREATE TEMP VIEW IF NOT EXISTS __msdb_backupset AS SELECT backup_set_id, database_name, type, \
+             backup_start_date, backup_finish_date FROM {source}.backupset"
+        ))?;
+    }
+    Ok(())
+}
+
 pub fn open_connection(
     shared: &Arc<Shared>,
     db: &str,
@@ -379,6 +417,7 @@ pub fn open_connection(
     conn.execute_batch(
         "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA recursive_triggers=OFF;",
     )?;
+    attach_msdb(&conn, shared, db)?;
     conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DML, false)?;
     conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DDL, false)?;
     let det = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;

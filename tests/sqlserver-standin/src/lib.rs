@@ -218,6 +218,7 @@ impl Standin {
         });
         let e = |e: engine::SqlErr| std::io::Error::other(e.msg);
         shared.create_database("master").map_err(e)?;
+        create_msdb(&shared)?;
         for d in &config.databases {
             if shared.db_path(d).is_none() {
                 shared.create_database(d).map_err(e)?;
@@ -337,4 +338,35 @@ impl Drop for Standin {
     fn drop(&mut self) {
         self.stop_now();
     }
+}
+
+/// Discards response packets (for statements the stand-in runs on itself at start).
+struct NullSink;
+
+impl engine::PacketSink for NullSink {
+    fn send(&mut self, _bytes: Vec<u8>) -> Result<(), engine::Stop> {
+        Ok(())
+    }
+}
+
+/// `msdb` with `dbo.backupset`, created through the T-SQL front so its catalog has SQL Server's types.
+fn create_msdb(shared: &Arc<engine::Shared>) -> std::io::Result<()> {
+    let e = |e: engine::SqlErr| std::io::Error::other(e.msg);
+    shared.create_database(engine::MSDB).map_err(e)?;
+    let mut session = engine::Session::open(shared.clone(), engine::MSDB, 0).map_err(e)?;
+    let mut sink = NullSink;
+    let mut out = engine::Out::new(
+        &mut sink,
+        4096,
+        0,
+        Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        shared.faults.clone(),
+    );
+    session
+        .run_batch(engine::MSDB_BACKUPSET_SQL, &Default::default(), &mut out)
+        .map_err(|_| std::io::Error::other("creating msdb.dbo.backupset stopped"))?;
+    if out.had_error {
+        return Err(std::io::Error::other("creating msdb.dbo.backupset failed"));
+    }
+    Ok(())
 }

@@ -176,6 +176,23 @@ fn static_cat(table: &str) -> Option<TableCat> {
             it("increment_value"),
             it("last_value"),
         ],
+        // msdb.dbo.backupset (engine::MSDB_BACKUPSET_SQL), read through the session's view of msdb.
+        "__msdb_backupset" => vec![
+            it("backup_set_id"),
+            nv("database_name"),
+            CatCol {
+                ty: SqlType::Char(Some(1)),
+                ..nv("type")
+            },
+            CatCol {
+                ty: SqlType::DateTime,
+                ..it("backup_start_date")
+            },
+            CatCol {
+                ty: SqlType::DateTime,
+                ..it("backup_finish_date")
+            },
+        ],
         _ => return None,
     };
     Some(TableCat {
@@ -282,6 +299,10 @@ pub fn base_name(n: &ObjectName) -> String {
 
 fn map_parts(parts: &[String]) -> String {
     let last = parts.last().cloned().unwrap_or_default();
+    // `msdb.dbo.x` from any database: the session's view of msdb's table (engine::attach_msdb).
+    if parts.len() >= 3 && parts[parts.len() - 3].eq_ignore_ascii_case("msdb") {
+        return format!("__msdb_{}", last.to_lowercase());
+    }
     if parts.len() >= 2 {
         let schema = parts[parts.len() - 2].to_lowercase();
         if schema == "information_schema" {

@@ -1,0 +1,137 @@
+//! How long the import's writes will take: the messages and bytes still to write, at measured rates.
+//!
+//! The rates are placeholders until `scripts/bench-import.sh` (the import benchmark) has measured the import
+//! itself: they are a conservative fraction of the stand-in's raw tiberius bulk insert (about 120,000–150,000
+//! tblChat rows/s on a 2-core VM, tests/sqlserver-standin/README.md "Throughput"), the same machine
+//! `scripts/bench-export.sh` runs on. Replace them with the benchmark's figures (docs/import.md says so).
+
+use super::{Estimate, RoomStep, StepAction};
+use crate::package::format::RoomHistory;
+use std::collections::BTreeMap;
+
+/// Messages written per second (placeholder, see the module doc).
+pub const MESSAGES_PER_SECOND: f64 = 25_000.0;
+/// Uncompressed package bytes of history written per second (placeholder, see the module doc).
+pub const BYTES_PER_SECOND: f64 = 8.0 * 1024.0 * 1024.0;
+/// Fixed cost per node written (its transaction, roles and scopes).
+pub const SECONDS_PER_NODE: f64 = 0.01;
+
+pub const BASIS: &str = "placeholder rates (25,000 messages/s, 8 MiB/s, 10 ms per node) derived from the \
+                         stand-in's raw bulk-insert throughput until scripts/bench-import.sh has measured the \
+                         import; see docs/import.md";
+
+/// Messages still to write for a room step (all for Create/Overwrite, those after the target's for Resume).
+pub fn messages_to_write(step: &RoomStep) -> u64 {
+    match step.action {
+        StepAction::Skip { .. } => 0,
+        StepAction::Resume { .. } => step
+            .planned
+            .messages
+            .saturating_sub(step.messages_in_target),
+        StepAction::Create | StepAction::Overwrite { .. } => step.planned.messages,
+    }
+}
+
+/// The estimate from the room steps and the uncompressed size of each room's history entry (by package room
+/// id); a resumed room counts the share of its bytes still to write.
+pub fn estimate(
+    rooms: &[RoomStep],
+    nodes_to_write: u64,
+    histories: &[RoomHistory],
+    entry_bytes: &BTreeMap<String, u64>,
+) -> Estimate {
+    let sizes: BTreeMap<i32, u64> = histories
+        .iter()
+        .map(|h| (h.room_id, entry_bytes.get(&h.entry).copied().unwrap_or(0)))
+        .collect();
+    let mut messages = 0u64;
+    let mut bytes = 0u64;
+    for step in rooms {
+        let todo = messages_to_write(step);
+        if todo == 0 {
+            continue;
+        }
+        messages = messages.saturating_add(todo);
+        let size = sizes.get(&step.planned.source_id).copied().unwrap_or(0);
+        let share = if step.planned.messages == 0 {
+            0
+        } else {
+            // u128: a room of billions of bytes times millions of messages does not overflow.
+            let part = u128::from(size) * u128::from(todo) / u128::from(step.planned.messages);
+            u64::try_from(part).unwrap_or(u64::MAX)
+        };
+        bytes = bytes.saturating_add(share);
+    }
+    let seconds = (messages as f64 / MESSAGES_PER_SECOND).max(bytes as f64 / BYTES_PER_SECOND)
+        + nodes_to_write as f64 * SECONDS_PER_NODE;
+    Estimate {
+        messages,
+        bytes,
+        seconds,
+        basis: BASIS.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::testing::room;
+
+    fn step(action: StepAction, messages: u64, in_target: u64) -> RoomStep {
+        RoomStep {
+            planned: room(7, "g", "R", "c", messages),
+            action,
+            name: "R".into(),
+            behavior_id: 4,
+            visibility_id: 6,
+            messages_in_target: in_target,
+            resume_after_chat_id: None,
+            messages_replaced: 0,
+        }
+    }
+
+    #[test]
+    fn counts_what_is_still_to_write() {
+        let history = RoomHistory {
+            room_id: 7,
+            entry: "messages/7.jsonl".into(),
+            messages: 100,
+            first_chat_id: None,
+            last_chat_id: None,
+            chat_id_bound: None,
+            first_message_utc: None,
+            last_message_utc: None,
+        };
+        let bytes: BTreeMap<String, u64> = [("messages/7.jsonl".to_string(), 1000)].into();
+        let full = estimate(
+            &[step(StepAction::Create, 100, 0)],
+            1,
+            std::slice::from_ref(&history),
+            &bytes,
+        );
+        assert_eq!((full.messages, full.bytes), (100, 1000));
+        assert!(full.seconds > 0.0);
+        let resumed = estimate(
+            &[step(StepAction::Resume { target_id: 3 }, 100, 75)],
+            1,
+            std::slice::from_ref(&history),
+            &bytes,
+        );
+        assert_eq!((resumed.messages, resumed.bytes), (25, 250));
+        let skipped = estimate(
+            &[step(
+                StepAction::Skip {
+                    reason: "x".into(),
+                    target_id: None,
+                },
+                100,
+                0,
+            )],
+            0,
+            &[history],
+            &bytes,
+        );
+        assert_eq!((skipped.messages, skipped.bytes), (0, 0));
+        assert_eq!(skipped.seconds, 0.0);
+    }
+}
