@@ -413,6 +413,7 @@ fn prepared(
             nodes: Vec::new(),
             addins: Vec::new(),
             principals_by_guid: BTreeMap::new(),
+            principals_by_uri: BTreeMap::new(),
             servers: Vec::new(),
             admin_lock: None,
             backup: BackupStatus::None,

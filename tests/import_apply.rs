@@ -782,3 +782,32 @@ async fn skip_and_rename_are_obeyed_in_a_non_empty_target() {
         1
     );
 }
+
+/// The whole `import` operation (the planner, then the writes): a Lync 2010 deployment lands, and a second
+/// import finds everything in place and writes nothing (every table checksummed).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_import_operation_imports_then_finds_nothing_to_write() {
+    let server = TestServer::start();
+    let dir = fresh_dir("import_apply", "operation");
+    let schema = chat_fixtures::Schema::from(chat_fixtures::DatabaseKind::Legacy2010);
+    let (dep, package) = Box::pin(exported_legacy(&server, schema, 35, &dir)).await;
+    let names = dir.join("names.json");
+    write_name_map(&package, &names);
+    let db = fresh_target(&server).await;
+    let first = Box::pin(import_operation(&server, &db, &package, &names)).await.expect("import");
+    assert!(!first.what_if);
+    let messages: u64 = dep.rooms.iter().filter(|r| !r.disabled).map(|r| r.message_count).sum();
+    assert_eq!(first.summary.messages_imported, messages);
+    assert_eq!(scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblChat").await, messages as i64);
+    assert!(first.summary.rooms.created > 0);
+    assert_eq!(scalar(&server, &db, "SELECT MAX(sysRevision) FROM dbo.tblSystemRevision").await, 2);
+
+    let before = checksums(&server, &db, &[]).await;
+    let second = Box::pin(import_operation(&server, &db, &package, &names)).await.expect("second import");
+    assert_same(&before, &checksums(&server, &db, &[]).await);
+    assert_eq!(second.summary.messages_imported, 0);
+    assert_eq!(second.summary.messages_already_present, messages);
+    let written: Vec<_> = second.entities.iter().filter(|e| e.status == EntityStatus::Successful).collect();
+    assert!(written.is_empty(), "{written:?}");
+    server.drop_database(&db).await;
+}

@@ -335,6 +335,7 @@ pub async fn prepare(
         .addins
         .iter()
         .map(|a| AddinStep {
+            target_id: None,
             action: if addin_ids.contains(&a.id.to_ascii_lowercase()) {
                 StepAction::Resume { target_id: 0 }
             } else {
@@ -385,6 +386,7 @@ pub async fn prepare(
         nodes: Vec::new(),
         addins: Vec::new(),
         principals_by_guid: BTreeMap::new(),
+        principals_by_uri: BTreeMap::new(),
         servers: Vec::new(),
         admin_lock: None,
         backup: BackupStatus::None,
@@ -740,6 +742,7 @@ pub async fn prepare_transformed(
         .addins
         .iter()
         .map(|a| AddinStep {
+            target_id: None,
             action: old_addins
                 .iter()
                 .find(|s| s.planned.id.eq_ignore_ascii_case(&a.id))
@@ -751,4 +754,46 @@ pub async fn prepare_transformed(
         .collect();
     prepared.model = model.clone();
     (prepared, model)
+}
+
+/// A -NameMap file resolving every flattened name over 256 characters or repeated (docs/conversion-rules.md),
+/// as an admin writes one from the readiness report.
+pub fn write_name_map(package: &Path, file: &Path) {
+    let mut reader = PackageReader::open(package).expect("open");
+    let entities = reader.entities().expect("entities");
+    let mut seen = HashSet::new();
+    let mut map = serde_json::Map::new();
+    for node in entities.categories.iter().chain(&entities.rooms) {
+        if node.is_root {
+            continue;
+        }
+        let mut parts = node.path.clone();
+        parts.push(node.name.clone());
+        let flat = if node.kind == NodeKind::Room && node.path.len() <= 1 {
+            node.name.clone()
+        } else {
+            parts.join(" - ")
+        };
+        if flat.chars().count() > 256 || !seen.insert(flat.to_lowercase()) {
+            map.insert(parts.join("\\"), json!(format!("Mapped {}", node.id)));
+        }
+    }
+    std::fs::write(file, serde_json::to_string(&map).expect("json")).expect("name map");
+}
+
+/// The `import` operation (planner, writes, report) as a host runs it.
+pub async fn import_operation(
+    server: &TestServer,
+    db: &str,
+    package: &Path,
+    name_map: &Path,
+) -> Result<pchat_migrate::target::result::ImportResult, PcmError> {
+    let request = json!({"operation": "import", "params": {
+        "connection": server.connection_params(Some(db)),
+        "fileName": package.display().to_string(),
+        "nameMapFile": name_map.display().to_string(),
+        "batchSize": 100,
+    }});
+    let value = tokio::task::spawn_blocking(move || run_job(request).0).await.expect("join")?;
+    Ok(serde_json::from_value(value).expect("an ImportResult"))
 }

@@ -357,9 +357,13 @@ async fn write_addins(run: &mut Apply<'_>, client: &mut SqlClient) -> Result<(),
         format!("UPDATE {table} SET {name_col} = @P2, {url_col} = @P3 WHERE {id_col} = @P1");
     for step in &prepared.plan.addins {
         let package_id = step.planned.id.to_ascii_lowercase();
-        let target_id = match &step.action {
-            StepAction::Create | StepAction::Resume { .. } => package_id.clone(),
-            StepAction::Skip { .. } | StepAction::Overwrite { .. } => prepared
+        // The planner names the target add-in a Skip / Overwrite / Resume maps to; else the one of the same
+        // name, else the package's id.
+        let target_id = match (&step.action, &step.target_id) {
+            (StepAction::Create, _) => package_id.clone(),
+            (_, Some(id)) => id.to_ascii_lowercase(),
+            (StepAction::Resume { .. }, None) => package_id.clone(),
+            (_, None) => prepared
                 .state
                 .addins
                 .iter()
