@@ -794,20 +794,44 @@ async fn the_import_operation_imports_then_finds_nothing_to_write() {
     let names = dir.join("names.json");
     write_name_map(&package, &names);
     let db = fresh_target(&server).await;
-    let first = Box::pin(import_operation(&server, &db, &package, &names)).await.expect("import");
+    let first = Box::pin(import_operation(&server, &db, &package, &names))
+        .await
+        .expect("import");
     assert!(!first.what_if);
-    let messages: u64 = dep.rooms.iter().filter(|r| !r.disabled).map(|r| r.message_count).sum();
+    let messages: u64 = dep
+        .rooms
+        .iter()
+        .filter(|r| !r.disabled)
+        .map(|r| r.message_count)
+        .sum();
     assert_eq!(first.summary.messages_imported, messages);
-    assert_eq!(scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblChat").await, messages as i64);
+    assert_eq!(
+        scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblChat").await,
+        messages as i64
+    );
     assert!(first.summary.rooms.created > 0);
-    assert_eq!(scalar(&server, &db, "SELECT MAX(sysRevision) FROM dbo.tblSystemRevision").await, 2);
+    assert_eq!(
+        scalar(
+            &server,
+            &db,
+            "SELECT MAX(sysRevision) FROM dbo.tblSystemRevision"
+        )
+        .await,
+        2
+    );
 
     let before = checksums(&server, &db, &[]).await;
-    let second = Box::pin(import_operation(&server, &db, &package, &names)).await.expect("second import");
+    let second = Box::pin(import_operation(&server, &db, &package, &names))
+        .await
+        .expect("second import");
     assert_same(&before, &checksums(&server, &db, &[]).await);
     assert_eq!(second.summary.messages_imported, 0);
     assert_eq!(second.summary.messages_already_present, messages);
-    let written: Vec<_> = second.entities.iter().filter(|e| e.status == EntityStatus::Successful).collect();
+    let written: Vec<_> = second
+        .entities
+        .iter()
+        .filter(|e| e.status == EntityStatus::Successful)
+        .collect();
     assert!(written.is_empty(), "{written:?}");
     server.drop_database(&db).await;
 }

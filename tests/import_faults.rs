@@ -246,13 +246,23 @@ async fn the_import_operation_cut_then_rerun_equals_an_uninterrupted_import() {
     let db = common::unique_db_name("faults_op");
     let mut admin = server.admin("master").await;
     let schema = chat_fixtures::Schema::from(chat_fixtures::DatabaseKind::Legacy2010);
-    chat_fixtures::create_database_as(&mut admin, &db, schema).await.expect("schema");
-    chat_fixtures::write_schema(&mut admin, &chat_fixtures::generate_model(26, Size::Tiny), schema).await.expect("data");
+    chat_fixtures::create_database_as(&mut admin, &db, schema)
+        .await
+        .expect("schema");
+    chat_fixtures::write_schema(
+        &mut admin,
+        &chat_fixtures::generate_model(26, Size::Tiny),
+        schema,
+    )
+    .await
+    .expect("data");
     let package = export(&server, &db, &dir).await;
     let names = dir.join("names.json");
     write_name_map(&package, &names);
     let reference = fresh_target(&server).await;
-    Box::pin(import_operation(&server, &reference, &package, &names)).await.expect("uninterrupted");
+    Box::pin(import_operation(&server, &reference, &package, &names))
+        .await
+        .expect("uninterrupted");
     let want = checksums(&server, &reference, EXCEPT).await;
     let mut cut_in = Vec::new();
     // The planner's reads come first; the writes follow.
@@ -263,9 +273,17 @@ async fn the_import_operation_cut_then_rerun_equals_an_uninterrupted_import() {
         standin.faults().clear();
         first.expect_err("the cut stops the import");
         cut_in.push(scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblNode").await);
-        Box::pin(import_operation(&server, &db, &package, &names)).await.expect("the re-run completes");
+        Box::pin(import_operation(&server, &db, &package, &names))
+            .await
+            .expect("the re-run completes");
         assert_same(&want, &checksums(&server, &db, EXCEPT).await);
-        assert_eq!(scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblAdminLock").await, 0);
+        assert_eq!(
+            scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblAdminLock").await,
+            0
+        );
     }
-    assert!(cut_in.iter().any(|&n| n > 1), "a cut fell after nodes were written: {cut_in:?}");
+    assert!(
+        cut_in.iter().any(|&n| n > 1),
+        "a cut fell after nodes were written: {cut_in:?}"
+    );
 }

@@ -794,6 +794,8 @@ pub async fn import_operation(
         "nameMapFile": name_map.display().to_string(),
         "batchSize": 100,
     }});
-    let value = tokio::task::spawn_blocking(move || run_job(request).0).await.expect("join")?;
+    let value = tokio::task::spawn_blocking(move || run_job(request).0)
+        .await
+        .expect("join")?;
     Ok(serde_json::from_value(value).expect("an ImportResult"))
 }
