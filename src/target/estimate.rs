@@ -2,9 +2,10 @@
 //!
 //! The rates are `scripts/bench-import.sh 1000000 5000` (docs/benchmarks.md, "Import"): the import's writes
 //! into the SQL Server stand-in on a 2-core VM ran at 232,000-245,000 messages/s over the whole run (chat
-//! stage 241,000-255,000), about 0.17 s for the lock, two principals and 100 rooms with roles, and ~270 bytes
-//! of package history (uncompressed JSON Lines, the benchmark record's size) per message, i.e. ~60 MB/s. The constants are rounded down
-//! from those figures; a real SQL Server (disk, log, network) differs, which the estimate's `basis` says.
+//! stage 241,000-255,000), about 0.17 s for the lock, two principals and 100 rooms with roles, and ~270
+//! bytes of package history (uncompressed JSON Lines, the benchmark record's size) per message, i.e. ~60 MB/s.
+//! The constants are rounded down from those figures; a real SQL Server (disk, log, network) differs, which the
+//! estimate's `basis` says.
 
 use super::{Estimate, RoomStep, StepAction};
 use crate::package::format::RoomHistory;
