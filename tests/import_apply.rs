@@ -835,3 +835,158 @@ async fn the_import_operation_imports_then_finds_nothing_to_write() {
     assert!(written.is_empty(), "{written:?}");
     server.drop_database(&db).await;
 }
+
+/// Every ConflictAction through the import operation, in a target that already holds the package's items
+/// under other GUIDs (someone else's categories and rooms of the same names, with their own messages).
+#[tokio::test(flavor = "multi_thread")]
+async fn each_conflict_action_through_the_import_operation() {
+    let server = TestServer::start();
+    let dir = fresh_dir("import_apply", "conflicts");
+    let schema = chat_fixtures::Schema::from(chat_fixtures::DatabaseKind::Legacy2010);
+    let (_, package) = Box::pin(exported_legacy(&server, schema, 36, &dir)).await;
+    let names = dir.join("names.json");
+    write_name_map(&package, &names);
+    let theirs = |db: String| {
+        let server = &server;
+        let (package, names) = (&package, &names);
+        async move {
+            Box::pin(import_operation(server, &db, package, names))
+                .await
+                .expect("their import");
+            let mut admin = server.admin(&db).await;
+            admin
+                .simple_query("UPDATE dbo.tblNode SET nodeGuid = NEWID() WHERE nodeID <> parentID")
+                .await
+                .expect("their GUIDs")
+                .into_results()
+                .await
+                .expect("their GUIDs");
+            db
+        }
+    };
+    let messages = scalar(
+        &server,
+        &theirs(fresh_target(&server).await).await,
+        "SELECT COUNT(*) FROM dbo.tblChat",
+    )
+    .await;
+    let nodes_sql = "SELECT COUNT(*) FROM dbo.tblNode WHERE nodeID <> parentID";
+
+    let fail = theirs(fresh_target(&server).await).await;
+    let before = checksums(&server, &fail, &[]).await;
+    let refused = Box::pin(import_operation_with(
+        &server, &fail, &package, &names, "Fail",
+    ))
+    .await
+    .expect_err("collisions");
+    assert_eq!(refused.code(), "import_refused", "{refused}");
+    assert_same(&before, &checksums(&server, &fail, &[]).await);
+
+    let skip = theirs(fresh_target(&server).await).await;
+    let nodes = scalar(&server, &skip, nodes_sql).await;
+    let before = checksums(
+        &server,
+        &skip,
+        &[
+            "tblPrincipal",
+            "tblPrincipalMeta",
+            "tblPrincipalAffiliations",
+            "tblSystemRevision",
+        ],
+    )
+    .await;
+    Box::pin(import_operation_with(
+        &server, &skip, &package, &names, "Skip",
+    ))
+    .await
+    .expect("skip");
+    assert_eq!(
+        scalar(&server, &skip, nodes_sql).await,
+        nodes,
+        "nothing added"
+    );
+    assert_same(
+        &before,
+        &checksums(
+            &server,
+            &skip,
+            &[
+                "tblPrincipal",
+                "tblPrincipalMeta",
+                "tblPrincipalAffiliations",
+                "tblSystemRevision",
+            ],
+        )
+        .await,
+    );
+
+    let overwrite = theirs(fresh_target(&server).await).await;
+    let result = Box::pin(import_operation_with(
+        &server,
+        &overwrite,
+        &package,
+        &names,
+        "Overwrite",
+    ))
+    .await
+    .expect("overwrite");
+    assert_eq!(
+        scalar(&server, &overwrite, nodes_sql).await,
+        nodes,
+        "replaced in place"
+    );
+    assert_eq!(
+        scalar(&server, &overwrite, "SELECT COUNT(*) FROM dbo.tblChat").await,
+        messages,
+        "their messages replaced, none doubled"
+    );
+    assert!(result.summary.rooms.updated > 0);
+    // A re-run resumes the overwritten nodes (they carry the package's GUIDs now) and writes nothing.
+    let before = checksums(&server, &overwrite, &[]).await;
+    Box::pin(import_operation_with(
+        &server,
+        &overwrite,
+        &package,
+        &names,
+        "Overwrite",
+    ))
+    .await
+    .expect("re-run");
+    assert_same(&before, &checksums(&server, &overwrite, &[]).await);
+
+    let rename = theirs(fresh_target(&server).await).await;
+    // Their 256-character room would leave no room for the " (migrated)" suffix (refused, rename_too_long).
+    let mut admin = server.admin(&rename).await;
+    admin
+        .simple_query(
+            "UPDATE dbo.tblNode SET nodeName = N'Theirs, renamed' WHERE LEN(nodeName) > 240",
+        )
+        .await
+        .expect("short")
+        .into_results()
+        .await
+        .expect("short");
+    Box::pin(import_operation_with(
+        &server, &rename, &package, &names, "Rename",
+    ))
+    .await
+    .expect("rename");
+    assert_eq!(
+        scalar(&server, &rename, nodes_sql).await,
+        2 * nodes,
+        "imported beside theirs"
+    );
+    assert_eq!(
+        scalar(&server, &rename, "SELECT COUNT(*) FROM dbo.tblChat").await,
+        2 * messages
+    );
+    assert!(
+        scalar(
+            &server,
+            &rename,
+            "SELECT COUNT(*) FROM dbo.tblNode WHERE nodeName LIKE N'% (migrated)'"
+        )
+        .await
+            > 0
+    );
+}

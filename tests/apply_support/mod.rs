@@ -788,11 +788,23 @@ pub async fn import_operation(
     package: &Path,
     name_map: &Path,
 ) -> Result<pchat_migrate::target::result::ImportResult, PcmError> {
+    import_operation_with(server, db, package, name_map, "Fail").await
+}
+
+/// [`import_operation`] under a `-ConflictAction`.
+pub async fn import_operation_with(
+    server: &TestServer,
+    db: &str,
+    package: &Path,
+    name_map: &Path,
+    conflict_action: &str,
+) -> Result<pchat_migrate::target::result::ImportResult, PcmError> {
     let request = json!({"operation": "import", "params": {
         "connection": server.connection_params(Some(db)),
         "fileName": package.display().to_string(),
         "nameMapFile": name_map.display().to_string(),
         "batchSize": 100,
+        "conflictAction": conflict_action,
     }});
     let value = tokio::task::spawn_blocking(move || run_job(request).0)
         .await
