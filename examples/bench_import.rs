@@ -529,7 +529,7 @@ fn main() {
         .expect("runtime");
     runtime.block_on(async {
         let mut admin = client(port, "master").await;
-        for db in ["RawBulk", "Imported"] {
+        for db in ["RawBulk", "Imported", "Operation"] {
             create_database(&mut admin, db, DatabaseKind::Mgc2013)
                 .await
                 .expect("mgc");
@@ -589,6 +589,34 @@ fn main() {
         summary.messages_imported as f64 / chat_secs,
         summary.messages_imported as f64 / chat_secs / raw_rate,
         secs - chat_secs
+    );
+    // 3. For reference: the whole `import` operation (package validation, transform, planning, the writes,
+    //    the report), as the CLI, the C ABI and PowerShell run it.
+    let request = pchat_migrate::operations::Request::from_value(json!({
+        "operation": "import",
+        "params": {
+            "connection": { "dbInstance": format!("127.0.0.1,{port}"), "dbName": "Operation", "user": "sa",
+                            "password": PASSWORD, "encryption": "Plaintext" },
+            "fileName": package.display().to_string(),
+            "batchSize": batch,
+        }
+    }))
+    .expect("request");
+    let memory = PeakMemory::start();
+    let started = Instant::now();
+    let job = pchat_migrate::operations::start_job(&request).expect("import starts");
+    let result = job.wait(|_| {}).expect("the import operation succeeds");
+    let secs = started.elapsed().as_secs_f64();
+    let peak = memory.finish();
+    let result: pchat_migrate::target::result::ImportResult =
+        serde_json::from_value(result).expect("an ImportResult");
+    let imported = result.summary.messages_imported;
+    println!(
+        "import operation (validate, plan, write), batches of {batch}: {imported} messages in {secs:.2} s = \
+         {:.0} messages/s ({:.2}x the raw bulk insert), peak RSS {:.1} MB",
+        imported as f64 / secs,
+        imported as f64 / secs / raw_rate,
+        peak as f64 / 1024.0
     );
     let _ = standin.kill();
     let _ = standin.wait();
