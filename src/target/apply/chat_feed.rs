@@ -4,9 +4,12 @@
 //! reconciliation the writer does before its first insert into that room.
 
 use crate::error::PcmError;
+use crate::package::format::messages_entry;
 use crate::package::reader::PackageReader;
+#[cfg(doc)]
 use crate::package::Message;
 use base64::Engine;
+use serde::Deserialize;
 use std::path::PathBuf;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -61,7 +64,23 @@ pub enum Feed {
     End,
 }
 
-fn row_of(m: Message, package: &str) -> Result<ChatRow, PcmError> {
+/// The fields of a package [`Message`] the import writes. Reading into it skips allocating the fields it does
+/// not write (`chatDateUtc`, `posterUri`); the entry's limits and SHA-256 are checked as for any read.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Written {
+    chat_id: i64,
+    chat_date: i64,
+    poster_id: i32,
+    is_alert: bool,
+    content: String,
+    #[serde(default)]
+    content_utf16_base64: Option<String>,
+    #[serde(default)]
+    rtf: Option<String>,
+}
+
+fn row_of(m: Written, package: &str) -> Result<ChatRow, PcmError> {
     let exact_utf16le = match &m.content_utf16_base64 {
         Some(b64) => Some(
             base64::engine::general_purpose::STANDARD
@@ -111,7 +130,7 @@ pub fn stream(
             .iter()
             .any(|h| h.room_id == room.source_id);
         if known {
-            reader.for_each_message(room.source_id, |m, _| {
+            reader.for_each_record(&messages_entry(room.source_id), |m: Written, _| {
                 if room.after.is_some_and(|after| m.chat_id <= after) {
                     counted += 1;
                     has_point |= Some(m.chat_id) == room.after;
