@@ -1,8 +1,8 @@
 //! How long the import's writes will take: the messages and bytes still to write, at measured rates.
 //!
 //! The rates are `scripts/bench-import.sh 1000000 5000` (docs/benchmarks.md, "Import"): the import's writes
-//! into the SQL Server stand-in on a 2-core VM ran at 232,000-245,000 messages/s over the whole run (chat
-//! stage 241,000-255,000), about 0.17 s for the lock, two principals and 100 rooms with roles, and ~270
+//! into the SQL Server stand-in on a 2-core VM ran at 192,000-245,000 messages/s over the whole run (chat
+//! stage 201,000-255,000) depending on the machine's load, about 0.17 s for the lock, two principals and 100 rooms with roles, and ~270
 //! bytes of package history (uncompressed JSON Lines, the benchmark record's size) per message, i.e. ~60 MB/s.
 //! The constants are rounded down from those figures; a real SQL Server (disk, log, network) differs, which the
 //! estimate's `basis` says.
