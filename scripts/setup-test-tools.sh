@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what tests/powershell_checks.rs needs on a fresh Debian machine:
 #   - Mono's C# compiler and runtime (mcs, mono) to compile the module's P/Invoke class and call the real cdylib;
-#   - node_modules in tests/powershell (tree-sitter + tree-sitter-powershell, pinned by package-lock.json).
+#   - node_modules in tests/powershell (tree-sitter + tree-sitter-powershell, pinned by package-lock.json);
+#   - chromium, in which tests/readiness.rs renders the readiness report (headless: --dump-dom).
 # Idempotent: when everything is already there it only checks and returns within a second or two.
 set -euo pipefail
 
@@ -41,6 +42,17 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     as_root apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
 
+# --- chromium (tests/readiness.rs renders the HTML report in it) ---------------------------------------------------
+if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
+    log "chromium already installed ($(command -v chromium || command -v chromium-browser))"
+else
+    log "installing chromium with apt-get"
+    export DEBIAN_FRONTEND=noninteractive
+    as_root apt-get update -qq
+    as_root apt-get install -y -qq --no-install-recommends chromium >/dev/null
+    command -v chromium >/dev/null 2>&1 || { log "chromium still missing after apt-get install"; exit 1; }
+fi
+
 # --- node_modules (tree-sitter, tree-sitter-powershell) ------------------------------------------------------------
 # The stamp records the lockfile that node_modules was installed from, so an unchanged lockfile skips `npm ci`.
 stamp="$checks_dir/node_modules/.pchat-lock.sha256"
@@ -65,4 +77,4 @@ else
     printf '%s\n' "$want" >"$stamp"
 fi
 
-log "ok: mcs $(mcs --version 2>/dev/null | head -n1 | sed 's/^.*version //'), mono $(mono --version 2>/dev/null | head -n1 | sed 's/^.*version \([^ ]*\).*/\1/'), node $(node --version)"
+log "ok: mcs $(mcs --version 2>/dev/null | head -n1 | sed 's/^.*version //'), mono $(mono --version 2>/dev/null | head -n1 | sed 's/^.*version \([^ ]*\).*/\1/'), node $(node --version), $( (chromium --version || chromium-browser --version) 2>/dev/null | head -n1)"

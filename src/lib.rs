@@ -10,6 +10,7 @@ pub mod ffi;
 pub mod jobs;
 pub mod operations;
 pub mod package;
+pub mod readiness;
 pub mod schema;
 pub mod source;
 pub mod target;

@@ -8,6 +8,7 @@ mod export;
 mod import;
 mod inspect;
 mod probe;
+mod readiness;
 pub mod registry;
 mod validate;
 mod version;

@@ -2,7 +2,7 @@
 //! `validate`, the unknown-operation message and `version().operations` all read this table, so adding an
 //! operation is a module implementing [`JobOperation`] (or [`SyncOperation`]) plus one line here.
 
-use super::{export, import, inspect, probe, validate, version, Request};
+use super::{export, import, inspect, probe, readiness, validate, version, Request};
 use crate::error::PcmError;
 use crate::jobs::{Job, JobContext};
 use serde::de::DeserializeOwned;
@@ -12,16 +12,9 @@ use std::future::Future;
 
 /// Every operation the library answers, in the order `version().operations` lists them.
 ///
-/// Readiness goes in the marked line. Its parameters need no preparation beyond parsing, so [`plain_job!`]
-/// declares the operation in one line (in this file or src/operations/readiness.rs):
-///
-/// ```ignore
-/// plain_job!(Readiness, "readiness", crate::readiness::ReadinessParams,
-///            crate::readiness::ReadinessResult, crate::readiness::readiness);
-/// ```
-///
-/// then `job::<Readiness>(),` below. An operation that validates a connection before the job starts implements
-/// [`JobOperation`] itself (see [`super::import`]).
+/// An operation whose parameters need no preparation beyond parsing is declared in one line with
+/// [`plain_job!`] (see [`super::inspect`]); one that validates before the job starts implements [`JobOperation`]
+/// itself (see [`super::import`], [`super::readiness`]).
 pub static OPERATIONS: &[Registration] = &[
     sync::<version::Version>(),
     sync::<validate::Validate>(),
@@ -29,7 +22,7 @@ pub static OPERATIONS: &[Registration] = &[
     job::<export::Export>(),
     job::<inspect::Inspect>(),
     job::<import::Import>(),
-    // job::<readiness::Readiness>(),
+    job::<readiness::Readiness>(),
 ];
 
 /// Declares a [`JobOperation`] named `$name` whose parameters are used as parsed (no preparation, nothing to
@@ -248,7 +241,7 @@ mod tests {
         assert_eq!(names(Kind::Sync), ["version", "validate"]);
         assert_eq!(
             names(Kind::Job),
-            ["probe", "export", "inspect_package", "import"]
+            ["probe", "export", "inspect_package", "import", "readiness"]
         );
     }
 

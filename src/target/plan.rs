@@ -154,8 +154,9 @@ async fn read_name_map(
         .await
 }
 
-/// Connects to the target, refuses anything but a 2013 Persistent Chat database, and reads its state.
-async fn read_target(
+/// Connects to the target, refuses anything but a 2013 Persistent Chat database, and reads its state (also
+/// used by readiness, src/readiness/target.rs).
+pub async fn read_target(
     settings: &ConnectionSettings,
     database: &str,
     model: &MigrationModel,

@@ -206,10 +206,10 @@ static void check_named_starts(void) {
           "import without connection %d %s", status, response);
     pcm_string_free(response);
 
-    /* readiness: unknown_operation until it is registered; then its (empty) parameters are refused. */
+    /* readiness: its (empty) parameters name no source and are refused before a job exists. */
     response = NULL;
     status = pcm_readiness_start("{}", &job, &response);
-    CHECK((status == PCM_STATUS_UNKNOWN_OPERATION || status == PCM_STATUS_INVALID_REQUEST) && job == NULL,
+    CHECK(status == PCM_STATUS_INVALID_REQUEST && job == NULL && contains(response, "FileName"),
           "readiness start %d %s", status, response);
     pcm_string_free(response);
 
