@@ -27,3 +27,30 @@ where
         }
     }
 }
+
+/// [`in_transaction`] in two halves, for work that borrows data from its caller (a closure passed to
+/// `in_transaction` must not, since its future has to outlive every borrow of the client): `begin`, the work,
+/// then `end` with its outcome, which commits an `Ok` and rolls back an `Err`.
+///
+/// ```ignore
+/// begin(client).await?;
+/// let outcome = insert_batch(client, &rows).await;
+/// end(client, outcome).await?;
+/// ```
+pub async fn begin(client: &mut SqlClient) -> Result<(), PcmError> {
+    client.begin_transaction().await.map_err(sql_error)
+}
+
+/// Commits when `outcome` is `Ok`, rolls back (ignoring a failed rollback, as [`in_transaction`]) otherwise.
+pub async fn end<T>(client: &mut SqlClient, outcome: Result<T, PcmError>) -> Result<T, PcmError> {
+    match outcome {
+        Ok(value) => {
+            client.commit_transaction().await.map_err(sql_error)?;
+            Ok(value)
+        }
+        Err(error) => {
+            let _ = client.rollback_transaction().await;
+            Err(error)
+        }
+    }
+}

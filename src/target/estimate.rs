@@ -1,24 +1,26 @@
 //! How long the import's writes will take: the messages and bytes still to write, at measured rates.
 //!
-//! The rates are placeholders until `scripts/bench-import.sh` (the import benchmark) has measured the import
-//! itself: they are a conservative fraction of the stand-in's raw tiberius bulk insert (about 120,000–150,000
-//! tblChat rows/s on a 2-core VM, tests/sqlserver-standin/README.md "Throughput"), the same machine
-//! `scripts/bench-export.sh` runs on. Replace them with the benchmark's figures (docs/import.md says so).
+//! The rates are `scripts/bench-import.sh 1000000 5000` (docs/benchmarks.md, "Import"): the import's writes
+//! into the SQL Server stand-in on a 2-core VM ran at 192,000-245,000 messages/s over the whole run (chat
+//! stage 201,000-255,000) depending on the machine's load, about 0.17 s for the lock, two principals and 100 rooms with roles, and ~270
+//! bytes of package history (uncompressed JSON Lines, the benchmark record's size) per message, i.e. ~60 MB/s.
+//! The constants are rounded down from those figures; a real SQL Server (disk, log, network) differs, which the
+//! estimate's `basis` says.
 
 use super::{Estimate, RoomStep, StepAction};
 use crate::package::format::RoomHistory;
 use std::collections::BTreeMap;
 
-/// Messages written per second (placeholder, see the module doc).
-pub const MESSAGES_PER_SECOND: f64 = 25_000.0;
-/// Uncompressed package bytes of history written per second (placeholder, see the module doc).
-pub const BYTES_PER_SECOND: f64 = 8.0 * 1024.0 * 1024.0;
-/// Fixed cost per node written (its transaction, roles and scopes).
-pub const SECONDS_PER_NODE: f64 = 0.01;
+/// Messages written per second (measured, see the module doc).
+pub const MESSAGES_PER_SECOND: f64 = 200_000.0;
+/// Uncompressed package bytes of history written per second (measured, see the module doc).
+pub const BYTES_PER_SECOND: f64 = 45.0 * 1024.0 * 1024.0;
+/// Fixed cost per node written (its transaction, roles and scopes; measured ~1.7 ms).
+pub const SECONDS_PER_NODE: f64 = 0.002;
 
-pub const BASIS: &str = "placeholder rates (25,000 messages/s, 8 MiB/s, 10 ms per node) derived from the \
-                         stand-in's raw bulk-insert throughput until scripts/bench-import.sh has measured the \
-                         import; see docs/import.md";
+pub const BASIS: &str = "rates measured by scripts/bench-import.sh on the SQL Server stand-in (200,000 \
+                         messages/s, 45 MiB/s of package history, 2 ms per node; docs/benchmarks.md); a real \
+                         SQL Server's disk, log and network make the import slower or faster";
 
 /// Messages still to write for a room step (all for Create/Overwrite, those after the target's for Resume).
 pub fn messages_to_write(step: &RoomStep) -> u64 {

@@ -293,6 +293,61 @@ async fn bulk_insert_rows() {
     assert_eq!(r[0].get::<i32, _>(1), Some(n));
 }
 
+/// The import's chat batches: a bulk load of nvarchar(max) / varchar(max) values through a column list, inside
+/// a transaction, is undone by a rollback and kept by a commit, exactly, as on SQL Server.
+#[tokio::test]
+async fn bulk_insert_of_max_columns_inside_a_transaction() {
+    let s = plaintext();
+    let mut c = connect(&s, "testdb").await;
+    exec(
+        &mut c,
+        "CREATE TABLE chatlike (ch INT NOT NULL, id BIGINT NOT NULL, content NVARCHAR(MAX) NOT NULL, \
+         rtf VARCHAR(MAX) NULL, extra INT NULL, PRIMARY KEY (ch, id))",
+    )
+    .await;
+    let long = "x\u{00e9}\u{1F680}".repeat(5_000);
+    for commit in [false, true] {
+        c.begin_transaction().await.unwrap();
+        let columns = ["[ch]", "[id]", "[content]", "[rtf]"];
+        let mut req = c
+            .bulk_insert_columns("dbo.[chatlike]", &columns)
+            .await
+            .unwrap();
+        for i in 0..3i64 {
+            let mut row = tiberius::TokenRow::new();
+            row.push(tiberius::ColumnData::I32(Some(7)));
+            row.push(tiberius::ColumnData::I64(Some(i)));
+            row.push(tiberius::ColumnData::String(Some(long.clone().into())));
+            row.push(tiberius::ColumnData::String(
+                (i == 1).then(|| "{\\rtf1 hi}".into()),
+            ));
+            req.send(row).await.unwrap();
+        }
+        assert_eq!(req.finalize().await.unwrap().total(), 3);
+        if commit {
+            c.commit_transaction().await.unwrap();
+        } else {
+            c.rollback_transaction().await.unwrap();
+            let n = rows(&mut c, "SELECT COUNT(*) FROM chatlike").await[0].get::<i32, _>(0);
+            assert_eq!(n, Some(0), "the rollback undid the bulk load");
+        }
+    }
+    let r = rows(
+        &mut c,
+        "SELECT id, content, rtf, extra FROM chatlike ORDER BY id",
+    )
+    .await;
+    assert_eq!(r.len(), 3);
+    assert_eq!(r[0].get::<&str, _>(1), Some(long.as_str()));
+    assert_eq!(r[1].get::<&str, _>(2), Some("{\\rtf1 hi}"));
+    assert_eq!(r[0].get::<&str, _>(2), None);
+    assert_eq!(
+        r[2].get::<i32, _>(3),
+        None,
+        "a column left out of the list is NULL"
+    );
+}
+
 #[tokio::test]
 async fn attention_cancels_stream() {
     let s = plaintext();

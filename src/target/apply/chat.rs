@@ -1,0 +1,392 @@
+//! Chat, per room in plan order: the target's highest chatId is the resume point (reconciled with the
+//! package first), then ordered batches of `batch_size` messages, each one transaction: a bulk insert into
+//! `tblChat` (plus an exact insert of content that is not valid Unicode) and the room's `tblLastChatId` raised
+//! to the batch's last chatId, never lowered. Cancellation is checked between batches only.
+
+use super::chat_feed::{self, ChatRow, Feed, RoomFeed};
+use super::finish::Pending;
+use super::progress::ChatProgress;
+use super::sql::{exec, rows};
+use super::Apply;
+use crate::connection::transaction::{begin, end};
+use crate::connection::{sql_error, SqlClient};
+use crate::error::PcmError;
+use crate::jobs::JobContext;
+use crate::schema::Catalog;
+use crate::target::EntityStatus;
+use crate::util::rows::opt_i64;
+use std::borrow::Cow;
+use tiberius::{ColumnData, TokenRow};
+use tokio::sync::mpsc;
+
+/// Batches in flight between the package reader and the writer.
+const FEED_DEPTH: usize = 4;
+
+/// A room's messages in the target: how many and the highest chatId.
+pub async fn ledger(
+    client: &mut SqlClient,
+    c: &Catalog,
+    node: i32,
+) -> Result<(u64, Option<i64>), PcmError> {
+    let sql = format!(
+        "SELECT COUNT_BIG(*), MAX({}) FROM {} WHERE {} = @P1",
+        c.col("tblChat", "chatId"),
+        c.table_ref("tblChat"),
+        c.col("tblChat", "channelId")
+    );
+    let found = rows(client, &sql, &[&node]).await?;
+    let Some(row) = found.first() else {
+        return Ok((0, None));
+    };
+    let count = u64::try_from(opt_i64(row, 0)?.unwrap_or(0)).unwrap_or(0);
+    Ok((count, opt_i64(row, 1)?))
+}
+
+/// A room being written.
+struct RoomJob {
+    name: String,
+    node: i32,
+    in_target: u64,
+    after: Option<i64>,
+    imported: u64,
+}
+
+/// The statements, spelled from the catalog once.
+pub struct ChatSql {
+    table: String,
+    columns: Vec<String>,
+    insert_exact: String,
+    /// Raises the room's `tblLastChatId` row, or inserts it: one round trip per batch.
+    last_raise: String,
+    has_last: bool,
+}
+
+impl ChatSql {
+    pub fn new(c: &Catalog) -> ChatSql {
+        let mut names = vec![
+            "channelId",
+            "chatId",
+            "chatDate",
+            "userId",
+            "isAlert",
+            "content",
+        ];
+        if c.has_column("tblChat", "rtf") {
+            names.push("rtf");
+        }
+        let columns: Vec<String> = names.iter().map(|n| c.col("tblChat", n)).collect();
+        let values: Vec<String> = (1..=columns.len())
+            .map(|i| {
+                if i == 6 {
+                    "CAST(@P6 AS nvarchar(max))".to_string()
+                } else {
+                    format!("@P{i}")
+                }
+            })
+            .collect();
+        let (l, n, id) = (
+            "tblLastChatId",
+            c.col("tblLastChatId", "nodeID"),
+            c.col("tblLastChatId", "lastChatID"),
+        );
+        let lt = c.table_ref(l);
+        ChatSql {
+            table: c.table_ref("tblChat"),
+            insert_exact: format!(
+                "INSERT INTO {} ({}) VALUES ({})",
+                c.table_ref("tblChat"),
+                columns.join(", "),
+                values.join(", ")
+            ),
+            columns,
+            last_raise: format!(
+                "UPDATE {lt} SET {id} = @P2 WHERE {n} = @P1 AND {id} < @P2; \
+                 IF NOT EXISTS (SELECT 1 FROM {lt} WHERE {n} = @P1) INSERT INTO {lt} ({n}, {id}) VALUES (@P1, @P2)"
+            ),
+            has_last: c.has_table(l),
+        }
+    }
+}
+
+/// Writes every imported room's messages after its resume point.
+pub async fn write(
+    run: &mut Apply<'_>,
+    client: &mut SqlClient,
+    _pending: &Pending,
+    ctx: &JobContext,
+) -> Result<(), PcmError> {
+    let prepared = run.prepared;
+    let mut jobs = Vec::new();
+    let mut feeds = Vec::new();
+    for (index, step) in prepared.plan.rooms.iter().enumerate() {
+        let Some(&node) = run.ids.rooms.get(&index) else {
+            continue;
+        };
+        let (in_target, after) = ledger(client, &run.catalog, node).await?;
+        feeds.push(RoomFeed {
+            slot: jobs.len(),
+            source_id: step.planned.source_id,
+            after,
+        });
+        jobs.push(RoomJob {
+            name: step.name.clone(),
+            node,
+            in_target,
+            after,
+            imported: 0,
+        });
+        run.summary.messages_total += step.planned.messages;
+        run.summary.messages_already_present += in_target;
+    }
+    let expected = run
+        .summary
+        .messages_total
+        .saturating_sub(run.summary.messages_already_present);
+    let mut progress = ChatProgress::new(jobs.len() as u64, expected);
+    let batch_size = usize::try_from(prepared.batch_size.max(1)).unwrap_or(5_000);
+    let (sender, mut receiver) = mpsc::channel(FEED_DEPTH);
+    let path = prepared.package_path.clone();
+    let cancel = ctx.cancellation();
+    let reader =
+        ctx.start_blocking(move || chat_feed::stream(path, feeds, batch_size, sender, cancel));
+    let s = ChatSql::new(&run.catalog);
+    let outcome = receive(
+        run,
+        client,
+        &s,
+        &mut jobs,
+        &mut receiver,
+        &mut progress,
+        ctx,
+    )
+    .await;
+    drop(receiver);
+    let read = reader.await;
+    outcome?;
+    match read {
+        Err(PcmError::Cancelled) if !ctx.is_cancelled() => {}
+        other => other?,
+    }
+    for job in &jobs {
+        let notes = format!(
+            "{} messages imported, {} already in the target",
+            job.imported, job.in_target
+        );
+        run.entities.push(crate::target::EntityResult {
+            entity_type: "Messages".into(),
+            name: job.name.clone(),
+            status: if job.imported > 0 {
+                EntityStatus::Successful
+            } else {
+                EntityStatus::Skipped
+            },
+            notes,
+        });
+    }
+    ctx.progress_event(progress.event());
+    Ok(())
+}
+
+/// The writer loop: reconcile, insert batches, check cancellation between batches.
+async fn receive(
+    run: &mut Apply<'_>,
+    client: &mut SqlClient,
+    s: &ChatSql,
+    jobs: &mut [RoomJob],
+    receiver: &mut mpsc::Receiver<Feed>,
+    progress: &mut ChatProgress,
+    ctx: &JobContext,
+) -> Result<(), PcmError> {
+    while let Some(feed) = receiver.recv().await {
+        match feed {
+            Feed::Reconcile {
+                slot,
+                at_or_below,
+                has_resume_point,
+            } => {
+                reconcile(&jobs[slot], at_or_below, has_resume_point)?;
+            }
+            Feed::Batch { slot, rows } => {
+                ctx.check_cancelled()?;
+                let job = &mut jobs[slot];
+                let mapped = map_posters(run, &rows, &job.name)?;
+                begin(client).await?;
+                let outcome = insert_batch(client, s, job.node, &rows, &mapped).await;
+                end(client, outcome).await?;
+                let bytes: u64 = rows.iter().map(ChatRow::bytes).sum();
+                job.imported += rows.len() as u64;
+                run.summary.messages_imported += rows.len() as u64;
+                run.summary.bytes_imported += bytes;
+                progress.add(rows.len() as u64, bytes);
+                if progress.due() {
+                    ctx.progress_event(progress.event());
+                }
+            }
+            Feed::End => progress.room_done(),
+        }
+    }
+    Ok(())
+}
+
+/// The target's messages up to the resume point must be the package's: the same count, and the resume point
+/// itself one of the package's chatIds. Otherwise the room was written by something else.
+fn reconcile(job: &RoomJob, at_or_below: u64, has_point: bool) -> Result<(), PcmError> {
+    let Some(after) = job.after else {
+        return Ok(());
+    };
+    if at_or_below == job.in_target && has_point {
+        return Ok(());
+    }
+    let what = if has_point {
+        format!(
+            "the target holds {} messages up to chatId {after}, the package {at_or_below}",
+            job.in_target
+        )
+    } else {
+        format!("the target's highest chatId {after} is not a message of the package")
+    };
+    Err(PcmError::TargetStateConflict(format!(
+        "room '{}' (target nodeID {}) cannot be resumed: {what}. The room's messages were not written by this \
+         package's import; remove the room from the target or import with -ConflictAction Overwrite",
+        job.name, job.node
+    )))
+}
+
+fn map_posters(run: &Apply<'_>, rows: &[ChatRow], room: &str) -> Result<Vec<i32>, PcmError> {
+    rows.iter()
+        .map(|r| run.principal(r.poster, &format!("message {} of room '{room}'", r.chat_id)))
+        .collect()
+}
+
+/// One batch (inside the caller's transaction).
+async fn insert_batch(
+    client: &mut SqlClient,
+    s: &ChatSql,
+    node: i32,
+    rows: &[ChatRow],
+    posters: &[i32],
+) -> Result<(), PcmError> {
+    let with_rtf = s.columns.len() > 6;
+    let plain: Vec<usize> = (0..rows.len())
+        .filter(|&i| rows[i].exact_utf16le.is_none())
+        .collect();
+    if !plain.is_empty() {
+        let columns: Vec<&str> = s.columns.iter().map(String::as_str).collect();
+        let mut load = client
+            .bulk_insert_columns(&s.table, &columns)
+            .await
+            .map_err(sql_error)?;
+        for &i in &plain {
+            let r = &rows[i];
+            let mut row = TokenRow::with_capacity(s.columns.len());
+            row.push(ColumnData::I32(Some(node)));
+            row.push(ColumnData::I64(Some(r.chat_id)));
+            row.push(ColumnData::I64(Some(r.chat_date)));
+            row.push(ColumnData::I32(Some(posters[i])));
+            row.push(ColumnData::Bit(Some(r.is_alert)));
+            row.push(ColumnData::String(Some(Cow::Borrowed(r.content.as_str()))));
+            if with_rtf {
+                row.push(ColumnData::String(r.rtf.as_deref().map(Cow::Borrowed)));
+            }
+            load.send(row).await.map_err(sql_error)?;
+        }
+        load.finalize().await.map_err(sql_error)?;
+    }
+    for (i, r) in rows.iter().enumerate() {
+        let Some(exact) = &r.exact_utf16le else {
+            continue;
+        };
+        let mut params: Vec<&dyn tiberius::ToSql> = vec![
+            &node,
+            &r.chat_id,
+            &r.chat_date,
+            &posters[i],
+            &r.is_alert,
+            exact,
+        ];
+        if with_rtf {
+            params.push(&r.rtf);
+        }
+        exec(client, &s.insert_exact, &params).await?;
+    }
+    if let Some(last) = rows.iter().map(|r| r.chat_id).max() {
+        raise_last_chat_id(client, s, node, last).await?;
+    }
+    Ok(())
+}
+
+/// `tblLastChatId` of the room: the larger of the existing value and `last` (one row per room).
+async fn raise_last_chat_id(
+    client: &mut SqlClient,
+    s: &ChatSql,
+    node: i32,
+    last: i64,
+) -> Result<(), PcmError> {
+    if s.has_last {
+        exec(client, &s.last_raise, &[&node, &last]).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(in_target: u64, after: Option<i64>) -> RoomJob {
+        RoomJob {
+            name: "Sales - Q3".into(),
+            node: 7,
+            in_target,
+            after,
+            imported: 0,
+        }
+    }
+
+    #[test]
+    fn a_room_resumes_only_when_the_target_holds_exactly_the_packages_messages_up_to_its_point() {
+        assert!(
+            reconcile(&job(0, None), 0, false).is_ok(),
+            "an empty room imports everything"
+        );
+        assert!(reconcile(&job(3, Some(9)), 3, true).is_ok());
+        let fewer = reconcile(&job(2, Some(9)), 3, true).expect_err("a message is missing");
+        assert_eq!(fewer.code(), "target_state_conflict");
+        assert!(
+            fewer.to_string().contains("'Sales - Q3'")
+                && fewer.to_string().contains("2 messages up to chatId 9")
+        );
+        let foreign =
+            reconcile(&job(3, Some(9)), 3, false).expect_err("chatId 9 is not the package's");
+        assert!(
+            foreign
+                .to_string()
+                .contains("highest chatId 9 is not a message of the package"),
+            "{foreign}"
+        );
+    }
+
+    #[test]
+    fn statements_are_spelled_from_the_catalog() {
+        let c = Catalog::of_columns(&[
+            (
+                "tblChat",
+                &[
+                    "channelID",
+                    "chatID",
+                    "chatDate",
+                    "userId",
+                    "isAlert",
+                    "content",
+                ],
+            ),
+            ("tblLastChatId", &["nodeID", "lastChatID"]),
+        ]);
+        let s = ChatSql::new(&c);
+        assert_eq!(s.columns.len(), 6, "no rtf column, none sent");
+        assert!(
+            s.insert_exact.contains("[channelID], [chatID]")
+                && s.insert_exact.contains("CAST(@P6 AS nvarchar(max))")
+        );
+        assert!(s.has_last && s.last_raise.contains("[lastChatID] < @P2"));
+    }
+}

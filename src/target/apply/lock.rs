@@ -1,0 +1,145 @@
+//! The admin lock (`tblAdminLock`), taken as the admin tools take it: in a transaction, refused while another
+//! holder's row has not expired (by either GETDATE() or GETUTCDATE(), since the docs do not say which clock
+//! the column uses), our row inserted with lockServerID 0 (no Persistent Chat server has id 0) and the target's
+//! system principal as actor, expiring 2 minutes ahead, extended every 30 s from a task on its own connection,
+//! deleted at the end (also after an error or a cancel, best effort), and `tblSystemRevision` incremented so
+//! running servers reload. A row of ours (server 0) left by an interrupted run is taken over (docs/import.md).
+
+use super::sql::{exec, scalar_i64};
+use crate::connection::transaction::{begin, end};
+use crate::connection::{connect, ConnectionSettings, SqlClient};
+use crate::error::PcmError;
+use crate::schema::Catalog;
+use crate::target::plan::PreparedImport;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// The lock's `lockServerID`: not a Persistent Chat server's.
+pub const LOCK_SERVER_ID: i32 = 0;
+/// How often the keeper extends the lock (it expires 2 minutes after each extension).
+const EXTEND_EVERY: Duration = Duration::from_secs(30);
+
+/// The later of the two clocks, plus 2 minutes.
+const EXPIRY: &str =
+    "DATEADD(minute, 2, CASE WHEN GETDATE() > GETUTCDATE() THEN GETDATE() ELSE GETUTCDATE() END)";
+
+struct LockSql {
+    holders: String,
+    clear_ours: String,
+    insert: String,
+    extend: String,
+    delete: String,
+    bump: String,
+}
+
+impl LockSql {
+    fn new(c: &Catalog) -> LockSql {
+        let (t, l) = (c.table_ref("tblAdminLock"), "tblAdminLock");
+        let (exp, srv, act) = (
+            c.col(l, "lockExpiresTime"),
+            c.col(l, "lockServerID"),
+            c.col(l, "lockActorID"),
+        );
+        LockSql {
+            holders: format!(
+                "SELECT COUNT(*) FROM {t} WITH (TABLOCKX, HOLDLOCK) \
+                 WHERE ({exp} > GETDATE() OR {exp} > GETUTCDATE()) AND NOT ({srv} = @P1 AND {act} = @P2)"
+            ),
+            clear_ours: format!("DELETE FROM {t} WHERE {srv} = @P1 AND {act} = @P2"),
+            insert: format!("INSERT INTO {t} ({exp}, {srv}, {act}) VALUES ({EXPIRY}, @P1, @P2)"),
+            extend: format!("UPDATE {t} SET {exp} = {EXPIRY} WHERE {srv} = @P1 AND {act} = @P2"),
+            delete: format!("DELETE FROM {t} WHERE {srv} = @P1 AND {act} = @P2"),
+            bump: format!(
+                "UPDATE {} SET {c} = {c} + 1",
+                c.table_ref("tblSystemRevision"),
+                c = c.col("tblSystemRevision", "sysRevision")
+            ),
+        }
+    }
+}
+
+/// The keeper task that extends the lock.
+pub struct Keeper {
+    stop: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+/// Takes the lock, or refuses with `TargetNotReady` naming the holder count; starts the keeper.
+pub async fn take(
+    client: &mut SqlClient,
+    settings: &ConnectionSettings,
+    prepared: &PreparedImport,
+    system: i32,
+    catalog: &Catalog,
+) -> Result<Keeper, PcmError> {
+    let s = LockSql::new(catalog);
+    begin(client).await?;
+    let outcome = take_rows(client, &s, system).await;
+    end(client, outcome).await?;
+    let mut keeper_client = connect(settings, Some(&prepared.database)).await?.client;
+    let stop = CancellationToken::new();
+    let stopped = stop.clone();
+    let task = tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = stopped.cancelled() => return,
+                _ = tokio::time::sleep(EXTEND_EVERY) => {
+                    // A failed extension is retried at the next tick; the writes fail on their own if the
+                    // server is gone.
+                    let _ = exec(&mut keeper_client, &s.extend, &[&LOCK_SERVER_ID, &system]).await;
+                }
+            }
+        }
+    });
+    Ok(Keeper { stop, task })
+}
+
+async fn take_rows(client: &mut SqlClient, s: &LockSql, system: i32) -> Result<(), PcmError> {
+    let held = scalar_i64(client, &s.holders, &[&LOCK_SERVER_ID, &system])
+        .await?
+        .unwrap_or(0);
+    if held > 0 {
+        return Err(PcmError::TargetNotReady(format!(
+            "another holder has the admin lock (tblAdminLock: {held} unexpired row(s)); wait until it is \
+             released or expires, then run the import again"
+        )));
+    }
+    exec(client, &s.clear_ours, &[&LOCK_SERVER_ID, &system]).await?;
+    exec(client, &s.insert, &[&LOCK_SERVER_ID, &system]).await?;
+    Ok(())
+}
+
+/// Stops the keeper, deletes the lock and bumps the revision in one transaction: on `client` when it still
+/// works, else on a new connection (after a connection loss). Best effort after an error: the caller reports
+/// the first error.
+pub async fn release(
+    client: SqlClient,
+    keeper: Keeper,
+    settings: &ConnectionSettings,
+    prepared: &PreparedImport,
+    system: i32,
+    catalog: &Catalog,
+) -> Result<(), PcmError> {
+    keeper.stop.cancel();
+    let _ = keeper.task.await;
+    let s = LockSql::new(catalog);
+    let mut client = client;
+    if release_on(&mut client, &s, system).await.is_ok() {
+        return Ok(());
+    }
+    drop(client);
+    let mut fresh = connect(settings, Some(&prepared.database)).await?.client;
+    release_on(&mut fresh, &s, system).await
+}
+
+async fn release_on(client: &mut SqlClient, s: &LockSql, system: i32) -> Result<(), PcmError> {
+    begin(client).await?;
+    let outcome = async {
+        exec(client, &s.delete, &[&LOCK_SERVER_ID, &system]).await?;
+        exec(client, &s.bump, &[]).await?;
+        Ok(())
+    }
+    .await;
+    end(client, outcome).await
+}

@@ -1,0 +1,223 @@
+//! One `tblNode` row: the values the plan wants, reading the target's, inserting and updating.
+
+use super::sql::{exec, guid, opt_guid, rows, scalar_i64, to_i32};
+use crate::connection::SqlClient;
+use crate::error::PcmError;
+use crate::schema::Catalog;
+use crate::util::rows::{opt_i64, opt_string};
+
+/// The settings of a node (everything compared on Resume; `added_*` are written on insert only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeValues {
+    /// Lower-case GUID.
+    pub guid: String,
+    pub parent: i32,
+    pub is_category: bool,
+    pub name: String,
+    pub description: String,
+    pub invite: Option<bool>,
+    pub logged: Option<bool>,
+    pub file_post: Option<bool>,
+    pub disabled: bool,
+    pub behavior: i16,
+    pub visibility: i16,
+    /// Lower-case add-in GUID.
+    pub siop: Option<String>,
+}
+
+/// Who and when, for the `*AddedBy/On`, `*UpdatedBy/On` columns (target ids, ticks).
+#[derive(Debug, Clone, Copy)]
+pub struct Stamps {
+    pub added_by: i32,
+    pub added_on: i64,
+    pub updated_by: i32,
+    pub updated_on: i64,
+}
+
+/// Settings columns in statement order (after `nodeGuid`).
+const SETTINGS: [&str; 11] = [
+    "parentID",
+    "nodeType",
+    "nodeName",
+    "nodeDesc",
+    "invite",
+    "logged",
+    "filePost",
+    "disabled",
+    "behavior",
+    "visibility",
+    "siopID",
+];
+
+fn cols(c: &Catalog, names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| c.col("tblNode", n)).collect()
+}
+
+/// The target's values of node `id` (`None` when it does not exist).
+pub async fn read(
+    client: &mut SqlClient,
+    c: &Catalog,
+    id: i32,
+) -> Result<Option<NodeValues>, PcmError> {
+    let sql = format!(
+        "SELECT {}, {} FROM {} WHERE {} = @P1",
+        c.col("tblNode", "nodeGuid"),
+        cols(c, &SETTINGS).join(", "),
+        c.table_ref("tblNode"),
+        c.col("tblNode", "nodeID")
+    );
+    let found = rows(client, &sql, &[&id]).await?;
+    let Some(row) = found.first() else {
+        return Ok(None);
+    };
+    let bit = |i: usize| -> Result<Option<bool>, PcmError> { Ok(opt_i64(row, i)?.map(|v| v != 0)) };
+    let small = |i: usize| -> Result<i16, PcmError> {
+        let v = opt_i64(row, i)?.unwrap_or_default();
+        i16::try_from(v)
+            .map_err(|_| PcmError::Internal(format!("tblNode value {v} is not a smallint")))
+    };
+    Ok(Some(NodeValues {
+        guid: opt_guid(row, 0)?.unwrap_or_default(),
+        parent: to_i32(opt_i64(row, 1)?.unwrap_or_default(), "parentID")?,
+        is_category: bit(2)?.unwrap_or(false),
+        name: opt_string(row, 3)?.unwrap_or_default(),
+        description: opt_string(row, 4)?.unwrap_or_default(),
+        invite: bit(5)?,
+        logged: bit(6)?,
+        file_post: bit(7)?,
+        disabled: bit(8)?.unwrap_or(false),
+        behavior: small(9)?,
+        visibility: small(10)?,
+        siop: opt_guid(row, 11)?,
+    }))
+}
+
+/// Typed parameters of the settings columns, in [`SETTINGS`] order, after the GUID.
+struct Params {
+    guid: tiberius::Uuid,
+    siop: Option<tiberius::Uuid>,
+}
+
+fn params_of(v: &NodeValues) -> Result<Params, PcmError> {
+    let entity = format!("'{}'", v.name);
+    Ok(Params {
+        guid: guid(&v.guid, &entity)?,
+        siop: v.siop.as_deref().map(|s| guid(s, &entity)).transpose()?,
+    })
+}
+
+/// Inserts a node; its new id (from the identity when `identity`, else MAX + 1 under an exclusive table lock
+/// held to the end of the caller's transaction).
+pub async fn insert(
+    client: &mut SqlClient,
+    c: &Catalog,
+    v: &NodeValues,
+    stamps: Stamps,
+    identity: bool,
+) -> Result<i32, PcmError> {
+    let p = params_of(v)?;
+    let t = c.table_ref("tblNode");
+    let mut names = vec![c.col("tblNode", "nodeGuid")];
+    names.extend(cols(c, &SETTINGS));
+    names.extend(cols(
+        c,
+        &[
+            "nodeAddedBy",
+            "nodeAddedOn",
+            "nodeUpdatedBy",
+            "nodeUpdatedOn",
+        ],
+    ));
+    let values: Vec<String> = (1..=names.len()).map(|i| format!("@P{i}")).collect();
+    let id_col = c.col("tblNode", "nodeID");
+    let params: [&dyn tiberius::ToSql; 16] = [
+        &p.guid,
+        &v.parent,
+        &v.is_category,
+        &v.name,
+        &v.description,
+        &v.invite,
+        &v.logged,
+        &v.file_post,
+        &v.disabled,
+        &v.behavior,
+        &v.visibility,
+        &p.siop,
+        &stamps.added_by,
+        &stamps.added_on,
+        &stamps.updated_by,
+        &stamps.updated_on,
+    ];
+    if identity {
+        let sql = format!(
+            "INSERT INTO {t} ({}) VALUES ({}); SELECT CAST(SCOPE_IDENTITY() AS int)",
+            names.join(", "),
+            values.join(", ")
+        );
+        let id = scalar_i64(client, &sql, &params).await?.ok_or_else(|| {
+            PcmError::Internal("SCOPE_IDENTITY() returned nothing after inserting a node".into())
+        })?;
+        return to_i32(id, "nodeID");
+    }
+    let next_sql =
+        format!("SELECT ISNULL(MAX({id_col}), 0) + 1 FROM {t} WITH (TABLOCKX, HOLDLOCK)");
+    let next = to_i32(
+        scalar_i64(client, &next_sql, &[]).await?.unwrap_or(1),
+        "nodeID",
+    )?;
+    let sql = format!(
+        "INSERT INTO {t} ({id_col}, {}) VALUES (@P{}, {})",
+        names.join(", "),
+        names.len() + 1,
+        values.join(", ")
+    );
+    let mut with_id: Vec<&dyn tiberius::ToSql> = params.to_vec();
+    with_id.push(&next);
+    exec(client, &sql, &with_id).await?;
+    Ok(next)
+}
+
+/// Sets node `id` to `v` (GUID included: an overwritten node takes the package's, so a re-run resumes it).
+pub async fn update(
+    client: &mut SqlClient,
+    c: &Catalog,
+    id: i32,
+    v: &NodeValues,
+    stamps: Stamps,
+) -> Result<(), PcmError> {
+    let p = params_of(v)?;
+    let mut names = vec![c.col("tblNode", "nodeGuid")];
+    names.extend(cols(c, &SETTINGS));
+    names.extend(cols(c, &["nodeUpdatedBy", "nodeUpdatedOn"]));
+    let sets: Vec<String> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| format!("{n} = @P{}", i + 1))
+        .collect();
+    let sql = format!(
+        "UPDATE {} SET {} WHERE {} = @P{}",
+        c.table_ref("tblNode"),
+        sets.join(", "),
+        c.col("tblNode", "nodeID"),
+        names.len() + 1
+    );
+    let params: [&dyn tiberius::ToSql; 15] = [
+        &p.guid,
+        &v.parent,
+        &v.is_category,
+        &v.name,
+        &v.description,
+        &v.invite,
+        &v.logged,
+        &v.file_post,
+        &v.disabled,
+        &v.behavior,
+        &v.visibility,
+        &p.siop,
+        &stamps.updated_by,
+        &stamps.updated_on,
+        &id,
+    ];
+    exec(client, &sql, &params).await?;
+    Ok(())
+}

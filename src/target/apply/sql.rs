@@ -1,0 +1,69 @@
+//! Small statement helpers for the writes: every statement parameterized, errors mapped once.
+
+use crate::connection::{sql_error, SqlClient};
+use crate::error::PcmError;
+use crate::util::rows::opt_i64;
+use tiberius::{Row, ToSql, Uuid};
+
+/// Runs a DML statement; the rows it affected.
+pub async fn exec(
+    client: &mut SqlClient,
+    sql: &str,
+    params: &[&dyn ToSql],
+) -> Result<u64, PcmError> {
+    let done = client.execute(sql, params).await.map_err(sql_error)?;
+    Ok(done.total())
+}
+
+/// Runs a query; the rows of its first result.
+pub async fn rows(
+    client: &mut SqlClient,
+    sql: &str,
+    params: &[&dyn ToSql],
+) -> Result<Vec<Row>, PcmError> {
+    client
+        .query(sql, params)
+        .await
+        .map_err(sql_error)?
+        .into_first_result()
+        .await
+        .map_err(sql_error)
+}
+
+/// The first column of the first row as an integer (`None` when there is no row or it is NULL).
+pub async fn scalar_i64(
+    client: &mut SqlClient,
+    sql: &str,
+    params: &[&dyn ToSql],
+) -> Result<Option<i64>, PcmError> {
+    match rows(client, sql, params).await?.first() {
+        Some(row) => opt_i64(row, 0),
+        None => Ok(None),
+    }
+}
+
+/// An `int` id from a value the server returned.
+pub fn to_i32(value: i64, what: &str) -> Result<i32, PcmError> {
+    i32::try_from(value)
+        .map_err(|_| PcmError::Internal(format!("{what} {value} does not fit an int column")))
+}
+
+/// A package GUID as a typed parameter; a malformed one names the entity.
+pub fn guid(text: &str, entity: &str) -> Result<Uuid, PcmError> {
+    Uuid::parse_str(text.trim_matches(|c| c == '{' || c == '}')).map_err(|e| {
+        PcmError::ImportRefused(format!(
+            "{entity} has the GUID '{text}', which is not a GUID ({e}); re-export the package"
+        ))
+    })
+}
+
+/// A GUID read from the target, for comparisons.
+pub fn opt_guid(row: &Row, index: usize) -> Result<Option<String>, PcmError> {
+    match row.cells().nth(index).map(|(_, d)| d) {
+        Some(tiberius::ColumnData::Guid(g)) => Ok(g.map(|g| g.to_string().to_ascii_lowercase())),
+        Some(tiberius::ColumnData::String(s)) => Ok(s.as_ref().map(|s| s.to_ascii_lowercase())),
+        other => Err(PcmError::Internal(format!(
+            "column #{index} holds {other:?}, expected a GUID"
+        ))),
+    }
+}
