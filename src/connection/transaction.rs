@@ -8,7 +8,7 @@ use futures_util::future::BoxFuture;
 /// Runs `work` in a transaction on `client`: committed when it returns `Ok`, rolled back otherwise (a failed
 /// rollback on a broken connection is ignored: the server rolls back when the session ends).
 ///
-/// ```ignore
+/// ```text
 /// in_transaction(client, |c| Box::pin(async move { insert_batch(c, &rows).await })).await?;
 /// ```
 pub async fn in_transaction<T, F>(client: &mut SqlClient, work: F) -> Result<T, PcmError>
@@ -32,7 +32,7 @@ where
 /// `in_transaction` must not, since its future has to outlive every borrow of the client): `begin`, the work,
 /// then `end` with its outcome, which commits an `Ok` and rolls back an `Err`.
 ///
-/// ```ignore
+/// ```text
 /// begin(client).await?;
 /// let outcome = insert_batch(client, &rows).await;
 /// end(client, outcome).await?;
