@@ -8,9 +8,10 @@ mod common;
 
 use apply_support::*;
 use chat_fixtures::Size;
-use common::{fresh_dir, TestServer};
+use common::{fresh_dir, run_job, TestServer};
 use pchat_migrate::package::PackageReader;
 use pchat_migrate::target::EntityStatus;
+use serde_json::json;
 use std::collections::BTreeMap;
 
 /// The root category's GUID in the 2013 fixture (source and target alike).
@@ -833,6 +834,39 @@ async fn the_import_operation_imports_then_finds_nothing_to_write() {
         .filter(|e| e.status == EntityStatus::Successful)
         .collect();
     assert!(written.is_empty(), "{written:?}");
+
+    // A -WhatIf now says "up to date" (skip), not "would update": the real run would write nothing.
+    let request = json!({"operation": "import", "params": {
+        "connection": server.connection_params(Some(&db)),
+        "fileName": package.display().to_string(),
+        "nameMapFile": names.display().to_string(),
+        "whatIf": true,
+    }});
+    let value = tokio::task::spawn_blocking(move || run_job(request).0)
+        .await
+        .expect("join")
+        .expect("what-if");
+    let plan: pchat_migrate::target::result::ImportResult =
+        serde_json::from_value(value).expect("an ImportResult");
+    assert!(plan.what_if);
+    let nodes: Vec<_> = plan
+        .entities
+        .iter()
+        .filter(|e| e.entity_type == "Category" || e.entity_type == "Room")
+        .collect();
+    assert!(!nodes.is_empty());
+    for e in &nodes {
+        assert_eq!(e.status, EntityStatus::WouldSkip, "{e:?}");
+    }
+    assert!(
+        nodes.iter().any(|e| e.notes.contains("up to date")),
+        "{nodes:?}"
+    );
+    assert_eq!(
+        plan.summary.rooms.updated + plan.summary.categories.updated,
+        0
+    );
+    assert_same(&before, &checksums(&server, &db, &[]).await);
     server.drop_database(&db).await;
 }
 

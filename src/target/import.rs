@@ -17,7 +17,7 @@ pub async fn import(
     ctx.cooperative();
     let prepared = plan::prepare(&settings, &params, &ctx).await?;
     if params.what_if {
-        return plan::what_if_result(&prepared, &params, &ctx).await;
+        return plan::what_if_result(&settings, &prepared, &params, &ctx).await;
     }
     let outcome = apply::apply(&settings, &prepared, &ctx).await?;
     plan::final_result(&prepared, outcome, &params, &ctx).await

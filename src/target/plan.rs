@@ -344,6 +344,29 @@ fn would(action: &StepAction) -> EntityStatus {
     }
 }
 
+/// The note of an item a finished earlier run already wrote as planned.
+const UP_TO_DATE: &str = "up to date: already in the target as planned; nothing to write";
+
+/// With the target holding the whole plan (a second -WhatIf after an import), resumed items are skipped, not
+/// updated: the real run would write nothing and take no lock.
+fn settle_up_to_date(entities: &mut [EntityResult], summary: &mut ImportSummary) {
+    for e in entities.iter_mut() {
+        if e.status != EntityStatus::WouldUpdate {
+            continue;
+        }
+        e.status = EntityStatus::WouldSkip;
+        e.notes = format!("{UP_TO_DATE}; {}", e.notes);
+        let counts = match e.entity_type.as_str() {
+            "AddIn" => &mut summary.addins,
+            "Category" => &mut summary.categories,
+            "Room" => &mut summary.rooms,
+            _ => &mut summary.principals,
+        };
+        counts.updated = counts.updated.saturating_sub(1);
+        counts.skipped += 1;
+    }
+}
+
 fn count(counts: &mut StatusCounts, status: EntityStatus) {
     match status {
         EntityStatus::WouldCreate | EntityStatus::Successful => counts.created += 1,
@@ -496,11 +519,26 @@ async fn with_report(
 
 /// The -WhatIf result: every entity with its Would* status, findings, preflight, estimate; the report written.
 pub async fn what_if_result(
+    settings: &ConnectionSettings,
     prepared: &PreparedImport,
     params: &ImportParams,
     ctx: &JobContext,
 ) -> Result<ImportResult, PcmError> {
-    let (entities, summary) = plan_entities(prepared);
+    let (mut entities, mut summary) = plan_entities(prepared);
+    let resumes = prepared
+        .plan
+        .categories
+        .iter()
+        .map(|c| &c.action)
+        .chain(prepared.plan.rooms.iter().map(|r| &r.action))
+        .any(|a| matches!(a, StepAction::Resume { .. }));
+    if resumes
+        && ctx
+            .cancellable(super::apply::nothing_pending(settings, prepared))
+            .await?
+    {
+        settle_up_to_date(&mut entities, &mut summary);
+    }
     with_report(result_of(prepared, true, entities, summary), params, ctx).await
 }
 

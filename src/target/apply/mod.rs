@@ -126,6 +126,25 @@ fn count(counts: &mut StatusCounts, status: EntityStatus, _updated: bool) {
     }
 }
 
+/// Whether the target already holds everything the plan imports (the read-only check a real run makes before
+/// taking the lock), so that -WhatIf can say "up to date" instead of "would update".
+pub async fn nothing_pending(
+    settings: &ConnectionSettings,
+    prepared: &PreparedImport,
+) -> Result<bool, PcmError> {
+    let mut client = connect(settings, Some(&prepared.database)).await?.client;
+    let catalog = Catalog::read(&mut client, "dbo").await?;
+    let mut run = Apply {
+        prepared,
+        catalog,
+        system: prepared.state.system_principal_id,
+        ids: IdMap::default(),
+        entities: Vec::new(),
+        summary: ImportSummary::default(),
+    };
+    Ok(!finish::pending(&mut run, &mut client).await?.any())
+}
+
 /// Writes the plan. Preconditions (checked by the planner): no error findings, the admin lock free. A plan with
 /// nothing left to write (a second import) takes no lock and writes nothing.
 pub async fn apply(
