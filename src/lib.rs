@@ -7,6 +7,7 @@ pub mod connection;
 pub mod error;
 pub mod export;
 pub mod ffi;
+pub mod files;
 pub mod jobs;
 pub mod operations;
 pub mod package;
@@ -16,6 +17,7 @@ pub mod source;
 pub mod target;
 pub mod transform;
 pub mod util;
+pub mod verify;
 
 pub use error::{PcmError, Result};
 

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 /// The marker of a file posted to a room (the file itself lives in the file store, not in the database).
 /// Matched case-insensitively, as `LIKE` under SQL Server's default (case-insensitive) collations does.
-pub const FILE_LINK_MARKER: &str = "ma-filelink:";
+pub use crate::files::links::{has_file_link, FILE_LINK_MARKER};
 
 /// A calendar month (UTC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -93,15 +93,6 @@ impl RoomFigures {
             None => self.undated = self.undated.saturating_add(messages),
         }
     }
-}
-
-/// Whether content holds a file link, ASCII case-insensitively (see [`FILE_LINK_MARKER`]).
-pub fn has_file_link(content: &str) -> bool {
-    let marker = FILE_LINK_MARKER.as_bytes();
-    content
-        .as_bytes()
-        .windows(marker.len())
-        .any(|w| w.eq_ignore_ascii_case(marker))
 }
 
 /// Messages of one month, all rooms together.

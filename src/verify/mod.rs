@@ -1,0 +1,6 @@
+//! Verify (step 5 of the migration): compares a source (legacy database or package), after the import's own
+//! transform, with the target `mgc`, room by room. docs/verify.md.
+
+mod model;
+
+pub use model::*;
