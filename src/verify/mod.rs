@@ -2,5 +2,7 @@
 //! transform, with the target `mgc`, room by room. docs/verify.md.
 
 mod model;
+pub mod params;
 
 pub use model::*;
+pub use params::{DecommissionFacts, VerifyParams};
