@@ -9,6 +9,7 @@ pub mod export;
 pub mod ffi;
 pub mod files;
 pub mod jobs;
+pub mod legacy_clients;
 pub mod operations;
 pub mod package;
 pub mod readiness;
