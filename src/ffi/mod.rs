@@ -246,6 +246,24 @@ pub unsafe extern "C" fn pcm_call(
     })
 }
 
+/// Plans legacy-client access (step 7: the lookup SIP URI as a Persistent Chat endpoint) from `facts_json`, the
+/// facts the host gathered: the same as [`pcm_call`] with `{"operation":"legacy_clients_plan","params":<facts_json>}`
+/// (synchronous, the same envelope and statuses). A plan with blockers is a success (`"status":"blocked"`).
+#[no_mangle]
+pub unsafe extern "C" fn pcm_legacy_clients_plan(
+    facts_json: *const c_char,
+    response_out: *mut *mut c_char,
+) -> i32 {
+    respond(response_out, || {
+        let text = read_str(facts_json, "facts_json")?;
+        let params: Value =
+            serde_json::from_str(text).map_err(|e| PcmError::InvalidJson(e.to_string()))?;
+        let request =
+            Request::from_value(json!({ "operation": "legacy_clients_plan", "params": params }))?;
+        Ok(operations::call(&request)?)
+    })
+}
+
 /// Starts a job. On success `*job_out` receives the handle (free it with [`pcm_job_free`]).
 #[no_mangle]
 pub unsafe extern "C" fn pcm_job_start(

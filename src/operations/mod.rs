@@ -7,6 +7,7 @@ mod databases;
 mod export;
 mod import;
 mod inspect;
+mod legacy_clients;
 mod probe;
 mod readiness;
 pub mod registry;
