@@ -38,7 +38,10 @@ fn the_sample_facts_plan_disable_then_create_through_operations_call() {
         "New-CsPersistentChatEndpoint -SipAddress 'sip:ocschat@contoso.com' -PersistentChatPoolFqdn \
          'pcpool.contoso.com' -DisplayName 'Group Chat (legacy clients)'"
     );
-    assert!(plan.blockers.is_empty() && plan.warnings.is_empty(), "{plan:#?}");
+    assert!(
+        plan.blockers.is_empty() && plan.warnings.is_empty(),
+        "{plan:#?}"
+    );
 }
 
 #[test]
@@ -82,8 +85,16 @@ fn blockers_are_a_result_and_malformed_facts_an_invalid_parameter_error() {
     assert_eq!(plan.blockers[0].code, "pool_not_found");
 
     for (pointer, value, named) in [
-        ("/sipAddresses", json!(["ocschat@contoso.com"]), "sipAddresses[0]"),
-        ("/persistentChatPoolFqdn", json!("pc pool"), "persistentChatPoolFqdn"),
+        (
+            "/sipAddresses",
+            json!(["ocschat@contoso.com"]),
+            "sipAddresses[0]",
+        ),
+        (
+            "/persistentChatPoolFqdn",
+            json!("pc pool"),
+            "persistentChatPoolFqdn",
+        ),
         ("/surprise", json!(1), "surprise"),
     ] {
         let mut facts = sample_facts();
@@ -119,7 +130,10 @@ fn c_plan(facts: Option<&str>) -> (i32, Value) {
         .expect("UTF-8")
         .to_string();
     unsafe { pcm_string_free(response) };
-    (status, serde_json::from_str(&envelope).expect("JSON envelope"))
+    (
+        status,
+        serde_json::from_str(&envelope).expect("JSON envelope"),
+    )
 }
 
 #[test]
