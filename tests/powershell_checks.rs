@@ -470,7 +470,9 @@ fn native_class_calls_the_real_library_under_mono() {
             .arg("--bad-import-request")
             .arg(&targets.bad_import_request)
             .arg("--readiness-request")
-            .arg(&targets.readiness_request),
+            .arg(&targets.readiness_request)
+            .arg("--legacy-client-facts")
+            .arg(write_legacy_client_facts(&out)),
         Duration::from_secs(180),
     );
     println!("{}", output.text());
@@ -487,6 +489,171 @@ fn native_class_calls_the_real_library_under_mono() {
         output.text()
     );
     let _ = std::fs::remove_dir_all(&out);
+}
+
+/// The facts Get-PChatLegacyClientFacts builds, as ConvertTo-Json -Compress writes its ordered dictionary:
+/// two SIP domains, the pool, the enabled ocschat user of contoso on the 2010 pool, an endpoint of the pool with
+/// the properties PowerShell casts to "" when the object lacks them, the registrar pools.
+const LEGACY_CLIENT_FACTS: &str = concat!(
+    r#"{"sipAddresses":[],"persistentChatPoolFqdn":"pcpool.contoso.com","#,
+    r#""sipDomains":[{"name":"contoso.com","isDefault":true},{"name":"fabrikam.com","isDefault":false}],"#,
+    r#""pools":["PersistentChatServer:pcpool.contoso.com"],"#,
+    r#""owners":[{"identity":"CN=ocschat,CN=Users,DC=contoso,DC=com","sipAddress":"sip:ocschat@contoso.com","#,
+    r#""enabled":true,"registrarPool":"fe2010.contoso.com","objectKind":"user","displayName":"Group Chat Lookup"}],"#,
+    r#""endpoints":[{"sipAddress":"sip:pcpool@contoso.com","persistentChatPoolFqdn":"pcpool.contoso.com","#,
+    r#""displayName":"","distinguishedName":""}],"#,
+    r#""registrarPools":[{"fqdn":"fe2010.contoso.com","version":5},{"fqdn":"fe2013.contoso.com","version":6}],"#,
+    r#""options":{"releaseMethod":"disable"}}"#
+);
+
+/// Writes [`LEGACY_CLIENT_FACTS`] for the harness, after checking it is the library's `LegacyClientFacts` and uses
+/// exactly the keys the gathering helper writes.
+fn write_legacy_client_facts(out: &Path) -> PathBuf {
+    let facts: pchat_migrate::legacy_clients::LegacyClientFacts =
+        serde_json::from_str(LEGACY_CLIENT_FACTS)
+            .expect("the helper's facts are a LegacyClientFacts");
+    assert_eq!(facts.sip_domains.len(), 2);
+    let path = out.join("legacy-client-facts.json");
+    std::fs::write(&path, LEGACY_CLIENT_FACTS).expect("write the facts");
+    path
+}
+
+/// Every key of a JSON value, at any depth.
+fn json_keys(value: &serde_json::Value, keys: &mut BTreeSet<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, item) in map {
+                keys.insert(key.clone());
+                json_keys(item, keys);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|item| json_keys(item, keys)),
+        _ => {}
+    }
+}
+
+/// The keys Get-PChatLegacyClientFacts.ps1 writes: those of its one-line `[ordered]@{ a = ...; b = ... }`
+/// literals, the `key = value` lines of its multi-line ones (camelCase names: variables start with `$`), and
+/// `$options['...'] =` assignments.
+fn helper_fact_keys(source: &str) -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    let mut add = |text: &str| {
+        if let Some((key, _)) = text.split_once(" = ") {
+            let key = key.trim();
+            let camel = key.starts_with(|c: char| c.is_ascii_lowercase())
+                && key.chars().all(|c| c.is_ascii_alphanumeric());
+            if camel {
+                keys.insert(key.to_string());
+            }
+        }
+    };
+    for line in source.lines() {
+        match (line.find("[ordered]@{"), line.rfind('}')) {
+            (Some(open), Some(close)) if close > open => line[open + "[ordered]@{".len()..close]
+                .split(';')
+                .for_each(&mut add),
+            _ => add(line),
+        }
+    }
+    for part in source.split("$options['").skip(1) {
+        if let Some((key, _)) = part.split_once("']") {
+            keys.insert(key.to_string());
+        }
+    }
+    keys
+}
+
+#[test]
+fn the_harness_facts_have_the_keys_the_gathering_helper_writes() {
+    let source = read(
+        &module_dir()
+            .join("Private")
+            .join("Get-PChatLegacyClientFacts.ps1"),
+    );
+    let mut facts_keys = BTreeSet::new();
+    json_keys(
+        &serde_json::from_str(LEGACY_CLIENT_FACTS).expect("JSON"),
+        &mut facts_keys,
+    );
+    // The harness facts leave the optional display name out; the helper writes it when -DisplayName is given.
+    facts_keys.insert("displayName".into());
+    assert_eq!(
+        helper_fact_keys(&source),
+        facts_keys,
+        "Get-PChatLegacyClientFacts.ps1 and the facts the Mono harness sends differ in their keys"
+    );
+}
+
+/// Copies `from` into `to` recursively.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("cannot create {}: {e}", to.display()));
+    for entry in
+        std::fs::read_dir(from).unwrap_or_else(|e| panic!("cannot list {}: {e}", from.display()))
+    {
+        let entry = entry.expect("dir entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// The plan executor's ShouldProcess checks (check-powershell.mjs section 6) fail on copies of the module
+/// broken the ways that would let a step change something under -WhatIf.
+#[test]
+fn plan_executor_checks_fail_when_a_change_escapes_should_process() {
+    let node = require_tool("node");
+    let checks = repo().join("tests").join("powershell");
+    let executor = "Private/Invoke-PChatPlanStep.ps1";
+    let public = "Public/Enable-PChatLegacyClientAccess.ps1";
+    let facts = "Private/Get-PChatLegacyClientFacts.ps1";
+    let mutations: [(&str, &str, &str, &str); 7] = [
+        (executor, "if ($Cmdlet.ShouldProcess([string]$item.target, $action))", "if ($true)", "outside its"),
+        (executor, "if ($Cmdlet.ShouldProcess(", "if ($PSCmdlet.ShouldProcess(", "other than $Cmdlet"),
+        (
+            executor,
+            "        $status = 'Skipped'\n",
+            "        $status = 'Skipped'\n        $null = Invoke-PChatCsCommand -Name ([string]$item.cmdlet)\n",
+            "outside its",
+        ),
+        (public, " -Cmdlet $PSCmdlet", "", "without -Cmdlet $PSCmdlet"),
+        (public, "-Session $Session)\n    if ($WhatIfPreference)", "-Session $Session -WhatIf:$false)\n    if ($WhatIfPreference)", "-WhatIf:$false"),
+        (public, "-Name 'Get-CsPersistentChatEndpoint'", "-Name 'Remove-CsPersistentChatEndpoint'", "may only read"),
+        (facts, "    $cs = @{ Session = $Session }\n", "    $cs = @{ Session = $Session }\n    Disable-CsUser -Identity 'x'\n", "directly"),
+    ];
+    for (file, from, to, expected) in mutations {
+        let dir = scratch("mutated-module");
+        copy_tree(&powershell_dir(), &dir.join("powershell"));
+        let path = dir
+            .join("powershell")
+            .join("PersistentChatMigration")
+            .join(file);
+        let source = read(&path);
+        assert!(
+            source.contains(from),
+            "{file} no longer contains {from:?}: update this test"
+        );
+        // Every occurrence (the help text may quote the same words; changing it too is harmless).
+        let mutated = source.replace(from, to);
+        std::fs::write(&path, mutated).expect("write the mutated file");
+        let output = run(
+            Command::new(&node)
+                .arg("--no-deprecation")
+                .arg(checks.join("check-powershell.mjs"))
+                .arg("--root")
+                .arg(dir.join("powershell"))
+                .current_dir(&checks),
+            Duration::from_secs(120),
+        );
+        assert!(
+            !output.status.success() && output.stdout.contains(expected),
+            "replacing {from:?} by {to:?} in {file} must fail the checks with '{expected}':\n{}",
+            output.text()
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
 
 /// The stand-in the harness imports into: a fresh `mgc` from the 2013 fixture and an (empty) legacy database, with

@@ -87,10 +87,10 @@ pub fn check(facts: &LegacyClientFacts) -> Result<CheckedFacts, PcmError> {
             &format!("endpoints[{i}].persistentChatPoolFqdn"),
             &endpoint.persistent_chat_pool_fqdn,
         )?;
-        let name = endpoint
-            .distinguished_name
-            .clone()
-            .or_else(|| endpoint.display_name.clone())
+        // The host sends "" for a property it did not get.
+        let given = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+        let name = given(&endpoint.distinguished_name)
+            .or_else(|| given(&endpoint.display_name))
             .unwrap_or_else(|| sip.text.clone());
         endpoints.push(CheckedEndpoint { sip, pool, name });
     }

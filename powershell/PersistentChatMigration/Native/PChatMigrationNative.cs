@@ -51,6 +51,10 @@ namespace PChatMigration
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         public static extern int pcm_call(byte[] request_json, out IntPtr response_out);
 
+        // int32_t pcm_legacy_clients_plan(const char *facts_json, char **response_out);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int pcm_legacy_clients_plan(byte[] facts_json, out IntPtr response_out);
+
         // int32_t pcm_job_start(const char *request_json, pcm_job **job_out, char **response_out);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         public static extern int pcm_job_start(byte[] request_json, out IntPtr job_out, out IntPtr response_out);
@@ -294,6 +298,17 @@ namespace PChatMigration
         {
             IntPtr response;
             int status = NativeMethods.pcm_call(ToUtf8Z(requestJson), out response);
+            return new NativeResponse(status, TakeString(response));
+        }
+
+        /// <summary>
+        /// pcm_legacy_clients_plan: the legacy-client access plan for <paramref name="factsJson"/> (synchronous,
+        /// the envelope of <see cref="Call"/>). A null text is passed as a NULL pointer.
+        /// </summary>
+        public static NativeResponse LegacyClientsPlan(string factsJson)
+        {
+            IntPtr response;
+            int status = NativeMethods.pcm_legacy_clients_plan(ToUtf8Z(factsJson), out response);
             return new NativeResponse(status, TakeString(response));
         }
 

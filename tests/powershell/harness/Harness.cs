@@ -44,6 +44,7 @@ namespace PChatMigration.Harness
             string importDatabase = null;
             string badImportRequest = null;
             string readinessRequest = null;
+            string legacyClientFacts = null;
             for (int i = 0; i < args.Length; i++)
             {
                 if (args[i] == "--version" && i + 1 < args.Length)
@@ -85,6 +86,10 @@ namespace PChatMigration.Harness
                 else if (args[i] == "--readiness-request" && i + 1 < args.Length)
                 {
                     readinessRequest = File.ReadAllText(args[++i]);
+                }
+                else if (args[i] == "--legacy-client-facts" && i + 1 < args.Length)
+                {
+                    legacyClientFacts = File.ReadAllText(args[++i]);
                 }
                 else
                 {
@@ -141,6 +146,11 @@ namespace PChatMigration.Harness
             if (readinessRequest != null)
             {
                 Run("readiness (Test-PChatMigrationReadiness)", delegate { Readiness(readinessRequest); });
+            }
+            if (legacyClientFacts != null)
+            {
+                Run("legacy_clients_plan (Enable-PChatLegacyClientAccess)", delegate { LegacyClientPlan(legacyClientFacts); });
+                Run("legacy_clients_plan refusals", delegate { LegacyClientPlanRefusals(legacyClientFacts); });
             }
             if (formatFile != null)
             {
@@ -712,7 +722,8 @@ namespace PChatMigration.Harness
             XmlNodeList typeNames = document.SelectNodes("/Configuration/ViewDefinitions/View/ViewSelectedBy/TypeName");
             // The type names the cmdlets give their output objects.
             foreach (string expected in new[] { "PChatMigration.ConnectionTest", "PChatMigration.ExportResult", "PChatMigration.Package", "PChatMigration.PackageRoom",
-                "PChatMigration.ImportEntity", "PChatMigration.ImportSummary", "PChatMigration.ReadinessFinding", "PChatMigration.ReadinessSummary" })
+                "PChatMigration.ImportEntity", "PChatMigration.ImportSummary", "PChatMigration.ReadinessFinding", "PChatMigration.ReadinessSummary",
+                "PChatMigration.LegacyClientPlan", "PChatMigration.LegacyClientPlanStep" })
             {
                 bool found = false;
                 foreach (XmlNode node in typeNames)
