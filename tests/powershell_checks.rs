@@ -1583,3 +1583,108 @@ fn import_and_readiness_cmdlets_have_their_shape() {
         );
     }
 }
+
+fn private_script(name: &str) -> String {
+    read(&module_dir().join("Private").join(format!("{name}.ps1")))
+}
+
+#[test]
+fn legacy_client_cmdlet_and_helpers_have_their_shape() {
+    let cmdlet = public_script("Enable-PChatLegacyClientAccess");
+    for needle in [
+        "[CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High')]",
+        "[Parameter(Mandatory = $true)]\n        [ValidateNotNullOrEmpty()]\n        [string] $PersistentChatPoolFqdn",
+        "[string[]] $SipAddress",
+        "[string] $DisplayName",
+        "[ValidateSet('Disable', 'RemoveAdUser')]\n        [string] $ReleaseMethod = 'Disable'",
+        "[System.Management.Automation.Runspaces.PSSession] $Session",
+        "[switch] $PlanOnly",
+        "Get-PChatLegacyClientFacts @gather",
+        "Invoke-PChatLegacyClientPlan -Facts $facts",
+        "Invoke-PChatPlanStep -Step @($plan.steps) -Cmdlet $PSCmdlet -Session $Session",
+        "'legacy_client_plan_blocked'",
+        "'PChatMigration.LegacyClientPlan'",
+        "'PChatMigration.LegacyClientPlanStep'",
+        "-Name 'Get-CsPersistentChatEndpoint'",
+    ] {
+        assert!(cmdlet.contains(needle), "Enable-PChatLegacyClientAccess lacks `{needle}`");
+    }
+    // Blockers stop it, and -PlanOnly returns, before the executor can run anything.
+    let executor = cmdlet
+        .find("Invoke-PChatPlanStep -Step")
+        .expect("executor call");
+    let blocked = cmdlet
+        .find("'legacy_client_plan_blocked'")
+        .expect("blocked error");
+    let plan_only = cmdlet.find("if ($PlanOnly)").expect("-PlanOnly branch");
+    assert!(
+        blocked < executor && plan_only < executor,
+        "blockers and -PlanOnly are handled before the steps run"
+    );
+
+    let plan = private_script("Invoke-PChatLegacyClientPlan");
+    assert!(
+        plan.contains("[PChatMigration.Native]::LegacyClientsPlan($json)"),
+        "the planner is called through pcm_legacy_clients_plan"
+    );
+    assert!(
+        plan.contains("New-PChatErrorRecord -Envelope $envelope"),
+        "planner errors become error records"
+    );
+
+    let runner = private_script("Invoke-PChatCsCommand");
+    for needle in [
+        "Invoke-Command -Session $Session",
+        "Import-Module -Name $moduleName",
+        "Import-Module Lync",
+        "New-PSSession -ConnectionUri https://<front end>/OcsPowershell",
+        "ActiveDirectory module",
+    ] {
+        assert!(
+            runner.contains(needle),
+            "Invoke-PChatCsCommand lacks `{needle}`"
+        );
+    }
+    let facts = private_script("Get-PChatLegacyClientFacts");
+    for needle in [
+        "-Name 'Get-CsSipDomain'",
+        "-Name 'Get-CsService' -Arguments @{ PersistentChatServer = $true }",
+        "-Name 'Get-CsService' -Arguments @{ Registrar = $true }",
+        "-Name 'Get-CsPersistentChatEndpoint'",
+        "-Name 'Get-CsAdUser' -Arguments @{ Filter = $filter }",
+        "-Name 'Get-CsAdPrincipal' -Arguments @{ Filter = $filter }",
+        "'sip:ocschat@' + $_.name",
+    ] {
+        assert!(
+            facts.contains(needle),
+            "Get-PChatLegacyClientFacts lacks `{needle}`"
+        );
+    }
+    let executor = private_script("Invoke-PChatPlanStep");
+    for needle in [
+        "$arguments[[string]$argument.name] = $argument.value",
+        "$arguments['Confirm'] = $false",
+        "$arguments['ErrorAction'] = 'Stop'",
+        "$Cmdlet.ThrowTerminatingError($record)",
+        "'legacy_client_step_failed'",
+    ] {
+        assert!(
+            executor.contains(needle),
+            "Invoke-PChatPlanStep lacks `{needle}`"
+        );
+    }
+    let manifest = read(&module_dir().join("PersistentChatMigration.psd1"));
+    assert!(
+        manifest.contains("'Enable-PChatLegacyClientAccess'"),
+        "Enable-PChatLegacyClientAccess not exported"
+    );
+    let about = read(
+        &module_dir()
+            .join("en-US")
+            .join("about_PersistentChatMigration.help.txt"),
+    );
+    assert!(
+        about.contains("LEGACY CLIENTS") && about.contains("Enable-PChatLegacyClientAccess"),
+        "the about_ help has a section on legacy clients"
+    );
+}
