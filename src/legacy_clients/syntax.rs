@@ -151,7 +151,8 @@ pub fn parse_pool_identity(field: &str, value: &str) -> Result<String, PcmError>
 
 /// Refuses control characters in a value that goes into a command line (one line, typed by people).
 pub fn check_printable(field: &str, value: &str) -> Result<(), PcmError> {
-    if value.chars().any(crate::util::text::is_unsafe_char) || value.contains(['\r', '\n']) {
+    // C0 (tab and line breaks included), DEL, C1 and bidi controls.
+    if value.chars().any(crate::util::text::is_unsafe_char) {
         return Err(PcmError::invalid_parameter(
             field,
             format!(

@@ -5,7 +5,7 @@ function Invoke-PChatPlanStep {
 
     .DESCRIPTION
     Generic: a step is { number, id, cmdlet, module, arguments: [{ name, value }], commandLine, target, action }
-    as the library plans it (legacy_clients_plan); the arguments are splatted in order (a boolean value is a
+    as the library plans it (legacy_clients_plan); the arguments are splatted by name (a boolean value is a
     switch) to the cmdlet, which runs locally or in -Session (Invoke-PChatCsCommand).
 
     Every change happens inside `if ($Cmdlet.ShouldProcess(...))`, where $Cmdlet is the public cmdlet's
@@ -46,7 +46,8 @@ function Invoke-PChatPlanStep {
         else {
             $action = 'Step {0} of {1}: {2} [{3}]' -f $item.number, $total, $item.action, $item.commandLine
             if ($Cmdlet.ShouldProcess([string]$item.target, $action)) {
-                $arguments = [ordered]@{}
+                # A plain hashtable: every host splats it (named parameters bind in any order).
+                $arguments = @{}
                 foreach ($argument in @($item.arguments)) {
                     $arguments[[string]$argument.name] = $argument.value
                 }
