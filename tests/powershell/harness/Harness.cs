@@ -7,6 +7,7 @@
 //                    [--package <valid package.zip> --package-rooms <rooms with history> --package-messages <n>]
 //                    [--import-request <file> --import-database <mgc name> --bad-import-request <file>]
 //                    [--readiness-request <file>]
+//                    [--archive-request <file> --archive-refused-params <file>] (with --package)
 //
 // With --package it also runs inspect_package (Get-PChatMigrationPackage) on that package and on a truncated copy,
 // written next to it.
@@ -44,6 +45,8 @@ namespace PChatMigration.Harness
             string importDatabase = null;
             string badImportRequest = null;
             string readinessRequest = null;
+            string archiveRequest = null;
+            string archiveRefusedParams = null;
             for (int i = 0; i < args.Length; i++)
             {
                 if (args[i] == "--version" && i + 1 < args.Length)
@@ -85,6 +88,14 @@ namespace PChatMigration.Harness
                 else if (args[i] == "--readiness-request" && i + 1 < args.Length)
                 {
                     readinessRequest = File.ReadAllText(args[++i]);
+                }
+                else if (args[i] == "--archive-request" && i + 1 < args.Length)
+                {
+                    archiveRequest = File.ReadAllText(args[++i]);
+                }
+                else if (args[i] == "--archive-refused-params" && i + 1 < args.Length)
+                {
+                    archiveRefusedParams = File.ReadAllText(args[++i]);
                 }
                 else
                 {
@@ -141,6 +152,10 @@ namespace PChatMigration.Harness
             if (readinessRequest != null)
             {
                 Run("readiness (Test-PChatMigrationReadiness)", delegate { Readiness(readinessRequest); });
+            }
+            if (archiveRequest != null && archiveRefusedParams != null)
+            {
+                Run("archive (Export-PChatArchive)", delegate { Archive(archiveRequest, archiveRefusedParams, packageRooms, packageMessages); });
             }
             if (formatFile != null)
             {
@@ -712,7 +727,8 @@ namespace PChatMigration.Harness
             XmlNodeList typeNames = document.SelectNodes("/Configuration/ViewDefinitions/View/ViewSelectedBy/TypeName");
             // The type names the cmdlets give their output objects.
             foreach (string expected in new[] { "PChatMigration.ConnectionTest", "PChatMigration.ExportResult", "PChatMigration.Package", "PChatMigration.PackageRoom",
-                "PChatMigration.ImportEntity", "PChatMigration.ImportSummary", "PChatMigration.ReadinessFinding", "PChatMigration.ReadinessSummary" })
+                "PChatMigration.ImportEntity", "PChatMigration.ImportSummary", "PChatMigration.ReadinessFinding", "PChatMigration.ReadinessSummary",
+                "PChatMigration.Archive" })
             {
                 bool found = false;
                 foreach (XmlNode node in typeNames)
