@@ -5,7 +5,7 @@
 //! Content-Security-Policy.
 
 use super::links::StoreUrl;
-use crate::files::links::file_links;
+use crate::files::links::{file_links, has_file_link};
 use crate::util::text::is_unsafe_char;
 use std::fmt::Write as _;
 
@@ -38,7 +38,11 @@ pub fn push_text(out: &mut String, text: &str) {
 /// [`push_text`] keeping newlines and tabs (message content, shown with `white-space: pre-wrap`); `\r\n` is
 /// one line break.
 pub fn push_content_text(out: &mut String, text: &str) {
-    push_escaped(out, &text.replace("\r\n", "\n"), true);
+    if text.contains('\r') {
+        push_escaped(out, &text.replace("\r\n", "\n"), true);
+    } else {
+        push_escaped(out, text, true);
+    }
 }
 
 fn push_escaped(out: &mut String, text: &str, keep_layout: bool) {
@@ -78,6 +82,11 @@ pub fn push_content(
     depth: usize,
     counts: &mut LinkCounts,
 ) {
+    if !has_file_link(content) {
+        // Most messages: no link to look for (file_links would copy the content to search it).
+        push_content_text(out, content);
+        return;
+    }
     let mut done = 0;
     for link in file_links(content) {
         push_content_text(out, &content[done..link.offset]);
