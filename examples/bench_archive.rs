@@ -88,7 +88,7 @@ fn content(i: u64) -> String {
     let base = format!(
         "Message {i}: the quarterly numbers are in, please review before the meeting on Friday."
     );
-    if i % 20 == 0 {
+    if i.is_multiple_of(20) {
         format!("{base} ma-filelink:///room/{i}/Report%20{i}.xlsx")
     } else if i % 50 == 1 {
         format!("{base} <b>\"bold\"</b> & 'quoted'")
@@ -141,7 +141,7 @@ fn write_package(path: &Path, messages: u64, rooms: u64) {
                     chat_date_utc: ticks_to_iso(ticks).expect("ticks"),
                     poster_id: 1 + i32::try_from(i % 50).expect("small"),
                     poster_uri: None,
-                    is_alert: i % 97 == 0,
+                    is_alert: i.is_multiple_of(97),
                     content: content(chat_id as u64),
                     content_utf16_base64: None,
                     rtf: None,

@@ -76,9 +76,9 @@ pub fn render(
             (Some(_), false) => push_text(&mut out, &path.join(" \\ ")),
         }
         let count: u64 = members.iter().map(|r| r.messages).sum();
-        let _ = write!(
+        let _ = writeln!(
             out,
-            " <span class=\"meta\">({} room(s), {count} message(s))</span></h2>\n",
+            " <span class=\"meta\">({} room(s), {count} message(s))</span></h2>",
             members.len()
         );
         out.push_str("<table class=\"rooms\">\n<thead><tr><th>Room</th><th>Messages</th><th>First message (UTC)</th><th>Last message (UTC)</th><th>Pages</th><th>Notes</th></tr></thead>\n<tbody>\n");

@@ -125,17 +125,15 @@ impl Staging {
         let output = self.output.clone();
         let aside = crate::util::sibling_path(&output, ".archive-old");
         let mut moved_aside = false;
-        if std::fs::symlink_metadata(&output).is_ok() {
-            if std::fs::remove_dir(&output).is_err() {
-                if std::fs::symlink_metadata(&aside).is_ok() {
-                    std::fs::remove_dir_all(&aside)
-                        .map_err(|e| PcmError::io("removing", &aside, e))?;
-                }
-                std::fs::rename(&output, &aside).map_err(|e| {
-                    PcmError::io("moving the folder being replaced aside to", &aside, e)
-                })?;
-                moved_aside = true;
+        // An empty folder is simply removed; a non-empty one (with force) is moved aside first.
+        if std::fs::symlink_metadata(&output).is_ok() && std::fs::remove_dir(&output).is_err() {
+            if std::fs::symlink_metadata(&aside).is_ok() {
+                std::fs::remove_dir_all(&aside).map_err(|e| PcmError::io("removing", &aside, e))?;
             }
+            std::fs::rename(&output, &aside).map_err(|e| {
+                PcmError::io("moving the folder being replaced aside to", &aside, e)
+            })?;
+            moved_aside = true;
         }
         if let Err(e) = std::fs::rename(&self.dir, &output) {
             if moved_aside {
