@@ -863,6 +863,58 @@ fn a_cancelled_archive_leaves_nothing_behind() {
     );
 }
 
+/// A package whose manifest lists more messages for a room than its history holds: the reader finds it at the
+/// end of that room's entry, after pages were written.
+fn damaged_package(dir: &Path) -> PathBuf {
+    let good = plain_package(dir);
+    let damaged = dir.join("damaged.pcmpkg");
+    let mut source = zip::ZipArchive::new(std::fs::File::open(&good).expect("open")).expect("zip");
+    let mut writer = zip::ZipWriter::new(std::fs::File::create(&damaged).expect("create"));
+    for i in 0..source.len() {
+        let mut entry = source.by_index(i).expect("entry");
+        let name = entry.name().expect("entry name").to_string();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut bytes).expect("read");
+        if name == MANIFEST_ENTRY {
+            let mut manifest: Manifest = serde_json::from_slice(&bytes).expect("manifest");
+            let listed = manifest
+                .entries
+                .iter_mut()
+                .find(|e| e.name == messages_entry(10))
+                .expect("room 10");
+            listed.records += 1;
+            bytes = serde_json::to_vec_pretty(&manifest).expect("json");
+        }
+        writer
+            .start_file(name, zip::write::SimpleFileOptions::default())
+            .expect("start");
+        std::io::Write::write_all(&mut writer, &bytes).expect("write");
+    }
+    writer.finish().expect("finish");
+    damaged
+}
+
+#[test]
+fn a_damaged_package_fails_naming_the_room_and_leaves_nothing() {
+    let dir = fresh_dir("archive", "damaged");
+    let package = damaged_package(&dir);
+    let out = dir.join("archive");
+    let (error, _) =
+        archive(json!({ "fileName": package, "outputFolder": out, "messagesPerPage": 5 }));
+    let error = error.expect_err("damaged");
+    assert_eq!(error.code(), "invalid_package");
+    let text = error.to_string();
+    assert!(
+        text.contains("Sales\\EMEA\\Pipeline") && text.contains("13"),
+        "{text}"
+    );
+    assert!(!out.exists(), "no output folder");
+    assert!(
+        !dir.join("archive.archive-partial").exists(),
+        "no staging folder"
+    );
+}
+
 // ------------------------------------------------------------------------------------------------------------
 // A generated deployment exported over TDS.
 

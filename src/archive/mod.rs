@@ -109,17 +109,19 @@ pub fn run(plan: &ArchivePlan, ctx: &JobContext) -> Result<ArchiveResult, PcmErr
         ctx.check_cancelled()?;
         let room = &entities.rooms[*index];
         let stem = stem_for(room, &mut stems);
-        ctx.progress(
-            ACTIVITY,
-            format!(
-                "Room {} of {}: {}",
-                n + 1,
-                chosen.len(),
-                select::legacy_path(room)
-            ),
-            Some(run.done_messages),
-            Some(run.total_messages),
-        );
+        if reports(n + 1, chosen.len()) {
+            ctx.progress(
+                ACTIVITY,
+                format!(
+                    "Room {} of {}: {}",
+                    n + 1,
+                    chosen.len(),
+                    select::legacy_path(room)
+                ),
+                Some(run.done_messages),
+                Some(run.total_messages),
+            );
+        }
         archived.push(run.room(&mut reader, room, &stem)?);
     }
     drop(reader);
@@ -314,6 +316,18 @@ impl Run<'_> {
     }
 }
 
+/// Progress events for at most this many rooms, whatever their number: a host that polls slowly never finds
+/// more than this many queued (rooms of many messages also report every 100,000 messages).
+const PROGRESS_ROOMS: usize = 1000;
+
+/// Whether room `done` (1-based) of `total` gets a progress event: every room of small archives, the first and
+/// then one per thousandth of the rooms for larger ones.
+fn reports(done: usize, total: usize) -> bool {
+    total <= PROGRESS_ROOMS
+        || done == 1
+        || done * PROGRESS_ROOMS / total != (done - 1) * PROGRESS_ROOMS / total
+}
+
 /// Rooms a default import leaves out, with the reason (the transform's own rule, so both agree).
 fn not_migrated(manifest: &Manifest, entities: &Entities) -> HashMap<i32, String> {
     transform(
@@ -364,4 +378,16 @@ fn stem_for(room: &Node, used: &mut HashSet<String>) -> String {
     }
     used.insert(stem.clone());
     stem
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reports;
+
+    #[test]
+    fn progress_is_thinned_to_a_thousand_rooms() {
+        assert!((1..=7).all(|d| reports(d, 7)));
+        let reported = (1..=40_000).filter(|d| reports(*d, 40_000)).count();
+        assert!((999..=1001).contains(&reported), "{reported}");
+    }
 }
