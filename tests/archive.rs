@@ -324,7 +324,7 @@ fn every_message_of_every_room_is_in_the_pages_and_the_copy() {
         "the local column names its zone"
     );
     assert!(
-        first.contains("<td>2010-05-21 00:53:20</td><td>2010-05-21 01:53:20 +01:00</td>"),
+        first.contains("<td class=\"time\">2010-05-21 00:53:20</td><td class=\"time\">2010-05-21 01:53:20 +01:00</td>"),
         "UTC and local"
     );
     let empty =

@@ -18,7 +18,7 @@ const STYLE: &str = "body{font-family:Segoe UI,Arial,sans-serif;margin:1.5em;col
 table{border-collapse:collapse;width:100%}th,td{border:1px solid #ccc;padding:.3em .5em;vertical-align:top;\
 text-align:left}th{background:#eee}td.content{white-space:pre-wrap;overflow-wrap:anywhere}\
 tr.alert td{background:#fff4e0}.uri,.meta,.why{color:#666;font-size:.9em}.refused{text-decoration:line-through}\
-nav{margin:.8em 0}nav a,nav span{margin-right:1em}h2{margin-top:1.5em;font-size:1.1em}td.num{text-align:right}";
+nav{margin:.8em 0}nav a,nav span{margin-right:1em}h2{margin-top:1.5em;font-size:1.1em}td.num{text-align:right}td.time{white-space:nowrap}";
 
 /// Whether a character is written as a visible escape: the controls and bidi characters of
 /// [`is_unsafe_char`] (tab and newline excepted in content, where they lay out text) and the Unicode line and

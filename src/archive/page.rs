@@ -131,7 +131,7 @@ impl RoomPages<'_> {
     ) {
         let _ = write!(
             out,
-            "<tr class=\"msg{}\" id=\"m{}\"><td class=\"num\">{}</td><td>",
+            "<tr class=\"msg{}\" id=\"m{}\"><td class=\"num\">{}</td><td class=\"time\">",
             if message.is_alert { " alert" } else { "" },
             message.chat_id,
             message.chat_id
@@ -139,11 +139,11 @@ impl RoomPages<'_> {
         match crate::util::ticks::ticks_to_datetime(message.chat_date) {
             Some(utc) => {
                 out.push_str(&wall_clock(&utc));
-                out.push_str("</td><td>");
+                out.push_str("</td><td class=\"time\">");
                 out.push_str(&self.time_zone.format(&utc));
             }
             None => {
-                let _ = write!(out, "ticks {}</td><td>", message.chat_date);
+                let _ = write!(out, "ticks {}</td><td class=\"time\">", message.chat_date);
             }
         }
         out.push_str("</td><td>");
