@@ -796,6 +796,14 @@ fn a_non_empty_output_folder_is_refused_without_force_and_replaced_with_it() {
         !dir.join("archive.archive-old").exists() && !dir.join("archive.archive-partial").exists()
     );
 
+    // A folder that holds the package is refused even with force: replacing it would delete the package.
+    let (error, _) = archive(json!({ "fileName": package, "outputFolder": dir, "force": true }));
+    assert!(error
+        .expect_err("holds the package")
+        .to_string()
+        .contains("is inside -OutputFolder"));
+    assert!(package.is_file());
+
     let file = dir.join("a-file");
     std::fs::write(&file, "x").expect("file");
     let (error, _) = archive(json!({ "fileName": package, "outputFolder": file, "force": true }));

@@ -86,9 +86,11 @@ impl ArchiveParams {
         };
         let time_zone = TimeZoneSpec::parse(self.time_zone.as_deref().unwrap_or("local"))?;
         let output = PathBuf::from(&self.output_folder);
+        let package = PathBuf::from(&self.file_name);
+        check_placement(&package, &output)?;
         check_output(&output, self.force)?;
         Ok(ArchivePlan {
-            package: PathBuf::from(&self.file_name),
+            package,
             output,
             rooms: self.rooms.clone(),
             only_not_migrated: self.only_not_migrated,
@@ -98,6 +100,35 @@ impl ArchiveParams {
             force: self.force,
         })
     }
+}
+
+/// The output folder names a folder of its own (not a drive's root, whose contents -Force would replace) and
+/// does not hold the package (-Force would delete it with the folder's old contents).
+fn check_placement(package: &Path, output: &Path) -> Result<(), PcmError> {
+    if output.file_name().is_none() {
+        return Err(PcmError::invalid_parameter(
+            "outputFolder",
+            format!(
+                "-OutputFolder '{}' is a root or ends in '..'; give a folder of its own, such as D:\\Archive\\GroupChat",
+                output.display()
+            ),
+        ));
+    }
+    let absolute = |p: &Path| std::fs::canonicalize(p).ok();
+    if let (Some(package), Some(output)) = (absolute(package), absolute(output)) {
+        if package.starts_with(&output) {
+            return Err(PcmError::invalid_parameter(
+                "outputFolder",
+                format!(
+                    "the package '{}' is inside -OutputFolder '{}'; write the archive to another folder (-Force \
+                     would delete the package with the folder's old contents)",
+                    package.display(),
+                    output.display()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The output folder is absent, an empty folder, or (with `force`) a folder to replace; never a file.
