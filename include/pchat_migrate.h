@@ -115,6 +115,15 @@ int32_t pcm_readiness_start(const char *params_json,
                             char **response_out);
 
 /*
+ Starts `archive` (step 6, decommission: a package into a browsable static HTML archive with a JSON Lines
+ copy and a checked manifest) with `params_json`: the same as [`pcm_job_start`] with
+ `{"operation":"archive","params":<params_json>}`.
+ */
+int32_t pcm_archive_start(const char *params_json,
+                          struct pcm_job **job_out,
+                          char **response_out);
+
+/*
  Starts `inspect_package` (validate a package completely) with `params_json` (`{"fileName": ...}`): the
  same as [`pcm_job_start`] with `{"operation":"inspect_package","params":<params_json>}`.
  */

@@ -3,6 +3,7 @@
 //! The library is used three ways, all through [`operations`]: the C ABI in [`ffi`] (for the PowerShell
 //! module), the `pchat-migrate` CLI, and Rust tests.
 
+pub mod archive;
 pub mod connection;
 pub mod error;
 pub mod export;

@@ -447,6 +447,7 @@ fn native_class_calls_the_real_library_under_mono() {
 
     let sample = write_sample_package(&out.join("packages"));
     let targets = ImportTargets::start(&out, &sample.path);
+    let (archive_request, archive_refused) = archive_requests(&out, &sample.path);
     let before = targets.mgc_counts();
     let output = run(
         Command::new(mono)
@@ -472,7 +473,11 @@ fn native_class_calls_the_real_library_under_mono() {
             .arg("--readiness-request")
             .arg(&targets.readiness_request)
             .arg("--legacy-client-facts")
-            .arg(write_legacy_client_facts(&out)),
+            .arg(write_legacy_client_facts(&out))
+            .arg("--archive-request")
+            .arg(&archive_request)
+            .arg("--archive-refused-params")
+            .arg(&archive_refused),
         Duration::from_secs(180),
     );
     println!("{}", output.text());
@@ -654,6 +659,30 @@ fn plan_executor_checks_fail_when_a_change_escapes_should_process() {
         );
         let _ = std::fs::remove_dir_all(&dir);
     }
+}
+
+/// The requests Export-PChatArchive sends for the sample package (the whole request for the job, and the
+/// parameters alone for `pcm_archive_start`, which the harness sends after the archive exists: refused, as the
+/// folder is no longer empty and `force` is false). The params are the library's `ArchiveParams`.
+fn archive_requests(out: &Path, package: &Path) -> (PathBuf, PathBuf) {
+    let params = serde_json::json!({
+        "fileName": package.display().to_string(),
+        "outputFolder": out.join("archive").display().to_string(),
+        "onlyNotMigrated": false,
+        "timeZone": "+01:00",
+        "force": false,
+    });
+    let _: pchat_migrate::archive::ArchiveParams =
+        serde_json::from_value(params.clone()).expect("the cmdlet's request is an ArchiveParams");
+    let request = out.join("archive.json");
+    std::fs::write(
+        &request,
+        serde_json::json!({ "operation": "archive", "params": params }).to_string(),
+    )
+    .expect("write the archive request");
+    let refused = out.join("archive-params.json");
+    std::fs::write(&refused, params.to_string()).expect("write the archive params");
+    (request, refused)
 }
 
 /// The stand-in the harness imports into: a fresh `mgc` from the 2013 fixture and an (empty) legacy database, with
@@ -1686,5 +1715,76 @@ fn legacy_client_cmdlet_and_helpers_have_their_shape() {
     assert!(
         about.contains("LEGACY CLIENTS") && about.contains("Enable-PChatLegacyClientAccess"),
         "the about_ help has a section on legacy clients"
+    );
+}
+
+/// Export-PChatArchive sends the library's `ArchiveParams` fields (spelled as request keys), writes under
+/// ShouldProcess, takes packages from the pipeline, and is exported with a view for its output.
+#[test]
+fn archive_cmdlet_sends_the_archive_params_and_has_its_shape() {
+    let script = public_script("Export-PChatArchive");
+    let fields = [
+        ("fileName", serde_json::json!("p.zip")),
+        ("outputFolder", serde_json::json!("out")),
+        ("rooms", serde_json::json!(["Sales\\Q3"])),
+        ("onlyNotMigrated", serde_json::json!(true)),
+        ("fileStoreUrl", serde_json::json!("https://fs/store")),
+        ("timeZone", serde_json::json!("+01:00")),
+        ("messagesPerPage", serde_json::json!(100)),
+        ("force", serde_json::json!(true)),
+    ];
+    let mut request = serde_json::Map::new();
+    for (field, value) in &fields {
+        assert!(
+            script.contains(&format!("['{field}']")),
+            "Export-PChatArchive never sends '{field}'"
+        );
+        request.insert(field.to_string(), value.clone());
+    }
+    let params: pchat_migrate::archive::ArchiveParams =
+        serde_json::from_value(serde_json::Value::Object(request))
+            .expect("every field the cmdlet sends is an ArchiveParams field");
+    assert_eq!(params.messages_per_page, Some(100));
+    for needle in [
+        "SupportsShouldProcess = $true",
+        "$PSCmdlet.ShouldProcess($target, $action)",
+        "ValueFromPipelineByPropertyName = $true",
+        "[Alias('Path', 'FullName')]",
+        "Resolve-PChatFilePath -Path $OutputFolder -ParameterName 'OutputFolder'",
+        "Operation = 'archive'",
+        "'PChatMigration.Archive'",
+        &format!(
+            "[ValidateRange(1, {})]",
+            pchat_migrate::archive::params::MAX_MESSAGES_PER_PAGE
+        ),
+    ] {
+        assert!(
+            script.contains(needle),
+            "Export-PChatArchive lacks `{needle}`"
+        );
+    }
+    // ShouldProcess gates the native job: the job is started only after it said yes.
+    let gate = script.find("ShouldProcess(").expect("ShouldProcess");
+    let job = script
+        .find("Invoke-PChatNativeJob @jobArgs")
+        .expect("the job");
+    assert!(gate < job, "the job starts before ShouldProcess");
+    assert!(
+        script[gate..job].contains("return"),
+        "a declined ShouldProcess returns before the job"
+    );
+    let manifest = read(&module_dir().join("PersistentChatMigration.psd1"));
+    assert!(
+        manifest.contains("'Export-PChatArchive'"),
+        "Export-PChatArchive not exported"
+    );
+    let about = read(
+        &module_dir()
+            .join("en-US")
+            .join("about_PersistentChatMigration.help.txt"),
+    );
+    assert!(
+        about.contains("    Export-PChatArchive\n"),
+        "about_ help has no Export-PChatArchive section"
     );
 }

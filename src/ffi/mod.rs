@@ -362,6 +362,20 @@ pub unsafe extern "C" fn pcm_readiness_start(
     })
 }
 
+/// Starts `archive` (step 6, decommission: a package into a browsable static HTML archive with a JSON Lines
+/// copy and a checked manifest) with `params_json`: the same as [`pcm_job_start`] with
+/// `{"operation":"archive","params":<params_json>}`.
+#[no_mangle]
+pub unsafe extern "C" fn pcm_archive_start(
+    params_json: *const c_char,
+    job_out: *mut *mut pcm_job,
+    response_out: *mut *mut c_char,
+) -> i32 {
+    start_with(job_out, response_out, || {
+        named_request("archive", params_json)
+    })
+}
+
 /// Starts `inspect_package` (validate a package completely) with `params_json` (`{"fileName": ...}`): the
 /// same as [`pcm_job_start`] with `{"operation":"inspect_package","params":<params_json>}`.
 #[no_mangle]

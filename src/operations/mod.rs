@@ -3,6 +3,7 @@
 //! A request is `{"operation": "<name>", "params": {...}}`. Synchronous operations answer at once; job
 //! operations return a [`Job`] the caller polls.
 
+mod archive;
 mod databases;
 mod export;
 mod import;

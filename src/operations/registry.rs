@@ -3,7 +3,7 @@
 //! operation is a module implementing [`JobOperation`] (or [`SyncOperation`]) plus one line here.
 
 use super::{
-    export, import, inspect, legacy_clients, probe, readiness, validate, version, Request,
+    archive, export, import, inspect, legacy_clients, probe, readiness, validate, version, Request,
 };
 use crate::error::PcmError;
 use crate::jobs::{Job, JobContext};
@@ -26,6 +26,7 @@ pub static OPERATIONS: &[Registration] = &[
     job::<inspect::Inspect>(),
     job::<import::Import>(),
     job::<readiness::Readiness>(),
+    job::<archive::Archive>(),
 ];
 
 /// Declares a [`JobOperation`] named `$name` whose parameters are used as parsed (no preparation, nothing to
@@ -247,7 +248,14 @@ mod tests {
         );
         assert_eq!(
             names(Kind::Job),
-            ["probe", "export", "inspect_package", "import", "readiness"]
+            [
+                "probe",
+                "export",
+                "inspect_package",
+                "import",
+                "readiness",
+                "archive"
+            ]
         );
     }
 

@@ -213,6 +213,13 @@ static void check_named_starts(void) {
           "readiness start %d %s", status, response);
     pcm_string_free(response);
 
+    /* archive: parameters without an output folder are refused before a job exists. */
+    response = NULL;
+    status = pcm_archive_start("{\"fileName\":\"p.zip\"}", &job, &response);
+    CHECK(status == PCM_STATUS_INVALID_REQUEST && job == NULL && contains(response, "outputFolder"),
+          "archive start %d %s", status, response);
+    pcm_string_free(response);
+
     /* Misuse of the named functions: NULL params, bad JSON, a params value that is not an object's worth. */
     response = NULL;
     CHECK(pcm_probe_start(NULL, &job, &response) == PCM_STATUS_NULL_ARGUMENT && contains(response, "params_json"),
@@ -224,7 +231,7 @@ static void check_named_starts(void) {
     response = NULL;
     CHECK(pcm_inspect_package_start("{}", NULL, &response) == PCM_STATUS_NULL_ARGUMENT, "NULL job_out %s", response);
     pcm_string_free(response);
-    printf("linked: named starts (probe/export/import/readiness/inspect_package) ok\n");
+    printf("linked: named starts (probe/export/import/readiness/inspect_package/archive) ok\n");
 }
 
 /* The legacy-client planner: synchronous, the pcm_call envelope, release before create. */

@@ -1,6 +1,7 @@
 //! `pchat-migrate`: the command-line face of the library, for Linux runbooks and benchmarks. Every command
 //! builds the same JSON request the PowerShell module sends and runs it through the same library calls.
 
+mod archive;
 mod import;
 mod legacy_clients;
 mod parameter_names;
@@ -62,6 +63,9 @@ enum Command {
     /// Legacy-client access (step 7): the lookup SIP URI as a Persistent Chat endpoint.
     #[command(subcommand)]
     LegacyClients(legacy_clients::LegacyClientsCommand),
+    /// Turn a package into a browsable archive (HTML page per room, index, JSON Lines copy, checked manifest)
+    /// for the history that stays after the legacy servers are gone; prints where to open it.
+    Archive(archive::ArchiveArgs),
     /// Send a raw JSON request (`{"operation":...,"params":{...}}`); `-` reads it from stdin.
     Request {
         /// The request JSON, `@file` to read a file, or `-` for stdin.
@@ -391,6 +395,7 @@ fn request_for(command: &Command) -> Result<Request, PcmError> {
         Command::LegacyClients(command) => {
             json!({ "operation": "legacy_clients_plan", "params": command.to_params()? })
         }
+        Command::Archive(args) => json!({ "operation": "archive", "params": args.to_params() }),
         Command::Request { request } => return Request::parse(&read_request_text(request)?),
     };
     Request::from_value(value)
@@ -453,6 +458,7 @@ fn print_human(command: &Command, data: &Value, verbose: bool) {
         Command::Import(_) => import::print(data, verbose),
         Command::Readiness(_) => readiness::print(data, verbose),
         Command::LegacyClients(_) => legacy_clients::print(data, verbose),
+        Command::Archive(_) => archive::print(data),
         Command::Version => {
             if let Some(v) = typed::<VersionInfo>(data) {
                 println!("pchat-migrate {} (ABI {})", v.version, v.abi_version);

@@ -7,6 +7,7 @@
 //                    [--package <valid package.zip> --package-rooms <rooms with history> --package-messages <n>]
 //                    [--import-request <file> --import-database <mgc name> --bad-import-request <file>]
 //                    [--readiness-request <file>]
+//                    [--archive-request <file> --archive-refused-params <file>] (with --package)
 //
 // With --package it also runs inspect_package (Get-PChatMigrationPackage) on that package and on a truncated copy,
 // written next to it.
@@ -45,6 +46,8 @@ namespace PChatMigration.Harness
             string badImportRequest = null;
             string readinessRequest = null;
             string legacyClientFacts = null;
+            string archiveRequest = null;
+            string archiveRefusedParams = null;
             for (int i = 0; i < args.Length; i++)
             {
                 if (args[i] == "--version" && i + 1 < args.Length)
@@ -90,6 +93,14 @@ namespace PChatMigration.Harness
                 else if (args[i] == "--legacy-client-facts" && i + 1 < args.Length)
                 {
                     legacyClientFacts = File.ReadAllText(args[++i]);
+                }
+                else if (args[i] == "--archive-request" && i + 1 < args.Length)
+                {
+                    archiveRequest = File.ReadAllText(args[++i]);
+                }
+                else if (args[i] == "--archive-refused-params" && i + 1 < args.Length)
+                {
+                    archiveRefusedParams = File.ReadAllText(args[++i]);
                 }
                 else
                 {
@@ -151,6 +162,10 @@ namespace PChatMigration.Harness
             {
                 Run("legacy_clients_plan (Enable-PChatLegacyClientAccess)", delegate { LegacyClientPlan(legacyClientFacts); });
                 Run("legacy_clients_plan refusals", delegate { LegacyClientPlanRefusals(legacyClientFacts); });
+            }
+            if (archiveRequest != null && archiveRefusedParams != null)
+            {
+                Run("archive (Export-PChatArchive)", delegate { Archive(archiveRequest, archiveRefusedParams, packageRooms, packageMessages); });
             }
             if (formatFile != null)
             {
@@ -723,7 +738,7 @@ namespace PChatMigration.Harness
             // The type names the cmdlets give their output objects.
             foreach (string expected in new[] { "PChatMigration.ConnectionTest", "PChatMigration.ExportResult", "PChatMigration.Package", "PChatMigration.PackageRoom",
                 "PChatMigration.ImportEntity", "PChatMigration.ImportSummary", "PChatMigration.ReadinessFinding", "PChatMigration.ReadinessSummary",
-                "PChatMigration.LegacyClientPlan", "PChatMigration.LegacyClientPlanStep" })
+                "PChatMigration.LegacyClientPlan", "PChatMigration.LegacyClientPlanStep", "PChatMigration.Archive" })
             {
                 bool found = false;
                 foreach (XmlNode node in typeNames)
