@@ -5,6 +5,7 @@
 
 mod databases;
 mod export;
+mod files;
 mod import;
 mod inspect;
 mod probe;

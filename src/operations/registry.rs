@@ -2,7 +2,7 @@
 //! `validate`, the unknown-operation message and `version().operations` all read this table, so adding an
 //! operation is a module implementing [`JobOperation`] (or [`SyncOperation`]) plus one line here.
 
-use super::{export, import, inspect, probe, readiness, validate, version, Request};
+use super::{export, files, import, inspect, probe, readiness, validate, version, Request};
 use crate::error::PcmError;
 use crate::jobs::{Job, JobContext};
 use serde::de::DeserializeOwned;
@@ -23,6 +23,8 @@ pub static OPERATIONS: &[Registration] = &[
     job::<inspect::Inspect>(),
     job::<import::Import>(),
     job::<readiness::Readiness>(),
+    job::<files::FileManifest>(),
+    job::<files::CopyFiles>(),
 ];
 
 /// Declares a [`JobOperation`] named `$name` whose parameters are used as parsed (no preparation, nothing to
@@ -241,7 +243,15 @@ mod tests {
         assert_eq!(names(Kind::Sync), ["version", "validate"]);
         assert_eq!(
             names(Kind::Job),
-            ["probe", "export", "inspect_package", "import", "readiness"]
+            [
+                "probe",
+                "export",
+                "inspect_package",
+                "import",
+                "readiness",
+                "file_manifest",
+                "copy_files"
+            ]
         );
     }
 
