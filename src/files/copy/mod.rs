@@ -165,6 +165,18 @@ fn copy_all(
         total_bytes: result.counts.source_bytes,
         last: Instant::now(),
     };
+    if !plan.what_if {
+        for folder in &walk.folders {
+            if let Err(FileError::File(reason)) =
+                transfer::folder_under(&root, folder.segments(), true)
+            {
+                result.failed.push(FileIssue {
+                    path: format!("{}/", folder.as_slash_path()),
+                    reason,
+                });
+            }
+        }
+    }
     for file in &walk.files {
         ctx.check_cancelled()?;
         one_file(plan, &root, file, &mut journal, &mut result, &mut progress)?;

@@ -72,16 +72,21 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The folder `rel`'s file goes in, created below `root` (canonical) one level at a time; an existing level
-/// that is a link resolving outside `root`, or a file, is refused. `create`: false only checks (what-if).
+/// The folder `rel`'s file goes in, created below `root` (canonical); see [`folder_under`].
 pub fn destination_folder(
     root: &Path,
     rel: &RelativePath,
     create: bool,
 ) -> Result<PathBuf, FileError> {
     let segments = rel.segments();
+    folder_under(root, &segments[..segments.len().saturating_sub(1)], create)
+}
+
+/// The folder `segments` name below `root` (canonical), created one level at a time; an existing level that
+/// is a link resolving outside `root`, or a file, is refused. `create`: false only checks (what-if).
+pub fn folder_under(root: &Path, segments: &[String], create: bool) -> Result<PathBuf, FileError> {
     let mut folder = root.to_path_buf();
-    for segment in &segments[..segments.len().saturating_sub(1)] {
+    for (i, segment) in segments.iter().enumerate() {
         folder.push(segment);
         match std::fs::symlink_metadata(&folder) {
             Ok(m) if m.file_type().is_symlink() => {
@@ -105,11 +110,9 @@ pub fn destination_folder(
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if !create {
                     // What-if: the rest does not exist either.
-                    return Ok(rel
-                        .under(root)
-                        .parent()
-                        .map(Path::to_path_buf)
-                        .unwrap_or_default());
+                    let mut planned = folder;
+                    planned.extend(&segments[i + 1..]);
+                    return Ok(planned);
                 }
                 std::fs::create_dir(&folder)
                     .or_else(|e| if folder.is_dir() { Ok(()) } else { Err(e) })

@@ -22,6 +22,8 @@ pub struct SourceFile {
 pub struct Walk {
     /// In path order.
     pub files: Vec<SourceFile>,
+    /// Every folder below the root (empty ones too: XCOPY /E creates them).
+    pub folders: Vec<RelativePath>,
     pub refused: Vec<FileIssue>,
 }
 
@@ -90,6 +92,7 @@ pub fn walk(root: &Path, canonical: &Path, ctx: &JobContext) -> Result<Walk, Pcm
                     Err(e) => refuse(&mut walk, &rel_text, format!("a broken link: {e}")),
                 }
             } else if kind.is_dir() {
+                walk.folders.push(rel);
                 folders.push((path, format!("{rel_text}/")));
             } else if kind.is_file() {
                 walk.files.push(SourceFile {
@@ -107,6 +110,7 @@ pub fn walk(root: &Path, canonical: &Path, ctx: &JobContext) -> Result<Walk, Pcm
         }
     }
     walk.files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    walk.folders.sort();
     walk.refused.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(walk)
 }
