@@ -441,10 +441,9 @@ async fn a_cancelled_copy_leaves_no_partial_file_and_the_rerun_completes() {
     let verified = std::fs::read_to_string(&journal)
         .map(|t| t.lines().filter(|l| !l.is_empty()).count())
         .unwrap_or(0);
-    if let Err(e) = &result {
-        assert_eq!(e.code(), "cancelled", "{e}");
-        assert!(verified < 24, "cancelled before the end");
-    }
+    let e = result.expect_err("cancelled while files remained");
+    assert_eq!(e.code(), "cancelled", "{e}");
+    assert!(verified < 24, "cancelled before the end");
     assert!(
         !listing(&destination)
             .iter()
@@ -621,4 +620,31 @@ fn bad_parameters_are_refused_before_the_job_starts() {
         .expect("request");
     let e = operations::start_job(&request).err().expect("refused");
     assert!(e.to_string().contains("-FileName"), "{e}");
+}
+
+#[test]
+fn the_cli_copies_and_exits_3_on_a_conflict() {
+    let dir = fresh_dir("files", "cli");
+    let (source, destination) = (dir.join("src"), dir.join("dst"));
+    tree(&source);
+    let run = |extra: &[&str]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_pchat-migrate"));
+        command
+            .args(["-q", "copy-files", "--source"])
+            .arg(&source)
+            .arg("--destination")
+            .arg(&destination);
+        command.args(extra);
+        command.output().expect("runs")
+    };
+    let first = run(&[]);
+    let text = String::from_utf8_lossy(&first.stdout).to_string();
+    assert_eq!(first.status.code(), Some(0), "{text}");
+    assert!(text.contains("Copied        : 5 of 5 files"), "{text}");
+    std::fs::write(destination.join("top.txt"), b"changed!!!").expect("change");
+    let second = run(&[]);
+    let text = String::from_utf8_lossy(&second.stdout).to_string();
+    assert_eq!(second.status.code(), Some(3), "{text}");
+    assert!(text.contains("Conflict      : top.txt"), "{text}");
+    assert_eq!(run(&["--overwrite"]).status.code(), Some(0));
 }

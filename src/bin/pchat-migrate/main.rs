@@ -1,6 +1,7 @@
 //! `pchat-migrate`: the command-line face of the library, for Linux runbooks and benchmarks. Every command
 //! builds the same JSON request the PowerShell module sends and runs it through the same library calls.
 
+mod files;
 mod import;
 mod parameter_names;
 mod readiness;
@@ -58,6 +59,11 @@ enum Command {
     Import(import::ImportArgs),
     /// Check a legacy database or a package (and optionally the target) before migrating; writes nothing.
     Readiness(readiness::ReadinessArgs),
+    /// Copy the legacy file repository to the 2013 file store, SHA-256 verified and resumable (exit code 3
+    /// when a file conflicts or fails).
+    CopyFiles(files::CopyFilesArgs),
+    /// List every ma-filelink: reference per room from a package or a legacy database.
+    FileManifest(files::FileManifestArgs),
     /// Send a raw JSON request (`{"operation":...,"params":{...}}`); `-` reads it from stdin.
     Request {
         /// The request JSON, `@file` to read a file, or `-` for stdin.
@@ -384,6 +390,12 @@ fn request_for(command: &Command) -> Result<Request, PcmError> {
         Command::Readiness(args) => {
             json!({ "operation": "readiness", "params": args.to_params()? })
         }
+        Command::CopyFiles(args) => {
+            json!({ "operation": "copy_files", "params": args.to_params()? })
+        }
+        Command::FileManifest(args) => {
+            json!({ "operation": "file_manifest", "params": args.to_params()? })
+        }
         Command::Request { request } => return Request::parse(&read_request_text(request)?),
     };
     Request::from_value(value)
@@ -445,6 +457,8 @@ fn print_human(command: &Command, data: &Value, verbose: bool) {
     match command {
         Command::Import(_) => import::print(data, verbose),
         Command::Readiness(_) => readiness::print(data, verbose),
+        Command::CopyFiles(_) => files::print_copy(data, verbose),
+        Command::FileManifest(_) => files::print_manifest(data, verbose),
         Command::Version => {
             if let Some(v) = typed::<VersionInfo>(data) {
                 println!("pchat-migrate {} (ABI {})", v.version, v.abi_version);
@@ -679,7 +693,10 @@ fn main() -> ExitCode {
             } else {
                 print_human(&cli.command, &data, cli.verbose);
             }
-            ExitCode::SUCCESS
+            match &cli.command {
+                Command::CopyFiles(_) => ExitCode::from(files::copy_exit_code(&data)),
+                _ => ExitCode::SUCCESS,
+            }
         }
         Outcome::Failed(error) => {
             if cli.json {
