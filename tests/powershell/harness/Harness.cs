@@ -44,6 +44,9 @@ namespace PChatMigration.Harness
             string importDatabase = null;
             string badImportRequest = null;
             string readinessRequest = null;
+            string filesSource = null;
+            string filesDestination = null;
+            int filesCount = -1;
             for (int i = 0; i < args.Length; i++)
             {
                 if (args[i] == "--version" && i + 1 < args.Length)
@@ -85,6 +88,18 @@ namespace PChatMigration.Harness
                 else if (args[i] == "--readiness-request" && i + 1 < args.Length)
                 {
                     readinessRequest = File.ReadAllText(args[++i]);
+                }
+                else if (args[i] == "--files-source" && i + 1 < args.Length)
+                {
+                    filesSource = args[++i];
+                }
+                else if (args[i] == "--files-destination" && i + 1 < args.Length)
+                {
+                    filesDestination = args[++i];
+                }
+                else if (args[i] == "--files-count" && i + 1 < args.Length)
+                {
+                    filesCount = int.Parse(args[++i]);
                 }
                 else
                 {
@@ -142,6 +157,11 @@ namespace PChatMigration.Harness
             {
                 Run("readiness (Test-PChatMigrationReadiness)", delegate { Readiness(readinessRequest); });
             }
+            if (filesSource != null && filesDestination != null)
+            {
+                Run("copy_files (Copy-PChatFileStore)", delegate { CopyFiles(filesSource, filesDestination, filesCount); });
+            }
+            Run("file_manifest refused at start (Get-PChatFileManifest)", FileManifestRefused);
             if (formatFile != null)
             {
                 Run("format file", delegate { FormatFile(formatFile); });
