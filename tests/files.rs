@@ -93,7 +93,8 @@ async fn export(s: &Seeded, dir: &Path) -> PathBuf {
     let file = dir.join("p.pcmpkg");
     job(json!({ "operation": "export", "params": {
         "connection": s.server.connection_params(Some(&s.db)),
-        "fileName": file.display().to_string() } }))
+        "fileName": file.display().to_string(),
+        "report": dir.join("export.html").display().to_string() } }))
     .await
     .0
     .expect("export");

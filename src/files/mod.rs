@@ -7,3 +7,4 @@ pub mod manifest;
 pub mod manifest_job;
 pub mod output;
 pub mod source;
+pub mod tally;
