@@ -319,9 +319,16 @@ async fn nested_folders_are_copied_and_proved_and_a_rerun_trusts_the_journal() {
     let dir = fresh_dir("files", "nested");
     let (source, destination) = (dir.join("src"), dir.join("dst"));
     let files = tree(&source);
+    // A source that was once a copy destination: its bookkeeping files are not copied over ours.
+    write(
+        &source.join(".pchat-copy-journal.jsonl"),
+        b"{\"path\":\"top.txt\"}\n",
+    );
     let r = copy(params(&source, &destination)).await.expect("copy");
     assert!(r.succeeded);
     assert_eq!(r.counts.copied, files.len() as u64);
+    let refused: Vec<&str> = r.refused_source.iter().map(|i| i.path.as_str()).collect();
+    assert_eq!(refused, [".pchat-copy-journal.jsonl"]);
     for f in &files {
         assert_eq!(sha(&destination.join(f)), sha(&source.join(f)), "{f}");
     }

@@ -200,8 +200,10 @@ fn count(n: usize) -> u64 {
     u64::try_from(n).unwrap_or(u64::MAX)
 }
 
-/// Removes the unfinished copies (`*.pchat-partial`) an interrupted run left in the folders this run writes.
+/// Removes the unfinished copies (`*.pchat-partial`) an interrupted run left in the folders this run writes
+/// (a source file that itself ends so is kept: it is one of the files to copy).
 fn sweep_partials(root: &Path, walk: &Walk) -> u64 {
+    let copied: BTreeSet<PathBuf> = walk.files.iter().map(|f| f.rel.under(root)).collect();
     let folders: BTreeSet<PathBuf> = walk
         .files
         .iter()
@@ -219,7 +221,12 @@ fn sweep_partials(root: &Path, walk: &Walk) -> u64 {
                 .to_str()
                 .is_some_and(|n| n.ends_with(PARTIAL_SUFFIX));
             let is_file = entry.file_type().is_ok_and(|t| t.is_file());
-            if is_partial && is_file && std::fs::remove_file(entry.path()).is_ok() {
+            let is_source_file = copied.contains(&entry.path());
+            if is_partial
+                && is_file
+                && !is_source_file
+                && std::fs::remove_file(entry.path()).is_ok()
+            {
                 removed += 1;
             }
         }

@@ -9,6 +9,9 @@ use crate::files::links::RelativePath;
 use crate::jobs::JobContext;
 use std::path::{Path, PathBuf};
 
+/// The journal and lock a copy keeps in its destination root: never copied from a source root.
+const OWN_FILES: &[&str] = &[super::journal::JOURNAL_FILE, super::lock::LOCK_FILE];
+
 /// One file to copy.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
@@ -55,6 +58,15 @@ pub fn walk(root: &Path, canonical: &Path, ctx: &JobContext) -> Result<Walk, Pcm
                 continue;
             };
             let rel_text = format!("{prefix}{name}");
+            if prefix.is_empty() && OWN_FILES.iter().any(|own| own.eq_ignore_ascii_case(name)) {
+                refuse(
+                    &mut walk,
+                    &rel_text,
+                    "the copy's own bookkeeping file (the source was once a copy destination): not copied over the \
+                     destination's own",
+                );
+                continue;
+            }
             let rel = match RelativePath::parse(&rel_text) {
                 Ok(rel) => rel,
                 Err(why) => {
