@@ -278,3 +278,53 @@ fn sync_folder(path: &Path) {
     #[cfg(not(unix))]
     let _ = path;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobs::Job;
+
+    /// Runs `prove` on a job's blocking pool and gives its failure text (None when proved).
+    fn proving(source: &[u8], written: &[u8], change_source: Option<&[u8]>) -> Option<String> {
+        let dir = std::env::temp_dir().join(format!(
+            "pcm-prove-{}-{}",
+            std::process::id(),
+            written.len() + change_source.map_or(0, |c| c.len() * 100)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        let (src, temp) = (dir.join("src.bin"), dir.join("dst.bin.pchat-partial"));
+        std::fs::write(&src, source).expect("src");
+        std::fs::write(&temp, written).expect("temp");
+        let before = std::fs::metadata(&src).expect("meta");
+        if let Some(changed) = change_source {
+            std::fs::write(&src, changed).expect("change");
+        }
+        let sha = hex(&Sha256::digest(source));
+        let size = u64::try_from(source.len()).expect("size");
+        let job = Job::spawn("prove-test", move |ctx| async move {
+            let inner = ctx.clone();
+            let outcome = ctx
+                .spawn_blocking(move || Ok(prove(&src, &temp, &before, &sha, size, &inner)))
+                .await?;
+            Ok(serde_json::json!(match outcome {
+                Ok(()) => None,
+                Err(FileError::File(why)) => Some(why),
+                Err(FileError::Run(e)) => Some(e.to_string()),
+            }))
+        })
+        .expect("job");
+        let value = job.wait(|_| {}).expect("ran");
+        let _ = std::fs::remove_dir_all(&dir);
+        value.as_str().map(str::to_string)
+    }
+
+    #[test]
+    fn a_copy_is_proved_only_when_it_reads_back_as_read_and_the_source_held_still() {
+        assert_eq!(proving(b"abc", b"abc", None), None);
+        let why = proving(b"abc", b"abd", None).expect("not proved");
+        assert!(why.contains("reads back differently"), "{why}");
+        let why = proving(b"abcd", b"abcd", Some(b"abcde")).expect("not proved");
+        assert!(why.contains("changed while it was copied"), "{why}");
+    }
+}
