@@ -30,6 +30,16 @@ const HOSTILE: &[&str] = &[
     "ma-filelink:///%2e%2e/%2e%2e/outside.txt",
     "ma-filelink:///a/..%5C..%5Coutside.txt",
     "ma-filelink:///%5C%5Cserver%5Cshare%5Coutside.txt",
+    "ma-filelink:///%2Fetc%2Fpasswd",
+    "ma-filelink:///C%3A%5CWindows%5Cwin.ini",
+];
+
+/// Rooted links (`/etc/...`): a leading slash is the link's own form (`///<guid>/...`), so these name files under
+/// the repository root (`<root>/etc/passwd`), never the machine's; the copy looks for them there, reports them
+/// missing, and writes nothing outside the destination.
+const ROOTED: &[(&str, &str)] = &[
+    ("ma-filelink:/etc/passwd", "etc/passwd"),
+    ("ma-filelink:///etc/shadow", "etc/shadow"),
 ];
 
 struct Seeded {
@@ -58,7 +68,8 @@ async fn seed() -> Seeded {
         .last()
         .unwrap_or((0, 634_000_000_000_000_000, 2));
     let mut db_admin = server.admin(&db).await;
-    for (i, link) in HOSTILE.iter().enumerate() {
+    let links = HOSTILE.iter().chain(ROOTED.iter().map(|(link, _)| link));
+    for (i, link) in links.enumerate() {
         db_admin
             .execute(
                 "INSERT INTO dbo.tblChat (channelID, chatID, chatDate, userId, isAlert, content) \
@@ -160,7 +171,7 @@ fn expected_link_messages(s: &Seeded) -> BTreeMap<i32, u64> {
             *out.entry(m.room_id).or_insert(0) += 1;
         }
     }
-    *out.entry(s.hostile_room).or_insert(0) += HOSTILE.len() as u64;
+    *out.entry(s.hostile_room).or_insert(0) += (HOSTILE.len() + ROOTED.len()) as u64;
     out
 }
 
@@ -236,16 +247,27 @@ async fn manifest_from_database_and_package_agree_and_the_copy_cross_checks_them
         .iter()
         .filter_map(|e| e.path.clone())
         .collect();
-    let missing = referenced.iter().next().expect("a referenced file").clone();
+    let rooted: BTreeSet<String> = ROOTED.iter().map(|(_, path)| path.to_string()).collect();
+    assert!(
+        rooted.is_subset(&referenced),
+        "rooted links name files under the root"
+    );
+    let missing = referenced
+        .iter()
+        .find(|p| !rooted.contains(*p))
+        .expect("a referenced file")
+        .clone();
     let missing_rooms: BTreeSet<i32> = from_db
         .entries
         .iter()
         .filter(|e| e.path.as_deref() == Some(missing.as_str()))
         .map(|e| e.room_id)
         .collect();
+    let mut written = 0;
     for (i, path) in referenced.iter().enumerate() {
-        if *path != missing {
+        if *path != missing && !rooted.contains(path) {
             write(&source.join(path), format!("file {i}: {path}").as_bytes());
+            written += 1;
         }
     }
     write(&source.join("orphans/never-linked.bin"), b"nobody links me");
@@ -258,9 +280,13 @@ async fn manifest_from_database_and_package_agree_and_the_copy_cross_checks_them
     .await
     .expect("copy");
     assert!(r.succeeded, "{r:#?}");
-    assert_eq!(r.counts.copied as usize, referenced.len());
+    assert_eq!(
+        r.counts.copied,
+        written + 1,
+        "the referenced files present and the orphan"
+    );
     for path in &referenced {
-        if *path != missing {
+        if *path != missing && !rooted.contains(path) {
             assert_eq!(
                 sha(&destination.join(path)),
                 sha(&source.join(path)),
@@ -268,13 +294,26 @@ async fn manifest_from_database_and_package_agree_and_the_copy_cross_checks_them
             );
         }
     }
-    assert_eq!(r.counts.missing_at_source, 1);
-    let rooms: BTreeSet<i32> = r.missing_at_source.iter().map(|m| m.room_id).collect();
-    assert_eq!(rooms, missing_rooms);
-    assert!(r
+    assert_eq!(r.counts.missing_at_source, 1 + rooted.len() as u64);
+    let rooms: BTreeSet<i32> = r
         .missing_at_source
         .iter()
-        .all(|m| m.files == [missing.clone()]));
+        .filter(|m| m.files.contains(&missing))
+        .map(|m| m.room_id)
+        .collect();
+    assert_eq!(
+        rooms, missing_rooms,
+        "the missing file is reported for its rooms"
+    );
+    let hostile_room = r
+        .missing_at_source
+        .iter()
+        .find(|m| m.room_id == s.hostile_room)
+        .expect("the room with the rooted links");
+    assert!(
+        rooted.iter().all(|p| hostile_room.files.contains(p)),
+        "{hostile_room:?}"
+    );
     assert_eq!(r.unreferenced, ["orphans/never-linked.bin"]);
     assert_eq!(r.counts.refused_references as usize, HOSTILE.len());
     // Nothing outside the destination: the folder holds what it held, the store and the two reports.
