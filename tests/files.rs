@@ -50,15 +50,15 @@ struct Seeded {
     hostile_room: i32,
 }
 
-async fn seed() -> Seeded {
+async fn seed(schema: Schema) -> Seeded {
     let server = TestServer::start();
     let db = unique_db_name("files");
     let mut admin = server.admin("master").await;
-    create_database_as(&mut admin, &db, Schema::from(DatabaseKind::Legacy2010))
+    create_database_as(&mut admin, &db, schema)
         .await
         .expect("schema");
     let model = generate_model(7, Size::Tiny);
-    write_schema(&mut admin, &model, Schema::from(DatabaseKind::Legacy2010))
+    write_schema(&mut admin, &model, schema)
         .await
         .expect("write legacy");
     let room = model.rooms.iter().find(|r| !r.disabled).expect("a room");
@@ -177,7 +177,7 @@ fn expected_link_messages(s: &Seeded) -> BTreeMap<i32, u64> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn manifest_from_database_and_package_agree_and_the_copy_cross_checks_them() {
-    let s = seed().await;
+    let s = seed(Schema::from(DatabaseKind::Legacy2010)).await;
     let dir = fresh_dir("files", "manifest");
     let package = export(&s, &dir).await;
     let from_db = manifest_of(
@@ -330,6 +330,45 @@ async fn manifest_from_database_and_package_agree_and_the_copy_cross_checks_them
     assert!(html.contains("never-linked.bin"));
     assert!(!html.contains("<script"));
     s.server.drop_database(&s.db).await;
+}
+
+/// The manifest reads OCS 2007 R2 and "published columns only" databases too, and agrees with their packages.
+#[tokio::test(flavor = "multi_thread")]
+async fn manifest_agrees_with_the_package_for_ocs_r2_and_published_only_schemas() {
+    for (name, schema) in [
+        ("ocs", Schema::from(DatabaseKind::OcsR2)),
+        (
+            "published",
+            Schema::published_only(DatabaseKind::Legacy2010),
+        ),
+    ] {
+        let s = seed(schema).await;
+        let dir = fresh_dir("files", name);
+        let package = export(&s, &dir).await;
+        let from_db = manifest_of(
+            job(json!({ "operation": "file_manifest", "params": {
+                "connection": s.server.connection_params(Some(&s.db)) } }))
+            .await
+            .0
+            .expect("manifest from the database"),
+        );
+        let from_package = manifest_of(
+            job(json!({ "operation": "file_manifest", "params": {
+                "fileName": package.display().to_string() } }))
+            .await
+            .0
+            .expect("manifest from the package"),
+        );
+        assert_eq!(from_db.entries, from_package.entries, "{name}");
+        assert_eq!(from_db.rooms, from_package.rooms, "{name}");
+        let per_room: BTreeMap<i32, u64> = from_db
+            .rooms
+            .iter()
+            .map(|r| (r.room_id, r.messages_with_links))
+            .collect();
+        assert_eq!(per_room, expected_link_messages(&s), "{name}");
+        s.server.drop_database(&s.db).await;
+    }
 }
 
 /// A tree with nested folders, an empty folder and a few files of several chunks.
