@@ -124,6 +124,22 @@ int32_t pcm_archive_start(const char *params_json,
                           char **response_out);
 
 /*
+ Starts `copy_files` (the legacy file repository to the 2013 file store, SHA-256 verified, resumable) with
+ `params_json`: the same as [`pcm_job_start`] with `{"operation":"copy_files","params":<params_json>}`.
+ */
+int32_t pcm_copy_files_start(const char *params_json,
+                             struct pcm_job **job_out,
+                             char **response_out);
+
+/*
+ Starts `file_manifest` (every `ma-filelink:` reference per room, from a package or a database) with
+ `params_json`: the same as [`pcm_job_start`] with `{"operation":"file_manifest","params":<params_json>}`.
+ */
+int32_t pcm_file_manifest_start(const char *params_json,
+                                struct pcm_job **job_out,
+                                char **response_out);
+
+/*
  Starts `inspect_package` (validate a package completely) with `params_json` (`{"fileName": ...}`): the
  same as [`pcm_job_start`] with `{"operation":"inspect_package","params":<params_json>}`.
  */

@@ -447,6 +447,18 @@ fn native_class_calls_the_real_library_under_mono() {
 
     let sample = write_sample_package(&out.join("packages"));
     let targets = ImportTargets::start(&out, &sample.path);
+    // The tree Copy-PChatFileStore's harness check copies: nested folders, a non-ASCII name, an empty file.
+    let files_source = out.join("file-repository");
+    for (path, bytes) in [
+        ("room-1/file-1/Quarterly report.xlsx", &b"report"[..]),
+        ("room-1/file-2/Pr\u{e4}sentation.pptx", &b"slides"[..]),
+        ("room-2/empty.txt", &b""[..]),
+    ] {
+        let path = files_source.join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("folders");
+        std::fs::write(&path, bytes).expect("write a repository file");
+    }
+    let files_destination = out.join("file-store");
     let (archive_request, archive_refused) = archive_requests(&out, &sample.path);
     let before = targets.mgc_counts();
     let output = run(
@@ -477,7 +489,13 @@ fn native_class_calls_the_real_library_under_mono() {
             .arg("--archive-request")
             .arg(&archive_request)
             .arg("--archive-refused-params")
-            .arg(&archive_refused),
+            .arg(&archive_refused)
+            .arg("--files-source")
+            .arg(&files_source)
+            .arg("--files-destination")
+            .arg(&files_destination)
+            .arg("--files-count")
+            .arg("3"),
         Duration::from_secs(180),
     );
     println!("{}", output.text());
@@ -1787,4 +1805,86 @@ fn archive_cmdlet_sends_the_archive_params_and_has_its_shape() {
         about.contains("    Export-PChatArchive\n"),
         "about_ help has no Export-PChatArchive section"
     );
+}
+
+/// The fields Copy-PChatFileStore and Get-PChatFileManifest send are the library's `CopyFilesParams` and
+/// `FileManifestParams` fields (both refuse unknown fields), the copy is a change gated by ShouldProcess whose
+/// -WhatIf is the library's plan, and both are exported with their output types.
+#[test]
+fn file_cmdlets_send_the_library_params_and_have_their_shape() {
+    let copy = public_script("Copy-PChatFileStore");
+    let copy_fields = [
+        ("source", serde_json::json!("\\\\gc\\files")),
+        ("destination", serde_json::json!("\\\\fs\\store")),
+        ("fileName", serde_json::json!("p.zip")),
+        (
+            "connection",
+            serde_json::json!({ "dbInstance": "sql01", "dbName": "GroupChat" }),
+        ),
+        ("overwrite", serde_json::json!(true)),
+        ("report", serde_json::json!("r.html")),
+        ("force", serde_json::json!(true)),
+        ("whatIf", serde_json::json!(true)),
+    ];
+    let mut request = serde_json::Map::new();
+    for (field, value) in &copy_fields {
+        assert!(
+            copy.contains(&format!("{field} = ")) || copy.contains(&format!("['{field}']")),
+            "Copy-PChatFileStore never sends '{field}'"
+        );
+        request.insert(field.to_string(), value.clone());
+    }
+    let params: pchat_migrate::files::copy::CopyFilesParams =
+        serde_json::from_value(serde_json::Value::Object(request))
+            .expect("every field the cmdlet sends is a CopyFilesParams field");
+    assert!(params.what_if && params.overwrite);
+    for needle in [
+        "SupportsShouldProcess = $true",
+        "$dryRun = [bool]$WhatIfPreference",
+        "$PSCmdlet.ShouldProcess($destinationPath, $action)",
+        "Operation = 'copy_files'",
+        "'PChatMigration.FileCopySummary'",
+        "'file_conflict'",
+    ] {
+        assert!(
+            copy.contains(needle),
+            "Copy-PChatFileStore lacks `{needle}`"
+        );
+    }
+    let manifest_cmdlet = public_script("Get-PChatFileManifest");
+    let mut request = serde_json::Map::new();
+    for (field, value) in [
+        ("fileName", serde_json::json!("p.zip")),
+        (
+            "connection",
+            serde_json::json!({ "dbInstance": "sql01", "dbName": "GroupChat" }),
+        ),
+        ("output", serde_json::json!("links.csv")),
+        ("force", serde_json::json!(false)),
+    ] {
+        assert!(
+            manifest_cmdlet.contains(&format!("{field} = "))
+                || manifest_cmdlet.contains(&format!("['{field}']")),
+            "Get-PChatFileManifest never sends '{field}'"
+        );
+        request.insert(field.to_string(), value);
+    }
+    serde_json::from_value::<pchat_migrate::files::manifest_job::FileManifestParams>(
+        serde_json::Value::Object(request),
+    )
+    .expect("every field the cmdlet sends is a FileManifestParams field");
+    for needle in [
+        "Operation = 'file_manifest'",
+        "'PChatMigration.RoomFileLinks'",
+        "'PChatMigration.FileManifest'",
+    ] {
+        assert!(
+            manifest_cmdlet.contains(needle),
+            "Get-PChatFileManifest lacks `{needle}`"
+        );
+    }
+    let psd1 = read(&module_dir().join("PersistentChatMigration.psd1"));
+    for name in ["Copy-PChatFileStore", "Get-PChatFileManifest"] {
+        assert!(psd1.contains(&format!("'{name}'")), "{name} not exported");
+    }
 }

@@ -71,6 +71,9 @@ pub struct FragmentMeta {
     /// Messages whose content is not valid Unicode (carried as exact bytes), and the first of their chatIds.
     #[serde(default)]
     pub non_unicode: NonUnicode,
+    /// Messages with `ma-filelink:` links and the distinct files they name (the export report's File links).
+    #[serde(default)]
+    pub file_links: crate::files::tally::FileLinkCounts,
 }
 
 /// How many messages of a room were carried as exact bytes, with the first [`NonUnicode::LIST_LIMIT`] chatIds.
@@ -283,6 +286,7 @@ impl Staging {
             last: None,
             count: 0,
             non_unicode: NonUnicode::default(),
+            links: Default::default(),
         })
     }
 
@@ -352,6 +356,7 @@ pub struct FragmentWriter {
     last: Option<(i64, i64)>,
     count: u64,
     non_unicode: NonUnicode,
+    links: crate::files::tally::LinkTally,
 }
 
 impl FragmentWriter {
@@ -379,6 +384,7 @@ impl FragmentWriter {
         self.last = Some((message.chat_id, message.chat_date));
         self.count += 1;
         self.non_unicode.note(message);
+        self.links.note(&message.content);
         let zip = self
             .zip
             .as_mut()
@@ -422,6 +428,7 @@ impl FragmentWriter {
             },
             entry,
             non_unicode: std::mem::take(&mut self.non_unicode),
+            file_links: self.links.counts(),
         };
         let text = serde_json::to_vec(&meta).map_err(|e| PcmError::Internal(e.to_string()))?;
         std::fs::write(&self.meta_path, text)

@@ -66,6 +66,10 @@ pub(super) fn fragments_summary(
         .rooms
         .iter()
         .map(|room| {
+            let links = fragments
+                .get(&room.id)
+                .map(|(m, _)| m.file_links)
+                .unwrap_or_default();
             let meta = fragments.get(&room.id).map(|(m, _)| &m.history);
             RoomSummary {
                 room_id: room.id,
@@ -74,6 +78,8 @@ pub(super) fn fragments_summary(
                 messages: meta.map(|h| h.messages),
                 first_message_utc: meta.and_then(|h| h.first_message_utc.clone()),
                 last_message_utc: meta.and_then(|h| h.last_message_utc.clone()),
+                file_link_messages: links.messages_with_links,
+                distinct_files: links.distinct_files,
             }
         })
         .collect()

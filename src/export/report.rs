@@ -157,8 +157,45 @@ pub fn render_html(result: &ExportResult, rooms: &[RoomSummary]) -> String {
             text(r.last_message_utc.as_deref())
         ));
     }
-    html.push_str("</table>\n</body></html>\n");
+    html.push_str("</table>\n");
+    file_links_section(&mut html, result, rooms);
+    html.push_str("</body></html>\n");
     html
+}
+
+/// Per room with links: the messages with links and the distinct files, then what to run to copy them.
+fn file_links_section(html: &mut String, result: &ExportResult, rooms: &[RoomSummary]) {
+    html.push_str("<h2>File links</h2>\n");
+    let linked: Vec<&RoomSummary> = rooms.iter().filter(|r| r.file_link_messages > 0).collect();
+    if linked.is_empty() {
+        html.push_str("<p>No exported message links a file (ma-filelink:).</p>\n");
+        return;
+    }
+    html.push_str(
+        "<table><tr><th>Room ID (nodeID)</th><th>Room</th><th>Messages with file links</th>\
+         <th>Distinct files</th></tr>\n",
+    );
+    for r in &linked {
+        html.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            r.room_id,
+            escape(&r.room),
+            number(r.file_link_messages),
+            number(r.distinct_files)
+        ));
+    }
+    html.push_str("</table>\n");
+    let package = result
+        .path
+        .as_deref()
+        .map(escape)
+        .unwrap_or_else(|| "PACKAGE".into());
+    html.push_str(&format!(
+        "<p>The export does not copy files. Copy the legacy file repository to the Persistent Chat file store \
+         with <code>pchat-migrate copy-files --source REPOSITORY --destination FILE-STORE --file-name {package}</code> \
+         (Copy-PChatFileStore -FileName): it verifies every file and lists the referenced files missing at the \
+         source (docs/file-store.md).</p>\n"
+    ));
 }
 
 /// The JSON report: the result and the room table.
@@ -234,6 +271,8 @@ mod tests {
             messages: Some(1500),
             first_message_utc: Some("2011-01-01T00:00:00Z".into()),
             last_message_utc: None,
+            file_link_messages: 1_234,
+            distinct_files: 56,
         }];
         (result, rooms)
     }
@@ -252,6 +291,9 @@ mod tests {
             "Messages kept as exact UTF-16 bytes (not valid Unicode)</th><td>1",
             "<td>7</td><td>41</td>",
             "Disabled in the source database",
+            "<h2>File links</h2>",
+            "<td>1,234</td><td>56</td>",
+            "pchat-migrate copy-files",
         ] {
             assert!(html.contains(expected), "missing {expected:?} in\n{html}");
         }

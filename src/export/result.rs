@@ -77,6 +77,12 @@ pub struct RoomSummary {
     pub messages: Option<u64>,
     pub first_message_utc: Option<String>,
     pub last_message_utc: Option<String>,
+    /// Messages with `ma-filelink:` links (0 without history).
+    #[serde(default)]
+    pub file_link_messages: u64,
+    /// Distinct files those links name.
+    #[serde(default)]
+    pub distinct_files: u64,
 }
 
 #[cfg(test)]

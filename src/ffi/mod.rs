@@ -376,6 +376,32 @@ pub unsafe extern "C" fn pcm_archive_start(
     })
 }
 
+/// Starts `copy_files` (the legacy file repository to the 2013 file store, SHA-256 verified, resumable) with
+/// `params_json`: the same as [`pcm_job_start`] with `{"operation":"copy_files","params":<params_json>}`.
+#[no_mangle]
+pub unsafe extern "C" fn pcm_copy_files_start(
+    params_json: *const c_char,
+    job_out: *mut *mut pcm_job,
+    response_out: *mut *mut c_char,
+) -> i32 {
+    start_with(job_out, response_out, || {
+        named_request("copy_files", params_json)
+    })
+}
+
+/// Starts `file_manifest` (every `ma-filelink:` reference per room, from a package or a database) with
+/// `params_json`: the same as [`pcm_job_start`] with `{"operation":"file_manifest","params":<params_json>}`.
+#[no_mangle]
+pub unsafe extern "C" fn pcm_file_manifest_start(
+    params_json: *const c_char,
+    job_out: *mut *mut pcm_job,
+    response_out: *mut *mut c_char,
+) -> i32 {
+    start_with(job_out, response_out, || {
+        named_request("file_manifest", params_json)
+    })
+}
+
 /// Starts `inspect_package` (validate a package completely) with `params_json` (`{"fileName": ...}`): the
 /// same as [`pcm_job_start`] with `{"operation":"inspect_package","params":<params_json>}`.
 #[no_mangle]

@@ -6,6 +6,7 @@
 mod archive;
 mod databases;
 mod export;
+mod files;
 mod import;
 mod inspect;
 mod legacy_clients;

@@ -3,7 +3,8 @@
 //! operation is a module implementing [`JobOperation`] (or [`SyncOperation`]) plus one line here.
 
 use super::{
-    archive, export, import, inspect, legacy_clients, probe, readiness, validate, version, Request,
+    archive, export, files, import, inspect, legacy_clients, probe, readiness, validate, version,
+    Request,
 };
 use crate::error::PcmError;
 use crate::jobs::{Job, JobContext};
@@ -27,6 +28,8 @@ pub static OPERATIONS: &[Registration] = &[
     job::<import::Import>(),
     job::<readiness::Readiness>(),
     job::<archive::Archive>(),
+    job::<files::FileManifest>(),
+    job::<files::CopyFiles>(),
 ];
 
 /// Declares a [`JobOperation`] named `$name` whose parameters are used as parsed (no preparation, nothing to
@@ -254,7 +257,9 @@ mod tests {
                 "inspect_package",
                 "import",
                 "readiness",
-                "archive"
+                "archive",
+                "file_manifest",
+                "copy_files"
             ]
         );
     }

@@ -220,6 +220,18 @@ static void check_named_starts(void) {
           "archive start %d %s", status, response);
     pcm_string_free(response);
 
+    /* copy_files and file_manifest: parameters naming no folders / no source are refused before a job exists. */
+    response = NULL;
+    status = pcm_copy_files_start("{\"source\":\"\",\"destination\":\"\"}", &job, &response);
+    CHECK(status == PCM_STATUS_INVALID_REQUEST && job == NULL && contains(response, "-Source"),
+          "copy_files start %d %s", status, response);
+    pcm_string_free(response);
+    response = NULL;
+    status = pcm_file_manifest_start("{}", &job, &response);
+    CHECK(status == PCM_STATUS_INVALID_REQUEST && job == NULL && contains(response, "FileName"),
+          "file_manifest start %d %s", status, response);
+    pcm_string_free(response);
+
     /* Misuse of the named functions: NULL params, bad JSON, a params value that is not an object's worth. */
     response = NULL;
     CHECK(pcm_probe_start(NULL, &job, &response) == PCM_STATUS_NULL_ARGUMENT && contains(response, "params_json"),
@@ -231,7 +243,7 @@ static void check_named_starts(void) {
     response = NULL;
     CHECK(pcm_inspect_package_start("{}", NULL, &response) == PCM_STATUS_NULL_ARGUMENT, "NULL job_out %s", response);
     pcm_string_free(response);
-    printf("linked: named starts (probe/export/import/readiness/inspect_package/archive) ok\n");
+    printf("linked: named starts (probe/export/import/readiness/inspect_package/archive/copy_files/file_manifest) ok\n");
 }
 
 /* The legacy-client planner: synchronous, the pcm_call envelope, release before create. */

@@ -79,6 +79,14 @@ namespace PChatMigration
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         public static extern int pcm_archive_start(byte[] params_json, out IntPtr job_out, out IntPtr response_out);
 
+        // int32_t pcm_copy_files_start(const char *params_json, pcm_job **job_out, char **response_out);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int pcm_copy_files_start(byte[] params_json, out IntPtr job_out, out IntPtr response_out);
+
+        // int32_t pcm_file_manifest_start(const char *params_json, pcm_job **job_out, char **response_out);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int pcm_file_manifest_start(byte[] params_json, out IntPtr job_out, out IntPtr response_out);
+
         // int32_t pcm_inspect_package_start(const char *params_json, pcm_job **job_out, char **response_out);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         public static extern int pcm_inspect_package_start(byte[] params_json, out IntPtr job_out, out IntPtr response_out);
@@ -356,6 +364,18 @@ namespace PChatMigration
         public static NativeJob StartArchive(string paramsJson)
         {
             return Start(NativeMethods.pcm_archive_start, paramsJson);
+        }
+
+        /// <summary>pcm_copy_files_start: <c>copy_files</c> with its parameters.</summary>
+        public static NativeJob StartCopyFiles(string paramsJson)
+        {
+            return Start(NativeMethods.pcm_copy_files_start, paramsJson);
+        }
+
+        /// <summary>pcm_file_manifest_start: <c>file_manifest</c> with its parameters.</summary>
+        public static NativeJob StartFileManifest(string paramsJson)
+        {
+            return Start(NativeMethods.pcm_file_manifest_start, paramsJson);
         }
 
         /// <summary>pcm_inspect_package_start: <c>inspect_package</c> with its parameters.</summary>

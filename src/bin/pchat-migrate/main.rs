@@ -2,6 +2,7 @@
 //! builds the same JSON request the PowerShell module sends and runs it through the same library calls.
 
 mod archive;
+mod files;
 mod import;
 mod legacy_clients;
 mod parameter_names;
@@ -58,6 +59,11 @@ enum Command {
     },
     /// Import a migration package into Lync 2013 Persistent Chat (`mgc`); --what-if plans only.
     Import(import::ImportArgs),
+    /// Copy the legacy file repository to the 2013 file store, SHA-256 verified and resumable (exit code 3
+    /// when a file conflicts or fails).
+    CopyFiles(files::CopyFilesArgs),
+    /// List every ma-filelink: reference per room from a package or a legacy database.
+    FileManifest(files::FileManifestArgs),
     /// Check a legacy database or a package (and optionally the target) before migrating; writes nothing.
     Readiness(readiness::ReadinessArgs),
     /// Legacy-client access (step 7): the lookup SIP URI as a Persistent Chat endpoint.
@@ -384,6 +390,12 @@ fn request_for(command: &Command) -> Result<Request, PcmError> {
     let value = match command {
         Command::Version => json!({ "operation": "version" }),
         Command::Probe(args) => json!({ "operation": "probe", "params": args.to_params()? }),
+        Command::CopyFiles(args) => {
+            json!({ "operation": "copy_files", "params": args.to_params()? })
+        }
+        Command::FileManifest(args) => {
+            json!({ "operation": "file_manifest", "params": args.to_params()? })
+        }
         Command::Export(args) => json!({ "operation": "export", "params": args.to_params()? }),
         Command::Inspect { file } => {
             json!({ "operation": "inspect_package", "params": { "fileName": file } })
@@ -459,6 +471,8 @@ fn print_human(command: &Command, data: &Value, verbose: bool) {
         Command::Readiness(_) => readiness::print(data, verbose),
         Command::LegacyClients(_) => legacy_clients::print(data, verbose),
         Command::Archive(_) => archive::print(data),
+        Command::CopyFiles(_) => files::print_copy(data, verbose),
+        Command::FileManifest(_) => files::print_manifest(data, verbose),
         Command::Version => {
             if let Some(v) = typed::<VersionInfo>(data) {
                 println!("pchat-migrate {} (ABI {})", v.version, v.abi_version);
@@ -696,6 +710,7 @@ fn main() -> ExitCode {
             match &cli.command {
                 // A blocked plan is a result, but a runbook must not go on.
                 Command::LegacyClients(_) => ExitCode::from(legacy_clients::exit_code(&data)),
+                Command::CopyFiles(_) => ExitCode::from(files::copy_exit_code(&data)),
                 _ => ExitCode::SUCCESS,
             }
         }

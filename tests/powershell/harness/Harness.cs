@@ -44,6 +44,9 @@ namespace PChatMigration.Harness
             string importRequest = null;
             string importDatabase = null;
             string badImportRequest = null;
+            string filesSource = null;
+            string filesDestination = null;
+            int filesCount = -1;
             string readinessRequest = null;
             string legacyClientFacts = null;
             string archiveRequest = null;
@@ -101,6 +104,18 @@ namespace PChatMigration.Harness
                 else if (args[i] == "--archive-refused-params" && i + 1 < args.Length)
                 {
                     archiveRefusedParams = File.ReadAllText(args[++i]);
+                }
+                else if (args[i] == "--files-source" && i + 1 < args.Length)
+                {
+                    filesSource = args[++i];
+                }
+                else if (args[i] == "--files-destination" && i + 1 < args.Length)
+                {
+                    filesDestination = args[++i];
+                }
+                else if (args[i] == "--files-count" && i + 1 < args.Length)
+                {
+                    filesCount = int.Parse(args[++i]);
                 }
                 else
                 {
@@ -167,6 +182,11 @@ namespace PChatMigration.Harness
             {
                 Run("archive (Export-PChatArchive)", delegate { Archive(archiveRequest, archiveRefusedParams, packageRooms, packageMessages); });
             }
+            if (filesSource != null && filesDestination != null)
+            {
+                Run("copy_files (Copy-PChatFileStore)", delegate { CopyFiles(filesSource, filesDestination, filesCount); });
+            }
+            Run("file_manifest refused at start (Get-PChatFileManifest)", FileManifestRefused);
             if (formatFile != null)
             {
                 Run("format file", delegate { FormatFile(formatFile); });
