@@ -5,14 +5,17 @@
 # certificate), seeds it with a generated Lync Server 2010 Group Chat deployment and a freshly installed Lync 2013
 # Persistent Chat database (`mgc`, the 2013 fixture schema with its lookup rows, system principal and root), and
 # runs the migration against them: probe -> export -> inspect -> readiness -> import --what-if -> import -> a
-# second --what-if (nothing left to write: the target is the ledger).
+# second --what-if (nothing left to write: the target is the ledger) -> verify (from the package, then quick from
+# the legacy database) -> file manifest and file store copy (twice: the second resumes) -> the legacy-client plan
+# (from examples/legacy-client-facts.json) -> the archive of the package.
 # With a real server: PCHAT_DEMO_DBINSTANCE (e.g. 'sql01\rtc'), PCHAT_DEMO_DBNAME (the legacy Group Chat database),
 # PCHAT_SQL_USER and PCHAT_SQL_PASSWORD (a SQL login; read-only access is enough). The import steps run only when
 # PCHAT_DEMO_TARGET_DBINSTANCE names a Persistent Chat server (PCHAT_DEMO_TARGET_DBNAME, default mgc; the same
 # login): the demo never writes to a real mgc you did not name.
 #
 # Options (environment): PCHAT_DEMO_SIZE (tiny|small|medium|large|messages:N, default small),
-# PCHAT_DEMO_KIND (legacy2010|ocsr2|mgc2013, default legacy2010).
+# PCHAT_DEMO_KIND (legacy2010|ocsr2|mgc2013, default legacy2010), PCHAT_DEMO_FILE_REPOSITORY (the legacy file
+# repository to copy; without it a sample one is made from the package's file links).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -130,6 +133,65 @@ echo "== Import into $target_db" >&2
 echo "== A second --what-if: the target is the ledger, nothing is left to write" >&2
 "${import[@]}" --what-if
 
+# Step 5 needs the verify operation; the demo stops here on a library without it.
+if ! grep -q '"verify"' <<<"$operations"; then
+    echo "== This build of the library has no verify operation: the demo stops after the import." >&2
+    exit 0
+fi
+verify=("$bin/pchat-migrate" verify --db-instance "$target_instance" --db-name "$target_db" --user "$user")
+if [ ${#target_tls[@]} -gt 0 ]; then
+    verify+=(--ca-certificate "$cert")
+fi
+export PCHAT_SOURCE_SQL_PASSWORD="$PCHAT_SQL_PASSWORD"
+echo "== Step 5, verify: the package against $target_db, room by room (names, settings, roles, every message's digest)" >&2
+"${verify[@]}" --file-name "$work/GroupChat.zip" --name-map "$work/names.json" --report "$work/verify-report.html"
+
+echo "== Verify again, straight from the legacy database (read-only), quick mode (counts and first/last chatId)" >&2
+source_tls=()
+if [ ${#tls[@]} -gt 0 ]; then
+    source_tls=(--source-ca-certificate "$cert")
+fi
+"${verify[@]}" --source-db-instance "$db_instance" --source-db-name "$db_name" --source-user "$user" \
+    "${source_tls[@]}" --name-map "$work/names.json" --quick
+
+echo "== The file store: every ma-filelink: reference per room" >&2
+"$bin/pchat-migrate" file-manifest --file-name "$work/GroupChat.zip" --output "$work/file-links.csv"
+if [ -z "${PCHAT_DEMO_FILE_REPOSITORY:-}" ] && ! command -v python3 >/dev/null 2>&1; then
+    echo "   (python3 not found: an empty sample repository; every linked file is reported missing)" >&2
+    mkdir -p "$work/legacy-files"
+    repository="$work/legacy-files"
+elif [ -z "${PCHAT_DEMO_FILE_REPOSITORY:-}" ]; then
+    # No legacy file repository here: make one from the manifest, leaving the first file out so the copy shows
+    # how a referenced file missing at the source is reported.
+    "$bin/pchat-migrate" --quiet --json file-manifest --file-name "$work/GroupChat.zip" >"$work/file-links.json"
+    python3 - "$work/file-links.json" "$work/legacy-files" <<'PY'
+import json, os, sys
+entries = json.load(open(sys.argv[1], encoding="utf-8"))["data"]["entries"]
+paths = sorted({e["path"] for e in entries if e.get("path")})
+for p in paths[1:]:
+    target = os.path.join(sys.argv[2], *p.split("/"))
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    with open(target, "w", encoding="utf-8") as f:
+        f.write("sample file %s\n" % p)
+print("   a sample legacy file repository with %d of the %d linked files in %s" % (max(len(paths) - 1, 0), len(paths), sys.argv[2]), file=sys.stderr)
+PY
+    repository="$work/legacy-files"
+else
+    repository="$PCHAT_DEMO_FILE_REPOSITORY"
+fi
+echo "== Copy the file repository to the 2013 file store (SHA-256 verified, resumable)" >&2
+copy=("$bin/pchat-migrate" copy-files --source "$repository" --destination "$work/file-store" --file-name "$work/GroupChat.zip")
+"${copy[@]}" --report "$work/file-copy.html" || [ $? -eq 3 ]
+echo "== The copy again: resumes from its journal, nothing copied twice" >&2
+"${copy[@]}" || [ $? -eq 3 ]
+
+echo "== Step 7, legacy clients: the plan for the lookup URI (from sample facts; the cmdlet gathers real ones)" >&2
+"$bin/pchat-migrate" legacy-clients plan --facts examples/legacy-client-facts.json
+
+echo "== Decommission: the package as a browsable archive (rooms not migrated stay readable)" >&2
+"$bin/pchat-migrate" archive --file-name "$work/GroupChat.zip" --output "$work/archive" \
+    --file-store-url "$work/file-store"
+
 echo >&2
 echo "Files in $work:" >&2
 echo "  GroupChat.zip            the migration package (format: docs/package-format.md)" >&2
@@ -138,3 +200,7 @@ echo "  probe.json               the inventory as JSON" >&2
 echo "  readiness-report.html    the readiness report (findings, messages per month) and .json" >&2
 echo "  names.json               the name map written from the readiness findings (names too long)" >&2
 echo "  import-plan.html         the --what-if plan and .json; import-report.html/.json the import" >&2
+echo "  verify-report.html       the verification room by room, and the decommission checklist; .json" >&2
+echo "  file-links.csv           every ma-filelink: reference per room" >&2
+echo "  file-store/              the copied file store; file-copy.html/.json the copy report" >&2
+echo "  archive/index.html       the browsable archive (one page per room, JSON Lines, SHA256SUMS)" >&2
