@@ -11,6 +11,7 @@ mod probe;
 mod readiness;
 pub mod registry;
 mod validate;
+mod verify;
 mod version;
 
 use crate::error::PcmError;

@@ -2,7 +2,7 @@
 //! `validate`, the unknown-operation message and `version().operations` all read this table, so adding an
 //! operation is a module implementing [`JobOperation`] (or [`SyncOperation`]) plus one line here.
 
-use super::{export, import, inspect, probe, readiness, validate, version, Request};
+use super::{export, import, inspect, probe, readiness, validate, verify, version, Request};
 use crate::error::PcmError;
 use crate::jobs::{Job, JobContext};
 use serde::de::DeserializeOwned;
@@ -23,6 +23,7 @@ pub static OPERATIONS: &[Registration] = &[
     job::<inspect::Inspect>(),
     job::<import::Import>(),
     job::<readiness::Readiness>(),
+    job::<verify::Verify>(),
 ];
 
 /// Declares a [`JobOperation`] named `$name` whose parameters are used as parsed (no preparation, nothing to
@@ -241,7 +242,14 @@ mod tests {
         assert_eq!(names(Kind::Sync), ["version", "validate"]);
         assert_eq!(
             names(Kind::Job),
-            ["probe", "export", "inspect_package", "import", "readiness"]
+            [
+                "probe",
+                "export",
+                "inspect_package",
+                "import",
+                "readiness",
+                "verify"
+            ]
         );
     }
 
