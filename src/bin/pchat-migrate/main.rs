@@ -4,6 +4,7 @@
 mod import;
 mod parameter_names;
 mod readiness;
+mod verify;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use pchat_migrate::error::ErrorCode;
@@ -24,7 +25,10 @@ use std::sync::Arc;
 #[command(
     name = "pchat-migrate",
     version,
-    about = "Migrate Lync 2010 / OCS 2007 R2 Group Chat to Lync 2013 Persistent Chat"
+    about = "Migrate Lync 2010 / OCS 2007 R2 Group Chat to Lync 2013 Persistent Chat",
+    after_help = "Exit codes: 0 success; 1 the operation failed (the error is printed); 2 invalid arguments or \
+                  parameters (nothing ran); 5 verify ran and found an item not Verified (mismatch, missing or \
+                  extra); 130 cancelled (Ctrl+C)."
 )]
 struct Cli {
     /// Print the final result as JSON (the library's response envelope).
@@ -58,6 +62,9 @@ enum Command {
     Import(import::ImportArgs),
     /// Check a legacy database or a package (and optionally the target) before migrating; writes nothing.
     Readiness(readiness::ReadinessArgs),
+    /// Compare the source (package or legacy database), after the import's transform, with the target `mgc`;
+    /// exit code 5 when anything is not Verified.
+    Verify(verify::VerifyArgs),
     /// Send a raw JSON request (`{"operation":...,"params":{...}}`); `-` reads it from stdin.
     Request {
         /// The request JSON, `@file` to read a file, or `-` for stdin.
@@ -384,6 +391,7 @@ fn request_for(command: &Command) -> Result<Request, PcmError> {
         Command::Readiness(args) => {
             json!({ "operation": "readiness", "params": args.to_params()? })
         }
+        Command::Verify(args) => json!({ "operation": "verify", "params": args.to_params()? }),
         Command::Request { request } => return Request::parse(&read_request_text(request)?),
     };
     Request::from_value(value)
@@ -445,6 +453,7 @@ fn print_human(command: &Command, data: &Value, verbose: bool) {
     match command {
         Command::Import(_) => import::print(data, verbose),
         Command::Readiness(_) => readiness::print(data, verbose),
+        Command::Verify(_) => verify::print(data, verbose),
         Command::Version => {
             if let Some(v) = typed::<VersionInfo>(data) {
                 println!("pchat-migrate {} (ABI {})", v.version, v.abi_version);
@@ -678,6 +687,9 @@ fn main() -> ExitCode {
                 print_json(&json!({ "ok": true, "data": data }));
             } else {
                 print_human(&cli.command, &data, cli.verbose);
+            }
+            if matches!(cli.command, Command::Verify(_)) && verify::passed(&data) != Some(true) {
+                return ExitCode::from(verify::EXIT_NOT_VERIFIED);
             }
             ExitCode::SUCCESS
         }

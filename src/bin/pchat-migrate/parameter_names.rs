@@ -32,6 +32,10 @@ const FLAGS: &[(&str, &str)] = &[
     ("-TargetDBName", "--target-db-name"),
     ("-ConnectTimeoutSeconds", "--connect-timeout-seconds"),
     ("-CommandTimeoutSeconds", "--command-timeout-seconds"),
+    ("-SourceDBInstance", "--source-db-instance"),
+    ("-SourceDBName", "--source-db-name"),
+    ("-Parallelism", "--parallelism"),
+    ("-Quick", "--quick"),
 ];
 
 /// `message` with each PowerShell parameter name replaced by its CLI flag; `-Force (--force)` (a message that
