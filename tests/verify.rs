@@ -6,119 +6,12 @@
 #[path = "apply_support/mod.rs"]
 mod apply_support;
 mod common;
+#[path = "verify_support/mod.rs"]
+mod verify_support;
 
-use apply_support::{export, fresh_target, import_operation, write_name_map};
-use chat_fixtures::{DatabaseKind, Schema, Size};
-use common::{fresh_dir, run_job, unique_db_name, TestServer};
 use pchat_migrate::verify::{VerifyItem, VerifyKind, VerifyResult, VerifyStatus};
-use pchat_migrate::PcmError;
-use serde_json::{json, Value};
-use std::path::PathBuf;
-
-/// A legacy deployment, its package and name map, and a target the package was imported into.
-pub struct Migrated {
-    pub server: TestServer,
-    pub source: String,
-    pub package: PathBuf,
-    pub names: PathBuf,
-    pub target: String,
-    pub dir: PathBuf,
-}
-
-pub async fn migrated(name: &str, seed: u64) -> Migrated {
-    let server = TestServer::start();
-    let dir = fresh_dir("verify", name);
-    let source = unique_db_name("verify_src");
-    let mut admin = server.admin("master").await;
-    let schema = Schema::from(DatabaseKind::Legacy2010);
-    chat_fixtures::create_database_as(&mut admin, &source, schema)
-        .await
-        .expect("legacy schema");
-    let model = chat_fixtures::generate_model(seed, Size::Tiny);
-    chat_fixtures::write_schema(&mut admin, &model, schema)
-        .await
-        .expect("legacy data");
-    let package = export(&server, &source, &dir).await;
-    let names = dir.join("names.json");
-    write_name_map(&package, &names);
-    let target = fresh_target(&server).await;
-    Box::pin(import_operation(&server, &target, &package, &names))
-        .await
-        .expect("import");
-    Migrated {
-        server,
-        source,
-        package,
-        names,
-        target,
-        dir,
-    }
-}
-
-impl Migrated {
-    /// The verify params from the package (`extra` fields added).
-    pub fn from_package(&self, extra: Value) -> Value {
-        let mut p = json!({
-            "connection": self.server.connection_params(Some(&self.target)),
-            "fileName": self.package.display().to_string(),
-            "nameMapFile": self.names.display().to_string(),
-        });
-        for (k, v) in extra.as_object().expect("object") {
-            p[k] = v.clone();
-        }
-        p
-    }
-
-    /// The verify params from the legacy database.
-    pub fn from_database(&self, extra: Value) -> Value {
-        let mut p = json!({
-            "connection": self.server.connection_params(Some(&self.target)),
-            "sourceConnection": self.server.connection_params(Some(&self.source)),
-            "nameMapFile": self.names.display().to_string(),
-        });
-        for (k, v) in extra.as_object().expect("object") {
-            p[k] = v.clone();
-        }
-        p
-    }
-
-    pub async fn exec(&self, sql: &str) {
-        let mut admin = self.server.admin(&self.target).await;
-        admin
-            .simple_query(sql)
-            .await
-            .expect(sql)
-            .into_results()
-            .await
-            .expect(sql);
-    }
-
-    /// A single integer (or text) the target answers.
-    pub async fn scalar(&self, sql: &str) -> i64 {
-        apply_support::scalar(&self.server, &self.target, sql).await
-    }
-
-    pub async fn text(&self, sql: &str) -> String {
-        let mut admin = self.server.admin(&self.target).await;
-        let row = admin
-            .simple_query(sql)
-            .await
-            .expect(sql)
-            .into_row()
-            .await
-            .expect(sql)
-            .expect("a row");
-        row.get::<&str, _>(0).expect("text").to_string()
-    }
-}
-
-pub async fn verify(params: Value) -> Result<VerifyResult, PcmError> {
-    let request = json!({"operation": "verify", "params": params});
-    let value = tokio::task::spawn_blocking(move || run_job(request).0)
-        .await
-        .expect("join")?;
-    Ok(serde_json::from_value(value).expect("a VerifyResult"))
-}
+use serde_json::json;
+use verify_support::{migrated, verify, Migrated};
 
 fn problems(r: &VerifyResult) -> Vec<&VerifyItem> {
     r.items
@@ -138,11 +31,21 @@ fn assert_passed(r: &VerifyResult) {
 }
 
 /// The one problem item of `r`, which must be `kind` `name` with `status` and `first`.
-fn assert_single(r: &VerifyResult, kind: VerifyKind, name: &str, status: VerifyStatus, first: &str) {
+fn assert_single(
+    r: &VerifyResult,
+    kind: VerifyKind,
+    name: &str,
+    status: VerifyStatus,
+    first: &str,
+) {
     let found = problems(r);
     assert_eq!(found.len(), 1, "exactly one problem expected: {found:#?}");
     let item = found[0];
-    assert_eq!((item.kind, item.name.as_str(), item.status), (kind, name, status), "{item:#?}");
+    assert_eq!(
+        (item.kind, item.name.as_str(), item.status),
+        (kind, name, status),
+        "{item:#?}"
+    );
     assert_eq!(item.first_difference.as_deref(), Some(first), "{item:#?}");
     assert!(!r.summary.passed);
     // Problems are listed first.
@@ -158,10 +61,14 @@ async fn busy_room(m: &Migrated, min: i64) -> (i64, String, i64) {
         ))
         .await;
     let name = m
-        .text(&format!("SELECT nodeName FROM dbo.tblNode WHERE nodeID = {node}"))
+        .text(&format!(
+            "SELECT nodeName FROM dbo.tblNode WHERE nodeID = {node}"
+        ))
         .await;
     let count = m
-        .scalar(&format!("SELECT COUNT(*) FROM dbo.tblChat WHERE channelId = {node}"))
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM dbo.tblChat WHERE channelId = {node}"
+        ))
         .await;
     let middle = m
         .scalar(&format!(
@@ -214,7 +121,10 @@ async fn a_correct_migration_verifies_from_the_package_and_from_the_legacy_datab
     b.sort();
     assert_eq!(a, b);
 
-    for params in [m.from_package(json!({"quick": true})), m.from_database(json!({"quick": true}))] {
+    for params in [
+        m.from_package(json!({"quick": true})),
+        m.from_database(json!({"quick": true})),
+    ] {
         let quick = verify(params).await.expect("quick");
         assert_passed(&quick);
         assert!(quick.quick);
@@ -234,8 +144,10 @@ async fn a_correct_migration_verifies_from_the_package_and_from_the_legacy_datab
 async fn a_deleted_message_is_reported_by_its_chat_id_and_caught_by_quick_mode() {
     let m = migrated("deleted", 9102).await;
     let (node, name, chat_id) = busy_room(&m, 3).await;
-    m.exec(&format!("DELETE FROM dbo.tblChat WHERE channelId = {node} AND chatId = {chat_id}"))
-        .await;
+    m.exec(&format!(
+        "DELETE FROM dbo.tblChat WHERE channelId = {node} AND chatId = {chat_id}"
+    ))
+    .await;
     let r = verify(m.from_package(json!({}))).await.expect("verify");
     assert_single(
         &r,
@@ -247,11 +159,16 @@ async fn a_deleted_message_is_reported_by_its_chat_id_and_caught_by_quick_mode()
     let h = r.items[0].history.as_ref().expect("history");
     assert_eq!(h.source.messages, h.target.messages + 1);
     assert_ne!(h.source.sha256, h.target.sha256);
-    let quick = verify(m.from_package(json!({"quick": true}))).await.expect("quick");
+    let quick = verify(m.from_package(json!({"quick": true})))
+        .await
+        .expect("quick");
     let problem = problems(&quick);
     assert_eq!(problem.len(), 1, "{problem:#?}");
     let first = problem[0].first_difference.as_deref().expect("difference");
-    assert!(first.starts_with("message count differs (expected "), "{first}");
+    assert!(
+        first.starts_with("message count differs (expected "),
+        "{first}"
+    );
     assert_eq!(problem[0].name, name);
     // From the legacy database too.
     let db = verify(m.from_database(json!({}))).await.expect("verify");
@@ -278,7 +195,10 @@ async fn altered_content_is_reported_on_its_message() {
         &format!("message chatId {chat_id}: content differs"),
     );
     let h = r.items[0].history.as_ref().expect("history");
-    assert_eq!(h.source.messages, h.target.messages, "counts alike: only the digest tells");
+    assert_eq!(
+        h.source.messages, h.target.messages,
+        "counts alike: only the digest tells"
+    );
     assert_ne!(h.source.sha256, h.target.sha256);
 }
 
@@ -302,12 +222,16 @@ async fn a_missing_member_is_reported_on_its_room() {
             ))
             .await;
         let uri = m
-            .text(&format!("SELECT prinUri FROM dbo.tblPrincipal WHERE prinID = {prin}"))
+            .text(&format!(
+                "SELECT prinUri FROM dbo.tblPrincipal WHERE prinID = {prin}"
+            ))
             .await;
         (node, prin, uri)
     };
     let name = m
-        .text(&format!("SELECT nodeName FROM dbo.tblNode WHERE nodeID = {node}"))
+        .text(&format!(
+            "SELECT nodeName FROM dbo.tblNode WHERE nodeID = {node}"
+        ))
         .await;
     m.exec(&format!(
         "DELETE FROM dbo.tblPrincipalRole WHERE prinRoleNodeID = {node} AND prinRolePrinID = {prin} \
@@ -325,16 +249,19 @@ async fn a_missing_member_is_reported_on_its_room() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_renamed_room_an_extra_room_and_a_changed_flag_are_reported() {
-    let m = migrated("nodes", 9105).await;
+async fn a_renamed_room_is_reported_with_both_names() {
+    let m = migrated("renamed", 9105).await;
     let (node, name, _) = busy_room(&m, 1).await;
-    m.exec(&format!("UPDATE dbo.tblNode SET nodeName = N'Renamed by hand' WHERE nodeID = {node}"))
-        .await;
+    m.exec(&format!(
+        "UPDATE dbo.tblNode SET nodeName = N'Renamed by hand' WHERE nodeID = {node}"
+    ))
+    .await;
     let r = verify(m.from_package(json!({}))).await.expect("verify");
+    // The item is named as the import named the room (the expected name), the difference shows the target's.
     assert_single(
         &r,
         VerifyKind::Room,
-        "Renamed by hand",
+        &name,
         VerifyStatus::Mismatch,
         &format!("name differs (expected '{name}', found 'Renamed by hand')"),
     );
@@ -344,12 +271,17 @@ async fn a_renamed_room_an_extra_room_and_a_changed_flag_are_reported() {
     ))
     .await;
     assert_passed(&verify(m.from_package(json!({}))).await.expect("restored"));
+}
 
-    // An extra room: a copy of a room's row under a new GUID and name.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_extra_room_is_reported() {
+    let m = migrated("extra", 9107).await;
+    let (node, _, _) = busy_room(&m, 1).await;
+    // A copy of a room's row under a new GUID and name.
     m.exec(&format!(
         "INSERT INTO dbo.tblNode (nodeGuid, parentID, nodeType, nodeName, nodeDesc, invite, logged, filePost, \
          disabled, behavior, visibility, siopID, nodeAddedBy, nodeAddedOn, nodeUpdatedBy, nodeUpdatedOn) \
-         SELECT N'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', parentID, nodeType, N'Not from the source', nodeDesc, \
+         SELECT 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', parentID, nodeType, N'Not from the source', nodeDesc, \
          invite, logged, filePost, disabled, behavior, visibility, siopID, nodeAddedBy, nodeAddedOn, \
          nodeUpdatedBy, nodeUpdatedOn FROM dbo.tblNode WHERE nodeID = {node}"
     ))
@@ -362,18 +294,25 @@ async fn a_renamed_room_an_extra_room_and_a_changed_flag_are_reported() {
         VerifyStatus::Extra,
         "in the target, not expected from the source",
     );
-    m.exec("DELETE FROM dbo.tblNode WHERE nodeName = N'Not from the source'")
-        .await;
+    assert_eq!(r.items[0].key, "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
+}
 
-    // A changed flag: a category's chat history (logged) turned around.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_changed_flag_is_reported_on_its_category_and_room() {
+    let m = migrated("flag", 9108).await;
+    // A category's chat history (logged) turned around.
     let category = m
         .scalar("SELECT MIN(nodeID) FROM dbo.tblNode WHERE nodeType = 1 AND nodeID <> parentID")
         .await;
     let (cat_name, logged) = (
-        m.text(&format!("SELECT nodeName FROM dbo.tblNode WHERE nodeID = {category}"))
-            .await,
-        m.scalar(&format!("SELECT CAST(logged AS int) FROM dbo.tblNode WHERE nodeID = {category}"))
-            .await,
+        m.text(&format!(
+            "SELECT nodeName FROM dbo.tblNode WHERE nodeID = {category}"
+        ))
+        .await,
+        m.scalar(&format!(
+            "SELECT CAST(logged AS int) FROM dbo.tblNode WHERE nodeID = {category}"
+        ))
+        .await,
     );
     m.exec(&format!(
         "UPDATE dbo.tblNode SET logged = {} WHERE nodeID = {category}",
@@ -381,7 +320,11 @@ async fn a_renamed_room_an_extra_room_and_a_changed_flag_are_reported() {
     ))
     .await;
     let r = verify(m.from_package(json!({}))).await.expect("verify");
-    let (was, now) = if logged == 1 { ("on", "off") } else { ("off", "on") };
+    let (was, now) = if logged == 1 {
+        ("on", "off")
+    } else {
+        ("off", "on")
+    };
     assert_single(
         &r,
         VerifyKind::Category,
@@ -389,6 +332,48 @@ async fn a_renamed_room_an_extra_room_and_a_changed_flag_are_reported() {
         VerifyStatus::Mismatch,
         &format!("chat history (logged) differs (expected {was}, found {now})"),
     );
+    m.exec(&format!(
+        "UPDATE dbo.tblNode SET logged = {logged} WHERE nodeID = {category}"
+    ))
+    .await;
+    // A room disabled by hand.
+    let (node, name, _) = busy_room(&m, 1).await;
+    m.exec(&format!(
+        "UPDATE dbo.tblNode SET disabled = 1 WHERE nodeID = {node}"
+    ))
+    .await;
+    let r = verify(m.from_package(json!({}))).await.expect("verify");
+    assert_single(
+        &r,
+        VerifyKind::Room,
+        &name,
+        VerifyStatus::Mismatch,
+        "disabled differs (expected false, found true)",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_2013_package_imported_one_to_one_verifies() {
+    let server = common::TestServer::start();
+    let dir = common::fresh_dir("verify", "from2013");
+    let package = apply_support::exported_mgc(&server, &dir, 9109, chat_fixtures::Size::Tiny).await;
+    let names = dir.join("names.json");
+    apply_support::write_name_map(&package, &names);
+    let target = apply_support::fresh_target(&server).await;
+    Box::pin(apply_support::import_operation(
+        &server, &target, &package, &names,
+    ))
+    .await
+    .expect("import");
+    let r = verify(json!({
+        "connection": server.connection_params(Some(&target)),
+        "fileName": package.display().to_string(),
+        "nameMapFile": names.display().to_string(),
+    }))
+    .await
+    .expect("verify");
+    assert_passed(&r);
+    assert_eq!(r.source.source_kind, "PersistentChat2013");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -402,7 +387,9 @@ async fn the_report_is_written_beside_and_never_replaced_without_force() {
     let back: VerifyResult =
         serde_json::from_str(&std::fs::read_to_string(&files.json).expect("json")).expect("parses");
     assert_eq!(back.items, r.items);
-    assert!(std::fs::read_to_string(&files.html).expect("html").contains("<html"));
+    assert!(std::fs::read_to_string(&files.html)
+        .expect("html")
+        .contains("<html"));
     let again = verify(m.from_package(json!({"report": html.display().to_string()})))
         .await
         .expect_err("exists");
