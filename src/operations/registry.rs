@@ -266,4 +266,24 @@ mod tests {
         assert_eq!(checked.db_name.as_deref(), Some("mgc"));
         assert_eq!(checked.file_name.as_deref(), Some("p.zip"));
     }
+
+    #[test]
+    fn verify_is_a_job_whose_validate_names_the_target_and_the_package() {
+        let request = Request::parse(
+            r#"{"operation":"verify","params":{"connection":{"dbInstance":"sql13","user":"sa","password":"x"},"fileName":"p.zip"}}"#,
+        )
+        .expect("parses");
+        let checked = lookup("verify")
+            .expect("registered")
+            .check(&request)
+            .expect("valid");
+        assert_eq!(checked.db_name.as_deref(), Some("mgc"));
+        assert_eq!(checked.file_name.as_deref(), Some("p.zip"));
+        let no_source = Request::parse(
+            r#"{"operation":"verify","params":{"connection":{"dbInstance":"sql13","user":"sa","password":"x"}}}"#,
+        )
+        .expect("parses");
+        let refused = lookup("verify").expect("registered").check(&no_source);
+        assert_eq!(refused.expect_err("no source").code(), "invalid_parameter");
+    }
 }
