@@ -148,7 +148,7 @@ async fn the_exit_code_says_whether_the_migration_verified() {
     assert_eq!(out.status.code(), Some(5), "{}", text(&out));
     let shown = text(&out);
     assert!(
-        shown.contains(&format!("Mismatch  Room      "))
+        shown.contains("Mismatch  Room      ")
             && shown.contains(&format!("message chatId {first}: missing in target")),
         "{shown}"
     );

@@ -83,7 +83,7 @@ async fn busy_room(m: &Migrated, min: i64) -> (i64, String, i64) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_correct_migration_verifies_from_the_package_and_from_the_legacy_database() {
     let m = migrated("pass", 9101).await;
-    let full = verify(m.from_package(json!({}))).await.expect("verify");
+    let full = verify(m.params_package(json!({}))).await.expect("verify");
     assert_passed(&full);
     assert!(!full.quick);
     assert_eq!(full.source.kind, "package");
@@ -103,7 +103,7 @@ async fn a_correct_migration_verifies_from_the_package_and_from_the_legacy_datab
     }
     assert!(with_messages > 0);
 
-    let db = verify(m.from_database(json!({"parallelism": 2})))
+    let db = verify(m.params_database(json!({"parallelism": 2})))
         .await
         .expect("verify from the database");
     assert_passed(&db);
@@ -122,8 +122,8 @@ async fn a_correct_migration_verifies_from_the_package_and_from_the_legacy_datab
     assert_eq!(a, b);
 
     for params in [
-        m.from_package(json!({"quick": true})),
-        m.from_database(json!({"quick": true})),
+        m.params_package(json!({"quick": true})),
+        m.params_database(json!({"quick": true})),
     ] {
         let quick = verify(params).await.expect("quick");
         assert_passed(&quick);
@@ -148,7 +148,7 @@ async fn a_deleted_message_is_reported_by_its_chat_id_and_caught_by_quick_mode()
         "DELETE FROM dbo.tblChat WHERE channelId = {node} AND chatId = {chat_id}"
     ))
     .await;
-    let r = verify(m.from_package(json!({}))).await.expect("verify");
+    let r = verify(m.params_package(json!({}))).await.expect("verify");
     assert_single(
         &r,
         VerifyKind::Room,
@@ -159,7 +159,7 @@ async fn a_deleted_message_is_reported_by_its_chat_id_and_caught_by_quick_mode()
     let h = r.items[0].history.as_ref().expect("history");
     assert_eq!(h.source.messages, h.target.messages + 1);
     assert_ne!(h.source.sha256, h.target.sha256);
-    let quick = verify(m.from_package(json!({"quick": true})))
+    let quick = verify(m.params_package(json!({"quick": true})))
         .await
         .expect("quick");
     let problem = problems(&quick);
@@ -171,7 +171,7 @@ async fn a_deleted_message_is_reported_by_its_chat_id_and_caught_by_quick_mode()
     );
     assert_eq!(problem[0].name, name);
     // From the legacy database too.
-    let db = verify(m.from_database(json!({}))).await.expect("verify");
+    let db = verify(m.params_database(json!({}))).await.expect("verify");
     assert_eq!(
         problems(&db)[0].first_difference.as_deref(),
         Some(format!("message chatId {chat_id}: missing in target").as_str())
@@ -186,7 +186,7 @@ async fn altered_content_is_reported_on_its_message() {
         "UPDATE dbo.tblChat SET content = N'tampered' WHERE channelId = {node} AND chatId = {chat_id}"
     ))
     .await;
-    let r = verify(m.from_package(json!({}))).await.expect("verify");
+    let r = verify(m.params_package(json!({}))).await.expect("verify");
     assert_single(
         &r,
         VerifyKind::Room,
@@ -238,7 +238,7 @@ async fn a_missing_member_is_reported_on_its_room() {
          AND prinRoleTypeID = (SELECT rtypeID FROM dbo.tblRoleType WHERE rtypeDesc = N'Member')"
     ))
     .await;
-    let r = verify(m.from_package(json!({}))).await.expect("verify");
+    let r = verify(m.params_package(json!({}))).await.expect("verify");
     assert_single(
         &r,
         VerifyKind::Room,
@@ -256,7 +256,7 @@ async fn a_renamed_room_is_reported_with_both_names() {
         "UPDATE dbo.tblNode SET nodeName = N'Renamed by hand' WHERE nodeID = {node}"
     ))
     .await;
-    let r = verify(m.from_package(json!({}))).await.expect("verify");
+    let r = verify(m.params_package(json!({}))).await.expect("verify");
     // The item is named as the import named the room (the expected name), the difference shows the target's.
     assert_single(
         &r,
@@ -270,7 +270,7 @@ async fn a_renamed_room_is_reported_with_both_names() {
         name.replace('\'', "''")
     ))
     .await;
-    assert_passed(&verify(m.from_package(json!({}))).await.expect("restored"));
+    assert_passed(&verify(m.params_package(json!({}))).await.expect("restored"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -286,7 +286,7 @@ async fn an_extra_room_is_reported() {
          nodeUpdatedBy, nodeUpdatedOn FROM dbo.tblNode WHERE nodeID = {node}"
     ))
     .await;
-    let r = verify(m.from_package(json!({}))).await.expect("verify");
+    let r = verify(m.params_package(json!({}))).await.expect("verify");
     assert_single(
         &r,
         VerifyKind::Room,
@@ -319,7 +319,7 @@ async fn a_changed_flag_is_reported_on_its_category_and_room() {
         1 - logged
     ))
     .await;
-    let r = verify(m.from_package(json!({}))).await.expect("verify");
+    let r = verify(m.params_package(json!({}))).await.expect("verify");
     let (was, now) = if logged == 1 {
         ("on", "off")
     } else {
@@ -342,7 +342,7 @@ async fn a_changed_flag_is_reported_on_its_category_and_room() {
         "UPDATE dbo.tblNode SET disabled = 1 WHERE nodeID = {node}"
     ))
     .await;
-    let r = verify(m.from_package(json!({}))).await.expect("verify");
+    let r = verify(m.params_package(json!({}))).await.expect("verify");
     assert_single(
         &r,
         VerifyKind::Room,
@@ -380,7 +380,7 @@ async fn a_2013_package_imported_one_to_one_verifies() {
 async fn the_report_is_written_beside_and_never_replaced_without_force() {
     let m = migrated("report", 9106).await;
     let html = m.dir.join("verify.html");
-    let r = verify(m.from_package(json!({"report": html.display().to_string()})))
+    let r = verify(m.params_package(json!({"report": html.display().to_string()})))
         .await
         .expect("verify");
     let files = r.report.expect("report files");
@@ -390,12 +390,12 @@ async fn the_report_is_written_beside_and_never_replaced_without_force() {
     assert!(std::fs::read_to_string(&files.html)
         .expect("html")
         .contains("<html"));
-    let again = verify(m.from_package(json!({"report": html.display().to_string()})))
+    let again = verify(m.params_package(json!({"report": html.display().to_string()})))
         .await
         .expect_err("exists");
     assert_eq!(again.code(), "invalid_parameter");
     assert!(again.to_string().contains("-Force"), "{again}");
-    verify(m.from_package(json!({"report": html.display().to_string(), "force": true})))
+    verify(m.params_package(json!({"report": html.display().to_string(), "force": true})))
         .await
         .expect("replaced with force");
 }

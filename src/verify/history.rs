@@ -94,8 +94,8 @@ fn poisoned() -> PcmError {
 
 /// A worker's source: the package reader (moved to the blocking pool and back per room) or a connection.
 enum Source {
-    Package(Option<PackageReader>),
-    Database(SqlClient, Catalog),
+    Package(Option<Box<PackageReader>>),
+    Database(Box<(SqlClient, Catalog)>),
 }
 
 async fn open_source(sides: &Sides, ctx: &JobContext) -> Result<Source, PcmError> {
@@ -109,12 +109,12 @@ async fn open_source(sides: &Sides, ctx: &JobContext) -> Result<Source, PcmError
                     Ok(reader)
                 })
                 .await?;
-            Ok(Source::Package(Some(reader)))
+            Ok(Source::Package(Some(Box::new(reader))))
         }
         SourceSpec::Database(settings) => {
             let mut client = connect(settings, None).await?.client;
             let catalog = Catalog::read(&mut client, "dbo").await?;
-            Ok(Source::Database(client, catalog))
+            Ok(Source::Database(Box::new((client, catalog))))
         }
     }
 }
@@ -182,7 +182,8 @@ async fn compare_room(
                 *slot = Some(reader);
                 Ok(())
             }
-            Source::Database(client, catalog) => {
+            Source::Database(connection) => {
+                let (client, catalog) = &mut **connection;
                 let label = format!("source room (nodeID {})", task.source_id);
                 let slice = RoomSlice {
                     room_id: task.source_id,
@@ -246,11 +247,11 @@ pub fn digest_message(
 
 /// Streams a package room's history in batches (blocking pool); returns the reader for the next room.
 fn stream_package(
-    mut reader: PackageReader,
+    mut reader: Box<PackageReader>,
     room: i32,
     listed: bool,
     sender: mpsc::Sender<Vec<Message>>,
-) -> Result<PackageReader, PcmError> {
+) -> Result<Box<PackageReader>, PcmError> {
     if listed {
         let mut batch = Vec::with_capacity(BATCH);
         reader.for_each_message(room, |m, _| {

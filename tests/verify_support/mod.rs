@@ -52,7 +52,7 @@ pub async fn migrated(name: &str, seed: u64) -> Migrated {
 
 impl Migrated {
     /// The verify params from the package (`extra` fields added).
-    pub fn from_package(&self, extra: Value) -> Value {
+    pub fn params_package(&self, extra: Value) -> Value {
         let mut p = json!({
             "connection": self.server.connection_params(Some(&self.target)),
             "fileName": self.package.display().to_string(),
@@ -65,7 +65,7 @@ impl Migrated {
     }
 
     /// The verify params from the legacy database.
-    pub fn from_database(&self, extra: Value) -> Value {
+    pub fn params_database(&self, extra: Value) -> Value {
         let mut p = json!({
             "connection": self.server.connection_params(Some(&self.target)),
             "sourceConnection": self.server.connection_params(Some(&self.source)),
