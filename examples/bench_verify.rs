@@ -235,8 +235,12 @@ fn write_package(path: &Path, messages: u64, rooms: i32) -> Entities {
             first_chat_id: (n > 0).then_some(1),
             last_chat_id: (n > 0).then_some(n as i64),
             chat_id_bound: (n > 0).then_some(n as i64),
-            first_message_utc: None,
-            last_message_utc: None,
+            first_message_utc: (n > 0)
+                .then(|| ticks_to_iso(T0 + r as i64 * 10_000_000))
+                .flatten(),
+            last_message_utc: (n > 0)
+                .then(|| ticks_to_iso(T0 + ((n - 1) * rooms as u64 + r as u64) as i64 * 10_000_000))
+                .flatten(),
         });
     }
     let manifest = Manifest {
@@ -330,7 +334,25 @@ fn main() {
         }
         let (result, peak, secs) = timed(json!({"operation": "verify", "params": params}));
         let result: VerifyResult = serde_json::from_value(result).expect("a VerifyResult");
-        assert!(result.summary.passed, "the benchmark's migration verifies");
+        for item in result
+            .items
+            .iter()
+            .take_while(|i| i.status != pchat_migrate::verify::VerifyStatus::Verified)
+            .take(5)
+        {
+            println!(
+                "  NOT VERIFIED: {:?} {} {:?}: {}",
+                item.kind,
+                item.name,
+                item.status,
+                item.first_difference.as_deref().unwrap_or("")
+            );
+        }
+        assert!(
+            result.summary.passed,
+            "the benchmark's migration verifies: {:?}",
+            result.summary
+        );
         let compared = result.summary.target_messages;
         println!(
             "verify {label}: {compared} messages in {} rooms in {secs:.2} s = {:.0} messages/s, peak RSS {peak:.1} MB",
