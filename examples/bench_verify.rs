@@ -274,15 +274,17 @@ fn write_package(path: &Path, messages: u64, rooms: i32) -> Entities {
     entities
 }
 
-/// Runs a job request to its end; its result and the peak RSS (MB) and seconds it took.
-fn timed(request: Value) -> (Value, f64, f64) {
+/// Runs a job request to its end; its result, the RSS before it and the peak RSS during it (MB), and the
+/// seconds it took.
+fn timed(request: Value) -> (Value, f64, f64, f64) {
     let request = pchat_migrate::operations::Request::from_value(request).expect("request");
+    let before = rss_kib() as f64 / 1024.0;
     let memory = PeakMemory::start();
     let started = Instant::now();
     let job = pchat_migrate::operations::start_job(&request).expect("job starts");
     let result = job.wait(|_| {}).expect("the job succeeds");
     let secs = started.elapsed().as_secs_f64();
-    (result, memory.finish() as f64 / 1024.0, secs)
+    (result, before, memory.finish() as f64 / 1024.0, secs)
 }
 
 fn main() {
@@ -315,7 +317,7 @@ fn main() {
     });
     let connection = json!({ "dbInstance": format!("127.0.0.1,{port}"), "dbName": "Verified", "user": "sa",
                              "password": PASSWORD, "encryption": "Plaintext" });
-    let (imported, _, secs) = timed(json!({"operation": "import", "params": {
+    let (imported, _, _, secs) = timed(json!({"operation": "import", "params": {
         "connection": connection, "fileName": package.display().to_string(),
     }}));
     println!(
@@ -332,7 +334,7 @@ fn main() {
         for (k, v) in extra.as_object().expect("object") {
             params[k] = v.clone();
         }
-        let (result, peak, secs) = timed(json!({"operation": "verify", "params": params}));
+        let (result, before, peak, secs) = timed(json!({"operation": "verify", "params": params}));
         let result: VerifyResult = serde_json::from_value(result).expect("a VerifyResult");
         for item in result
             .items
@@ -355,7 +357,8 @@ fn main() {
         );
         let compared = result.summary.target_messages;
         println!(
-            "verify {label}: {compared} messages in {} rooms in {secs:.2} s = {:.0} messages/s, peak RSS {peak:.1} MB",
+            "verify {label}: {compared} messages in {} rooms in {secs:.2} s = {:.0} messages/s, peak RSS {peak:.1} MB \
+             ({before:.1} MB before it)",
             result.summary.rooms,
             compared as f64 / secs
         );

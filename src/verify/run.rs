@@ -41,23 +41,7 @@ pub async fn verify(params: VerifyParams, ctx: JobContext) -> Result<VerifyResul
         .await?;
     let compared = compare(&expected.model, &target, plan.conflict_action);
     let mut items = compared.items;
-    let tasks: Vec<RoomTask> = {
-        let listed: HashSet<i32> = expected.histories.iter().map(|h| h.room_id).collect();
-        let package = matches!(plan.source, SourceSpec::Package(_));
-        compared
-            .rooms
-            .iter()
-            .map(|(room, item, node)| {
-                let source_id = expected.model.rooms[*room].source_id;
-                RoomTask {
-                    item: *item,
-                    source_id,
-                    source_listed: !package || listed.contains(&source_id),
-                    target_node: *node,
-                }
-            })
-            .collect()
-    };
+    let tasks = room_tasks(&plan, &expected, &compared.rooms);
     let (source_messages, target_messages) = if plan.quick {
         quick_histories(&plan, &expected, &tasks, &mut items, &ctx).await?
     } else {
@@ -106,6 +90,28 @@ pub async fn verify(params: VerifyParams, ctx: JobContext) -> Result<VerifyResul
         );
     }
     Ok(result)
+}
+
+/// The rooms found on both sides, with whether the source has a history for each (a package lists it).
+fn room_tasks(
+    plan: &VerifyPlan,
+    expected: &expected::Expected,
+    rooms: &[(usize, usize, i32)],
+) -> Vec<RoomTask> {
+    let listed: HashSet<i32> = expected.histories.iter().map(|h| h.room_id).collect();
+    let package = matches!(plan.source, SourceSpec::Package(_));
+    rooms
+        .iter()
+        .map(|(room, item, node)| {
+            let source_id = expected.model.rooms[*room].source_id;
+            RoomTask {
+                item: *item,
+                source_id,
+                source_listed: !package || listed.contains(&source_id),
+                target_node: *node,
+            }
+        })
+        .collect()
 }
 
 async fn full_histories(
