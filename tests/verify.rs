@@ -11,7 +11,7 @@ mod verify_support;
 
 use pchat_migrate::verify::{VerifyItem, VerifyKind, VerifyResult, VerifyStatus};
 use serde_json::json;
-use verify_support::{migrated, verify, Migrated};
+use verify_support::{migrated, migrated_with, verify, Migrated};
 
 fn problems(r: &VerifyResult) -> Vec<&VerifyItem> {
     r.items
@@ -374,6 +374,46 @@ async fn a_2013_package_imported_one_to_one_verifies() {
     .expect("verify");
     assert_passed(&r);
     assert_eq!(r.source.source_kind, "PersistentChat2013");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_start_date_export_verifies_from_its_package_and_from_the_database_with_the_same_cut_off()
+{
+    let (m, start) = migrated_with("startdate", 9110, true).await;
+    let start = start.expect("a start date");
+    let package = verify(m.params_package(json!({}))).await.expect("verify");
+    assert_passed(&package);
+    let db = verify(m.params_database(json!({"startDate": start})))
+        .await
+        .expect("verify");
+    assert_passed(&db);
+    assert_eq!(db.summary.source_messages, package.summary.source_messages);
+    for quick in [
+        m.params_package(json!({"quick": true})),
+        m.params_database(json!({"quick": true, "startDate": start})),
+    ] {
+        assert_passed(&verify(quick).await.expect("quick"));
+    }
+    // Without the cut-off every legacy message is expected: the older ones are missing in the target.
+    let all = verify(m.params_database(json!({}))).await.expect("verify");
+    assert!(!all.summary.passed);
+    assert!(all.summary.source_messages > all.summary.target_messages);
+    let first = problems(&all)[0]
+        .first_difference
+        .clone()
+        .expect("a difference");
+    assert!(
+        first.starts_with("message chatId ") && first.ends_with(": missing in target"),
+        "{first}"
+    );
+    // A package carries its own cut-off: -StartDate is refused with one.
+    let refused = verify(m.params_package(json!({"startDate": start})))
+        .await
+        .expect_err("refused");
+    assert!(
+        refused.to_string().contains("database source only"),
+        "{refused}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

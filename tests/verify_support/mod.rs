@@ -21,6 +21,12 @@ pub struct Migrated {
 }
 
 pub async fn migrated(name: &str, seed: u64) -> Migrated {
+    migrated_with(name, seed, false).await.0
+}
+
+/// [`migrated`], the export run with `-StartDate` at the source's median message date when `start_date`; the
+/// date is returned as given to the export.
+pub async fn migrated_with(name: &str, seed: u64, start_date: bool) -> (Migrated, Option<String>) {
     let server = TestServer::start();
     let dir = fresh_dir("verify", name);
     let source = unique_db_name("verify_src");
@@ -33,21 +39,55 @@ pub async fn migrated(name: &str, seed: u64) -> Migrated {
     chat_fixtures::write_schema(&mut admin, &model, schema)
         .await
         .expect("legacy data");
-    let package = export(&server, &source, &dir).await;
+    let start = if start_date {
+        let count =
+            apply_support::scalar(&server, &source, "SELECT COUNT(*) FROM dbo.tblChat").await;
+        let ticks = apply_support::scalar(
+            &server,
+            &source,
+            &format!(
+                "SELECT MAX(chatDate) FROM (SELECT TOP {} chatDate FROM dbo.tblChat ORDER BY chatDate) AS t",
+                count / 2
+            ),
+        )
+        .await;
+        pchat_migrate::util::ticks::ticks_to_iso(ticks)
+    } else {
+        None
+    };
+    let package = match &start {
+        None => export(&server, &source, &dir).await,
+        Some(start) => {
+            let file = dir.join("source.pcmpkg");
+            let request = json!({"operation": "export", "params": {
+                "connection": server.connection_params(Some(&source)),
+                "fileName": file.display().to_string(),
+                "startDate": start,
+            }});
+            let (result, _) = tokio::task::spawn_blocking(move || crate::common::run_job(request))
+                .await
+                .expect("join");
+            result.expect("export with -StartDate");
+            file
+        }
+    };
     let names = dir.join("names.json");
     write_name_map(&package, &names);
     let target = fresh_target(&server).await;
     Box::pin(import_operation(&server, &target, &package, &names))
         .await
         .expect("import");
-    Migrated {
-        server,
-        source,
-        package,
-        names,
-        target,
-        dir,
-    }
+    (
+        Migrated {
+            server,
+            source,
+            package,
+            names,
+            target,
+            dir,
+        },
+        start,
+    )
 }
 
 impl Migrated {
