@@ -417,6 +417,70 @@ async fn a_start_date_export_verifies_from_its_package_and_from_the_database_wit
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_rename_import_verifies_under_rename_and_the_target_s_own_rooms_are_extra() {
+    let m = migrated("rename", 9111).await;
+    let (_, name, _) = busy_room(&m, 1).await;
+    // A second target that already holds a category and a room of that name: the import renames ours.
+    let target = apply_support::fresh_target(&m.server).await;
+    let mut admin = m.server.admin(&target).await;
+    admin
+        .simple_query(format!(
+            "INSERT INTO dbo.tblNode (nodeGuid, parentID, nodeType, nodeName, nodeDesc, invite, logged, filePost, \
+             disabled, behavior, visibility, nodeAddedBy, nodeAddedOn, nodeUpdatedBy, nodeUpdatedOn) \
+             VALUES (NEWID(), 1, 1, N'Theirs', N'', 1, 1, 1, 0, 4, 3, 1, 0, 1, 0); \
+             INSERT INTO dbo.tblNode (nodeGuid, parentID, nodeType, nodeName, nodeDesc, invite, logged, filePost, \
+             disabled, behavior, visibility, nodeAddedBy, nodeAddedOn, nodeUpdatedBy, nodeUpdatedOn) \
+             SELECT NEWID(), nodeID, 0, N'{}', N'', NULL, NULL, NULL, 0, 4, 2, 1, 0, 1, 0 FROM dbo.tblNode \
+             WHERE nodeName = N'Theirs'",
+            name.replace('\'', "''")
+        ))
+        .await
+        .expect("theirs")
+        .into_results()
+        .await
+        .expect("theirs");
+    Box::pin(apply_support::import_operation_with(
+        &m.server, &target, &m.package, &m.names, "Rename",
+    ))
+    .await
+    .expect("import with Rename");
+    let params = |action: &str| {
+        json!({
+            "connection": m.server.connection_params(Some(&target)),
+            "fileName": m.package.display().to_string(),
+            "nameMapFile": m.names.display().to_string(),
+            "conflictAction": action,
+        })
+    };
+    let r = verify(params("Rename")).await.expect("verify");
+    let mut found: Vec<(VerifyKind, String, VerifyStatus)> = problems(&r)
+        .iter()
+        .map(|i| (i.kind, i.name.clone(), i.status))
+        .collect();
+    found.sort();
+    let mut expected = vec![
+        (
+            VerifyKind::Category,
+            "Theirs".to_string(),
+            VerifyStatus::Extra,
+        ),
+        (VerifyKind::Room, name.clone(), VerifyStatus::Extra),
+    ];
+    expected.sort();
+    assert_eq!(found, expected, "only the target's own nodes are reported");
+    // Verified with the wrong -ConflictAction, the renamed room's name is a difference.
+    let r = verify(params("Fail")).await.expect("verify");
+    let renamed = problems(&r)
+        .into_iter()
+        .find(|i| i.status == VerifyStatus::Mismatch)
+        .expect("the renamed room");
+    assert_eq!(
+        renamed.first_difference.as_deref(),
+        Some(format!("name differs (expected '{name}', found '{name} (migrated)')").as_str())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_report_is_written_beside_and_never_replaced_without_force() {
     let m = migrated("report", 9106).await;
     let html = m.dir.join("verify.html");
