@@ -140,6 +140,14 @@ int32_t pcm_file_manifest_start(const char *params_json,
                                 char **response_out);
 
 /*
+ Starts `verify` (step 5: the source, after the import's transform, compared with the target `mgc`) with
+ `params_json`: the same as [`pcm_job_start`] with `{"operation":"verify","params":<params_json>}`.
+ */
+int32_t pcm_verify_start(const char *params_json,
+                         struct pcm_job **job_out,
+                         char **response_out);
+
+/*
  Starts `inspect_package` (validate a package completely) with `params_json` (`{"fileName": ...}`): the
  same as [`pcm_job_start`] with `{"operation":"inspect_package","params":<params_json>}`.
  */

@@ -402,6 +402,19 @@ pub unsafe extern "C" fn pcm_file_manifest_start(
     })
 }
 
+/// Starts `verify` (step 5: the source, after the import's transform, compared with the target `mgc`) with
+/// `params_json`: the same as [`pcm_job_start`] with `{"operation":"verify","params":<params_json>}`.
+#[no_mangle]
+pub unsafe extern "C" fn pcm_verify_start(
+    params_json: *const c_char,
+    job_out: *mut *mut pcm_job,
+    response_out: *mut *mut c_char,
+) -> i32 {
+    start_with(job_out, response_out, || {
+        named_request("verify", params_json)
+    })
+}
+
 /// Starts `inspect_package` (validate a package completely) with `params_json` (`{"fileName": ...}`): the
 /// same as [`pcm_job_start`] with `{"operation":"inspect_package","params":<params_json>}`.
 #[no_mangle]

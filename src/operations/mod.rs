@@ -14,6 +14,7 @@ mod probe;
 mod readiness;
 pub mod registry;
 mod validate;
+mod verify;
 mod version;
 
 use crate::error::PcmError;

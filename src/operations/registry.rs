@@ -3,8 +3,8 @@
 //! operation is a module implementing [`JobOperation`] (or [`SyncOperation`]) plus one line here.
 
 use super::{
-    archive, export, files, import, inspect, legacy_clients, probe, readiness, validate, version,
-    Request,
+    archive, export, files, import, inspect, legacy_clients, probe, readiness, validate, verify,
+    version, Request,
 };
 use crate::error::PcmError;
 use crate::jobs::{Job, JobContext};
@@ -27,6 +27,7 @@ pub static OPERATIONS: &[Registration] = &[
     job::<inspect::Inspect>(),
     job::<import::Import>(),
     job::<readiness::Readiness>(),
+    job::<verify::Verify>(),
     job::<archive::Archive>(),
     job::<files::FileManifest>(),
     job::<files::CopyFiles>(),
@@ -257,6 +258,7 @@ mod tests {
                 "inspect_package",
                 "import",
                 "readiness",
+                "verify",
                 "archive",
                 "file_manifest",
                 "copy_files"
@@ -276,5 +278,25 @@ mod tests {
             .expect("valid");
         assert_eq!(checked.db_name.as_deref(), Some("mgc"));
         assert_eq!(checked.file_name.as_deref(), Some("p.zip"));
+    }
+
+    #[test]
+    fn verify_is_a_job_whose_validate_names_the_target_and_the_package() {
+        let request = Request::parse(
+            r#"{"operation":"verify","params":{"connection":{"dbInstance":"sql13","user":"sa","password":"x"},"fileName":"p.zip"}}"#,
+        )
+        .expect("parses");
+        let checked = lookup("verify")
+            .expect("registered")
+            .check(&request)
+            .expect("valid");
+        assert_eq!(checked.db_name.as_deref(), Some("mgc"));
+        assert_eq!(checked.file_name.as_deref(), Some("p.zip"));
+        let no_source = Request::parse(
+            r#"{"operation":"verify","params":{"connection":{"dbInstance":"sql13","user":"sa","password":"x"}}}"#,
+        )
+        .expect("parses");
+        let refused = lookup("verify").expect("registered").check(&no_source);
+        assert_eq!(refused.expect_err("no source").code(), "invalid_parameter");
     }
 }

@@ -80,8 +80,8 @@ fn is_unicode_column(catalog: &Catalog, table: &str, column: &str) -> bool {
 }
 
 /// The statement that reads one room's history, and the shape of its rows.
-struct RoomQuery {
-    sql: String,
+pub(crate) struct RoomQuery {
+    pub(crate) sql: String,
     /// Content comes as its UTF-16LE bytes (see [`room_query`]).
     content_as_bytes: bool,
     /// Column 5 is `rtf` (2013).
@@ -90,7 +90,7 @@ struct RoomQuery {
 
 /// `CAST(nvarchar AS varbinary(max))` (valid T-SQL since SQL Server 2005) yields the value's exact UTF-16LE
 /// bytes: tiberius' own nvarchar decoding fails on an unpaired surrogate, and the bytes decode faster here.
-fn room_query(catalog: &Catalog, slice: &RoomSlice<'_>) -> RoomQuery {
+pub(crate) fn room_query(catalog: &Catalog, slice: &RoomSlice<'_>) -> RoomQuery {
     let c = |name: &str| catalog.col("tblChat", name);
     let has_rtf = catalog.has_column("tblChat", "rtf");
     let rtf = if has_rtf {
@@ -154,7 +154,7 @@ fn content_at(row: &Row, index: usize, as_bytes: bool) -> Result<(String, Option
 }
 
 /// One history row as a message; errors name the room and the message.
-fn message_at(
+pub(crate) fn message_at(
     row: &Row,
     room_label: &str,
     shape: &RoomQuery,

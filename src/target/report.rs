@@ -23,10 +23,18 @@ pub struct ReportTarget {
 
 impl ReportTarget {
     pub fn from_params(params: &ImportParams) -> Result<Option<ReportTarget>, PcmError> {
-        Ok(params.report.as_deref().map(|r| ReportTarget {
-            paths: ReportPaths::for_path(Path::new(r)),
-            force: params.force,
-        }))
+        Ok(params
+            .report
+            .as_deref()
+            .map(|r| ReportTarget::new(r, params.force)))
+    }
+
+    /// The HTML file `report` and the JSON beside it (also used by `verify`'s report).
+    pub fn new(report: &str, force: bool) -> ReportTarget {
+        ReportTarget {
+            paths: ReportPaths::for_path(Path::new(report)),
+            force,
+        }
     }
 
     /// Both files writable: their folder exists, neither is a folder, and an existing file only with -Force.
@@ -261,7 +269,8 @@ pub fn render_html(result: &ImportResult) -> String {
     html
 }
 
-fn write_file(path: &Path, text: &str, force: bool) -> Result<(), PcmError> {
+/// Writes one report file, replacing an existing one only with `force` (also used by `verify`'s report).
+pub fn write_file(path: &Path, text: &str, force: bool) -> Result<(), PcmError> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true);
     if force {

@@ -49,6 +49,10 @@ pub struct VerifyParams {
     /// Facts for the decommission checklist; what is absent stays a `<placeholder>`.
     #[serde(default)]
     pub decommission: DecommissionFacts,
+    /// A database source only: the export's -StartDate the package was made with (messages before it were
+    /// not migrated). A package records its own cut-off and holds only later messages. docs/verify.md.
+    #[serde(default)]
+    pub start_date: Option<String>,
 }
 
 /// What the admin knows about the legacy deployment being retired (all optional).

@@ -232,6 +232,13 @@ static void check_named_starts(void) {
           "file_manifest start %d %s", status, response);
     pcm_string_free(response);
 
+    /* verify: its (empty) parameters name no target connection and are refused before a job exists. */
+    response = NULL;
+    status = pcm_verify_start("{\"connection\":{\"dbInstance\":\"sql01\",\"user\":\"sa\",\"password\":\"x\"}}", &job, &response);
+    CHECK(status == PCM_STATUS_INVALID_REQUEST && job == NULL && contains(response, "FileName"),
+          "verify start %d %s", status, response);
+    pcm_string_free(response);
+
     /* Misuse of the named functions: NULL params, bad JSON, a params value that is not an object's worth. */
     response = NULL;
     CHECK(pcm_probe_start(NULL, &job, &response) == PCM_STATUS_NULL_ARGUMENT && contains(response, "params_json"),

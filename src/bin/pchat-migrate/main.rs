@@ -7,6 +7,7 @@ mod import;
 mod legacy_clients;
 mod parameter_names;
 mod readiness;
+mod verify;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use pchat_migrate::error::ErrorCode;
@@ -27,7 +28,11 @@ use std::sync::Arc;
 #[command(
     name = "pchat-migrate",
     version,
-    about = "Migrate Lync 2010 / OCS 2007 R2 Group Chat to Lync 2013 Persistent Chat"
+    about = "Migrate Lync 2010 / OCS 2007 R2 Group Chat to Lync 2013 Persistent Chat",
+    after_help = "Exit codes: 0 success; 1 the operation failed (the error is printed); 2 invalid arguments or \
+                  parameters (nothing ran); 3 copy-files left a file conflicting or failed, or legacy-clients \
+                  plan is blocked; 5 verify ran and found an item not Verified (mismatch, missing or extra); \
+                  130 cancelled (Ctrl+C)."
 )]
 struct Cli {
     /// Print the final result as JSON (the library's response envelope).
@@ -66,6 +71,9 @@ enum Command {
     FileManifest(files::FileManifestArgs),
     /// Check a legacy database or a package (and optionally the target) before migrating; writes nothing.
     Readiness(readiness::ReadinessArgs),
+    /// Compare the source (package or legacy database), after the import's transform, with the target `mgc`;
+    /// exit code 5 when anything is not Verified.
+    Verify(verify::VerifyArgs),
     /// Legacy-client access (step 7): the lookup SIP URI as a Persistent Chat endpoint.
     #[command(subcommand)]
     LegacyClients(legacy_clients::LegacyClientsCommand),
@@ -404,6 +412,7 @@ fn request_for(command: &Command) -> Result<Request, PcmError> {
         Command::Readiness(args) => {
             json!({ "operation": "readiness", "params": args.to_params()? })
         }
+        Command::Verify(args) => json!({ "operation": "verify", "params": args.to_params()? }),
         Command::LegacyClients(command) => {
             json!({ "operation": "legacy_clients_plan", "params": command.to_params()? })
         }
@@ -469,6 +478,7 @@ fn print_human(command: &Command, data: &Value, verbose: bool) {
     match command {
         Command::Import(_) => import::print(data, verbose),
         Command::Readiness(_) => readiness::print(data, verbose),
+        Command::Verify(_) => verify::print(data, verbose),
         Command::LegacyClients(_) => legacy_clients::print(data, verbose),
         Command::Archive(_) => archive::print(data),
         Command::CopyFiles(_) => files::print_copy(data, verbose),
@@ -711,6 +721,9 @@ fn main() -> ExitCode {
                 // A blocked plan is a result, but a runbook must not go on.
                 Command::LegacyClients(_) => ExitCode::from(legacy_clients::exit_code(&data)),
                 Command::CopyFiles(_) => ExitCode::from(files::copy_exit_code(&data)),
+                Command::Verify(_) if verify::passed(&data) != Some(true) => {
+                    ExitCode::from(verify::EXIT_NOT_VERIFIED)
+                }
                 _ => ExitCode::SUCCESS,
             }
         }
