@@ -152,7 +152,10 @@ fn the_verify_report_renders_in_a_browser_with_inert_names_and_the_checklist() {
     assert!(!dom.contains("<script"), "a script element in the DOM");
     assert!(!dom.contains("<img"), "an img element in the DOM");
     assert!(!dom.contains("<b id=\"injected\""), "an injected element");
-    assert!(dom.contains("&lt;b id=\"injected\"&gt;bold"), "shown as text");
+    assert!(
+        dom.contains("&lt;b id=\"injected\"&gt;bold"),
+        "shown as text"
+    );
     assert!(!dom.contains('\u{1b}') && !dom.contains('\u{202e}'));
 
     // Control: the same instrument sees a script that does run.

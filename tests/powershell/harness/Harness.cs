@@ -7,6 +7,7 @@
 //                    [--package <valid package.zip> --package-rooms <rooms with history> --package-messages <n>]
 //                    [--import-request <file> --import-database <mgc name> --bad-import-request <file>]
 //                    [--readiness-request <file>]
+//                    [--verify-params <file> --verify-database-params <file> --verify-legacy-pool <fqdn>]
 //
 // With --package it also runs inspect_package (Get-PChatMigrationPackage) on that package and on a truncated copy,
 // written next to it.
@@ -44,6 +45,9 @@ namespace PChatMigration.Harness
             string importDatabase = null;
             string badImportRequest = null;
             string readinessRequest = null;
+            string verifyParams = null;
+            string verifyDatabaseParams = null;
+            string verifyLegacyPool = null;
             for (int i = 0; i < args.Length; i++)
             {
                 if (args[i] == "--version" && i + 1 < args.Length)
@@ -85,6 +89,18 @@ namespace PChatMigration.Harness
                 else if (args[i] == "--readiness-request" && i + 1 < args.Length)
                 {
                     readinessRequest = File.ReadAllText(args[++i]);
+                }
+                else if (args[i] == "--verify-params" && i + 1 < args.Length)
+                {
+                    verifyParams = File.ReadAllText(args[++i]);
+                }
+                else if (args[i] == "--verify-database-params" && i + 1 < args.Length)
+                {
+                    verifyDatabaseParams = File.ReadAllText(args[++i]);
+                }
+                else if (args[i] == "--verify-legacy-pool" && i + 1 < args.Length)
+                {
+                    verifyLegacyPool = args[++i];
                 }
                 else
                 {
@@ -141,6 +157,11 @@ namespace PChatMigration.Harness
             if (readinessRequest != null)
             {
                 Run("readiness (Test-PChatMigrationReadiness)", delegate { Readiness(readinessRequest); });
+            }
+            if (verifyParams != null)
+            {
+                Run("validate verify (Test-PChatMigration)", delegate { ValidateVerify(verifyParams, verifyDatabaseParams); });
+                Run("verify against an empty target (Test-PChatMigration)", delegate { VerifyAgainstAnEmptyTarget(verifyParams, verifyLegacyPool); });
             }
             if (formatFile != null)
             {
@@ -712,7 +733,8 @@ namespace PChatMigration.Harness
             XmlNodeList typeNames = document.SelectNodes("/Configuration/ViewDefinitions/View/ViewSelectedBy/TypeName");
             // The type names the cmdlets give their output objects.
             foreach (string expected in new[] { "PChatMigration.ConnectionTest", "PChatMigration.ExportResult", "PChatMigration.Package", "PChatMigration.PackageRoom",
-                "PChatMigration.ImportEntity", "PChatMigration.ImportSummary", "PChatMigration.ReadinessFinding", "PChatMigration.ReadinessSummary" })
+                "PChatMigration.ImportEntity", "PChatMigration.ImportSummary", "PChatMigration.ReadinessFinding", "PChatMigration.ReadinessSummary",
+                "PChatMigration.VerifyItem", "PChatMigration.VerifySummary", "PChatMigration.DecommissionStep" })
             {
                 bool found = false;
                 foreach (XmlNode node in typeNames)
