@@ -308,22 +308,26 @@ fn keep_readable(k: &Known) -> Vec<Step> {
     let archive_note = "A browsable archive (one HTML page per room, an index, a JSON Lines copy) keeps the \
                         history of the rooms the import left out (disabled, out of scope, before -StartDate) \
                         readable without the legacy servers. CLI: pchat-migrate archive --file-name PACKAGE \
-                        --output FOLDER.";
+                        --output FOLDER [--only-not-migrated].";
     let folder = Fact::placeholder("archive folder");
     match &k.package {
         Some(package) => {
             let package = Fact::of(Some(package), "package");
             vec![Step::new(
-                "Keep what is left readable: archive the package",
+                "Keep what is left readable: archive the rooms that were not migrated",
                 format!(
-                    "{archive_note} This package holds what was exported: if the export used -StartDate or \
-                     -Scope, export the legacy database again without them and archive that package instead."
+                    "{archive_note} -OnlyNotMigrated (--only-not-migrated) keeps the rooms a default import of \
+                     this package leaves out (disabled rooms, rooms whose category is not in it); leave it out to \
+                     archive every room. This package holds only what was exported: if the export used \
+                     -StartDate or -Scope, export the legacy database again without them and archive that \
+                     package instead."
                 ),
             )
             .cmdlet(
                 "Export-PChatArchive",
                 &[("FileName", &package), ("OutputFolder", &folder)],
-            )]
+            )
+            .switch("OnlyNotMigrated")]
         }
         None => {
             let full = Fact::placeholder("full export package .zip");
@@ -341,7 +345,11 @@ fn keep_readable(k: &Known) -> Vec<Step> {
                         ("FileName", &full),
                     ],
                 ),
-                Step::new("Keep what is left readable: archive that package", archive_note).cmdlet(
+                Step::new(
+                    "Keep what is left readable: archive that package",
+                    format!("{archive_note} Every room of it, migrated or not: the complete legacy history."),
+                )
+                .cmdlet(
                     "Export-PChatArchive",
                     &[("FileName", &full), ("OutputFolder", &folder)],
                 ),
@@ -649,7 +657,10 @@ mod tests {
         let archive = command_of(&steps, "Export-PChatArchive");
         assert_eq!(
             archive.command.as_deref(),
-            Some("Export-PChatArchive -FileName 'C:\\Exports\\GroupChat.zip' -OutputFolder '<archive folder>'")
+            Some(
+                "Export-PChatArchive -FileName 'C:\\Exports\\GroupChat.zip' -OutputFolder '<archive folder>' \
+                 -OnlyNotMigrated"
+            )
         );
         assert!(!steps
             .iter()
