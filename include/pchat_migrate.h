@@ -74,6 +74,14 @@ const char *pcm_status_name(int32_t status);
 int32_t pcm_call(const char *request_json, char **response_out);
 
 /*
+ Plans legacy-client access (step 7: the lookup SIP URI as a Persistent Chat endpoint) from `facts_json`, the
+ facts the host gathered: the same as [`pcm_call`] with `{"operation":"legacy_clients_plan","params":<facts_json>}`
+ (synchronous, the same envelope and statuses). A plan with blockers is a success (`"status":"blocked"`).
+ */
+int32_t pcm_legacy_clients_plan(const char *facts_json,
+                                char **response_out);
+
+/*
  Starts a job. On success `*job_out` receives the handle (free it with [`pcm_job_free`]).
  */
 int32_t pcm_job_start(const char *request_json, struct pcm_job **job_out, char **response_out);
@@ -105,6 +113,15 @@ int32_t pcm_import_start(const char *params_json, struct pcm_job **job_out, char
 int32_t pcm_readiness_start(const char *params_json,
                             struct pcm_job **job_out,
                             char **response_out);
+
+/*
+ Starts `archive` (step 6, decommission: a package into a browsable static HTML archive with a JSON Lines
+ copy and a checked manifest) with `params_json`: the same as [`pcm_job_start`] with
+ `{"operation":"archive","params":<params_json>}`.
+ */
+int32_t pcm_archive_start(const char *params_json,
+                          struct pcm_job **job_out,
+                          char **response_out);
 
 /*
  Starts `inspect_package` (validate a package completely) with `params_json` (`{"fileName": ...}`): the

@@ -3,12 +3,14 @@
 //! The library is used three ways, all through [`operations`]: the C ABI in [`ffi`] (for the PowerShell
 //! module), the `pchat-migrate` CLI, and Rust tests.
 
+pub mod archive;
 pub mod connection;
 pub mod error;
 pub mod export;
 pub mod ffi;
 pub mod files;
 pub mod jobs;
+pub mod legacy_clients;
 pub mod operations;
 pub mod package;
 pub mod readiness;

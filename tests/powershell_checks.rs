@@ -449,6 +449,7 @@ fn native_class_calls_the_real_library_under_mono() {
 
     let sample = write_sample_package(&out.join("packages"));
     let targets = ImportTargets::start(&out, &sample.path);
+    let (archive_request, archive_refused) = archive_requests(&out, &sample.path);
     let before = targets.mgc_counts();
     let output = run(
         Command::new(mono)
@@ -473,6 +474,12 @@ fn native_class_calls_the_real_library_under_mono() {
             .arg(&targets.bad_import_request)
             .arg("--readiness-request")
             .arg(&targets.readiness_request)
+            .arg("--legacy-client-facts")
+            .arg(write_legacy_client_facts(&out))
+            .arg("--archive-request")
+            .arg(&archive_request)
+            .arg("--archive-refused-params")
+            .arg(&archive_refused)
             .arg("--verify-params")
             .arg(&targets.verify_params)
             .arg("--verify-database-params")
@@ -495,6 +502,195 @@ fn native_class_calls_the_real_library_under_mono() {
         output.text()
     );
     let _ = std::fs::remove_dir_all(&out);
+}
+
+/// The facts Get-PChatLegacyClientFacts builds, as ConvertTo-Json -Compress writes its ordered dictionary:
+/// two SIP domains, the pool, the enabled ocschat user of contoso on the 2010 pool, an endpoint of the pool with
+/// the properties PowerShell casts to "" when the object lacks them, the registrar pools.
+const LEGACY_CLIENT_FACTS: &str = concat!(
+    r#"{"sipAddresses":[],"persistentChatPoolFqdn":"pcpool.contoso.com","#,
+    r#""sipDomains":[{"name":"contoso.com","isDefault":true},{"name":"fabrikam.com","isDefault":false}],"#,
+    r#""pools":["PersistentChatServer:pcpool.contoso.com"],"#,
+    r#""owners":[{"identity":"CN=ocschat,CN=Users,DC=contoso,DC=com","sipAddress":"sip:ocschat@contoso.com","#,
+    r#""enabled":true,"registrarPool":"fe2010.contoso.com","objectKind":"user","displayName":"Group Chat Lookup"}],"#,
+    r#""endpoints":[{"sipAddress":"sip:pcpool@contoso.com","persistentChatPoolFqdn":"pcpool.contoso.com","#,
+    r#""displayName":"","distinguishedName":""}],"#,
+    r#""registrarPools":[{"fqdn":"fe2010.contoso.com","version":5},{"fqdn":"fe2013.contoso.com","version":6}],"#,
+    r#""options":{"releaseMethod":"disable"}}"#
+);
+
+/// Writes [`LEGACY_CLIENT_FACTS`] for the harness, after checking it is the library's `LegacyClientFacts` and uses
+/// exactly the keys the gathering helper writes.
+fn write_legacy_client_facts(out: &Path) -> PathBuf {
+    let facts: pchat_migrate::legacy_clients::LegacyClientFacts =
+        serde_json::from_str(LEGACY_CLIENT_FACTS)
+            .expect("the helper's facts are a LegacyClientFacts");
+    assert_eq!(facts.sip_domains.len(), 2);
+    let path = out.join("legacy-client-facts.json");
+    std::fs::write(&path, LEGACY_CLIENT_FACTS).expect("write the facts");
+    path
+}
+
+/// Every key of a JSON value, at any depth.
+fn json_keys(value: &serde_json::Value, keys: &mut BTreeSet<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, item) in map {
+                keys.insert(key.clone());
+                json_keys(item, keys);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|item| json_keys(item, keys)),
+        _ => {}
+    }
+}
+
+/// The keys Get-PChatLegacyClientFacts.ps1 writes: those of its one-line `[ordered]@{ a = ...; b = ... }`
+/// literals, the `key = value` lines of its multi-line ones (camelCase names: variables start with `$`), and
+/// `$options['...'] =` assignments.
+fn helper_fact_keys(source: &str) -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    let mut add = |text: &str| {
+        if let Some((key, _)) = text.split_once(" = ") {
+            let key = key.trim();
+            let camel = key.starts_with(|c: char| c.is_ascii_lowercase())
+                && key.chars().all(|c| c.is_ascii_alphanumeric());
+            if camel {
+                keys.insert(key.to_string());
+            }
+        }
+    };
+    for line in source.lines() {
+        match (line.find("[ordered]@{"), line.rfind('}')) {
+            (Some(open), Some(close)) if close > open => line[open + "[ordered]@{".len()..close]
+                .split(';')
+                .for_each(&mut add),
+            _ => add(line),
+        }
+    }
+    for part in source.split("$options['").skip(1) {
+        if let Some((key, _)) = part.split_once("']") {
+            keys.insert(key.to_string());
+        }
+    }
+    keys
+}
+
+#[test]
+fn the_harness_facts_have_the_keys_the_gathering_helper_writes() {
+    let source = read(
+        &module_dir()
+            .join("Private")
+            .join("Get-PChatLegacyClientFacts.ps1"),
+    );
+    let mut facts_keys = BTreeSet::new();
+    json_keys(
+        &serde_json::from_str(LEGACY_CLIENT_FACTS).expect("JSON"),
+        &mut facts_keys,
+    );
+    // The harness facts leave the optional display name out; the helper writes it when -DisplayName is given.
+    facts_keys.insert("displayName".into());
+    assert_eq!(
+        helper_fact_keys(&source),
+        facts_keys,
+        "Get-PChatLegacyClientFacts.ps1 and the facts the Mono harness sends differ in their keys"
+    );
+}
+
+/// Copies `from` into `to` recursively.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("cannot create {}: {e}", to.display()));
+    for entry in
+        std::fs::read_dir(from).unwrap_or_else(|e| panic!("cannot list {}: {e}", from.display()))
+    {
+        let entry = entry.expect("dir entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// The plan executor's ShouldProcess checks (check-powershell.mjs section 6) fail on copies of the module
+/// broken the ways that would let a step change something under -WhatIf.
+#[test]
+fn plan_executor_checks_fail_when_a_change_escapes_should_process() {
+    let node = require_tool("node");
+    let checks = repo().join("tests").join("powershell");
+    let executor = "Private/Invoke-PChatPlanStep.ps1";
+    let public = "Public/Enable-PChatLegacyClientAccess.ps1";
+    let facts = "Private/Get-PChatLegacyClientFacts.ps1";
+    let mutations: [(&str, &str, &str, &str); 7] = [
+        (executor, "if ($Cmdlet.ShouldProcess([string]$item.target, $action))", "if ($true)", "outside its"),
+        (executor, "if ($Cmdlet.ShouldProcess(", "if ($PSCmdlet.ShouldProcess(", "other than $Cmdlet"),
+        (
+            executor,
+            "        $status = 'Skipped'\n",
+            "        $status = 'Skipped'\n        $null = Invoke-PChatCsCommand -Name ([string]$item.cmdlet)\n",
+            "outside its",
+        ),
+        (public, " -Cmdlet $PSCmdlet", "", "without -Cmdlet $PSCmdlet"),
+        (public, "-Session $Session)\n    if ($WhatIfPreference)", "-Session $Session -WhatIf:$false)\n    if ($WhatIfPreference)", "-WhatIf:$false"),
+        (public, "-Name 'Get-CsPersistentChatEndpoint'", "-Name 'Remove-CsPersistentChatEndpoint'", "may only read"),
+        (facts, "    $cs = @{ Session = $Session }\n", "    $cs = @{ Session = $Session }\n    Disable-CsUser -Identity 'x'\n", "directly"),
+    ];
+    for (file, from, to, expected) in mutations {
+        let dir = scratch("mutated-module");
+        copy_tree(&powershell_dir(), &dir.join("powershell"));
+        let path = dir
+            .join("powershell")
+            .join("PersistentChatMigration")
+            .join(file);
+        let source = read(&path);
+        assert!(
+            source.contains(from),
+            "{file} no longer contains {from:?}: update this test"
+        );
+        // Every occurrence (the help text may quote the same words; changing it too is harmless).
+        let mutated = source.replace(from, to);
+        std::fs::write(&path, mutated).expect("write the mutated file");
+        let output = run(
+            Command::new(&node)
+                .arg("--no-deprecation")
+                .arg(checks.join("check-powershell.mjs"))
+                .arg("--root")
+                .arg(dir.join("powershell"))
+                .current_dir(&checks),
+            Duration::from_secs(120),
+        );
+        assert!(
+            !output.status.success() && output.stdout.contains(expected),
+            "replacing {from:?} by {to:?} in {file} must fail the checks with '{expected}':\n{}",
+            output.text()
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// The requests Export-PChatArchive sends for the sample package (the whole request for the job, and the
+/// parameters alone for `pcm_archive_start`, which the harness sends after the archive exists: refused, as the
+/// folder is no longer empty and `force` is false). The params are the library's `ArchiveParams`.
+fn archive_requests(out: &Path, package: &Path) -> (PathBuf, PathBuf) {
+    let params = serde_json::json!({
+        "fileName": package.display().to_string(),
+        "outputFolder": out.join("archive").display().to_string(),
+        "onlyNotMigrated": false,
+        "timeZone": "+01:00",
+        "force": false,
+    });
+    let _: pchat_migrate::archive::ArchiveParams =
+        serde_json::from_value(params.clone()).expect("the cmdlet's request is an ArchiveParams");
+    let request = out.join("archive.json");
+    std::fs::write(
+        &request,
+        serde_json::json!({ "operation": "archive", "params": params }).to_string(),
+    )
+    .expect("write the archive request");
+    let refused = out.join("archive-params.json");
+    std::fs::write(&refused, params.to_string()).expect("write the archive params");
+    (request, refused)
 }
 
 /// The stand-in the harness imports into: a fresh `mgc` from the 2013 fixture and an (empty) legacy database, with
@@ -1473,6 +1669,182 @@ fn import_and_readiness_cmdlets_have_their_shape() {
             "{name} not exported"
         );
     }
+}
+
+fn private_script(name: &str) -> String {
+    read(&module_dir().join("Private").join(format!("{name}.ps1")))
+}
+
+#[test]
+fn legacy_client_cmdlet_and_helpers_have_their_shape() {
+    let cmdlet = public_script("Enable-PChatLegacyClientAccess");
+    for needle in [
+        "[CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High')]",
+        "[Parameter(Mandatory = $true)]\n        [ValidateNotNullOrEmpty()]\n        [string] $PersistentChatPoolFqdn",
+        "[string[]] $SipAddress",
+        "[string] $DisplayName",
+        "[ValidateSet('Disable', 'RemoveAdUser')]\n        [string] $ReleaseMethod = 'Disable'",
+        "[System.Management.Automation.Runspaces.PSSession] $Session",
+        "[switch] $PlanOnly",
+        "Get-PChatLegacyClientFacts @gather",
+        "Invoke-PChatLegacyClientPlan -Facts $facts",
+        "Invoke-PChatPlanStep -Step @($plan.steps) -Cmdlet $PSCmdlet -Session $Session",
+        "'legacy_client_plan_blocked'",
+        "'PChatMigration.LegacyClientPlan'",
+        "'PChatMigration.LegacyClientPlanStep'",
+        "-Name 'Get-CsPersistentChatEndpoint'",
+    ] {
+        assert!(cmdlet.contains(needle), "Enable-PChatLegacyClientAccess lacks `{needle}`");
+    }
+    // Blockers stop it, and -PlanOnly returns, before the executor can run anything.
+    let executor = cmdlet
+        .find("Invoke-PChatPlanStep -Step")
+        .expect("executor call");
+    let blocked = cmdlet
+        .find("'legacy_client_plan_blocked'")
+        .expect("blocked error");
+    let plan_only = cmdlet.find("if ($PlanOnly)").expect("-PlanOnly branch");
+    assert!(
+        blocked < executor && plan_only < executor,
+        "blockers and -PlanOnly are handled before the steps run"
+    );
+
+    let plan = private_script("Invoke-PChatLegacyClientPlan");
+    assert!(
+        plan.contains("[PChatMigration.Native]::LegacyClientsPlan($json)"),
+        "the planner is called through pcm_legacy_clients_plan"
+    );
+    assert!(
+        plan.contains("New-PChatErrorRecord -Envelope $envelope"),
+        "planner errors become error records"
+    );
+
+    let runner = private_script("Invoke-PChatCsCommand");
+    for needle in [
+        "Invoke-Command -Session $Session",
+        "Import-Module -Name $moduleName",
+        "Import-Module Lync",
+        "New-PSSession -ConnectionUri https://<front end>/OcsPowershell",
+        "ActiveDirectory module",
+    ] {
+        assert!(
+            runner.contains(needle),
+            "Invoke-PChatCsCommand lacks `{needle}`"
+        );
+    }
+    let facts = private_script("Get-PChatLegacyClientFacts");
+    for needle in [
+        "-Name 'Get-CsSipDomain'",
+        "-Name 'Get-CsService' -Arguments @{ PersistentChatServer = $true }",
+        "-Name 'Get-CsService' -Arguments @{ Registrar = $true }",
+        "-Name 'Get-CsPersistentChatEndpoint'",
+        "-Name 'Get-CsAdUser' -Arguments @{ Filter = $filter }",
+        "-Name 'Get-CsAdPrincipal' -Arguments @{ Filter = $filter }",
+        "'sip:ocschat@' + $_.name",
+    ] {
+        assert!(
+            facts.contains(needle),
+            "Get-PChatLegacyClientFacts lacks `{needle}`"
+        );
+    }
+    let executor = private_script("Invoke-PChatPlanStep");
+    for needle in [
+        "$arguments[[string]$argument.name] = $argument.value",
+        "$arguments['Confirm'] = $false",
+        "$arguments['ErrorAction'] = 'Stop'",
+        "$Cmdlet.ThrowTerminatingError($record)",
+        "'legacy_client_step_failed'",
+    ] {
+        assert!(
+            executor.contains(needle),
+            "Invoke-PChatPlanStep lacks `{needle}`"
+        );
+    }
+    let manifest = read(&module_dir().join("PersistentChatMigration.psd1"));
+    assert!(
+        manifest.contains("'Enable-PChatLegacyClientAccess'"),
+        "Enable-PChatLegacyClientAccess not exported"
+    );
+    let about = read(
+        &module_dir()
+            .join("en-US")
+            .join("about_PersistentChatMigration.help.txt"),
+    );
+    assert!(
+        about.contains("LEGACY CLIENTS") && about.contains("Enable-PChatLegacyClientAccess"),
+        "the about_ help has a section on legacy clients"
+    );
+}
+
+/// Export-PChatArchive sends the library's `ArchiveParams` fields (spelled as request keys), writes under
+/// ShouldProcess, takes packages from the pipeline, and is exported with a view for its output.
+#[test]
+fn archive_cmdlet_sends_the_archive_params_and_has_its_shape() {
+    let script = public_script("Export-PChatArchive");
+    let fields = [
+        ("fileName", serde_json::json!("p.zip")),
+        ("outputFolder", serde_json::json!("out")),
+        ("rooms", serde_json::json!(["Sales\\Q3"])),
+        ("onlyNotMigrated", serde_json::json!(true)),
+        ("fileStoreUrl", serde_json::json!("https://fs/store")),
+        ("timeZone", serde_json::json!("+01:00")),
+        ("messagesPerPage", serde_json::json!(100)),
+        ("force", serde_json::json!(true)),
+    ];
+    let mut request = serde_json::Map::new();
+    for (field, value) in &fields {
+        assert!(
+            script.contains(&format!("['{field}']")),
+            "Export-PChatArchive never sends '{field}'"
+        );
+        request.insert(field.to_string(), value.clone());
+    }
+    let params: pchat_migrate::archive::ArchiveParams =
+        serde_json::from_value(serde_json::Value::Object(request))
+            .expect("every field the cmdlet sends is an ArchiveParams field");
+    assert_eq!(params.messages_per_page, Some(100));
+    for needle in [
+        "SupportsShouldProcess = $true",
+        "$PSCmdlet.ShouldProcess($target, $action)",
+        "ValueFromPipelineByPropertyName = $true",
+        "[Alias('Path', 'FullName')]",
+        "Resolve-PChatFilePath -Path $OutputFolder -ParameterName 'OutputFolder'",
+        "Operation = 'archive'",
+        "'PChatMigration.Archive'",
+        &format!(
+            "[ValidateRange(1, {})]",
+            pchat_migrate::archive::params::MAX_MESSAGES_PER_PAGE
+        ),
+    ] {
+        assert!(
+            script.contains(needle),
+            "Export-PChatArchive lacks `{needle}`"
+        );
+    }
+    // ShouldProcess gates the native job: the job is started only after it said yes.
+    let gate = script.find("ShouldProcess(").expect("ShouldProcess");
+    let job = script
+        .find("Invoke-PChatNativeJob @jobArgs")
+        .expect("the job");
+    assert!(gate < job, "the job starts before ShouldProcess");
+    assert!(
+        script[gate..job].contains("return"),
+        "a declined ShouldProcess returns before the job"
+    );
+    let manifest = read(&module_dir().join("PersistentChatMigration.psd1"));
+    assert!(
+        manifest.contains("'Export-PChatArchive'"),
+        "Export-PChatArchive not exported"
+    );
+    let about = read(
+        &module_dir()
+            .join("en-US")
+            .join("about_PersistentChatMigration.help.txt"),
+    );
+    assert!(
+        about.contains("    Export-PChatArchive\n"),
+        "about_ help has no Export-PChatArchive section"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------------------------

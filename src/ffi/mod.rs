@@ -246,6 +246,24 @@ pub unsafe extern "C" fn pcm_call(
     })
 }
 
+/// Plans legacy-client access (step 7: the lookup SIP URI as a Persistent Chat endpoint) from `facts_json`, the
+/// facts the host gathered: the same as [`pcm_call`] with `{"operation":"legacy_clients_plan","params":<facts_json>}`
+/// (synchronous, the same envelope and statuses). A plan with blockers is a success (`"status":"blocked"`).
+#[no_mangle]
+pub unsafe extern "C" fn pcm_legacy_clients_plan(
+    facts_json: *const c_char,
+    response_out: *mut *mut c_char,
+) -> i32 {
+    respond(response_out, || {
+        let text = read_str(facts_json, "facts_json")?;
+        let params: Value =
+            serde_json::from_str(text).map_err(|e| PcmError::InvalidJson(e.to_string()))?;
+        let request =
+            Request::from_value(json!({ "operation": "legacy_clients_plan", "params": params }))?;
+        Ok(operations::call(&request)?)
+    })
+}
+
 /// Starts a job. On success `*job_out` receives the handle (free it with [`pcm_job_free`]).
 #[no_mangle]
 pub unsafe extern "C" fn pcm_job_start(
@@ -341,6 +359,20 @@ pub unsafe extern "C" fn pcm_readiness_start(
 ) -> i32 {
     start_with(job_out, response_out, || {
         named_request("readiness", params_json)
+    })
+}
+
+/// Starts `archive` (step 6, decommission: a package into a browsable static HTML archive with a JSON Lines
+/// copy and a checked manifest) with `params_json`: the same as [`pcm_job_start`] with
+/// `{"operation":"archive","params":<params_json>}`.
+#[no_mangle]
+pub unsafe extern "C" fn pcm_archive_start(
+    params_json: *const c_char,
+    job_out: *mut *mut pcm_job,
+    response_out: *mut *mut c_char,
+) -> i32 {
+    start_with(job_out, response_out, || {
+        named_request("archive", params_json)
     })
 }
 

@@ -3,10 +3,12 @@
 //! A request is `{"operation": "<name>", "params": {...}}`. Synchronous operations answer at once; job
 //! operations return a [`Job`] the caller polls.
 
+mod archive;
 mod databases;
 mod export;
 mod import;
 mod inspect;
+mod legacy_clients;
 mod probe;
 mod readiness;
 pub mod registry;

@@ -2,7 +2,9 @@
 //! `validate`, the unknown-operation message and `version().operations` all read this table, so adding an
 //! operation is a module implementing [`JobOperation`] (or [`SyncOperation`]) plus one line here.
 
-use super::{export, import, inspect, probe, readiness, validate, version, Request};
+use super::{
+    archive, export, import, inspect, legacy_clients, probe, readiness, validate, version, Request,
+};
 use crate::error::PcmError;
 use crate::jobs::{Job, JobContext};
 use serde::de::DeserializeOwned;
@@ -18,11 +20,13 @@ use std::future::Future;
 pub static OPERATIONS: &[Registration] = &[
     sync::<version::Version>(),
     sync::<validate::Validate>(),
+    sync::<legacy_clients::LegacyClientsPlan>(),
     job::<probe::Probe>(),
     job::<export::Export>(),
     job::<inspect::Inspect>(),
     job::<import::Import>(),
     job::<readiness::Readiness>(),
+    job::<archive::Archive>(),
 ];
 
 /// Declares a [`JobOperation`] named `$name` whose parameters are used as parsed (no preparation, nothing to
@@ -238,10 +242,20 @@ mod tests {
             assert!(seen.insert(r.name), "'{}' registered twice", r.name);
             assert_eq!(lookup(r.name).expect("registered").name, r.name);
         }
-        assert_eq!(names(Kind::Sync), ["version", "validate"]);
+        assert_eq!(
+            names(Kind::Sync),
+            ["version", "validate", "legacy_clients_plan"]
+        );
         assert_eq!(
             names(Kind::Job),
-            ["probe", "export", "inspect_package", "import", "readiness"]
+            [
+                "probe",
+                "export",
+                "inspect_package",
+                "import",
+                "readiness",
+                "archive"
+            ]
         );
     }
 

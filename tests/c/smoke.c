@@ -213,6 +213,13 @@ static void check_named_starts(void) {
           "readiness start %d %s", status, response);
     pcm_string_free(response);
 
+    /* archive: parameters without an output folder are refused before a job exists. */
+    response = NULL;
+    status = pcm_archive_start("{\"fileName\":\"p.zip\"}", &job, &response);
+    CHECK(status == PCM_STATUS_INVALID_REQUEST && job == NULL && contains(response, "outputFolder"),
+          "archive start %d %s", status, response);
+    pcm_string_free(response);
+
     /* Misuse of the named functions: NULL params, bad JSON, a params value that is not an object's worth. */
     response = NULL;
     CHECK(pcm_probe_start(NULL, &job, &response) == PCM_STATUS_NULL_ARGUMENT && contains(response, "params_json"),
@@ -224,7 +231,40 @@ static void check_named_starts(void) {
     response = NULL;
     CHECK(pcm_inspect_package_start("{}", NULL, &response) == PCM_STATUS_NULL_ARGUMENT, "NULL job_out %s", response);
     pcm_string_free(response);
-    printf("linked: named starts (probe/export/import/readiness/inspect_package) ok\n");
+    printf("linked: named starts (probe/export/import/readiness/inspect_package/archive) ok\n");
+}
+
+/* The legacy-client planner: synchronous, the pcm_call envelope, release before create. */
+static void check_legacy_clients_plan(void) {
+    char *response = NULL;
+    int32_t status = pcm_legacy_clients_plan(
+        "{\"persistentChatPoolFqdn\":\"pcpool.contoso.com\","
+        "\"sipDomains\":[{\"name\":\"contoso.com\",\"isDefault\":true}],"
+        "\"pools\":[\"PersistentChatServer:pcpool.contoso.com\"],"
+        "\"owners\":[{\"identity\":\"CN=ocschat,CN=Users,DC=contoso,DC=com\",\"sipAddress\":\"sip:ocschat@contoso.com\","
+        "\"enabled\":true,\"objectKind\":\"user\"}]}",
+        &response);
+    CHECK(status == PCM_STATUS_OK && contains(response, "\"ok\":true") && contains(response, "\"status\":\"ready\""),
+          "legacy plan %d %s", status, response);
+    {
+        const char *release = response ? strstr(response, "\"cmdlet\":\"Disable-CsUser\"") : NULL;
+        const char *create = response ? strstr(response, "\"cmdlet\":\"New-CsPersistentChatEndpoint\"") : NULL;
+        CHECK(release != NULL && create != NULL && release < create, "release before create: %s", response);
+    }
+    pcm_string_free(response);
+    response = NULL;
+    status = pcm_legacy_clients_plan("{\"persistentChatPoolFqdn\":\"pcpool\",\"sipDomains\":[{\"name\":\"contoso.com\"}]}",
+                                     &response);
+    CHECK(status == PCM_STATUS_INVALID_REQUEST && contains(response, "invalid_parameter") &&
+              contains(response, "persistentChatPoolFqdn"),
+          "legacy plan bad pool %d %s", status, response);
+    pcm_string_free(response);
+    response = NULL;
+    CHECK(pcm_legacy_clients_plan(NULL, &response) == PCM_STATUS_NULL_ARGUMENT && contains(response, "facts_json"),
+          "legacy plan NULL %s", response);
+    pcm_string_free(response);
+    CHECK(pcm_legacy_clients_plan("{}", NULL) == PCM_STATUS_NULL_ARGUMENT, "legacy plan NULL response_out");
+    printf("linked: pcm_legacy_clients_plan ok\n");
 }
 
 typedef const char *(*version_fn)(void);
@@ -260,6 +300,7 @@ int main(int argc, char **argv) {
     check_linked();
     check_job();
     check_named_starts();
+    check_legacy_clients_plan();
     check_dlopen(argv[1]);
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);

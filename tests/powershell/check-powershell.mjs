@@ -23,6 +23,13 @@
 // 4. Manifest: RootModule, ModuleVersion (= the crate version when --expect-version is given), PowerShellVersion
 //    3.0, explicit export lists, files named in FormatsToProcess/FileList exist, and no CompatiblePSEditions key
 //    (Windows PowerShell 3.0/4.0 refuse to import a manifest that has it).
+// 6. The plan executor (Invoke-PChatPlanStep, which runs the library's planned steps): every state-changing call
+//    in it is inside `if ($Cmdlet.ShouldProcess(...)) { ... }` (the then-block, not elseif/else), where $Cmdlet is
+//    its parameter; it never calls ShouldProcess on its own $PSCmdlet nor declares SupportsShouldProcess; every
+//    caller passes `-Cmdlet $PSCmdlet` from a function with SupportsShouldProcess and never turns -WhatIf or
+//    -Confirm off; the command runner (Invoke-PChatCsCommand) is called elsewhere only with `-Name 'Get-...'`;
+//    and no file calls a changing Cs/AD cmdlet (New-Cs*, Disable-CsUser, Remove-ADUser...) by name. So -WhatIf
+//    reaches every change and nothing changes outside the executor's ShouldProcess branch.
 // Exits 1 and prints every problem when anything is wrong.
 
 import Parser from 'tree-sitter';
@@ -47,6 +54,8 @@ for (let i = 0; i < args.length; i++) {
 const MODULE = 'PersistentChatMigration';
 const moduleDir = path.join(root, MODULE);
 const LIBRARY_TOKEN = '@@PCHAT_MIGRATE_NATIVE_LIBRARY@@';
+const EXECUTOR = 'Invoke-PChatPlanStep';
+const RUNNER = 'Invoke-PChatCsCommand';
 const RIDS = ['win-x64', 'win-x86', 'win-arm64', 'linux-x64', 'linux-arm64', 'osx-x64', 'osx-arm64'];
 
 const problems = [];
@@ -409,7 +418,9 @@ for (const file of [...publicFiles, ...privateFiles]) {
       /\bSupportsShouldProcess\b(?!\s*=\s*\$false)/i.test(a.text);
   });
   const shouldProcessCalls = methodCalls(fn, 'ShouldProcess');
-  if (supportsShouldProcess && shouldProcessCalls.length === 0) {
+  // Handing $PSCmdlet to the plan executor is calling ShouldProcess (section 6 checks the executor's side).
+  const delegates = commandsNamed(fn, EXECUTOR).some((c) => passesCmdlet(c));
+  if (supportsShouldProcess && shouldProcessCalls.length === 0 && !delegates) {
     problem(at(file, fn), `${name} declares SupportsShouldProcess but never calls $PSCmdlet.ShouldProcess(): -WhatIf would gate nothing`);
   }
   if (!supportsShouldProcess && shouldProcessCalls.length > 0) {
@@ -484,6 +495,149 @@ for (const [file, { tree }] of trees) {
     }
   }
 }
+
+// --- 6. the plan executor's ShouldProcess flow ------------------------------------------------------------------------
+function executorChecks() {
+  const executorFile = path.join(moduleDir, 'Private', `${EXECUTOR}.ps1`);
+  if (!trees.has(executorFile)) return;
+  const fn = findAll(trees.get(executorFile).tree.rootNode, 'function_statement')[0];
+  if (!fn) return;
+  if (!functionParameters(fn).some((p) => p.toLowerCase() === 'cmdlet')) {
+    problem(at(executorFile, fn), `${EXECUTOR} has no -Cmdlet parameter (the calling cmdlet's $PSCmdlet, whose ShouldProcess honours -WhatIf)`);
+  }
+  const declares = functionAttributeNodes(fn).some((a) => /\bSupportsShouldProcess\b/i.test(a.text));
+  if (declares) {
+    problem(at(executorFile, fn), `${EXECUTOR} declares SupportsShouldProcess: it must use the caller's $Cmdlet.ShouldProcess, so that the caller's -WhatIf/-Confirm decide`);
+  }
+  for (const call of methodCalls(fn, 'ShouldProcess')) {
+    if (!/^\$Cmdlet\s*\.\s*ShouldProcess\b/i.test(call.text)) {
+      problem(at(executorFile, call), `${EXECUTOR} calls ShouldProcess on something other than $Cmdlet (${call.text.split('(')[0]}): the caller's -WhatIf would not reach it`);
+    }
+  }
+  const gated = gatedBlocks(fn);
+  if (gated.length === 0) {
+    problem(at(executorFile, fn), `${EXECUTOR} has no \`if ($Cmdlet.ShouldProcess(...)) { ... }\` branch`);
+  }
+  const changing = findAll(fn, 'command').filter((c) => isChanging(c));
+  if (!changing.some((c) => commandName(c).toLowerCase() === RUNNER.toLowerCase())) {
+    problem(at(executorFile, fn), `${EXECUTOR} never runs a step (no ${RUNNER} call)`);
+  }
+  for (const command of changing) {
+    if (!gated.some((block) => inside(command, block))) {
+      problem(at(executorFile, command), `${EXECUTOR} runs '${command.text.split('\n')[0].slice(0, 60)}' outside its \`if ($Cmdlet.ShouldProcess(...))\` branch: -WhatIf would not stop it`);
+    }
+  }
+  for (const variable of findAll(fn, 'variable')) {
+    if (/^\$(WhatIfPreference|ConfirmPreference)$/i.test(variable.text) && isAssigned(variable)) {
+      problem(at(executorFile, variable), `${EXECUTOR} assigns ${variable.text}: the caller's -WhatIf/-Confirm must decide`);
+    }
+  }
+}
+
+function commandName(command) {
+  const name = command.children.find((c) => c.type === 'command_name');
+  if (name) return name.text;
+  return command.children.length > 0 ? command.children[0].text : '';
+}
+
+function commandsNamed(node, name) {
+  return findAll(node, 'command').filter((c) => commandName(c).toLowerCase() === name.toLowerCase());
+}
+
+// The `-Name value` argument of a command: the text of the element after the parameter, or null.
+function argumentText(command, parameter) {
+  const elements = command.children.find((c) => c.type === 'command_elements');
+  if (!elements) return null;
+  const items = elements.children.filter((c) => c.type !== 'command_argument_sep');
+  for (let i = 0; i < items.length; i++) {
+    if (items[i].type === 'command_parameter' && items[i].text.toLowerCase() === `-${parameter.toLowerCase()}`) {
+      return i + 1 < items.length ? items[i + 1].text : '';
+    }
+    if (items[i].type === 'command_parameter' && items[i].text.toLowerCase().startsWith(`-${parameter.toLowerCase()}:`)) {
+      return items[i].text.slice(parameter.length + 2);
+    }
+  }
+  return null;
+}
+
+// `-WhatIf:$false` / `-Confirm:$false` (the grammar splits `-Name:` and the value).
+function turnsOff(command, parameter) {
+  const text = command.text.replace(/\s+/g, '');
+  return new RegExp(`-${parameter}:\\$false`, 'i').test(text);
+}
+
+function passesCmdlet(command) {
+  const value = argumentText(command, 'Cmdlet');
+  return value !== null && value.trim().toLowerCase() === '$pscmdlet';
+}
+
+// A command that can change something: the runner, a call operator or Invoke-Command/Expression, or any
+// cmdlet whose verb changes state (New-Object and the output/pipeline cmdlets excepted).
+function isChanging(command) {
+  const name = commandName(command);
+  if (/^(New-Object|Write-\w+|ForEach-Object|Where-Object|Select-Object|Sort-Object|Out-Null)$/i.test(name)) return false;
+  if (name.toLowerCase() === RUNNER.toLowerCase()) return true;
+  if (command.text.trim().startsWith('&')) return true;
+  if (/^Invoke-(Command|Expression)$/i.test(name)) return true;
+  return /^(New|Set|Remove|Disable|Enable|Grant|Revoke|Move|Clear|Install|Uninstall|Add|Start|Stop|Restart|Rename|Update)-/i.test(name);
+}
+
+// The then-blocks of `if ($Cmdlet.ShouldProcess(...))` under node.
+function gatedBlocks(node) {
+  return findAll(node, 'if_statement')
+    .filter((s) => {
+      const condition = s.children.find((c) => c.type === 'pipeline');
+      return condition && /^\s*\$Cmdlet\s*\.\s*ShouldProcess\s*\(/i.test(condition.text);
+    })
+    .map((s) => s.children.find((c) => c.type === 'statement_block'))
+    .filter(Boolean);
+}
+
+function inside(node, ancestor) {
+  for (let p = node.parent; p; p = p.parent) if (p.id === ancestor.id) return true;
+  return false;
+}
+
+function isAssigned(variable) {
+  for (let p = variable.parent; p; p = p.parent) if (p.type === 'left_assignment_expression') return true;
+  return false;
+}
+
+function callerChecks() {
+  for (const [file, { tree }] of trees) {
+    for (const fn of findAll(tree.rootNode, 'function_statement')) {
+      const name = functionName(fn);
+      for (const call of commandsNamed(fn, EXECUTOR)) {
+        if (!passesCmdlet(call)) {
+          problem(at(file, call), `${name} calls ${EXECUTOR} without -Cmdlet $PSCmdlet: its steps would not be gated by ${name}'s -WhatIf/-Confirm`);
+        }
+        const supports = functionAttributeNodes(fn).some((a) => /\bSupportsShouldProcess\b(?!\s*=\s*\$false)/i.test(a.text));
+        if (!supports) {
+          problem(at(file, call), `${name} calls ${EXECUTOR} but has no [CmdletBinding(SupportsShouldProcess = $true)]: it would have no -WhatIf`);
+        }
+        for (const parameter of ['WhatIf', 'Confirm']) {
+          if (turnsOff(call, parameter)) problem(at(file, call), `${name} calls ${EXECUTOR} with -${parameter}:$false`);
+        }
+      }
+      if (name === EXECUTOR || name === RUNNER) continue;
+      for (const call of commandsNamed(fn, RUNNER)) {
+        const value = argumentText(call, 'Name');
+        const literal = value !== null && /^'Get-[A-Za-z]+'$/.test(value.trim());
+        if (!literal) {
+          problem(at(file, call), `${name} calls ${RUNNER} with -Name ${value === null ? '(none)' : value}: outside ${EXECUTOR} it may only read (a literal 'Get-...' cmdlet)`);
+        }
+      }
+      for (const command of findAll(fn, 'command')) {
+        if (/^(New|Set|Remove|Disable|Enable|Grant|Move|Clear)-(Cs|AD)[A-Za-z]*$/i.test(commandName(command))) {
+          problem(at(file, command), `${name} calls ${commandName(command)} directly: changes go through the planner's steps and ${EXECUTOR} only`);
+        }
+      }
+    }
+  }
+}
+
+executorChecks();
+callerChecks();
 
 // --- report --------------------------------------------------------------------------------------------------------
 for (const p of problems) console.log(`FAIL ${p}`);

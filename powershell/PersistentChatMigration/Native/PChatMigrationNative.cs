@@ -51,6 +51,10 @@ namespace PChatMigration
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         public static extern int pcm_call(byte[] request_json, out IntPtr response_out);
 
+        // int32_t pcm_legacy_clients_plan(const char *facts_json, char **response_out);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int pcm_legacy_clients_plan(byte[] facts_json, out IntPtr response_out);
+
         // int32_t pcm_job_start(const char *request_json, pcm_job **job_out, char **response_out);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         public static extern int pcm_job_start(byte[] request_json, out IntPtr job_out, out IntPtr response_out);
@@ -70,6 +74,10 @@ namespace PChatMigration
         // int32_t pcm_readiness_start(const char *params_json, pcm_job **job_out, char **response_out);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         public static extern int pcm_readiness_start(byte[] params_json, out IntPtr job_out, out IntPtr response_out);
+
+        // int32_t pcm_archive_start(const char *params_json, pcm_job **job_out, char **response_out);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int pcm_archive_start(byte[] params_json, out IntPtr job_out, out IntPtr response_out);
 
         // int32_t pcm_inspect_package_start(const char *params_json, pcm_job **job_out, char **response_out);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
@@ -297,6 +305,17 @@ namespace PChatMigration
             return new NativeResponse(status, TakeString(response));
         }
 
+        /// <summary>
+        /// pcm_legacy_clients_plan: the legacy-client access plan for <paramref name="factsJson"/> (synchronous,
+        /// the envelope of <see cref="Call"/>). A null text is passed as a NULL pointer.
+        /// </summary>
+        public static NativeResponse LegacyClientsPlan(string factsJson)
+        {
+            IntPtr response;
+            int status = NativeMethods.pcm_legacy_clients_plan(ToUtf8Z(factsJson), out response);
+            return new NativeResponse(status, TakeString(response));
+        }
+
         /// <summary>The shape of pcm_job_start and of the named pcm_&lt;operation&gt;_start functions.</summary>
         private delegate int StartFunction(byte[] json, out IntPtr job_out, out IntPtr response_out);
 
@@ -331,6 +350,12 @@ namespace PChatMigration
         public static NativeJob StartReadiness(string paramsJson)
         {
             return Start(NativeMethods.pcm_readiness_start, paramsJson);
+        }
+
+        /// <summary>pcm_archive_start: <c>archive</c> with its parameters.</summary>
+        public static NativeJob StartArchive(string paramsJson)
+        {
+            return Start(NativeMethods.pcm_archive_start, paramsJson);
         }
 
         /// <summary>pcm_inspect_package_start: <c>inspect_package</c> with its parameters.</summary>

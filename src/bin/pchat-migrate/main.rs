@@ -1,7 +1,9 @@
 //! `pchat-migrate`: the command-line face of the library, for Linux runbooks and benchmarks. Every command
 //! builds the same JSON request the PowerShell module sends and runs it through the same library calls.
 
+mod archive;
 mod import;
+mod legacy_clients;
 mod parameter_names;
 mod readiness;
 
@@ -58,6 +60,12 @@ enum Command {
     Import(import::ImportArgs),
     /// Check a legacy database or a package (and optionally the target) before migrating; writes nothing.
     Readiness(readiness::ReadinessArgs),
+    /// Legacy-client access (step 7): the lookup SIP URI as a Persistent Chat endpoint.
+    #[command(subcommand)]
+    LegacyClients(legacy_clients::LegacyClientsCommand),
+    /// Turn a package into a browsable archive (HTML page per room, index, JSON Lines copy, checked manifest)
+    /// for the history that stays after the legacy servers are gone; prints where to open it.
+    Archive(archive::ArchiveArgs),
     /// Send a raw JSON request (`{"operation":...,"params":{...}}`); `-` reads it from stdin.
     Request {
         /// The request JSON, `@file` to read a file, or `-` for stdin.
@@ -384,6 +392,10 @@ fn request_for(command: &Command) -> Result<Request, PcmError> {
         Command::Readiness(args) => {
             json!({ "operation": "readiness", "params": args.to_params()? })
         }
+        Command::LegacyClients(command) => {
+            json!({ "operation": "legacy_clients_plan", "params": command.to_params()? })
+        }
+        Command::Archive(args) => json!({ "operation": "archive", "params": args.to_params() }),
         Command::Request { request } => return Request::parse(&read_request_text(request)?),
     };
     Request::from_value(value)
@@ -445,6 +457,8 @@ fn print_human(command: &Command, data: &Value, verbose: bool) {
     match command {
         Command::Import(_) => import::print(data, verbose),
         Command::Readiness(_) => readiness::print(data, verbose),
+        Command::LegacyClients(_) => legacy_clients::print(data, verbose),
+        Command::Archive(_) => archive::print(data),
         Command::Version => {
             if let Some(v) = typed::<VersionInfo>(data) {
                 println!("pchat-migrate {} (ABI {})", v.version, v.abi_version);
@@ -679,7 +693,11 @@ fn main() -> ExitCode {
             } else {
                 print_human(&cli.command, &data, cli.verbose);
             }
-            ExitCode::SUCCESS
+            match &cli.command {
+                // A blocked plan is a result, but a runbook must not go on.
+                Command::LegacyClients(_) => ExitCode::from(legacy_clients::exit_code(&data)),
+                _ => ExitCode::SUCCESS,
+            }
         }
         Outcome::Failed(error) => {
             if cli.json {

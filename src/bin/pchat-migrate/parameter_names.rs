@@ -32,6 +32,11 @@ const FLAGS: &[(&str, &str)] = &[
     ("-TargetDBName", "--target-db-name"),
     ("-ConnectTimeoutSeconds", "--connect-timeout-seconds"),
     ("-CommandTimeoutSeconds", "--command-timeout-seconds"),
+    ("-OutputFolder", "--output"),
+    ("-FileStoreUrl", "--file-store-url"),
+    ("-TimeZone", "--time-zone"),
+    ("-MessagesPerPage", "--messages-per-page"),
+    ("-OnlyNotMigrated", "--only-not-migrated"),
 ];
 
 /// `message` with each PowerShell parameter name replaced by its CLI flag; `-Force (--force)` (a message that

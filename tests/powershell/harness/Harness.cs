@@ -8,6 +8,7 @@
 //                    [--import-request <file> --import-database <mgc name> --bad-import-request <file>]
 //                    [--readiness-request <file>]
 //                    [--verify-params <file> --verify-database-params <file> --verify-legacy-pool <fqdn>]
+//                    [--archive-request <file> --archive-refused-params <file>] (with --package)
 //
 // With --package it also runs inspect_package (Get-PChatMigrationPackage) on that package and on a truncated copy,
 // written next to it.
@@ -48,6 +49,9 @@ namespace PChatMigration.Harness
             string verifyParams = null;
             string verifyDatabaseParams = null;
             string verifyLegacyPool = null;
+            string legacyClientFacts = null;
+            string archiveRequest = null;
+            string archiveRefusedParams = null;
             for (int i = 0; i < args.Length; i++)
             {
                 if (args[i] == "--version" && i + 1 < args.Length)
@@ -101,6 +105,18 @@ namespace PChatMigration.Harness
                 else if (args[i] == "--verify-legacy-pool" && i + 1 < args.Length)
                 {
                     verifyLegacyPool = args[++i];
+                }
+                else if (args[i] == "--legacy-client-facts" && i + 1 < args.Length)
+                {
+                    legacyClientFacts = File.ReadAllText(args[++i]);
+                }
+                else if (args[i] == "--archive-request" && i + 1 < args.Length)
+                {
+                    archiveRequest = File.ReadAllText(args[++i]);
+                }
+                else if (args[i] == "--archive-refused-params" && i + 1 < args.Length)
+                {
+                    archiveRefusedParams = File.ReadAllText(args[++i]);
                 }
                 else
                 {
@@ -162,6 +178,15 @@ namespace PChatMigration.Harness
             {
                 Run("validate verify (Test-PChatMigration)", delegate { ValidateVerify(verifyParams, verifyDatabaseParams); });
                 Run("verify against an empty target (Test-PChatMigration)", delegate { VerifyAgainstAnEmptyTarget(verifyParams, verifyLegacyPool); });
+            }
+            if (legacyClientFacts != null)
+            {
+                Run("legacy_clients_plan (Enable-PChatLegacyClientAccess)", delegate { LegacyClientPlan(legacyClientFacts); });
+                Run("legacy_clients_plan refusals", delegate { LegacyClientPlanRefusals(legacyClientFacts); });
+            }
+            if (archiveRequest != null && archiveRefusedParams != null)
+            {
+                Run("archive (Export-PChatArchive)", delegate { Archive(archiveRequest, archiveRefusedParams, packageRooms, packageMessages); });
             }
             if (formatFile != null)
             {
@@ -734,7 +759,8 @@ namespace PChatMigration.Harness
             // The type names the cmdlets give their output objects.
             foreach (string expected in new[] { "PChatMigration.ConnectionTest", "PChatMigration.ExportResult", "PChatMigration.Package", "PChatMigration.PackageRoom",
                 "PChatMigration.ImportEntity", "PChatMigration.ImportSummary", "PChatMigration.ReadinessFinding", "PChatMigration.ReadinessSummary",
-                "PChatMigration.VerifyItem", "PChatMigration.VerifySummary", "PChatMigration.DecommissionStep" })
+                "PChatMigration.VerifyItem", "PChatMigration.VerifySummary", "PChatMigration.DecommissionStep",
+                "PChatMigration.LegacyClientPlan", "PChatMigration.LegacyClientPlanStep", "PChatMigration.Archive" })
             {
                 bool found = false;
                 foreach (XmlNode node in typeNames)

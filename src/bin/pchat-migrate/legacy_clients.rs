@@ -1,0 +1,158 @@
+//! `pchat-migrate legacy-clients plan`: the legacy-client access plan (step 7) from facts given as JSON, for
+//! review and runbooks. It prints what Enable-PChatLegacyClientAccess would run, step by step, and changes
+//! nothing: the steps are Lync Server and Active Directory cmdlets that run on Windows.
+
+use crate::import::out;
+use clap::{Args, Subcommand};
+use pchat_migrate::legacy_clients::{
+    Finding, LegacyClientPlan, PlanStatus, PlanStep, ReleaseMethod,
+};
+use pchat_migrate::PcmError;
+use serde_json::Value;
+
+/// Exit code of a plan with blockers (it must not run); 0 when it is ready or already done.
+pub const EXIT_BLOCKED: u8 = 3;
+
+#[derive(Subcommand, Clone)]
+pub enum LegacyClientsCommand {
+    /// Print the plan (numbered steps with their command lines, blockers, warnings) for the facts in a JSON
+    /// file (docs/legacy-clients.md; a sample: examples/legacy-client-facts.json).
+    #[command(
+        after_help = "Exit codes: 0 the plan is ready (or there is nothing to do), 3 the plan is \
+                            blocked (see its blockers), 2 the facts are malformed (invalid_parameter), 1 \
+                            other errors."
+    )]
+    Plan(PlanArgs),
+}
+
+#[derive(Args, Clone)]
+pub struct PlanArgs {
+    /// The facts (LegacyClientFacts JSON): what Get-CsSipDomain, Get-CsService -PersistentChatServer,
+    /// Get-CsPersistentChatEndpoint and Get-CsAdUser report, the pool and the addresses wanted; `-` reads stdin.
+    #[arg(long)]
+    pub facts: String,
+}
+
+impl LegacyClientsCommand {
+    /// The `legacy_clients_plan` request's params: the facts file's JSON as it is (the library checks it).
+    pub fn to_params(&self) -> Result<Value, PcmError> {
+        let LegacyClientsCommand::Plan(args) = self;
+        let text = if args.facts == "-" {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| {
+                PcmError::invalid_parameter("facts", format!("cannot read stdin: {e}"))
+            })?;
+            text
+        } else {
+            std::fs::read_to_string(&args.facts).map_err(|e| {
+                PcmError::invalid_parameter(
+                    "facts",
+                    format!("cannot read --facts '{}': {e}", args.facts),
+                )
+            })?
+        };
+        serde_json::from_str(&text).map_err(|e| {
+            PcmError::invalid_parameter(
+                "facts",
+                format!("--facts '{}' is not JSON: {e}", args.facts),
+            )
+        })
+    }
+}
+
+fn typed(data: &Value) -> Option<LegacyClientPlan> {
+    match serde_json::from_value(data.clone()) {
+        Ok(plan) => Some(plan),
+        Err(e) => {
+            out(&format!(
+                "(the plan could not be read by this build: {e}; raw JSON follows)"
+            ));
+            out(&serde_json::to_string_pretty(data).unwrap_or_default());
+            None
+        }
+    }
+}
+
+/// The exit code of a successful call: [`EXIT_BLOCKED`] when the plan has blockers.
+pub fn exit_code(data: &Value) -> u8 {
+    match serde_json::from_value::<LegacyClientPlan>(data.clone()) {
+        Ok(plan) if plan.status == PlanStatus::Blocked => EXIT_BLOCKED,
+        _ => 0,
+    }
+}
+
+/// The human plan: header, numbered steps with their command lines, blockers, warnings.
+pub fn print(data: &Value, verbose: bool) {
+    let Some(plan) = typed(data) else { return };
+    let status = match plan.status {
+        PlanStatus::Ready => "READY (run the steps in order)",
+        PlanStatus::Done => {
+            "DONE (every address is already an endpoint of the pool; nothing to run)"
+        }
+        PlanStatus::Blocked => "BLOCKED (fix the blockers; nothing may run)",
+    };
+    let inputs = &plan.inputs;
+    out(&format!(
+        "Legacy-client access for {}: {status}",
+        inputs.persistent_chat_pool_fqdn
+    ));
+    let defaulted = if inputs.addresses_defaulted {
+        " (default: sip:ocschat@<domain> for every SIP domain)"
+    } else {
+        ""
+    };
+    out(&format!(
+        "Addresses     : {}{defaulted}",
+        inputs.sip_addresses.join(", ")
+    ));
+    out(&format!(
+        "SIP domains   : {}",
+        inputs.sip_domains.join(", ")
+    ));
+    let release = match inputs.release_method {
+        ReleaseMethod::Disable => "disable (Disable-CsUser; reversible with Enable-CsUser)",
+        ReleaseMethod::RemoveAdUser => {
+            "removeAdUser (Remove-ADUser; needs the ActiveDirectory module)"
+        }
+    };
+    out(&format!("Release with  : {release}"));
+    if plan.steps.is_empty() {
+        out("Steps         : none");
+    } else {
+        out("Steps:");
+        for step in &plan.steps {
+            print_step(step, verbose);
+        }
+    }
+    print_findings("Blockers", &plan.blockers);
+    print_findings("Warnings", &plan.warnings);
+}
+
+fn print_step(step: &PlanStep, verbose: bool) {
+    out(&format!("  {}. {}", step.number, step.title));
+    out(&format!("     {}", step.command.command_line));
+    out(&format!("     why : {}", step.reason));
+    if let Some(undo) = &step.undo {
+        out(&format!("     undo: {}", undo.command_line));
+    }
+    if let Some(note) = &step.undo_note {
+        out(&format!("     note: {note}"));
+    }
+    if verbose {
+        out(&format!(
+            "     id  : {} (ShouldProcess: {} / {})",
+            step.id, step.target, step.action
+        ));
+    }
+}
+
+fn print_findings(label: &str, findings: &[Finding]) {
+    if findings.is_empty() {
+        out(&format!("{label:<14}: none"));
+        return;
+    }
+    out(&format!("{label}:"));
+    for finding in findings {
+        out(&format!("  [{}] {}", finding.code, finding.message));
+    }
+}
