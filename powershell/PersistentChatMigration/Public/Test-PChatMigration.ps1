@@ -55,6 +55,11 @@ function Test-PChatMigration {
     .PARAMETER SourceCredential
     A SQL Server login for the legacy database. Omit it to sign in to it as the current Windows account.
 
+    .PARAMETER StartDate
+    With a database source: the -StartDate the export was run with, so that only the chat history posted at or
+    after it is expected (a package holds what it was exported with and needs none). A time without a time
+    zone is local time.
+
     .PARAMETER Quick
     Compares each room's message count and first and last chatId and chatDate only, without reading the messages
     (no SHA-256 digests), for very large deployments. A message altered in place is not found this way: run a
@@ -226,6 +231,9 @@ function Test-PChatMigration {
         [System.Management.Automation.Credential()]
         $SourceCredential = [System.Management.Automation.PSCredential]::Empty,
 
+        [Parameter(ParameterSetName = 'Database')]
+        [DateTime] $StartDate,
+
         [Parameter()]
         [switch] $Quick,
 
@@ -360,6 +368,14 @@ function Test-PChatMigration {
                     $sourceArgs['Credential'] = $SourceCredential
                 }
                 $params['sourceConnection'] = ConvertTo-PChatConnectionParameter @sourceArgs
+                if ($PSBoundParameters.ContainsKey('StartDate')) {
+                    # Like the Cs cmdlets, a time without a kind is local time; the library gets UTC.
+                    $start = $StartDate
+                    if ($start.Kind -eq [System.DateTimeKind]::Unspecified) {
+                        $start = [System.DateTime]::SpecifyKind($start, [System.DateTimeKind]::Local)
+                    }
+                    $params['startDate'] = $start.ToUniversalTime().ToString('o', [System.Globalization.CultureInfo]::InvariantCulture)
+                }
                 $shown = ("database '{0}' on {1}" -f $SourceDBName, $SourceDBInstance)
             }
             else {
