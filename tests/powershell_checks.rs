@@ -13,7 +13,9 @@
 //! `inspect_package` (Get-PChatMigrationPackage) on a small valid package written here with the library's
 //! `PackageWriter`, and on truncated and missing copies of it; and `import` with whatIf (Import-PChatMigrationData
 //! -WhatIf) of that package into a fresh stand-in `mgc` (nothing may be written), `import` into a legacy database
-//! (refused with a code and a PowerShell category) and `readiness` (Test-PChatMigrationReadiness) of the package.
+//! (refused with a code and a PowerShell category) and `readiness` (Test-PChatMigrationReadiness) of the package;
+//! `validate` of `verify` params shaped as Test-PChatMigration builds them (a package and a database source) and
+//! the `verify` job of the package against that fresh mgc (it must not pass, with Missing rooms and the checklist).
 //!
 //! Tools: node + the npm packages in tests/powershell, mcs and mono. `scripts/setup-test-tools.sh` installs them;
 //! without them these tests fail (they never pass silently).
@@ -495,7 +497,13 @@ fn native_class_calls_the_real_library_under_mono() {
             .arg("--files-destination")
             .arg(&files_destination)
             .arg("--files-count")
-            .arg("3"),
+            .arg("3")
+            .arg("--verify-params")
+            .arg(&targets.verify_params)
+            .arg("--verify-database-params")
+            .arg(&targets.verify_database_params)
+            .arg("--verify-legacy-pool")
+            .arg(VERIFY_LEGACY_POOL),
         Duration::from_secs(180),
     );
     println!("{}", output.text());
@@ -714,7 +722,13 @@ struct ImportTargets {
     import_request: PathBuf,
     bad_import_request: PathBuf,
     readiness_request: PathBuf,
+    /// Test-PChatMigration's params (not a whole request: the harness validates them and runs them as a job).
+    verify_params: PathBuf,
+    verify_database_params: PathBuf,
 }
+
+/// `-LegacyPoolFqdn` of the harness's Test-PChatMigration request: filled into the checklist.
+const VERIFY_LEGACY_POOL: &str = "gcpool.contoso.com";
 
 /// `-Password` of the harness (Harness.cs `Password`): never in a response.
 const HARNESS_PASSWORD: &str = "harness-Secret-7e1f";
@@ -789,6 +803,48 @@ impl ImportTargets {
                 "conflictAction": "Fail",
             }),
         );
+        // Test-PChatMigration: the target connection as above, the source, the cmdlet's defaults (switches sent as
+        // false, -ConflictAction Fail) and the decommission facts it was given.
+        let verify_params = |source: (&str, serde_json::Value)| {
+            let mut params = serde_json::json!({
+                "connection": connection(&mgc),
+                "quick": false,
+                "force": false,
+                "conflictAction": "Fail",
+                "topicToDescription": false,
+                "includeDisabledRooms": false,
+                "decommission": {
+                    "legacyPoolFqdn": VERIFY_LEGACY_POOL,
+                    "trustedApplicationId": "GroupChat",
+                    "legacyServers": ["gc01.contoso.com"],
+                    "persistentChatPoolFqdn": "pcpool.contoso.com",
+                    "lookupSipAddress": "sip:ocschat@contoso.com",
+                },
+            });
+            params[source.0] = source.1;
+            // The cmdlet's params are the library's contract (VerifyParams refuses unknown fields).
+            let parsed: pchat_migrate::verify::VerifyParams =
+                serde_json::from_value(params.clone())
+                    .expect("Test-PChatMigration's params are a VerifyParams");
+            assert_eq!(
+                parsed.decommission.legacy_pool_fqdn.as_deref(),
+                Some(VERIFY_LEGACY_POOL)
+            );
+            params
+        };
+        let write_params = |name: &str, params: serde_json::Value| {
+            let path = out.join(name);
+            std::fs::write(&path, params.to_string()).expect("write the params");
+            path
+        };
+        let verify_package = write_params(
+            "verify-params.json",
+            verify_params(("fileName", serde_json::json!(package.display().to_string()))),
+        );
+        let verify_database = write_params(
+            "verify-database-params.json",
+            verify_params(("sourceConnection", connection(&legacy))),
+        );
         ImportTargets {
             server,
             runtime,
@@ -796,6 +852,8 @@ impl ImportTargets {
             import_request,
             bad_import_request,
             readiness_request,
+            verify_params: verify_package,
+            verify_database_params: verify_database,
         }
     }
 
@@ -1886,5 +1944,201 @@ fn file_cmdlets_send_the_library_params_and_have_their_shape() {
     let psd1 = read(&module_dir().join("PersistentChatMigration.psd1"));
     for name in ["Copy-PChatFileStore", "Get-PChatFileManifest"] {
         assert!(psd1.contains(&format!("'{name}'")), "{name} not exported");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 5. Test-PChatMigration against the library's VerifyParams, its outputs, views and help
+// ---------------------------------------------------------------------------------------------------------------
+
+/// The fields Test-PChatMigration sends are the library's `VerifyParams` fields (and `DecommissionFacts` inside
+/// `decommission`): each is spelled in the script as a request key, and a request with all of them is a
+/// VerifyParams, which refuses unknown fields. A misspelled key in the cmdlet fails the first check; a field
+/// renamed in the library fails the second.
+#[test]
+fn verify_cmdlet_sends_the_verify_params_fields() {
+    let script = public_script("Test-PChatMigration");
+    let fields = [
+        ("connection", serde_json::json!({ "dbInstance": "sql13" })),
+        ("fileName", serde_json::json!("p.zip")),
+        ("quick", serde_json::json!(true)),
+        ("report", serde_json::json!("v.html")),
+        ("force", serde_json::json!(true)),
+        ("parallelism", serde_json::json!(8)),
+        ("conflictAction", serde_json::json!("Rename")),
+        ("nameMapFile", serde_json::json!("names.csv")),
+        ("nameSeparator", serde_json::json!(" / ")),
+        ("settingConflict", serde_json::json!("MostPermissive")),
+        ("topicToDescription", serde_json::json!(true)),
+        ("includeDisabledRooms", serde_json::json!(true)),
+        ("rootRoomsCategory", serde_json::json!("Lobby")),
+    ];
+    let facts = [
+        ("legacyPoolFqdn", serde_json::json!("gcpool.contoso.com")),
+        ("trustedApplicationId", serde_json::json!("GroupChat")),
+        ("legacyServers", serde_json::json!(["gc01.contoso.com"])),
+        (
+            "persistentChatPoolFqdn",
+            serde_json::json!("pcpool.contoso.com"),
+        ),
+        (
+            "lookupSipAddress",
+            serde_json::json!("sip:ocschat@contoso.com"),
+        ),
+    ];
+    let sends = |field: &str| script.contains(&format!("['{field}']"));
+    let mut request = serde_json::Map::new();
+    for (field, value) in &fields {
+        assert!(sends(field), "Test-PChatMigration never sends '{field}'");
+        request.insert(field.to_string(), value.clone());
+    }
+    let mut decommission = serde_json::Map::new();
+    for (field, value) in &facts {
+        assert!(
+            sends(field),
+            "Test-PChatMigration never sends decommission '{field}'"
+        );
+        decommission.insert(field.to_string(), value.clone());
+    }
+    assert!(sends("decommission") && sends("sourceConnection"));
+    request.insert(
+        "decommission".into(),
+        serde_json::Value::Object(decommission),
+    );
+    let params: pchat_migrate::verify::VerifyParams =
+        serde_json::from_value(serde_json::Value::Object(request.clone()))
+            .expect("every field the cmdlet sends is a VerifyParams field");
+    assert!(params.quick && params.force);
+    assert_eq!(params.parallelism, Some(8));
+    assert_eq!(
+        params.decommission.legacy_servers,
+        vec!["gc01.contoso.com".to_string()]
+    );
+    // The database source instead of the package.
+    request.remove("fileName");
+    request.insert(
+        "sourceConnection".into(),
+        serde_json::json!({ "dbInstance": "sql10", "dbName": "GroupChat" }),
+    );
+    // -StartDate (database source only): the export's cut-off, as UTC.
+    assert!(sends("startDate"));
+    request.insert(
+        "startDate".into(),
+        serde_json::json!("2011-01-01T00:00:00.0000000Z"),
+    );
+    let params: pchat_migrate::verify::VerifyParams =
+        serde_json::from_value(serde_json::Value::Object(request))
+            .expect("sourceConnection is a VerifyParams field");
+    assert!(params.source_connection.is_some() && params.file_name.is_none());
+    assert!(params.start_date.is_some());
+    // The ValidateSets are the library's names, and -Parallelism has the library's range.
+    for value in [
+        "'Fail', 'Skip', 'Overwrite', 'Rename'",
+        "'Strictest', 'MostPermissive'",
+    ] {
+        assert!(
+            script.contains(&format!("[ValidateSet({value})]")),
+            "ValidateSet({value})"
+        );
+    }
+    assert!(script.contains("[ValidateRange(1, 32)]\n        [int] $Parallelism"));
+}
+
+/// The shape the issue fixes for Test-PChatMigration: the two source parameter sets, the target defaulting to mgc,
+/// the job with progress, one typed object per item then the summary, and a verification_failed error after the
+/// output (non-terminating unless -FailOnMismatch); its views, export and help.
+#[test]
+fn verify_cmdlet_has_its_shape_views_and_help() {
+    let script = public_script("Test-PChatMigration");
+    for needle in [
+        "[CmdletBinding(DefaultParameterSetName = 'FileName')]",
+        "ParameterSetName = 'FileName', ValueFromPipelineByPropertyName = $true",
+        "[Alias('Path', 'FullName')]",
+        "[Parameter(Mandatory = $true, ParameterSetName = 'Database')]\n        [ValidateNotNullOrEmpty()]\n        [string] $SourceDBInstance",
+        "[string] $SourceDBName",
+        "$SourceCredential",
+        "[string] $DBName = 'mgc'",
+        "[string[]] $LegacyServer",
+        "[switch] $Summary",
+        "[switch] $FailOnMismatch",
+        "Operation = 'verify'",
+        "Invoke-PChatNativeJob @jobArgs",
+        "'PChatMigration.VerifyItem'",
+        "'PChatMigration.VerifySummary'",
+        "'PChatMigration.DecommissionStep'",
+        "'verification_failed', [System.Management.Automation.ErrorCategory]::InvalidResult",
+        "if (-not $Summary.IsPresent) {",
+    ] {
+        assert!(script.contains(needle), "Test-PChatMigration lacks `{needle}`");
+    }
+    // The error comes after the summary is written; -FailOnMismatch makes it terminating, otherwise WriteError.
+    let summary = script
+        .find("Write-Output -InputObject $result")
+        .expect("the summary is written");
+    let failed = script
+        .find("if (-not $result.Passed) {")
+        .expect("a failed verification is reported");
+    let terminating = script
+        .find("if ($FailOnMismatch.IsPresent) {\n                $PSCmdlet.ThrowTerminatingError($record)")
+        .expect("-FailOnMismatch throws");
+    let written = script
+        .find("$PSCmdlet.WriteError($record)")
+        .expect("a non-terminating error otherwise");
+    assert!(summary < failed && failed < terminating && terminating < written);
+    // Items come from the result, problems first as the library sorts them (not re-sorted here).
+    assert!(!script.contains("Sort-Object"));
+
+    let manifest = read(&module_dir().join("PersistentChatMigration.psd1"));
+    assert!(
+        manifest.contains("'Test-PChatMigration'"),
+        "Test-PChatMigration not exported"
+    );
+    // The table view the issue asks for: Status, Kind, Name, FirstDifference, the names control-escaped.
+    let format = read(&module_dir().join("PersistentChatMigration.Format.ps1xml"));
+    let view = |name: &str| -> String {
+        let start = format
+            .find(&format!("<Name>{name}</Name>"))
+            .unwrap_or_else(|| panic!("no view {name}"));
+        let end = start + format[start..].find("</View>").expect("view end");
+        format[start..end].to_string()
+    };
+    let items = view("PChatMigration.VerifyItem");
+    let labels: Vec<&str> = items
+        .split("<Label>")
+        .skip(1)
+        .map(|l| &l[..l.find("</Label>").expect("label end")])
+        .collect();
+    assert_eq!(labels, ["Status", "Kind", "Name", "FirstDifference"]);
+    for property in ["$_.Name", "$_.FirstDifference"] {
+        assert!(
+            items.contains(&format!(
+                "[regex]::Replace([string]{property}, '[\\x00-\\x1f"
+            )),
+            "{property} is shown with its control characters escaped"
+        );
+    }
+    assert!(view("PChatMigration.VerifySummary").contains("<PropertyName>Passed</PropertyName>"));
+    let steps = view("PChatMigration.DecommissionStep");
+    for label in ["Title", "Command", "Note"] {
+        assert!(
+            steps.contains(&format!("<Label>{label}</Label>")),
+            "{label}"
+        );
+    }
+    // The runbook section of the about_ help.
+    let about = read(
+        &module_dir()
+            .join("en-US")
+            .join("about_PersistentChatMigration.help.txt"),
+    );
+    for needle in [
+        "VERIFICATION AND DECOMMISSIONING",
+        "    Test-PChatMigration\n",
+        "verification_failed",
+        "-FailOnMismatch",
+        "Remove-CsTrustedApplicationPool",
+        "docs/verify-report.md",
+    ] {
+        assert!(about.contains(needle), "about_ help lacks `{needle}`");
     }
 }

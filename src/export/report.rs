@@ -6,21 +6,11 @@ use super::paths::ReportPaths;
 use super::result::{ExportResult, ReportFiles, RoomSummary};
 use crate::error::PcmError;
 use crate::package::format::EntityCounts;
-use crate::util::text::{escape_control, json_terminal_safe};
+use crate::util::html::escape;
+use crate::util::text::json_terminal_safe;
 use crate::util::units::{format_bytes, format_count, format_duration_ms};
 use serde::Serialize;
 use std::path::Path;
-
-/// HTML-escapes text after showing its control characters as escapes, so a room name holding ESC, BEL or a
-/// bidi override is shown literally and cannot reorder or hide what the reader sees.
-fn escape(text: &str) -> String {
-    escape_control(text)
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
 
 /// A count for people (`1,500`).
 fn number(n: u64) -> String {

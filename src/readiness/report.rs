@@ -10,7 +10,7 @@ use super::ReadinessResult;
 use crate::error::PcmError;
 use crate::export::paths::ReportPaths;
 use crate::transform::{Finding, Severity};
-use crate::util::text::{escape_control, json_terminal_safe};
+use crate::util::text::json_terminal_safe;
 use crate::util::units::format_count;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
@@ -23,15 +23,8 @@ pub struct ReportFiles {
     pub json: String,
 }
 
-/// HTML-escapes text after showing its control characters as escapes (as the export's report does).
-pub fn escape(text: &str) -> String {
-    escape_control(text)
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
+/// HTML escaping, shared by every report (the chart uses it too).
+pub use crate::util::html::escape;
 
 /// Rooms listed inline before the rest goes into a `<details>` element.
 const ROOMS_INLINE: usize = 10;

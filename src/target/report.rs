@@ -9,7 +9,8 @@ use super::{BackupStatus, StatusCounts};
 use crate::error::PcmError;
 use crate::export::paths::ReportPaths;
 use crate::transform::Severity;
-use crate::util::text::{escape_control, json_terminal_safe};
+use crate::util::html::escape;
+use crate::util::text::json_terminal_safe;
 use crate::util::units::{format_bytes, format_count};
 use std::io::Write;
 use std::path::Path;
@@ -77,16 +78,6 @@ impl ReportTarget {
         }
         Ok(())
     }
-}
-
-/// HTML-escapes text after showing its control characters as escapes.
-fn escape(text: &str) -> String {
-    escape_control(text)
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 fn row(html: &mut String, label: &str, value: &str) {

@@ -1,5 +1,6 @@
 //! Small shared helpers.
 
+pub mod html;
 pub mod rows;
 pub mod text;
 pub mod ticks;

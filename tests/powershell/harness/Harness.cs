@@ -7,6 +7,7 @@
 //                    [--package <valid package.zip> --package-rooms <rooms with history> --package-messages <n>]
 //                    [--import-request <file> --import-database <mgc name> --bad-import-request <file>]
 //                    [--readiness-request <file>]
+//                    [--verify-params <file> --verify-database-params <file> --verify-legacy-pool <fqdn>]
 //                    [--archive-request <file> --archive-refused-params <file>] (with --package)
 //
 // With --package it also runs inspect_package (Get-PChatMigrationPackage) on that package and on a truncated copy,
@@ -48,6 +49,9 @@ namespace PChatMigration.Harness
             string filesDestination = null;
             int filesCount = -1;
             string readinessRequest = null;
+            string verifyParams = null;
+            string verifyDatabaseParams = null;
+            string verifyLegacyPool = null;
             string legacyClientFacts = null;
             string archiveRequest = null;
             string archiveRefusedParams = null;
@@ -92,6 +96,18 @@ namespace PChatMigration.Harness
                 else if (args[i] == "--readiness-request" && i + 1 < args.Length)
                 {
                     readinessRequest = File.ReadAllText(args[++i]);
+                }
+                else if (args[i] == "--verify-params" && i + 1 < args.Length)
+                {
+                    verifyParams = File.ReadAllText(args[++i]);
+                }
+                else if (args[i] == "--verify-database-params" && i + 1 < args.Length)
+                {
+                    verifyDatabaseParams = File.ReadAllText(args[++i]);
+                }
+                else if (args[i] == "--verify-legacy-pool" && i + 1 < args.Length)
+                {
+                    verifyLegacyPool = args[++i];
                 }
                 else if (args[i] == "--legacy-client-facts" && i + 1 < args.Length)
                 {
@@ -172,6 +188,11 @@ namespace PChatMigration.Harness
             if (readinessRequest != null)
             {
                 Run("readiness (Test-PChatMigrationReadiness)", delegate { Readiness(readinessRequest); });
+            }
+            if (verifyParams != null)
+            {
+                Run("validate verify (Test-PChatMigration)", delegate { ValidateVerify(verifyParams, verifyDatabaseParams); });
+                Run("verify against an empty target (Test-PChatMigration)", delegate { VerifyAgainstAnEmptyTarget(verifyParams, verifyLegacyPool); });
             }
             if (legacyClientFacts != null)
             {
@@ -758,6 +779,7 @@ namespace PChatMigration.Harness
             // The type names the cmdlets give their output objects.
             foreach (string expected in new[] { "PChatMigration.ConnectionTest", "PChatMigration.ExportResult", "PChatMigration.Package", "PChatMigration.PackageRoom",
                 "PChatMigration.ImportEntity", "PChatMigration.ImportSummary", "PChatMigration.ReadinessFinding", "PChatMigration.ReadinessSummary",
+                "PChatMigration.VerifyItem", "PChatMigration.VerifySummary", "PChatMigration.DecommissionStep",
                 "PChatMigration.LegacyClientPlan", "PChatMigration.LegacyClientPlanStep", "PChatMigration.Archive" })
             {
                 bool found = false;
