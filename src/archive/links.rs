@@ -30,7 +30,7 @@ impl StoreUrl {
                 "fileStoreUrl",
                 format!(
                     "-FileStoreUrl '{}' {why}; give an http(s):// or file:// URL, a UNC path (\\\\server\\share), a \
-                     drive path or a path relative to the archive folder",
+                     drive path, an absolute path on Linux or macOS, or a path relative to the archive folder",
                     crate::util::text::escape_control(text)
                 ),
             )
@@ -79,6 +79,12 @@ impl StoreUrl {
         if first.contains(':') {
             return Err(refuse("uses a scheme that is not http, https or file"));
         }
+        if let Some(posix) = posix_absolute(text) {
+            return Ok(StoreUrl::absolute(format!(
+                "file:///{}",
+                encode_segments(&posix)
+            )));
+        }
         if text.starts_with('/') || text.starts_with('\\') {
             return Err(refuse("is rooted without a drive or server"));
         }
@@ -117,6 +123,16 @@ impl StoreUrl {
         }
         url
     }
+}
+
+/// `/srv/store` on Linux and macOS (the CLI's runbooks): an absolute local path, so `file:///srv/store`. On
+/// Windows a path rooted without a drive means "the current drive", which differs between the machine that writes
+/// the archive and the one that opens it, so there it stays refused.
+fn posix_absolute(text: &str) -> Option<Vec<&str>> {
+    if cfg!(windows) || !text.starts_with('/') || text.starts_with("//") || text.contains('\\') {
+        return None;
+    }
+    Some(text.split('/').filter(|s| !s.is_empty()).collect())
 }
 
 fn encode_segments(segments: &[&str]) -> String {
@@ -173,6 +189,21 @@ mod tests {
     }
 
     #[test]
+    fn an_absolute_posix_path_is_a_file_url_except_on_windows() {
+        let parsed = StoreUrl::parse("/srv/pchat files/store/");
+        if cfg!(windows) {
+            assert_eq!(parsed.expect_err("ambiguous").code(), "invalid_parameter");
+        } else {
+            let store = parsed.expect("absolute");
+            assert_eq!(store.base(), "file:///srv/pchat%20files/store");
+            assert_eq!(
+                store.href(&RelativePath::parse("r/a.txt").expect("safe"), 1),
+                "file:///srv/pchat%20files/store/r/a.txt"
+            );
+        }
+    }
+
+    #[test]
     fn script_schemes_and_odd_bases_are_refused() {
         for bad in [
             "javascript:alert(1)",
@@ -183,7 +214,8 @@ mod tests {
             "https://x/a b",
             "\\\\server",
             "\\\\bad host\\share",
-            "/rooted",
+            "\\rooted",
+            "//rooted",
             "a\u{1}b",
         ] {
             let e = StoreUrl::parse(bad).expect_err(bad);
