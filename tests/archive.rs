@@ -5,10 +5,13 @@
 //! not links; the archive is byte-for-byte deterministic; a non-empty folder is refused without -Force; a
 //! cancel leaves nothing behind.
 
+#[path = "common/browser.rs"]
+mod browser;
 mod common;
 #[path = "common/sample.rs"]
 mod sample;
 
+use browser::{chromium, dump_dom};
 use chat_fixtures::{create_database, generate_model, write_legacy, DatabaseKind, Size};
 use common::{fresh_dir, run_job, unique_db_name, TestServer};
 use pchat_migrate::archive::{ArchiveManifest, ArchiveResult, ArchivedMessage};
@@ -495,51 +498,6 @@ fn hostile_package(dir: &Path) -> PathBuf {
     path
 }
 
-/// chromium, or a clear failure (PCHAT_SKIP_BROWSER_TESTS=1 skips on a machine without it, as in
-/// tests/readiness.rs).
-fn chromium() -> Option<PathBuf> {
-    for name in ["chromium", "chromium-browser", "google-chrome"] {
-        if let Ok(out) = std::process::Command::new("sh")
-            .args(["-c", &format!("command -v {name}")])
-            .output()
-        {
-            let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
-            if out.status.success() && !path.is_empty() {
-                return Some(PathBuf::from(path));
-            }
-        }
-    }
-    if std::env::var("PCHAT_SKIP_BROWSER_TESTS").is_ok_and(|v| v == "1") {
-        eprintln!("chromium not found: skipped because PCHAT_SKIP_BROWSER_TESTS=1");
-        return None;
-    }
-    panic!("chromium is not installed: run scripts/setup-test-tools.sh, or set PCHAT_SKIP_BROWSER_TESTS=1");
-}
-
-/// The DOM chromium builds from `page` after loading it (any script would have run by then).
-fn dump_dom(chromium: &Path, page: &Path) -> String {
-    let profile = page.with_extension("profile");
-    let out = std::process::Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--virtual-time-budget=5000",
-            &format!("--user-data-dir={}", profile.display()),
-        ])
-        .arg("--dump-dom")
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .expect("chromium runs");
-    assert!(
-        out.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 DOM")
-}
-
 /// The `href` of every real `<a>` element of `html` (not text that looks like one).
 fn hrefs(html: &str) -> Vec<String> {
     elements(html)
@@ -681,7 +639,7 @@ fn hostile_content_and_names_are_inert_in_a_browser_and_file_links_point_into_th
         assert!(!html.contains(raw), "raw {:?} in the page", raw);
     }
 
-    let dom = dump_dom(&chromium, &page);
+    let dom = dump_dom(&chromium, &page, &[]);
     assert_inert(&dom, "room page");
     assert_eq!(
         dom.matches("<tr class=\"msg").count(),
@@ -722,7 +680,7 @@ fn hostile_content_and_names_are_inert_in_a_browser_and_file_links_point_into_th
         "the reason is shown"
     );
 
-    let index = dump_dom(&chromium, &out.join("index.html"));
+    let index = dump_dom(&chromium, &out.join("index.html"), &[]);
     assert_inert(&index, "index");
     assert_eq!(hrefs(&index), [result.rooms[0].page.clone()]);
 }

@@ -1,6 +1,8 @@
 //! A real browser for the HTML report tests: headless chromium (found on PATH), the DOM it builds from a page
-//! after loading it, and an instrument that measures a page's horizontal overflow. Shared by the readiness and
-//! verify report tests.
+//! after loading it, and an instrument that measures a page's horizontal overflow. Shared by the readiness,
+//! verify report and archive tests.
+
+#![allow(dead_code)] // each test binary uses its own part of it
 
 use std::path::{Path, PathBuf};
 
