@@ -339,6 +339,11 @@ function parameterSets(fn) {
     declared.push({ name: variable.text.replace(/^\$/, ''), type: parameterType(parameter), attributes: attributes.length ? attributes : [{}], aliases: aliasNames });
   }
   const named = [...new Set(declared.flatMap((d) => d.attributes.map((a) => unquote(a.parametersetname)).filter(Boolean)))].sort();
+  // DefaultParameterSetName names a set of its own even when no parameter is in it (PowerShell then binds only the
+  // parameters of all sets under that name).
+  const defaultSet = bindingArgs.defaultparametersetname ? unquote(bindingArgs.defaultparametersetname) : null;
+  if (defaultSet && !named.includes(defaultSet)) named.push(defaultSet);
+  named.sort();
   const sets = named.length ? named : ['__AllParameterSets'];
   const result = {};
   for (const set of sets) {
