@@ -1,7 +1,12 @@
 //! Linux-side checks of the PowerShell module in `powershell/PersistentChatMigration/` (pwsh cannot run here):
 //!
 //! 1. every .ps1/.psm1/.psd1 parses with tree-sitter-powershell, and the module is well formed (one function per
-//!    file, exports, comment-based help, Windows PowerShell 3.0 syntax) — `tests/powershell/check-powershell.mjs`;
+//!    file, exports, manifest, loader, views, the plan executor's ShouldProcess flow) —
+//!    `tests/powershell/check-powershell.mjs`; and it and the Pester suite in tests/pester pass the
+//!    PSScriptAnalyzer-style rules of `tests/powershell/lint-powershell.mjs` (approved verbs, singular nouns, no
+//!    aliases, ShouldProcess, ConfirmImpact High on production writes, complete help, [OutputType()], Windows
+//!    PowerShell 3.0 syntax), each rule proven by a bad sample, and the public cmdlets' parameter sets equal
+//!    `tests/powershell/parameters.json` (module `rules`, tests/powershell/rules.rs; docs/powershell-checks.md);
 //! 2. `Native/PChatMigrationNative.cs` compiles as C# 5 with no extra references (what Windows PowerShell's Add-Type
 //!    accepts) and, compiled by Mono's `mcs` with the harness in `tests/powershell/harness/`, calls the real cdylib
 //!    correctly (`mono`);

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import {
   newParser, parseSource, walk, findAll, listFiles, stringValue, functionName, scriptParameters,
   functionParameters, functionAttributeNodes, attributeName, attributeArguments, methodCalls, functionHelp,
-  helpSections, commandName, commandsNamed, passesCmdlet, inside,
+  helpSections, helpBodies, commandName, commandsNamed, passesCmdlet, inside,
 } from './ps-tree.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -291,9 +291,26 @@ function completeHelp({ file, functions, isPublic }) {
     if (count('EXAMPLE') < settings.minimumExamples) {
       report(rule, file, help, `help of ${name} has ${count('EXAMPLE')} .EXAMPLE(s); give at least ${settings.minimumExamples}`);
     }
-    const documented = sections.filter((s) => s.keyword === 'PARAMETER').map((s) => s.argument.toLowerCase());
+    for (const keyword of ['SYNOPSIS', 'DESCRIPTION']) {
+      if (count(keyword) > 1) report(rule, file, help, `help of ${name} has more than one .${keyword}`);
+    }
+    const parameters = functionParameters(fn).map((p) => p.toLowerCase());
+    const documented = sections.filter((s) => s.keyword === 'PARAMETER').map((s) => s.argument);
     for (const parameter of functionParameters(fn)) {
-      if (!documented.includes(parameter.toLowerCase())) report(rule, file, help, `help of ${name} has no .PARAMETER ${parameter}`);
+      if (!documented.some((d) => d.toLowerCase() === parameter.toLowerCase())) report(rule, file, help, `help of ${name} has no .PARAMETER ${parameter}`);
+    }
+    for (const d of documented) {
+      if (!parameters.includes(d.toLowerCase())) report(rule, file, help, `help of ${name} documents .PARAMETER ${d}, which the function does not have`);
+    }
+    for (const example of helpBodies(help, 'EXAMPLE')) {
+      // A command, a blank line, then remarks that explain it (as Get-Help shows the Cs cmdlets' examples).
+      const lines = example.body.split(/\r?\n/).map((l) => l.trim());
+      while (lines.length > 0 && lines[0] === '') lines.shift();
+      const blank = lines.indexOf('');
+      const remarks = blank < 0 ? [] : lines.slice(blank + 1).filter((l) => l !== '' && l !== '#>');
+      const where = { startPosition: { row: example.line - 1, column: 4 } };
+      if (lines.length === 0 || lines[0] === '' || lines[0] === '#>') report(rule, file, where, `an .EXAMPLE of ${name} has no command`);
+      else if (remarks.length === 0) report(rule, file, where, `an .EXAMPLE of ${name} has no remarks after its command (a blank line, then what it does)`);
     }
   }
 }

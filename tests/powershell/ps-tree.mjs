@@ -177,3 +177,20 @@ export function isAssigned(variable) {
   for (let p = variable.parent; p; p = p.parent) if (p.type === 'left_assignment_expression') return true;
   return false;
 }
+
+// The text of each `.<keyword>` section of a help comment, with the line it starts on.
+export function helpBodies(comment, keyword) {
+  const lines = comment.text.split(/\r?\n/);
+  const bodies = [];
+  let current = null;
+  lines.forEach((line, index) => {
+    const match = /^\s*\.([A-Z]+)\b/i.exec(line);
+    if (match) {
+      current = match[1].toUpperCase() === keyword ? { line: comment.startPosition.row + index + 1, body: '' } : null;
+      if (current) bodies.push(current);
+    } else if (current) {
+      current.body += `${line}\n`;
+    }
+  });
+  return bodies;
+}
