@@ -314,44 +314,39 @@ fn parameter_comparison_names_each_difference() {
     assert!(parameter_differences(&pinned, &pinned).is_empty());
 }
 
-/// On a copy of the module, a renamed parameter and a dropped Mandatory are caught by the parameter list, and a
-/// removed [OutputType()], an alias and a missing .PARAMETER by their rules.
+/// On a copy of the module, a renamed parameter is caught by the parameter list, and a removed [OutputType()], an
+/// alias, a missing .PARAMETER, a `??`, a Medium-impact import, an unconfirmed -DisableExportedNodes and a lost
+/// SupportsShouldProcess by their rules.
 #[test]
 fn rules_and_parameter_list_fail_on_a_broken_copy_of_the_module() {
     let cmdlet = "Public/Get-PChatMigrationPackage.ps1";
-    let mutations: [(&str, &str, &str); 4] = [
+    let import = "Public/Import-PChatMigrationData.ps1";
+    let export = "Public/Export-PChatMigrationData.ps1";
+    let mutations: [(&str, &str, &str, &str); 7] = [
+        (cmdlet, "    [OutputType('PChatMigration.Package')]\n", "", "PChatDeclareOutputType"),
+        (cmdlet, "Write-Output -InputObject $package", "echo $package", "PSAvoidUsingCmdletAliases"),
+        (cmdlet, "    .PARAMETER FileName\n", "    .NOTES\n", "PSProvideCommentHelp"),
+        (cmdlet, "                $data = $null\n", "                $data = $data ?? $null\n", "PSUseCompatibleSyntax"),
+        (import, "ConfirmImpact = 'High'", "ConfirmImpact = 'Medium'", "PChatConfirmImpactHigh"),
         (
-            "    [OutputType('PChatMigration.Package')]\n",
-            "",
-            "PChatDeclareOutputType",
+            export,
+            "$disableApproved = $PSCmdlet.ShouldContinue($question, 'Confirm a change to the source database')",
+            "$disableApproved = $true",
+            "PChatConfirmImpactHigh",
         ),
-        (
-            "Write-Output -InputObject $package",
-            "echo $package",
-            "PSAvoidUsingCmdletAliases",
-        ),
-        (
-            "    .PARAMETER FileName\n",
-            "    .NOTES\n",
-            "PSProvideCommentHelp",
-        ),
-        (
-            "                $data = $null\n",
-            "                $data = $data ?? $null\n",
-            "PSUseCompatibleSyntax",
-        ),
+        (import, "SupportsShouldProcess = $true, ", "", "PSUseShouldProcessForStateChangingFunctions"),
     ];
-    for (from, to, rule) in mutations {
+    for (file, from, to, rule) in mutations {
         let dir = scratch("lint-mutated");
         super::copy_tree(&powershell_dir(), &dir.join("powershell"));
         let path = dir
             .join("powershell")
             .join("PersistentChatMigration")
-            .join(cmdlet);
+            .join(file);
         let source = read(&path);
         assert!(
             source.contains(from),
-            "{cmdlet} no longer contains {from:?}: update this test"
+            "{file} no longer contains {from:?}: update this test"
         );
         std::fs::write(&path, source.replacen(from, to, 1)).expect("write the mutated file");
         let output = lint(&["--json".as_ref(), dir.join("powershell").as_os_str()]);
