@@ -36,7 +36,8 @@ function Export-PChatMigrationData {
       the dates, the file and report paths, the authentication settings) and reports what would be exported, but
       it does not connect to SQL Server, writes no file and disables nothing. Use Test-PChatSqlConnection to check
       the connection itself. Writing the package and disabling the exported rooms are each confirmed separately
-      with -Confirm.
+      with -Confirm; disabling the rooms, a write to the production source, is asked even without -Confirm
+      (-Confirm:$false skips the question, for scripts).
 
     If the export fails, the cmdlet writes a terminating error whose FullyQualifiedErrorId starts with the
     library's error code (for example connection_failed, login_failed, not_a_chat_database or invalid_parameter)
