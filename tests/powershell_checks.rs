@@ -1,7 +1,12 @@
 //! Linux-side checks of the PowerShell module in `powershell/PersistentChatMigration/` (pwsh cannot run here):
 //!
 //! 1. every .ps1/.psm1/.psd1 parses with tree-sitter-powershell, and the module is well formed (one function per
-//!    file, exports, comment-based help, Windows PowerShell 3.0 syntax) — `tests/powershell/check-powershell.mjs`;
+//!    file, exports, manifest, loader, views, the plan executor's ShouldProcess flow) —
+//!    `tests/powershell/check-powershell.mjs`; and it and the Pester suite in tests/pester pass the
+//!    PSScriptAnalyzer-style rules of `tests/powershell/lint-powershell.mjs` (approved verbs, singular nouns, no
+//!    aliases, ShouldProcess, ConfirmImpact High on production writes, complete help, [OutputType()], Windows
+//!    PowerShell 3.0 syntax), each rule proven by a bad sample, and the public cmdlets' parameter sets equal
+//!    `tests/powershell/parameters.json` (module `rules`, tests/powershell/rules.rs; docs/powershell-checks.md);
 //! 2. `Native/PChatMigrationNative.cs` compiles as C# 5 with no extra references (what Windows PowerShell's Add-Type
 //!    accepts) and, compiled by Mono's `mcs` with the harness in `tests/powershell/harness/`, calls the real cdylib
 //!    correctly (`mono`);
@@ -27,6 +32,9 @@
 mod sample;
 
 mod common;
+/// The PSScriptAnalyzer-style rules, the bad samples and the pinned parameter sets.
+#[path = "powershell/rules.rs"]
+mod rules;
 #[path = "common/row_counts.rs"]
 mod table_counts;
 
@@ -522,7 +530,7 @@ fn native_class_calls_the_real_library_under_mono() {
     let _ = std::fs::remove_dir_all(&out);
 }
 
-/// The facts Get-PChatLegacyClientFacts builds, as ConvertTo-Json -Compress writes its ordered dictionary:
+/// The facts Get-PChatLegacyClientFact builds, as ConvertTo-Json -Compress writes its ordered dictionary:
 /// two SIP domains, the pool, the enabled ocschat user of contoso on the 2010 pool, an endpoint of the pool with
 /// the properties PowerShell casts to "" when the object lacks them, the registrar pools.
 const LEGACY_CLIENT_FACTS: &str = concat!(
@@ -563,7 +571,7 @@ fn json_keys(value: &serde_json::Value, keys: &mut BTreeSet<String>) {
     }
 }
 
-/// The keys Get-PChatLegacyClientFacts.ps1 writes: those of its one-line `[ordered]@{ a = ...; b = ... }`
+/// The keys Get-PChatLegacyClientFact.ps1 writes: those of its one-line `[ordered]@{ a = ...; b = ... }`
 /// literals, the `key = value` lines of its multi-line ones (camelCase names: variables start with `$`), and
 /// `$options['...'] =` assignments.
 fn helper_fact_keys(source: &str) -> BTreeSet<String> {
@@ -599,7 +607,7 @@ fn the_harness_facts_have_the_keys_the_gathering_helper_writes() {
     let source = read(
         &module_dir()
             .join("Private")
-            .join("Get-PChatLegacyClientFacts.ps1"),
+            .join("Get-PChatLegacyClientFact.ps1"),
     );
     let mut facts_keys = BTreeSet::new();
     json_keys(
@@ -611,7 +619,7 @@ fn the_harness_facts_have_the_keys_the_gathering_helper_writes() {
     assert_eq!(
         helper_fact_keys(&source),
         facts_keys,
-        "Get-PChatLegacyClientFacts.ps1 and the facts the Mono harness sends differ in their keys"
+        "Get-PChatLegacyClientFact.ps1 and the facts the Mono harness sends differ in their keys"
     );
 }
 
@@ -639,7 +647,7 @@ fn plan_executor_checks_fail_when_a_change_escapes_should_process() {
     let checks = repo().join("tests").join("powershell");
     let executor = "Private/Invoke-PChatPlanStep.ps1";
     let public = "Public/Enable-PChatLegacyClientAccess.ps1";
-    let facts = "Private/Get-PChatLegacyClientFacts.ps1";
+    let facts = "Private/Get-PChatLegacyClientFact.ps1";
     let mutations: [(&str, &str, &str, &str); 7] = [
         (executor, "if ($Cmdlet.ShouldProcess([string]$item.target, $action))", "if ($true)", "outside its"),
         (executor, "if ($Cmdlet.ShouldProcess(", "if ($PSCmdlet.ShouldProcess(", "other than $Cmdlet"),
@@ -1704,7 +1712,7 @@ fn legacy_client_cmdlet_and_helpers_have_their_shape() {
         "[ValidateSet('Disable', 'RemoveAdUser')]\n        [string] $ReleaseMethod = 'Disable'",
         "[System.Management.Automation.Runspaces.PSSession] $Session",
         "[switch] $PlanOnly",
-        "Get-PChatLegacyClientFacts @gather",
+        "Get-PChatLegacyClientFact @gather",
         "Invoke-PChatLegacyClientPlan -Facts $facts",
         "Invoke-PChatPlanStep -Step @($plan.steps) -Cmdlet $PSCmdlet -Session $Session",
         "'legacy_client_plan_blocked'",
@@ -1750,7 +1758,7 @@ fn legacy_client_cmdlet_and_helpers_have_their_shape() {
             "Invoke-PChatCsCommand lacks `{needle}`"
         );
     }
-    let facts = private_script("Get-PChatLegacyClientFacts");
+    let facts = private_script("Get-PChatLegacyClientFact");
     for needle in [
         "-Name 'Get-CsSipDomain'",
         "-Name 'Get-CsService' -Arguments @{ PersistentChatServer = $true }",
@@ -1762,7 +1770,7 @@ fn legacy_client_cmdlet_and_helpers_have_their_shape() {
     ] {
         assert!(
             facts.contains(needle),
-            "Get-PChatLegacyClientFacts lacks `{needle}`"
+            "Get-PChatLegacyClientFact lacks `{needle}`"
         );
     }
     let executor = private_script("Invoke-PChatPlanStep");

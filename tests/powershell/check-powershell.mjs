@@ -6,17 +6,14 @@
 // 1. Parses every .ps1/.psm1/.psd1 under the root with tree-sitter-powershell and reports every ERROR or MISSING
 //    node as file:line:column. (The grammar wrongly rejects bare comma lists in command arguments, such as
 //    `Export-ModuleMember -Function A, B`: write `@('A', 'B')` instead.)
-// 2. Windows PowerShell 3.0 compatibility: no class/enum, no ::new(), no .Where()/.ForEach() methods, no && / ||
-//    pipeline chains, no `using` statements (ternaries and ?? do not parse, so step 1 already rejects them), no
-//    reads of $script:IsWindows/IsLinux/IsMacOS (the shim's names, empty on PowerShell 7), and every file is ASCII
-//    or UTF-8 with a BOM (Windows PowerShell reads BOM-less files in the ANSI code page).
+// 2. Windows PowerShell 3.0 compatibility beyond syntax: no reads of $script:IsWindows/IsLinux/IsMacOS (the shim's
+//    names, empty on PowerShell 7), and every file is ASCII or UTF-8 with a BOM (Windows PowerShell reads BOM-less
+//    files in the ANSI code page). The syntax itself (class, ::new(), ternaries, &&...) is lint-powershell.mjs's
+//    PSUseCompatibleSyntax rule.
 // 3. Structure: every Public/ and Private/ *.ps1 defines exactly one function, named after the file; public ones
-//    are in the manifest's FunctionsToExport (and vice versa), have [CmdletBinding()] and [OutputType()], and
-//    comment-based help with .SYNOPSIS, .DESCRIPTION, at least two .EXAMPLEs and a .PARAMETER for each parameter
-//    (and none for parameters that do not exist), plus .INPUTS, .OUTPUTS and .LINK, and every .EXAMPLE has a
-//    command followed by a blank line and remarks; every *-PChat* command called is defined in the module.
-//    [CmdletBinding(SupportsShouldProcess = $true)] and $PSCmdlet.ShouldProcess() go together (a change without
-//    -WhatIf, or -WhatIf that gates nothing, are both bugs).
+//    are in the manifest's FunctionsToExport (and vice versa) and have [CmdletBinding()]; every *-PChat* command
+//    called is defined in the module. Help, [OutputType()], ShouldProcess and ConfirmImpact are rules of
+//    lint-powershell.mjs (docs/powershell-checks.md).
 // 5. Output types: every PChatMigration.* type name a public function declares in [OutputType()] is given to its
 //    output objects (PSObject.TypeNames.Insert or -ResultTypeName/-ItemTypeName), and every type name given to
 //    output objects has a view in the module's Format.ps1xml.
@@ -32,11 +29,14 @@
 //    reaches every change and nothing changes outside the executor's ShouldProcess branch.
 // Exits 1 and prints every problem when anything is wrong.
 
-import Parser from 'tree-sitter';
-import PowerShell from 'tree-sitter-powershell';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  newParser, parseSource, walk, findAll, listFiles, stringValue, functionName, functionParameters,
+  functionAttributeNodes, functionAttributes, methodCalls, commandName, commandsNamed, argumentText, passesCmdlet,
+  inside, isAssigned,
+} from './ps-tree.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -63,41 +63,7 @@ const rel = (file) => path.relative(path.resolve(root, '..'), file);
 const at = (file, node) => `${rel(file)}:${node.startPosition.row + 1}:${node.startPosition.column + 1}`;
 const problem = (where, message) => problems.push(`${where}: ${message}`);
 
-const parser = new Parser();
-parser.setLanguage(PowerShell);
-
-function walk(node, visit) {
-  visit(node);
-  for (const child of node.children) walk(child, visit);
-}
-
-function findAll(node, type) {
-  const found = [];
-  walk(node, (n) => {
-    if (n.type === type) found.push(n);
-  });
-  return found;
-}
-
-function listFiles(dir, predicate) {
-  const out = [];
-  if (!fs.existsSync(dir)) return out;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...listFiles(full, predicate));
-    else if (predicate(full)) out.push(full);
-  }
-  return out.sort();
-}
-
-// The text of a string literal node without its quotes (verbatim or expandable, single line).
-function stringValue(node) {
-  const text = node.text;
-  if (text.length >= 2 && (text[0] === "'" || text[0] === '"') && text[text.length - 1] === text[0]) {
-    return text.slice(1, -1);
-  }
-  return text;
-}
+const parser = newParser();
 
 // --- 1. parse every PowerShell file ------------------------------------------------------------------------------
 const psFiles = listFiles(root, (f) => /\.(ps1|psm1|psd1)$/i.test(f));
@@ -105,7 +71,7 @@ if (psFiles.length === 0) problem(rel(root), 'no PowerShell files found');
 const trees = new Map();
 for (const file of psFiles) {
   const source = fs.readFileSync(file, 'utf8');
-  const tree = parser.parse(source, null, { bufferSize: Math.max(1 << 16, source.length * 4) });
+  const tree = parseSource(parser, source);
   trees.set(file, { source, tree });
   walk(tree.rootNode, (n) => {
     if (n.type === 'ERROR' || n.isMissing) {
@@ -130,26 +96,6 @@ for (const file of listFiles(root, (f) => /\.(ps1|psm1|psd1|ps1xml|cs|txt)$/i.te
 }
 for (const [file, { tree }] of trees) {
   walk(tree.rootNode, (n) => {
-    if (n.type === 'class_statement' || n.type === 'enum_statement') {
-      problem(at(file, n), `${n.type.replace('_statement', '')} definitions need PowerShell 5.0; the module targets 3.0`);
-    }
-    if (n.type === 'invokation_expression') {
-      const op = n.children.find((c) => c.type === '::' || c.type === '.');
-      const member = n.children.find((c) => c.type === 'member_name');
-      const hasArgs = n.children.some((c) => c.type === 'argument_list');
-      if (op && member && hasArgs) {
-        const name = member.text.toLowerCase();
-        if (op.type === '::' && name === 'new') {
-          problem(at(file, n), '::new() needs PowerShell 5.0; use New-Object');
-        }
-        if (op.type === '.' && (name === 'where' || name === 'foreach')) {
-          problem(at(file, n), `.${member.text}() needs PowerShell 4.0; use Where-Object / ForEach-Object / foreach`);
-        }
-      }
-    }
-    if (n.type === '&&' || n.type === '||') {
-      problem(at(file, n), `the ${n.type} pipeline chain operator needs PowerShell 7`);
-    }
     if (n.type === 'variable' && /^\$script:Is(Windows|Linux|MacOS)$/i.test(n.text)) {
       let assigned = false;
       for (let p = n.parent; p; p = p.parent) if (p.type === 'left_assignment_expression') assigned = true;
@@ -157,54 +103,6 @@ for (const [file, { tree }] of trees) {
         problem(at(file, n), `read ${n.text.replace('script:', '')} unqualified: on PowerShell 7 the automatic variable is global and ${n.text} is empty`);
       }
     }
-    if (n.type === 'command') {
-      const name = n.children.find((c) => c.type === 'command_name');
-      if (name && name.text.toLowerCase() === 'using') {
-        problem(at(file, n), '`using` statements need PowerShell 5.0');
-      }
-    }
-  });
-}
-
-// --- helpers for functions and help ---------------------------------------------------------------------------------
-function functionName(fn) {
-  const name = fn.children.find((c) => c.type === 'function_name');
-  return name ? name.text : '';
-}
-
-// The function's own param block: a direct child, or the first child of its script_block.
-function paramBlock(fn) {
-  const direct = fn.children.find((c) => c.type === 'param_block');
-  if (direct) return direct;
-  const body = fn.children.find((c) => c.type === 'script_block');
-  return body ? body.children.find((c) => c.type === 'param_block') || null : null;
-}
-
-function functionParameters(fn) {
-  const block = paramBlock(fn);
-  if (!block) return [];
-  const names = [];
-  const list = block.children.find((c) => c.type === 'parameter_list');
-  if (!list) return names;
-  for (const parameter of list.children.filter((c) => c.type === 'script_parameter')) {
-    const variable = parameter.children.find((c) => c.type === 'variable');
-    if (variable) names.push(variable.text.replace(/^\$/, ''));
-  }
-  return names;
-}
-
-function functionAttributeNodes(fn) {
-  const block = paramBlock(fn);
-  if (!block) return [];
-  const list = block.children.find((c) => c.type === 'attribute_list');
-  return list ? list.children.filter((c) => c.type === 'attribute') : [];
-}
-
-// Method calls `<expression>.<member>(...)` anywhere under node.
-function methodCalls(node, member) {
-  return findAll(node, 'invokation_expression').filter((n) => {
-    const name = n.children.find((c) => c.type === 'member_name');
-    return name && name.text.toLowerCase() === member.toLowerCase() && n.children.some((c) => c.type === 'argument_list');
   });
 }
 
@@ -226,53 +124,6 @@ function producedTypeNames(node) {
     for (const match of text.matchAll(/-(?:ResultTypeName|ItemTypeName)\s+['"]([^'"]+)['"]/gi)) names.add(match[1]);
   }
   return [...names].filter((n) => n.startsWith('PChatMigration.'));
-}
-
-function functionAttributes(fn) {
-  const block = paramBlock(fn);
-  if (!block) return [];
-  const list = block.children.find((c) => c.type === 'attribute_list');
-  if (!list) return [];
-  return list.children
-    .filter((c) => c.type === 'attribute')
-    .map((a) => {
-      const name = a.children.find((c) => c.type === 'attribute_name');
-      return name ? name.text : '';
-    });
-}
-
-// Comment-based help: a <# #> block inside the function body, or immediately before the function.
-function functionHelp(fn) {
-  const inside = fn.children.filter((c) => c.type === 'comment' && c.text.startsWith('<#'));
-  const before = fn.previousSibling;
-  const candidates = [...inside];
-  if (before && before.type === 'comment' && before.text.startsWith('<#')) candidates.push(before);
-  return candidates.find((c) => /^\s*\.SYNOPSIS\b/im.test(c.text)) || null;
-}
-
-// The text of each `.<keyword>` section of a help comment, with the line it starts on.
-function helpBodies(comment, keyword) {
-  const lines = comment.text.split(/\r?\n/);
-  const bodies = [];
-  let current = null;
-  lines.forEach((line, index) => {
-    const match = /^\s*\.([A-Z]+)\b/i.exec(line);
-    if (match) {
-      current = match[1].toUpperCase() === keyword ? { line: comment.startPosition.row + index + 1, body: '' } : null;
-      if (current) bodies.push(current);
-    } else if (current) {
-      current.body += `${line}\n`;
-    }
-  });
-  return bodies;
-}
-
-function helpSections(comment) {
-  const sections = [];
-  for (const match of comment.text.matchAll(/^\s*\.([A-Z]+)[ \t]*([^\r\n]*)$/gim)) {
-    sections.push({ keyword: match[1].toUpperCase(), argument: match[2].trim() });
-  }
-  return sections;
 }
 
 // --- 4. manifest ---------------------------------------------------------------------------------------------------
@@ -380,64 +231,8 @@ for (const file of [...publicFiles, ...privateFiles]) {
     continue;
   }
   if (!exported.includes(name)) problem(at(file, fn), `public function ${name} is not in the manifest's FunctionsToExport`);
-  const attributes = functionAttributes(fn);
-  for (const required of ['CmdletBinding', 'OutputType']) {
-    if (!attributes.includes(required)) problem(at(file, fn), `public function ${name} has no [${required}()] attribute`);
-  }
-  const help = functionHelp(fn);
-  if (!help) {
-    problem(at(file, fn), `public function ${name} has no comment-based help with .SYNOPSIS`);
-    continue;
-  }
-  const sections = helpSections(help);
-  const count = (keyword) => sections.filter((s) => s.keyword === keyword).length;
-  for (const keyword of ['SYNOPSIS', 'DESCRIPTION', 'EXAMPLE']) {
-    if (count(keyword) === 0) problem(at(file, help), `help of ${name} has no .${keyword}`);
-  }
-  // One example is rarely enough to show a cmdlet's parameter sets: every public function has two or more.
-  if (count('EXAMPLE') === 1) problem(at(file, help), `help of ${name} has only one .EXAMPLE; give at least two`);
-  for (const keyword of ['SYNOPSIS', 'DESCRIPTION']) {
-    if (count(keyword) > 1) problem(at(file, help), `help of ${name} has more than one .${keyword}`);
-  }
-  // The Cs cmdlets' documentation layout: inputs, outputs and related links too.
-  for (const keyword of ['INPUTS', 'OUTPUTS', 'LINK']) {
-    if (count(keyword) === 0) problem(at(file, help), `help of ${name} has no .${keyword}`);
-  }
-  for (const example of helpBodies(help, 'EXAMPLE')) {
-    // A command, a blank line, then remarks that explain it (as Get-Help shows the Cs cmdlets' examples).
-    const lines = example.body.split(/\r?\n/).map((l) => l.trim());
-    while (lines.length > 0 && lines[0] === '') lines.shift();
-    const blank = lines.indexOf('');
-    const remarks = blank < 0 ? [] : lines.slice(blank + 1).filter((l) => l !== '' && l !== '#>');
-    if (lines.length === 0 || lines[0] === '') problem(`${rel(file)}:${example.line}`, `an .EXAMPLE of ${name} has no command`);
-    else if (remarks.length === 0) problem(`${rel(file)}:${example.line}`, `an .EXAMPLE of ${name} has no remarks after its command`);
-  }
-  const supportsShouldProcess = functionAttributeNodes(fn).some((a) => {
-    const attributeName = a.children.find((c) => c.type === 'attribute_name');
-    return attributeName && attributeName.text.toLowerCase() === 'cmdletbinding' &&
-      /\bSupportsShouldProcess\b(?!\s*=\s*\$false)/i.test(a.text);
-  });
-  const shouldProcessCalls = methodCalls(fn, 'ShouldProcess');
-  // Handing $PSCmdlet to the plan executor is calling ShouldProcess (section 6 checks the executor's side).
-  const delegates = commandsNamed(fn, EXECUTOR).some((c) => passesCmdlet(c));
-  if (supportsShouldProcess && shouldProcessCalls.length === 0 && !delegates) {
-    problem(at(file, fn), `${name} declares SupportsShouldProcess but never calls $PSCmdlet.ShouldProcess(): -WhatIf would gate nothing`);
-  }
-  if (!supportsShouldProcess && shouldProcessCalls.length > 0) {
-    problem(at(file, shouldProcessCalls[0]), `${name} calls ShouldProcess() without [CmdletBinding(SupportsShouldProcess = $true)]: -WhatIf and -Confirm would not exist`);
-  }
-  const parameters = functionParameters(fn);
-  const documented = sections.filter((s) => s.keyword === 'PARAMETER').map((s) => s.argument);
-  for (const parameter of parameters) {
-    if (!documented.some((d) => d.toLowerCase() === parameter.toLowerCase())) {
-      problem(at(file, help), `help of ${name} has no .PARAMETER ${parameter}`);
-    }
-  }
-  for (const d of documented) {
-    if (!parameters.some((p) => p.toLowerCase() === d.toLowerCase())) {
-      problem(at(file, help), `help of ${name} documents .PARAMETER ${d}, which the function does not have`);
-    }
-  }
+  // [OutputType()], help, ShouldProcess and ConfirmImpact are rules of lint-powershell.mjs (docs/powershell-checks.md).
+  if (!functionAttributes(fn).includes('CmdletBinding')) problem(at(file, fn), `public function ${name} has no [CmdletBinding()] attribute`);
 }
 for (const name of exported) {
   if (!publicFiles.some((f) => path.basename(f, '.ps1') === name)) {
@@ -534,41 +329,10 @@ function executorChecks() {
   }
 }
 
-function commandName(command) {
-  const name = command.children.find((c) => c.type === 'command_name');
-  if (name) return name.text;
-  return command.children.length > 0 ? command.children[0].text : '';
-}
-
-function commandsNamed(node, name) {
-  return findAll(node, 'command').filter((c) => commandName(c).toLowerCase() === name.toLowerCase());
-}
-
-// The `-Name value` argument of a command: the text of the element after the parameter, or null.
-function argumentText(command, parameter) {
-  const elements = command.children.find((c) => c.type === 'command_elements');
-  if (!elements) return null;
-  const items = elements.children.filter((c) => c.type !== 'command_argument_sep');
-  for (let i = 0; i < items.length; i++) {
-    if (items[i].type === 'command_parameter' && items[i].text.toLowerCase() === `-${parameter.toLowerCase()}`) {
-      return i + 1 < items.length ? items[i + 1].text : '';
-    }
-    if (items[i].type === 'command_parameter' && items[i].text.toLowerCase().startsWith(`-${parameter.toLowerCase()}:`)) {
-      return items[i].text.slice(parameter.length + 2);
-    }
-  }
-  return null;
-}
-
 // `-WhatIf:$false` / `-Confirm:$false` (the grammar splits `-Name:` and the value).
 function turnsOff(command, parameter) {
   const text = command.text.replace(/\s+/g, '');
   return new RegExp(`-${parameter}:\\$false`, 'i').test(text);
-}
-
-function passesCmdlet(command) {
-  const value = argumentText(command, 'Cmdlet');
-  return value !== null && value.trim().toLowerCase() === '$pscmdlet';
 }
 
 // A command that can change something: the runner, a call operator or Invoke-Command/Expression, or any
@@ -591,16 +355,6 @@ function gatedBlocks(node) {
     })
     .map((s) => s.children.find((c) => c.type === 'statement_block'))
     .filter(Boolean);
-}
-
-function inside(node, ancestor) {
-  for (let p = node.parent; p; p = p.parent) if (p.id === ancestor.id) return true;
-  return false;
-}
-
-function isAssigned(variable) {
-  for (let p = variable.parent; p; p = p.parent) if (p.type === 'left_assignment_expression') return true;
-  return false;
 }
 
 function callerChecks() {

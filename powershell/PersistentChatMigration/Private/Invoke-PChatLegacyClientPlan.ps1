@@ -4,7 +4,7 @@ function Invoke-PChatLegacyClientPlan {
     Asks the native planner (pcm_legacy_clients_plan) for the legacy-client access plan of the gathered facts.
 
     .DESCRIPTION
-    Serialises the facts (the LegacyClientFacts object Get-PChatLegacyClientFacts builds) to JSON, calls the
+    Serialises the facts (the LegacyClientFacts object Get-PChatLegacyClientFact builds) to JSON, calls the
     synchronous pcm_legacy_clients_plan and returns the plan ("data" of the envelope). Malformed facts are a
     terminating error built by New-PChatErrorRecord (code invalid_parameter, naming the field). A plan with
     blockers is returned as a plan (status "blocked"); the caller decides.

@@ -142,7 +142,7 @@ function Enable-PChatLegacyClientAccess {
             $gather['DisplayName'] = $DisplayName
         }
         Write-Verbose -Message ('Gathering the legacy-client facts for {0}.' -f $PersistentChatPoolFqdn)
-        $facts = Get-PChatLegacyClientFacts @gather
+        $facts = Get-PChatLegacyClientFact @gather
         $plan = Invoke-PChatLegacyClientPlan -Facts $facts
     }
     catch [System.Management.Automation.PipelineStoppedException] {

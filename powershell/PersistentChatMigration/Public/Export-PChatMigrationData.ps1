@@ -36,7 +36,8 @@ function Export-PChatMigrationData {
       the dates, the file and report paths, the authentication settings) and reports what would be exported, but
       it does not connect to SQL Server, writes no file and disables nothing. Use Test-PChatSqlConnection to check
       the connection itself. Writing the package and disabling the exported rooms are each confirmed separately
-      with -Confirm.
+      with -Confirm; disabling the rooms, a write to the production source, is asked even without -Confirm
+      (-Confirm:$false skips the question, for scripts).
 
     If the export fails, the cmdlet writes a terminating error whose FullyQualifiedErrorId starts with the
     library's error code (for example connection_failed, login_failed, not_a_chat_database or invalid_parameter)
@@ -100,9 +101,10 @@ function Export-PChatMigrationData {
 
     .PARAMETER DisableExportedNodes
     After a successful export, disables the exported rooms in the source database, in one transaction, so that
-    users cannot post to them any more. This is the only part of the export that writes to the source; it asks for
-    confirmation with -Confirm and only reports what it would do with -WhatIf. The result's RoomsDisabledInSource says how
-    many rooms were disabled.
+    users cannot post to them any more. This is the only part of the export that writes to the source, so it is
+    confirmed as a High-impact change: the cmdlet asks before it starts even without -Confirm (as Import does), unless
+    you give -Confirm:$false or lower $ConfirmPreference to None. With -WhatIf it only reports what it would do.
+    The result's RoomsDisabledInSource says how many rooms were disabled.
 
     .PARAMETER Report
     The path of a report to write, for example "C:\Logs\Export.html". The library writes an HTML report and a JSON
@@ -406,7 +408,16 @@ function Export-PChatMigrationData {
         $exportApproved = $PSCmdlet.ShouldProcess($target, $action)
         if ($DisableExportedNodes.IsPresent -and ($exportApproved -or $WhatIfPreference)) {
             $disableAction = 'Disable the exported rooms after the export (-DisableExportedNodes)'
-            if ((-not $PSCmdlet.ShouldProcess($source, $disableAction)) -and $exportApproved) {
+            $disableApproved = $PSCmdlet.ShouldProcess($source, $disableAction)
+            # A write to the production source: confirmed as ConfirmImpact High would be, although the export itself
+            # is Medium (ConfirmImpact is per cmdlet). At the default $ConfirmPreference (High) ShouldProcess did not
+            # ask, so ask here; -Confirm (Low) already asked above and -Confirm:$false (None) skips both.
+            $highImpactUnasked = $ConfirmPreference -eq [System.Management.Automation.ConfirmImpact]::High
+            if ($disableApproved -and $exportApproved -and $highImpactUnasked) {
+                $question = ('{0} in {1}? This writes to the production source database.' -f $disableAction, $source)
+                $disableApproved = $PSCmdlet.ShouldContinue($question, 'Confirm a change to the source database')
+            }
+            if ((-not $disableApproved) -and $exportApproved) {
                 Write-Verbose -Message 'The exported rooms will not be disabled: the export runs without -DisableExportedNodes.'
                 $exportParams['disableExportedNodes'] = $false
             }

@@ -1,5 +1,5 @@
 // The planner behind Enable-PChatLegacyClientAccess, called through the module's P/Invoke class
-// (Native.LegacyClientsPlan = pcm_legacy_clients_plan) with facts shaped exactly as Get-PChatLegacyClientFacts
+// (Native.LegacyClientsPlan = pcm_legacy_clients_plan) with facts shaped exactly as Get-PChatLegacyClientFact
 // builds them (tests/powershell_checks.rs writes them and checks they are the library's LegacyClientFacts).
 //
 // The steps must come back ordered (each address's release before its endpoint), with what Invoke-PChatPlanStep

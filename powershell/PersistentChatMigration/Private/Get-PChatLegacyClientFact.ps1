@@ -1,4 +1,4 @@
-function Get-PChatLegacyClientFacts {
+function Get-PChatLegacyClientFact {
     <#
     .SYNOPSIS
     Gathers what the legacy-client planner needs with the Cs cmdlets (reading only).

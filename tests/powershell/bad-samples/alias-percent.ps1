@@ -1,0 +1,3 @@
+# Violates: PSAvoidUsingCmdletAliases
+# % is ForEach-Object.
+@(1, 2) | % { $_ }

@@ -1,0 +1,3 @@
+# Violates: PSAvoidUsingCmdletAliases
+# ? is Where-Object.
+@(1, 2) | ? { $_ -gt 1 }

@@ -1,0 +1,43 @@
+# Violates: PSProvideCommentHelp
+# Documents .PARAMETER Force, which the function does not have.
+function Get-PChatSample {
+    <#
+    .SYNOPSIS
+    A sample cmdlet for the rule tests.
+
+    .DESCRIPTION
+    Complete in every respect except the one the header names.
+
+    .PARAMETER Name
+    A name.
+
+    .PARAMETER Force
+    Not a parameter of this function.
+
+    .EXAMPLE
+    Get-PChatSample -Name 'a'
+
+    Runs the sample.
+
+    .EXAMPLE
+    Get-PChatSample -Name 'b'
+
+    Runs it again.
+
+    .INPUTS
+    None.
+
+    .OUTPUTS
+    System.String
+
+    .LINK
+    about_PersistentChatMigration
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory = $true)]
+        [string] $Name
+    )
+    Write-Output -InputObject $Name
+}

@@ -1,0 +1,38 @@
+# Violates: PSProvideCommentHelp
+# No .LINK.
+function Get-PChatSample {
+    <#
+    .SYNOPSIS
+    A sample cmdlet for the rule tests.
+
+    .DESCRIPTION
+    Complete in every respect except the one the header names.
+
+    .PARAMETER Name
+    A name.
+
+    .EXAMPLE
+    Get-PChatSample -Name 'a'
+
+    Runs the sample.
+
+    .EXAMPLE
+    Get-PChatSample -Name 'b'
+
+    Runs it again.
+
+    .INPUTS
+    None.
+
+    .OUTPUTS
+    System.String
+
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory = $true)]
+        [string] $Name
+    )
+    Write-Output -InputObject $Name
+}

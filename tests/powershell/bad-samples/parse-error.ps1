@@ -1,0 +1,3 @@
+# Violates: PSParseError
+# An unclosed array subexpression.
+$names = @(1, 2

@@ -1,0 +1,40 @@
+# Violates: PSUseSingularNouns
+# 'Rooms' is plural.
+function Get-PChatRooms {
+    <#
+    .SYNOPSIS
+    A sample cmdlet for the rule tests.
+
+    .DESCRIPTION
+    Complete in every respect except the one the header names.
+
+    .PARAMETER Name
+    A name.
+
+    .EXAMPLE
+    Get-PChatRooms -Name 'a'
+
+    Runs the sample.
+
+    .EXAMPLE
+    Get-PChatRooms -Name 'b'
+
+    Runs it again.
+
+    .INPUTS
+    None.
+
+    .OUTPUTS
+    System.String
+
+    .LINK
+    about_PersistentChatMigration
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory = $true)]
+        [string] $Name
+    )
+    Write-Output -InputObject $Name
+}

@@ -1,0 +1,3 @@
+# Violates: PSUseCompatibleSyntax
+# class is PowerShell 5.
+class PChatSample { [string] $Name }

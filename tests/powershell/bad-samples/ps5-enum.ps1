@@ -1,0 +1,3 @@
+# Violates: PSUseCompatibleSyntax
+# enum is PowerShell 5.
+enum PChatColour { Red; Green }

@@ -1,0 +1,3 @@
+# Violates: PSUseCompatibleSyntax
+# ::new() is PowerShell 5.
+$list = [System.Collections.Generic.List[string]]::new()

@@ -1,0 +1,3 @@
+# Violates: PSUseCompatibleSyntax
+# using namespace is PowerShell 5.
+using namespace System.IO

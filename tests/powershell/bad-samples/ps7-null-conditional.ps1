@@ -1,0 +1,3 @@
+# Violates: PSUseCompatibleSyntax
+# ?. is PowerShell 7.
+$length = $text?.Length

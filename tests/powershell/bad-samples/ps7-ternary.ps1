@@ -1,0 +1,3 @@
+# Violates: PSUseCompatibleSyntax
+# The ternary operator is PowerShell 7.
+$size = $big ? 10 : 1

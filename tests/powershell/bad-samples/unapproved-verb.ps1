@@ -1,0 +1,40 @@
+# Violates: PSUseApprovedVerbs
+# 'Fetch' is not an approved verb (Get is).
+function Fetch-PChatSample {
+    <#
+    .SYNOPSIS
+    A sample cmdlet for the rule tests.
+
+    .DESCRIPTION
+    Complete in every respect except the one the header names.
+
+    .PARAMETER Name
+    A name.
+
+    .EXAMPLE
+    Fetch-PChatSample -Name 'a'
+
+    Runs the sample.
+
+    .EXAMPLE
+    Fetch-PChatSample -Name 'b'
+
+    Runs it again.
+
+    .INPUTS
+    None.
+
+    .OUTPUTS
+    System.String
+
+    .LINK
+    about_PersistentChatMigration
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory = $true)]
+        [string] $Name
+    )
+    Write-Output -InputObject $Name
+}
