@@ -503,7 +503,9 @@ fn native_class_calls_the_real_library_under_mono() {
             .arg("--verify-database-params")
             .arg(&targets.verify_database_params)
             .arg("--verify-legacy-pool")
-            .arg(VERIFY_LEGACY_POOL),
+            .arg(VERIFY_LEGACY_POOL)
+            .arg("--migration")
+            .arg(&targets.migration),
         Duration::from_secs(180),
     );
     println!("{}", output.text());
@@ -725,6 +727,8 @@ struct ImportTargets {
     /// Test-PChatMigration's params (not a whole request: the harness validates them and runs them as a job).
     verify_params: PathBuf,
     verify_database_params: PathBuf,
+    /// Start-PChatMigration's stage requests against a seeded legacy database and its own fresh mgc.
+    migration: PathBuf,
 }
 
 /// `-LegacyPoolFqdn` of the harness's Test-PChatMigration request: filled into the checklist.
@@ -845,10 +849,12 @@ impl ImportTargets {
             "verify-database-params.json",
             verify_params(("sourceConnection", connection(&legacy))),
         );
+        let migration = write_migration_config(&server, &runtime, out);
         ImportTargets {
             server,
             runtime,
             mgc,
+            migration,
             import_request,
             bad_import_request,
             readiness_request,
@@ -863,6 +869,133 @@ impl ImportTargets {
             table_counts::row_counts(&mut admin).await
         })
     }
+}
+
+/// The connection params ConvertTo-PChatConnectionParameter builds for the stand-in (a SqlServer login from
+/// -Credential, -Encryption Mandatory, -CACertificatePath resolved).
+fn cmdlet_connection(server: &common::TestServer, database: &str) -> serde_json::Value {
+    let mut c = server.connection_params(Some(database));
+    c["authentication"] = serde_json::json!("SqlServer");
+    c["encryption"] = serde_json::json!("Mandatory");
+    c["trustServerCertificate"] = serde_json::json!(false);
+    c
+}
+
+/// The Persistent Chat pool of the harness's Start-PChatMigration run (the legacy-client facts' pool).
+const MIGRATION_POOL: &str = "pcpool.contoso.com";
+
+/// Start-PChatMigration against the stand-in: a generated Lync 2010 deployment (tiny) in its own legacy database,
+/// a fresh mgc of its own (the other harness checks expect theirs untouched), a name map for the names the
+/// readiness check finds too long (as demo.sh writes one), and each stage's params shaped exactly as the stage
+/// cmdlet builds them from Start-PChatMigration's parameters, each parsed here as the library's params type. The
+/// harness gathers the package facts itself, asks migration_plan and runs the stages in its order.
+fn write_migration_config(
+    server: &common::TestServer,
+    runtime: &tokio::runtime::Runtime,
+    out: &Path,
+) -> PathBuf {
+    use chat_fixtures::{DatabaseKind, Schema, Size};
+    let legacy = common::unique_db_name("ps_mig_gc");
+    let mgc = common::unique_db_name("ps_mig_mgc");
+    runtime.block_on(async {
+        let mut admin = server.admin("master").await;
+        let schema = Schema::from(DatabaseKind::Legacy2010);
+        chat_fixtures::create_database_as(&mut admin, &legacy, schema)
+            .await
+            .expect("legacy schema");
+        let model = chat_fixtures::generate_model(4242, Size::Tiny);
+        chat_fixtures::write_schema(&mut admin, &model, schema)
+            .await
+            .expect("legacy data");
+        let mut admin = server.admin("master").await;
+        chat_fixtures::create_database(&mut admin, &mgc, DatabaseKind::Mgc2013)
+            .await
+            .expect("mgc schema");
+    });
+    let dir = out.join("migration");
+    std::fs::create_dir_all(&dir).expect("migration folder");
+    let package = dir.join("GroupChat.zip").display().to_string();
+    let names = dir.join("names.json");
+    let source = cmdlet_connection(server, &legacy);
+    let target = cmdlet_connection(server, &mgc);
+    // The names too long once flattened: new names, as an administrator (and demo.sh) writes them.
+    let (found, _) = common::run_job(serde_json::json!({"operation": "readiness", "params": {
+        "source": source.clone(), "target": target.clone(),
+    }}));
+    let found = found.expect("readiness of the seeded legacy database");
+    let mut map = serde_json::Map::new();
+    for finding in found["findings"].as_array().expect("findings") {
+        let fixable = ["name_too_long", "name_collision", "name_empty"]
+            .contains(&finding["code"].as_str().unwrap_or(""));
+        if finding["severity"] == "Error" && fixable {
+            if let Some(entity) = finding["entity"].as_str() {
+                let renamed = format!("Renamed {}", map.len() + 1);
+                map.insert(entity.to_string(), serde_json::json!(renamed));
+            }
+        }
+    }
+    std::fs::write(&names, serde_json::Value::Object(map).to_string()).expect("name map");
+    let names = names.display().to_string();
+    // The conversion options every stage gets from Start-PChatMigration (-NameMap; the switches sent as false).
+    let conversion = serde_json::json!({
+        "nameMapFile": names, "conflictAction": "Fail", "topicToDescription": false, "includeDisabledRooms": false,
+    });
+    let with = |base: serde_json::Value, extra: &serde_json::Value| {
+        let mut merged = base;
+        for (k, v) in extra.as_object().expect("object") {
+            merged[k] = v.clone();
+        }
+        merged
+    };
+    let readiness_database = with(
+        serde_json::json!({"source": source, "target": target, "force": false}),
+        &conversion,
+    );
+    let readiness_package = with(
+        serde_json::json!({"fileName": package, "target": target, "force": false}),
+        &conversion,
+    );
+    let export = serde_json::json!({
+        "connection": source, "fileName": package, "asBytes": false, "force": false, "level": "All",
+        "disableExportedNodes": false, "throttleLimit": 4,
+    });
+    let import = |what_if: bool| {
+        with(
+            serde_json::json!({"connection": target, "fileName": package, "whatIf": what_if, "force": false}),
+            &conversion,
+        )
+    };
+    let verify = with(
+        serde_json::json!({"connection": target, "fileName": package, "quick": false, "force": false,
+            "decommission": {"persistentChatPoolFqdn": MIGRATION_POOL}}),
+        &conversion,
+    );
+    // Each is the library's contract (the params types refuse unknown fields).
+    let _: pchat_migrate::readiness::ReadinessParams =
+        serde_json::from_value(readiness_database.clone()).expect("readiness params (database)");
+    let _: pchat_migrate::readiness::ReadinessParams =
+        serde_json::from_value(readiness_package.clone()).expect("readiness params (package)");
+    let _: pchat_migrate::export::ExportParams =
+        serde_json::from_value(export.clone()).expect("export params");
+    let _: pchat_migrate::target::ImportParams =
+        serde_json::from_value(import(false)).expect("import params");
+    let _: pchat_migrate::verify::VerifyParams =
+        serde_json::from_value(verify.clone()).expect("verify params");
+    // The facts Start-PChatMigration sends to migration_plan, less what the harness gathers (whatIf, package).
+    let facts = serde_json::json!({
+        "stopAfterWhatIf": false, "skipLegacyClientAccess": false, "force": false,
+        "source": {"dbInstance": source["dbInstance"], "dbName": legacy},
+        "export": {"level": "All"},
+        "persistentChatPoolFqdn": MIGRATION_POOL,
+    });
+    let config = serde_json::json!({
+        "facts": facts, "fileName": package,
+        "readinessDatabase": readiness_database, "readinessPackage": readiness_package,
+        "export": export, "importPlan": import(true), "import": import(false), "verify": verify,
+    });
+    let path = out.join("migration.json");
+    std::fs::write(&path, config.to_string()).expect("write the migration config");
+    path
 }
 
 // ---------------------------------------------------------------------------------------------------------------
