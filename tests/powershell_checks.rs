@@ -2275,3 +2275,400 @@ fn verify_cmdlet_has_its_shape_views_and_help() {
         assert!(about.contains(needle), "about_ help lacks `{needle}`");
     }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Start-PChatMigration
+// ---------------------------------------------------------------------------------------------------------------
+
+/// The parameter names a cmdlet's param block declares.
+fn declared_parameters(script: &str) -> BTreeSet<String> {
+    let start = script.find("    param(").expect("a param block");
+    let end = start
+        + script[start..]
+            .find("\n    )\n")
+            .expect("the param block ends");
+    script[start..end]
+        .lines()
+        .filter_map(|line| {
+            let at = line.find('$')?;
+            let name: String = line[at + 1..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect();
+            (!name.is_empty() && name != "true" && name != "false").then_some(name)
+        })
+        .collect()
+}
+
+/// The keys `$<table>['Key'] = ` assigns in `text`.
+fn assigned_keys(text: &str, table: &str) -> BTreeSet<String> {
+    let needle = format!("${table}['");
+    text.match_indices(&needle)
+        .filter_map(|(at, _)| {
+            let rest = &text[at + needle.len()..];
+            let key = &rest[..rest.find('\'')?];
+            rest[key.len()..]
+                .starts_with("'] =")
+                .then(|| key.to_string())
+        })
+        .collect()
+}
+
+/// The text of one stage's branch of Start-PChatMigration's stage switch.
+fn stage_branch<'a>(script: &'a str, stage: &str, next: Option<&str>) -> &'a str {
+    let start = script
+        .find(&format!("                        '{stage}' {{"))
+        .unwrap_or_else(|| panic!("no branch for the {stage} stage"));
+    let end = match next {
+        Some(next) => {
+            start
+                + script[start..]
+                    .find(&format!("                        '{next}' {{"))
+                    .expect("the next branch")
+        }
+        None => {
+            start
+                + script[start..]
+                    .find("\n                    }\n")
+                    .expect("the switch ends")
+        }
+    };
+    &script[start..end]
+}
+
+#[test]
+fn start_migration_sends_the_plan_facts_and_the_stage_cmdlets_parameter_names() {
+    let script = public_script("Start-PChatMigration");
+    let helper = private_script("Get-PChatMigrationPackageFacts");
+    // The facts: every key the library's MigrationFacts reads is written, under its name.
+    for key in [
+        "whatIf = ",
+        "stopAfterWhatIf = ",
+        "skipLegacyClientAccess = ",
+        "force = ",
+        "source = [ordered]@{ dbInstance = $SourceDBInstance; dbName = $SourceDBName }",
+        "export = $requested",
+        "$requested = [ordered]@{ level = $Level }",
+        "$requested['scope']",
+        "$requested['rooms']",
+        "$requested['startDateUtc']",
+        "package = (Get-PChatMigrationPackageFacts -PackagePath $packagePath)",
+        "$facts['persistentChatPoolFqdn']",
+        "Invoke-PChatNativeCall -Operation 'migration_plan' -Params $facts",
+    ] {
+        assert!(script.contains(key), "Start-PChatMigration lacks `{key}`");
+    }
+    for key in [
+        "fileName = $PackagePath",
+        "exists = [System.IO.File]::Exists($PackagePath)",
+        "stagingExists = [System.IO.Directory]::Exists($PackagePath + '.staging')",
+        "$facts['check'] = [ordered]@{\n            valid = [bool]$package.Valid",
+        "dbInstance = [string]$package.Source.dbInstance",
+        "database = [string]$package.Source.database",
+        "parameters = $package.Parameters",
+        "errorCode = $code",
+        "errorMessage = ",
+        "Get-PChatMigrationPackage -FileName $PackagePath -ErrorAction Stop",
+    ] {
+        assert!(
+            helper.contains(key),
+            "Get-PChatMigrationPackageFacts lacks `{key}`"
+        );
+    }
+    // Those names are the library's contract (MigrationFacts refuses unknown fields).
+    let facts = serde_json::json!({
+        "whatIf": true, "stopAfterWhatIf": false, "skipLegacyClientAccess": false, "force": false,
+        "source": {"dbInstance": "sql01\\rtc", "dbName": "GroupChat"},
+        "export": {"level": "All", "scope": ["Sales"], "rooms": ["Room"], "startDateUtc": "2012-01-01T00:00:00.0000000Z"},
+        "package": {"fileName": "C:\\p.zip", "exists": true, "stagingExists": false, "check": {
+            "valid": false, "errorCode": "invalid_package", "errorMessage": "m",
+            "source": {"dbInstance": "sql01", "database": "GroupChat"}, "parameters": {"level": "All"}}},
+        "persistentChatPoolFqdn": "pcpool.contoso.com",
+    });
+    let _: pchat_migrate::migration::MigrationFacts =
+        serde_json::from_value(facts).expect("the facts the cmdlet sends are MigrationFacts");
+
+    // Every parameter a stage is given is one its cmdlet declares.
+    let shared: Vec<String> = [
+        "Encryption",
+        "TrustServerCertificate",
+        "ConnectTimeoutSeconds",
+        "CommandTimeoutSeconds",
+        "ConnectRetryCount",
+        "CACertificatePath",
+    ]
+    .map(String::from)
+    .to_vec();
+    let conversion: Vec<String> = [
+        "ConflictAction",
+        "NameMap",
+        "NameSeparator",
+        "SettingConflict",
+        "TopicToDescription",
+        "IncludeDisabledRooms",
+        "RootRoomsCategory",
+    ]
+    .map(String::from)
+    .to_vec();
+    for name in shared.iter().chain(&conversion) {
+        assert!(
+            script.contains(&format!("'{name}'")) || script.contains(&format!("{name} = ${name}")),
+            "Start-PChatMigration does not pass -{name} on"
+        );
+    }
+    let report = ["Report", "Force"].map(String::from).to_vec();
+    let database = ["DBInstance", "DBName", "Credential"]
+        .map(String::from)
+        .to_vec();
+    let stages: [(&str, Option<&str>, &str, Vec<String>); 6] = [
+        (
+            "Readiness",
+            Some("Export"),
+            "Test-PChatMigrationReadiness",
+            [&shared[..], &conversion, &report, &database].concat(),
+        ),
+        (
+            "Export",
+            Some("ImportPlan"),
+            "Export-PChatMigrationData",
+            [&shared[..], &report, &database].concat(),
+        ),
+        (
+            "ImportPlan",
+            Some("Import"),
+            "Import-PChatMigrationData",
+            [&shared[..], &conversion, &report, &database].concat(),
+        ),
+        (
+            "Import",
+            Some("Verify"),
+            "Import-PChatMigrationData",
+            [&shared[..], &conversion, &report, &database].concat(),
+        ),
+        (
+            "Verify",
+            Some("LegacyClientAccess"),
+            "Test-PChatMigration",
+            [&shared[..], &conversion, &report, &database].concat(),
+        ),
+        (
+            "LegacyClientAccess",
+            None,
+            "Enable-PChatLegacyClientAccess",
+            Vec::new(),
+        ),
+    ];
+    let legacy = assigned_keys(&script, "legacyArgs");
+    for (stage, next, cmdlet, mut given) in stages {
+        let branch = stage_branch(&script, stage, next);
+        assert!(
+            branch.contains(&format!("{cmdlet} @")),
+            "the {stage} stage does not call {cmdlet}"
+        );
+        given.extend(assigned_keys(branch, "stageArgs"));
+        if stage == "LegacyClientAccess" {
+            given.extend(legacy.iter().cloned());
+            given.extend(
+                [
+                    "ReleaseMethod",
+                    "PersistentChatPoolFqdn",
+                    "SipAddress",
+                    "DisplayName",
+                    "Session",
+                    "PlanOnly",
+                ]
+                .map(String::from),
+            );
+        }
+        let declared = declared_parameters(&public_script(cmdlet));
+        for name in &given {
+            assert!(
+                declared.contains(name),
+                "the {stage} stage gives {cmdlet} -{name}, which it does not declare"
+            );
+        }
+    }
+    // The readiness stage reads the target through its Target* parameters.
+    let readiness = stage_branch(&script, "Readiness", Some("Export"));
+    for key in [
+        "TargetDBInstance",
+        "TargetDBName",
+        "TargetCredential",
+        "FileName",
+    ] {
+        assert!(assigned_keys(readiness, "stageArgs").contains(key), "{key}");
+    }
+}
+
+#[test]
+fn start_migration_has_its_shape_views_and_help() {
+    let script = public_script("Start-PChatMigration");
+    for needle in [
+        "[CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High')]",
+        "[OutputType('PChatMigration.MigrationStage', 'PChatMigration.MigrationSummary')]",
+        "[switch] $SkipLegacyClientAccess",
+        "[switch] $StopAfterWhatIf",
+        "[switch] $EnableException",
+        "[string] $DBName = 'mgc'",
+        "$stage.PSObject.TypeNames.Insert(0, 'PChatMigration.MigrationStage')",
+        "$summary.PSObject.TypeNames.Insert(0, 'PChatMigration.MigrationSummary')",
+        "Stage = $stageName",
+        "Status = $status",
+        "Notes = $notes",
+        "Duration = ",
+        "Result = $result",
+    ] {
+        assert!(
+            script.contains(needle),
+            "Start-PChatMigration lacks `{needle}`"
+        );
+    }
+    // Each stage object is written as it completes, the run stops at the first failure, and the error comes after
+    // the summary: terminating with -EnableException, otherwise WriteError.
+    let emitted = script
+        .find("Write-Output -InputObject $stage")
+        .expect("each stage is written");
+    let stops = script
+        .find("if ($status -eq 'Failed') {")
+        .expect("a failed stage stops the run");
+    let summary = script
+        .find("Write-Output -InputObject $summary")
+        .expect("the summary");
+    let terminating = script
+        .find("if ($EnableException.IsPresent) {\n                $PSCmdlet.ThrowTerminatingError($record)")
+        .expect("-EnableException throws");
+    let written = script
+        .find("$PSCmdlet.WriteError($record)")
+        .expect("a non-terminating error otherwise");
+    assert!(emitted < stops && stops < summary && summary < terminating && terminating < written);
+    assert!(
+        script[stops..summary].contains("break"),
+        "the stage loop stops at a failed stage"
+    );
+
+    let manifest = read(&module_dir().join("PersistentChatMigration.psd1"));
+    assert!(
+        manifest.contains("'Start-PChatMigration'"),
+        "Start-PChatMigration not exported"
+    );
+    let format = read(&module_dir().join("PersistentChatMigration.Format.ps1xml"));
+    for (view, labels) in [
+        (
+            "PChatMigration.MigrationStage",
+            &["Stage", "Status", "Duration", "Notes"][..],
+        ),
+        (
+            "PChatMigration.MigrationSummary",
+            &[
+                "Completed",
+                "WhatIf",
+                "FailedStage",
+                "Stages",
+                "Duration",
+                "FileName",
+            ][..],
+        ),
+    ] {
+        let start = format
+            .find(&format!("<Name>{view}</Name>"))
+            .unwrap_or_else(|| panic!("no view {view}"));
+        let end = start + format[start..].find("</View>").expect("view end");
+        let found: Vec<&str> = format[start..end]
+            .split("<Label>")
+            .skip(1)
+            .map(|l| &l[..l.find("</Label>").expect("label end")])
+            .collect();
+        assert_eq!(found, labels, "{view}");
+    }
+    let about = read(
+        &module_dir()
+            .join("en-US")
+            .join("about_PersistentChatMigration.help.txt"),
+    );
+    for needle in [
+        "THE ONE-COMMAND MIGRATION",
+        "Start-PChatMigration -SourceDBInstance",
+        "-StopAfterWhatIf",
+        "Resume: run the same command again",
+    ] {
+        assert!(
+            about.contains(needle),
+            "about_PersistentChatMigration lacks `{needle}`"
+        );
+    }
+    // The help names every stage cmdlet it runs.
+    for link in [
+        "Test-PChatMigrationReadiness",
+        "Export-PChatMigrationData",
+        "Import-PChatMigrationData",
+        "Test-PChatMigration",
+        "Enable-PChatLegacyClientAccess",
+    ] {
+        assert!(
+            script.contains(&format!(".LINK\n    {link}\n")),
+            ".LINK {link}"
+        );
+    }
+}
+
+/// check-powershell.mjs section 7 fails on copies of Start-PChatMigration broken the ways that would let a stage
+/// change something under -WhatIf.
+#[test]
+fn start_migration_what_if_checks_fail_when_a_change_escapes_should_process() {
+    let node = require_tool("node");
+    let checks = repo().join("tests").join("powershell");
+    let mutations: [(&str, &str, &str); 6] = [
+        (
+            "elseif ($PSCmdlet.ShouldProcess($packagePath,",
+            "elseif ($true -or $PSCmdlet.ShouldProcess($packagePath,",
+            "outside an",
+        ),
+        (
+            "Import-PChatMigrationData @stageArgs -WhatIf:$true -ErrorAction SilentlyContinue",
+            "Import-PChatMigrationData @stageArgs -ErrorAction SilentlyContinue",
+            "outside an",
+        ),
+        ("@legacyArgs -PlanOnly -ErrorAction Stop", "@legacyArgs -ErrorAction Stop", "outside an"),
+        ("-Operation 'migration_plan'", "-Operation 'import'", "only direct native call"),
+        (
+            "        $stages = New-Object -TypeName 'System.Collections.Generic.List[object]'\n",
+            "        $stages = New-Object -TypeName 'System.Collections.Generic.List[object]'\n        Remove-Item -LiteralPath $packagePath\n",
+            "not one of the read-only commands",
+        ),
+        (
+            "Export-PChatMigrationData @stageArgs -WhatIf:$true -ErrorAction Stop",
+            "Export-PChatMigrationData @stageArgs -WhatIf:$true -WhatIf:$false -ErrorAction Stop",
+            "turns -WhatIf off outside",
+        ),
+    ];
+    for (from, to, expected) in mutations {
+        let dir = scratch("mutated-migration");
+        copy_tree(&powershell_dir(), &dir.join("powershell"));
+        let path = dir
+            .join("powershell")
+            .join("PersistentChatMigration")
+            .join("Public")
+            .join("Start-PChatMigration.ps1");
+        let source = read(&path);
+        assert!(
+            source.contains(from),
+            "Start-PChatMigration.ps1 no longer contains {from:?}: update this test"
+        );
+        std::fs::write(&path, source.replace(from, to)).expect("write the mutated file");
+        let output = run(
+            Command::new(&node)
+                .arg("--no-deprecation")
+                .arg(checks.join("check-powershell.mjs"))
+                .arg("--root")
+                .arg(dir.join("powershell"))
+                .current_dir(&checks),
+            Duration::from_secs(120),
+        );
+        assert!(
+            !output.status.success() && output.stdout.contains(expected),
+            "replacing {from:?} by {to:?} in Start-PChatMigration.ps1 must fail the checks with '{expected}':\n{}",
+            output.text()
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
