@@ -230,11 +230,18 @@ fn list(names: &std::collections::BTreeSet<String>) -> String {
     names.iter().cloned().collect::<Vec<_>>().join(", ")
 }
 
-/// An RFC 3339 time as an instant; text that does not parse compares as itself.
+/// An RFC 3339 time as an instant; a time without an offset is UTC (the manifest and the cmdlet both write UTC,
+/// and a host's JSON round trip may drop the "Z"); text that does not parse compares as itself.
 fn instant(text: Option<&str>) -> Option<Result<i64, String>> {
     text.map(|t| {
-        chrono::DateTime::parse_from_rfc3339(t.trim())
+        let t = t.trim();
+        chrono::DateTime::parse_from_rfc3339(t)
+            .map(|d| d.to_utc())
+            .or_else(|_| {
+                chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f")
+                    .map(|n| n.and_utc())
+            })
             .map(|d| d.timestamp_nanos_opt().unwrap_or(i64::MAX))
-            .map_err(|_| t.trim().to_string())
+            .map_err(|_| t.to_string())
     })
 }

@@ -186,6 +186,40 @@ fn a_package_that_cannot_be_reused_is_a_blocker_without_force() {
 }
 
 #[test]
+fn start_dates_compare_as_instants() {
+    for recorded in [
+        "2012-01-01T01:00:00+01:00",
+        "2012-01-01T00:00:00",
+        "2012-01-01T00:00:00Z",
+    ] {
+        let package = present(
+            "sql01\\rtc",
+            json!({"level": "All", "startDateUtc": recorded}),
+        );
+        let p = plan(&facts(json!({
+            "package": package,
+            "export": {"startDateUtc": "2012-01-01T00:00:00.0000000Z"},
+        })))
+        .expect("plan");
+        assert_eq!(
+            p.export_decision,
+            ExportDecision::ReusePackage,
+            "{recorded}: {}",
+            p.export_reason
+        );
+    }
+    let package = present(
+        "sql01\\rtc",
+        json!({"level": "All", "startDateUtc": "2012-01-02T00:00:00Z"}),
+    );
+    let p = plan(&facts(
+        json!({"package": package, "export": {"startDateUtc": "2012-01-01T00:00:00Z"}}),
+    ))
+    .expect("plan");
+    assert_eq!(p.export_decision, ExportDecision::Refused);
+}
+
+#[test]
 fn instance_and_database_compare_as_sql_server_names() {
     let p = plan(&facts(
         json!({"package": present("Sql01\\Rtc", json!({"level": "all"}))}),
