@@ -934,6 +934,11 @@ fn write_migration_config(
             }
         }
     }
+    // The harness's first run (without these names) must stop at the readiness stage.
+    assert!(
+        !map.is_empty(),
+        "the seeded deployment has no name the readiness check refuses: {found}"
+    );
     std::fs::write(&names, serde_json::Value::Object(map).to_string()).expect("name map");
     let names = names.display().to_string();
     // The conversion options every stage gets from Start-PChatMigration (-NameMap; the switches sent as false).
@@ -951,6 +956,11 @@ fn write_migration_config(
         serde_json::json!({"source": source, "target": target, "force": false}),
         &conversion,
     );
+    let mut readiness_without_names = readiness_database.clone();
+    readiness_without_names
+        .as_object_mut()
+        .expect("object")
+        .remove("nameMapFile");
     let readiness_package = with(
         serde_json::json!({"fileName": package, "target": target, "force": false}),
         &conversion,
@@ -991,6 +1001,7 @@ fn write_migration_config(
     let config = serde_json::json!({
         "facts": facts, "fileName": package,
         "readinessDatabase": readiness_database, "readinessPackage": readiness_package,
+        "readinessDatabaseWithoutNames": readiness_without_names,
         "export": export, "importPlan": import(true), "import": import(false), "verify": verify,
     });
     let path = out.join("migration.json");

@@ -515,6 +515,8 @@ function Start-PChatMigration {
                                 $result = & $lastOf $outputs
                                 $notes = ('{0} room(s), {1} message(s) to {2}; {3} room(s) reused from an interrupted run' -f
                                     $result.Counts.rooms, $result.Counts.messages, $result.Path, $result.ReusedRooms)
+                                # Resumed only when an interrupted run's staging folder gave rooms back.
+                                $status = 'Succeeded'
                                 if ([int64]$result.ReusedRooms -gt 0) {
                                     $status = 'Resumed'
                                 }

@@ -4,7 +4,8 @@
 //
 // The harness gathers the package facts as Get-PChatMigrationPackageFacts does (the file, its staging folder,
 // inspect_package), asks migration_plan, then runs each stage the plan says to run, as Start-PChatMigration does:
-// readiness -> export -> import what-if -> import -> verify -> legacy-client plan. Three runs:
+// readiness -> export -> import what-if -> import -> verify -> legacy-client plan. Four runs:
+//   0. Without the name map: readiness finds names too long, the run stops there (nothing else called).
 //   1. -WhatIf: only readiness, the export's validate and the legacy-client plan are called; no package appears.
 //   2. The real run: every stage succeeds, the import writes every exported message, verify passes.
 //   3. A re-run: the package is present, so the export is Skipped, readiness reads the package, the import plan
@@ -37,11 +38,25 @@ namespace PChatMigration.Harness
             object config = MiniJson.Parse(configJson);
             string fileName = (string)MiniJson.Get(config, "fileName");
 
-            // 1. -WhatIf: the whole plan, nothing written.
+            // 0. Without the name map the readiness check finds names too long: the run stops there, nothing else is
+            // called and nothing is written.
             List<string> calls = new List<string>();
-            object plan = MigrationPlan(config, true, calls);
+            Dictionary<string, object> unnamed = new Dictionary<string, object>((Dictionary<string, object>)config);
+            unnamed["readinessDatabase"] = MiniJson.Get(config, "readinessDatabaseWithoutNames");
+            object plan = MigrationPlan(unnamed, false, calls);
+            string failure;
+            List<StageRun> runs = RunMigrationStages(unnamed, plan, legacyFacts, calls, out failure);
+            ExpectStages("migration without the name map", runs, new[] { "Readiness=Failed" });
+            Check("migration without the name map: the failure is a finding with Severity Error",
+                failure != null && failure.StartsWith("a finding with Severity Error: name_"), failure);
+            Expect("migration without the name map: the operations called", "migration_plan,readiness", string.Join(",", calls.ToArray()));
+            Check("migration without the name map: no package was written", !File.Exists(fileName) && !Directory.Exists(fileName + ".staging"), fileName);
+
+            // 1. -WhatIf: the whole plan, nothing written.
+            calls = new List<string>();
+            plan = MigrationPlan(config, true, calls);
             Expect("migration -WhatIf: exportDecision", "export", MiniJson.Get(plan, "exportDecision") as string);
-            List<StageRun> runs = RunMigrationStages(config, plan, legacyFacts, calls);
+            runs = RunMigrationStages(config, plan, legacyFacts, calls);
             ExpectStages("migration -WhatIf", runs, new[] {
                 "Readiness=Succeeded", "Export=WhatIf", "ImportPlan=WhatIf", "Import=WhatIf", "Verify=WhatIf",
                 "LegacyClientAccess=WhatIf" });
@@ -130,9 +145,22 @@ namespace PChatMigration.Harness
             return MiniJson.Get(answer, "data");
         }
 
-        // Start-PChatMigration's stage loop: each stage as the plan says, stopping at the first failure.
+        // A run expected to succeed: any failed stage fails the check.
         private static List<StageRun> RunMigrationStages(object config, object plan, string legacyFacts, List<string> calls)
         {
+            string failure;
+            List<StageRun> runs = RunMigrationStages(config, plan, legacyFacts, calls, out failure);
+            if (failure != null)
+            {
+                Fail("migration stage " + runs[runs.Count - 1].Stage + " failed: " + failure);
+            }
+            return runs;
+        }
+
+        // Start-PChatMigration's stage loop: each stage as the plan says, stopping at the first failure.
+        private static List<StageRun> RunMigrationStages(object config, object plan, string legacyFacts, List<string> calls, out string failure)
+        {
+            failure = null;
             List<StageRun> runs = new List<StageRun>();
             foreach (object planned in (List<object>)MiniJson.Get(plan, "stages"))
             {
@@ -145,11 +173,10 @@ namespace PChatMigration.Harness
                 {
                     continue;
                 }
-                string failure = RunMigrationStage(config, planned, run, action, legacyFacts, calls);
+                failure = RunMigrationStage(config, planned, run, action, legacyFacts, calls);
                 if (failure != null)
                 {
                     run.Status = "Failed";
-                    Fail("migration stage " + run.Stage + " failed: " + failure);
                     break;
                 }
             }
@@ -178,9 +205,10 @@ namespace PChatMigration.Harness
                     calls.Add("export");
                     response = RunCmdletJob(Request("export", MiniJson.Get(config, "export")));
                     run.Data = Data(response);
-                    if (run.Data != null && Number(run.Data, "reusedRooms") > 0)
+                    if (run.Data != null)
                     {
-                        run.Status = "Resumed";
+                        // As Start-PChatMigration: Resumed only when the staging folder gave rooms back.
+                        run.Status = Number(run.Data, "reusedRooms") > 0 ? "Resumed" : "Succeeded";
                     }
                     return run.Data == null ? response.Json : null;
                 case "ImportPlan":
