@@ -15,7 +15,10 @@
 //! -WhatIf) of that package into a fresh stand-in `mgc` (nothing may be written), `import` into a legacy database
 //! (refused with a code and a PowerShell category) and `readiness` (Test-PChatMigrationReadiness) of the package;
 //! `validate` of `verify` params shaped as Test-PChatMigration builds them (a package and a database source) and
-//! the `verify` job of the package against that fresh mgc (it must not pass, with Missing rooms and the checklist).
+//! the `verify` job of the package against that fresh mgc (it must not pass, with Missing rooms and the checklist);
+//! and Start-PChatMigration's stages in the order `migration_plan` gives them, against a seeded legacy database and
+//! a second fresh mgc: a run stopped at readiness, -WhatIf, the run, and a re-run resuming from the package and the
+//! target (tests/powershell/harness/MigrationChecks.cs, docs/start-migration.md).
 //!
 //! Tools: node + the npm packages in tests/powershell, mcs and mono. `scripts/setup-test-tools.sh` installs them;
 //! without them these tests fail (they never pass silently).
