@@ -462,6 +462,8 @@ function Start-PChatMigration {
             $outputs = @()
             $stageStarted = [System.DateTime]::UtcNow
             $stageError = $null
+            # Set where the stage cmdlet was called for its result: no result object is a failure, never a success.
+            $expectsResult = $false
             Write-Progress -Activity 'Migrating Group Chat to Persistent Chat' -Status $stageName -PercentComplete ([int](100 * $stages.Count / 6))
             try {
                 if ($action -eq 'run' -or $action -eq 'whatIf') {
@@ -485,6 +487,7 @@ function Start-PChatMigration {
                                 $stageArgs['StartDate'] = $StartDate
                             }
                             $stageArgs = & $withReport ($stageArgs + $conversion) $planned 'Readiness'
+                            $expectsResult = $true
                             $outputs = @(Test-PChatMigrationReadiness @stageArgs -ErrorAction Stop)
                             $summary = & $lastOf $outputs
                             $notes = ('{0} error(s), {1} warning(s), {2} info(s)' -f $summary.Errors, $summary.Warnings, $summary.Infos)
@@ -511,6 +514,7 @@ function Start-PChatMigration {
                                 $outputs = @(Export-PChatMigrationData @stageArgs -WhatIf:$true -ErrorAction Stop)
                             }
                             elseif ($PSCmdlet.ShouldProcess($packagePath, ('Export {0} ({1})' -f $source, $notes))) {
+                                $expectsResult = $true
                                 $outputs = @(Export-PChatMigrationData @stageArgs -Confirm:$false -ErrorAction Stop)
                                 $result = & $lastOf $outputs
                                 $notes = ('{0} room(s), {1} message(s) to {2}; {3} room(s) reused from an interrupted run' -f
@@ -534,6 +538,7 @@ function Start-PChatMigration {
                             }
                             # The plan's Error findings are non-terminating errors: the summary counts them.
                             $planErrors = $null
+                            $expectsResult = $true
                             $outputs = @(Import-PChatMigrationData @stageArgs -WhatIf:$true -ErrorAction SilentlyContinue -ErrorVariable planErrors)
                             $importPlan = & $lastOf $outputs
                             if ($null -eq $importPlan -and $null -ne $planErrors -and $planErrors.Count -gt 0) {
@@ -555,6 +560,7 @@ function Start-PChatMigration {
                             $prompt = ('Import {0} message(s) into {1} rooms from {2}' -f $importPlan.Estimate.messages,
                                 ([int64]$importPlan.Rooms.created + [int64]$importPlan.Rooms.updated), $packagePath)
                             if ($PSCmdlet.ShouldProcess($target, $prompt)) {
+                                $expectsResult = $true
                                 $outputs = @(Import-PChatMigrationData @stageArgs -WhatIf:$false -Confirm:$false -ErrorAction Stop)
                                 $result = & $lastOf $outputs
                                 $notes = ('{0} message(s) imported, {1} already present' -f $result.MessagesImported, $result.MessagesAlreadyPresent)
@@ -575,6 +581,7 @@ function Start-PChatMigration {
                                 $stageArgs['PersistentChatPoolFqdn'] = $PersistentChatPoolFqdn
                             }
                             $verifyErrors = $null
+                            $expectsResult = $true
                             $outputs = @(Test-PChatMigration @stageArgs -ErrorAction SilentlyContinue -ErrorVariable verifyErrors)
                             $result = & $lastOf $outputs
                             if ($null -eq $result -and $null -ne $verifyErrors -and $verifyErrors.Count -gt 0) {
@@ -587,6 +594,7 @@ function Start-PChatMigration {
                         }
                         'LegacyClientAccess' {
                             if ($action -eq 'whatIf') {
+                                $expectsResult = $true
                                 $outputs = @(Enable-PChatLegacyClientAccess @legacyArgs -PlanOnly -ErrorAction Stop)
                                 $result = & $lastOf $outputs
                                 $notes = ('plan {0}: {1} step(s)' -f $result.Status, @($result.Steps).Count)
@@ -613,6 +621,9 @@ function Start-PChatMigration {
             catch {
                 $failure = $_
                 $stageError = $_.Exception.Message
+            }
+            if ($null -eq $stageError -and $expectsResult -and $outputs.Count -eq 0) {
+                $stageError = ('{0} returned no result' -f $stageName)
             }
             if ($null -ne $stageError) {
                 $status = 'Failed'
