@@ -4,13 +4,15 @@
 //
 // The harness gathers the package facts as Get-PChatMigrationPackageFacts does (the file, its staging folder,
 // inspect_package), asks migration_plan, then runs each stage the plan says to run, as Start-PChatMigration does:
-// readiness -> export -> import what-if -> import -> verify -> legacy-client plan. Four runs:
+// readiness -> export -> import what-if -> import -> verify -> legacy-client plan. Runs 0-4:
 //   0. Without the name map: readiness finds names too long, the run stops there (nothing else called).
 //   1. -WhatIf: only readiness, the export's validate and the legacy-client plan are called; no package appears.
 //   2. The real run: every stage succeeds, the import writes every exported message, verify passes.
 //   3. A re-run: the package is present, so the export is Skipped, readiness reads the package, the import plan
 //      and the import find nothing left to write (the import is Resumed: every message already present), verify
 //      passes.
+//   4. The package for another source database: refused (package_not_reusable) before anything runs; -Force
+//      replaces it.
 // The legacy-client stage can only be planned here (its steps are Lync Server cmdlets, run by
 // Enable-PChatLegacyClientAccess under ShouldProcess).
 //
@@ -101,10 +103,27 @@ namespace PChatMigration.Harness
             Expect("migration re-run: every message was already present", Convert.ToString(planned),
                 Convert.ToString(Number(StageData(runs, "Import"), "summary", "messagesAlreadyPresent")));
             Expect("migration re-run: verify passed", "True", Convert.ToString(MiniJson.Get(StageData(runs, "Verify"), "summary", "passed")));
+
+            // 4. The same package for another source database: refused before anything runs, replaced with -Force.
+            Dictionary<string, object> other = new Dictionary<string, object>((Dictionary<string, object>)MiniJson.Get(config, "facts"));
+            Dictionary<string, object> otherSource = new Dictionary<string, object>((Dictionary<string, object>)MiniJson.Get(other, "source"));
+            otherSource["dbName"] = "AnotherGroupChat";
+            other["source"] = otherSource;
+            Dictionary<string, object> otherConfig = new Dictionary<string, object>((Dictionary<string, object>)config);
+            otherConfig["facts"] = other;
+            object refused = MigrationPlanAnswer(otherConfig, false, new List<string>());
+            Expect("migration for another source: exportDecision", "refused", MiniJson.Get(refused, "exportDecision") as string);
+            List<object> blockers = MiniJson.Get(refused, "blockers") as List<object>;
+            Check("migration for another source: blocker package_not_reusable naming the package's source",
+                blockers != null && blockers.Count == 1 && (string)MiniJson.Get(blockers[0], "code") == "package_not_reusable" &&
+                ((string)MiniJson.Get(blockers[0], "message")).Contains("not from database 'AnotherGroupChat'"), ToJson(refused));
+            other["force"] = true;
+            object forced = MigrationPlanAnswer(otherConfig, false, new List<string>());
+            Expect("migration for another source with -Force: exportDecision", "replacePackage", MiniJson.Get(forced, "exportDecision") as string);
         }
 
-        // The facts Start-PChatMigration gathers (Get-PChatMigrationPackageFacts), then migration_plan.
-        private static object MigrationPlan(object config, bool whatIf, List<string> calls)
+        // The facts Start-PChatMigration gathers (Get-PChatMigrationPackageFacts), then migration_plan's answer.
+        private static object MigrationPlanAnswer(object config, bool whatIf, List<string> calls)
         {
             string fileName = (string)MiniJson.Get(config, "fileName");
             Dictionary<string, object> package = new Dictionary<string, object>();
@@ -140,9 +159,16 @@ namespace PChatMigration.Harness
             calls.Add("migration_plan");
             NativeResponse response = Native.Call("{\"operation\":\"migration_plan\",\"params\":" + ToJson(facts) + "}");
             object answer = ExpectEnvelope("migration_plan (whatIf " + whatIf + ")", response, PcmStatus.Ok, true, null);
-            List<object> blockers = MiniJson.Get(answer, "data", "blockers") as List<object>;
-            Check("migration_plan: no blockers", blockers != null && blockers.Count == 0, response.Json);
             return MiniJson.Get(answer, "data");
+        }
+
+        // The plan of a run that must be able to start (no blockers).
+        private static object MigrationPlan(object config, bool whatIf, List<string> calls)
+        {
+            object plan = MigrationPlanAnswer(config, whatIf, calls);
+            List<object> blockers = MiniJson.Get(plan, "blockers") as List<object>;
+            Check("migration_plan: no blockers", blockers != null && blockers.Count == 0, ToJson(plan));
+            return plan;
         }
 
         // A run expected to succeed: any failed stage fails the check.
