@@ -11,6 +11,7 @@ pub mod ffi;
 pub mod files;
 pub mod jobs;
 pub mod legacy_clients;
+pub mod migration;
 pub mod operations;
 pub mod package;
 pub mod readiness;

@@ -20,7 +20,10 @@
 //! -WhatIf) of that package into a fresh stand-in `mgc` (nothing may be written), `import` into a legacy database
 //! (refused with a code and a PowerShell category) and `readiness` (Test-PChatMigrationReadiness) of the package;
 //! `validate` of `verify` params shaped as Test-PChatMigration builds them (a package and a database source) and
-//! the `verify` job of the package against that fresh mgc (it must not pass, with Missing rooms and the checklist).
+//! the `verify` job of the package against that fresh mgc (it must not pass, with Missing rooms and the checklist);
+//! and Start-PChatMigration's stages in the order `migration_plan` gives them, against a seeded legacy database and
+//! a second fresh mgc: a run stopped at readiness, -WhatIf, the run, and a re-run resuming from the package and the
+//! target (tests/powershell/harness/MigrationChecks.cs, docs/start-migration.md).
 //!
 //! Tools: node + the npm packages in tests/powershell, mcs and mono. `scripts/setup-test-tools.sh` installs them;
 //! without them these tests fail (they never pass silently).
@@ -511,7 +514,9 @@ fn native_class_calls_the_real_library_under_mono() {
             .arg("--verify-database-params")
             .arg(&targets.verify_database_params)
             .arg("--verify-legacy-pool")
-            .arg(VERIFY_LEGACY_POOL),
+            .arg(VERIFY_LEGACY_POOL)
+            .arg("--migration")
+            .arg(&targets.migration),
         Duration::from_secs(180),
     );
     println!("{}", output.text());
@@ -733,6 +738,8 @@ struct ImportTargets {
     /// Test-PChatMigration's params (not a whole request: the harness validates them and runs them as a job).
     verify_params: PathBuf,
     verify_database_params: PathBuf,
+    /// Start-PChatMigration's stage requests against a seeded legacy database and its own fresh mgc.
+    migration: PathBuf,
 }
 
 /// `-LegacyPoolFqdn` of the harness's Test-PChatMigration request: filled into the checklist.
@@ -853,10 +860,12 @@ impl ImportTargets {
             "verify-database-params.json",
             verify_params(("sourceConnection", connection(&legacy))),
         );
+        let migration = write_migration_config(&server, &runtime, out);
         ImportTargets {
             server,
             runtime,
             mgc,
+            migration,
             import_request,
             bad_import_request,
             readiness_request,
@@ -871,6 +880,144 @@ impl ImportTargets {
             table_counts::row_counts(&mut admin).await
         })
     }
+}
+
+/// The connection params ConvertTo-PChatConnectionParameter builds for the stand-in (a SqlServer login from
+/// -Credential, -Encryption Mandatory, -CACertificatePath resolved).
+fn cmdlet_connection(server: &common::TestServer, database: &str) -> serde_json::Value {
+    let mut c = server.connection_params(Some(database));
+    c["authentication"] = serde_json::json!("SqlServer");
+    c["encryption"] = serde_json::json!("Mandatory");
+    c["trustServerCertificate"] = serde_json::json!(false);
+    c
+}
+
+/// The Persistent Chat pool of the harness's Start-PChatMigration run (the legacy-client facts' pool).
+const MIGRATION_POOL: &str = "pcpool.contoso.com";
+
+/// Start-PChatMigration against the stand-in: a generated Lync 2010 deployment (tiny) in its own legacy database,
+/// a fresh mgc of its own (the other harness checks expect theirs untouched), a name map for the names the
+/// readiness check finds too long (as demo.sh writes one), and each stage's params shaped exactly as the stage
+/// cmdlet builds them from Start-PChatMigration's parameters, each parsed here as the library's params type. The
+/// harness gathers the package facts itself, asks migration_plan and runs the stages in its order.
+fn write_migration_config(
+    server: &common::TestServer,
+    runtime: &tokio::runtime::Runtime,
+    out: &Path,
+) -> PathBuf {
+    use chat_fixtures::{DatabaseKind, Schema, Size};
+    let legacy = common::unique_db_name("ps_mig_gc");
+    let mgc = common::unique_db_name("ps_mig_mgc");
+    runtime.block_on(async {
+        let mut admin = server.admin("master").await;
+        let schema = Schema::from(DatabaseKind::Legacy2010);
+        chat_fixtures::create_database_as(&mut admin, &legacy, schema)
+            .await
+            .expect("legacy schema");
+        let model = chat_fixtures::generate_model(4242, Size::Tiny);
+        chat_fixtures::write_schema(&mut admin, &model, schema)
+            .await
+            .expect("legacy data");
+        let mut admin = server.admin("master").await;
+        chat_fixtures::create_database(&mut admin, &mgc, DatabaseKind::Mgc2013)
+            .await
+            .expect("mgc schema");
+    });
+    let dir = out.join("migration");
+    std::fs::create_dir_all(&dir).expect("migration folder");
+    let package = dir.join("GroupChat.zip").display().to_string();
+    let names = dir.join("names.json");
+    let source = cmdlet_connection(server, &legacy);
+    let target = cmdlet_connection(server, &mgc);
+    // The names too long once flattened: new names, as an administrator (and demo.sh) writes them.
+    let (found, _) = common::run_job(serde_json::json!({"operation": "readiness", "params": {
+        "source": source.clone(), "target": target.clone(),
+    }}));
+    let found = found.expect("readiness of the seeded legacy database");
+    let mut map = serde_json::Map::new();
+    for finding in found["findings"].as_array().expect("findings") {
+        let fixable = ["name_too_long", "name_collision", "name_empty"]
+            .contains(&finding["code"].as_str().unwrap_or(""));
+        if finding["severity"] == "Error" && fixable {
+            if let Some(entity) = finding["entity"].as_str() {
+                let renamed = format!("Renamed {}", map.len() + 1);
+                map.insert(entity.to_string(), serde_json::json!(renamed));
+            }
+        }
+    }
+    // The harness's first run (without these names) must stop at the readiness stage.
+    assert!(
+        !map.is_empty(),
+        "the seeded deployment has no name the readiness check refuses: {found}"
+    );
+    std::fs::write(&names, serde_json::Value::Object(map).to_string()).expect("name map");
+    let names = names.display().to_string();
+    // The conversion options every stage gets from Start-PChatMigration (-NameMap; the switches sent as false).
+    let conversion = serde_json::json!({
+        "nameMapFile": names, "conflictAction": "Fail", "topicToDescription": false, "includeDisabledRooms": false,
+    });
+    let with = |base: serde_json::Value, extra: &serde_json::Value| {
+        let mut merged = base;
+        for (k, v) in extra.as_object().expect("object") {
+            merged[k] = v.clone();
+        }
+        merged
+    };
+    let readiness_database = with(
+        serde_json::json!({"source": source, "target": target, "force": false}),
+        &conversion,
+    );
+    let mut readiness_without_names = readiness_database.clone();
+    readiness_without_names
+        .as_object_mut()
+        .expect("object")
+        .remove("nameMapFile");
+    let readiness_package = with(
+        serde_json::json!({"fileName": package, "target": target, "force": false}),
+        &conversion,
+    );
+    let export = serde_json::json!({
+        "connection": source, "fileName": package, "asBytes": false, "force": false, "level": "All",
+        "disableExportedNodes": false, "throttleLimit": 4,
+    });
+    let import = |what_if: bool| {
+        with(
+            serde_json::json!({"connection": target, "fileName": package, "whatIf": what_if, "force": false}),
+            &conversion,
+        )
+    };
+    let verify = with(
+        serde_json::json!({"connection": target, "fileName": package, "quick": false, "force": false,
+            "decommission": {"persistentChatPoolFqdn": MIGRATION_POOL}}),
+        &conversion,
+    );
+    // Each is the library's contract (the params types refuse unknown fields).
+    let _: pchat_migrate::readiness::ReadinessParams =
+        serde_json::from_value(readiness_database.clone()).expect("readiness params (database)");
+    let _: pchat_migrate::readiness::ReadinessParams =
+        serde_json::from_value(readiness_package.clone()).expect("readiness params (package)");
+    let _: pchat_migrate::export::ExportParams =
+        serde_json::from_value(export.clone()).expect("export params");
+    let _: pchat_migrate::target::ImportParams =
+        serde_json::from_value(import(false)).expect("import params");
+    let _: pchat_migrate::verify::VerifyParams =
+        serde_json::from_value(verify.clone()).expect("verify params");
+    // The facts Start-PChatMigration sends to migration_plan, less what the harness gathers (whatIf, package).
+    let facts = serde_json::json!({
+        "stopAfterWhatIf": false, "skipLegacyClientAccess": false, "force": false,
+        "source": {"dbInstance": source["dbInstance"], "dbName": legacy},
+        "export": {"level": "All"},
+        "persistentChatPoolFqdn": MIGRATION_POOL,
+    });
+    let config = serde_json::json!({
+        "facts": facts, "fileName": package,
+        "readinessDatabase": readiness_database, "readinessPackage": readiness_package,
+        "readinessDatabaseWithoutNames": readiness_without_names,
+        "export": export, "importPlan": import(true), "import": import(false), "verify": verify,
+    });
+    let path = out.join("migration.json");
+    std::fs::write(&path, config.to_string()).expect("write the migration config");
+    path
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -2148,5 +2295,402 @@ fn verify_cmdlet_has_its_shape_views_and_help() {
         "docs/verify-report.md",
     ] {
         assert!(about.contains(needle), "about_ help lacks `{needle}`");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Start-PChatMigration
+// ---------------------------------------------------------------------------------------------------------------
+
+/// The parameter names a cmdlet's param block declares.
+fn declared_parameters(script: &str) -> BTreeSet<String> {
+    let start = script.find("    param(").expect("a param block");
+    let end = start
+        + script[start..]
+            .find("\n    )\n")
+            .expect("the param block ends");
+    script[start..end]
+        .lines()
+        .filter_map(|line| {
+            let at = line.find('$')?;
+            let name: String = line[at + 1..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect();
+            (!name.is_empty() && name != "true" && name != "false").then_some(name)
+        })
+        .collect()
+}
+
+/// The keys `$<table>['Key'] = ` assigns in `text`.
+fn assigned_keys(text: &str, table: &str) -> BTreeSet<String> {
+    let needle = format!("${table}['");
+    text.match_indices(&needle)
+        .filter_map(|(at, _)| {
+            let rest = &text[at + needle.len()..];
+            let key = &rest[..rest.find('\'')?];
+            rest[key.len()..]
+                .starts_with("'] =")
+                .then(|| key.to_string())
+        })
+        .collect()
+}
+
+/// The text of one stage's branch of Start-PChatMigration's stage switch.
+fn stage_branch<'a>(script: &'a str, stage: &str, next: Option<&str>) -> &'a str {
+    let start = script
+        .find(&format!("                        '{stage}' {{"))
+        .unwrap_or_else(|| panic!("no branch for the {stage} stage"));
+    let end = match next {
+        Some(next) => {
+            start
+                + script[start..]
+                    .find(&format!("                        '{next}' {{"))
+                    .expect("the next branch")
+        }
+        None => {
+            start
+                + script[start..]
+                    .find("\n                    }\n")
+                    .expect("the switch ends")
+        }
+    };
+    &script[start..end]
+}
+
+#[test]
+fn start_migration_sends_the_plan_facts_and_the_stage_cmdlets_parameter_names() {
+    let script = public_script("Start-PChatMigration");
+    let helper = private_script("Get-PChatMigrationPackageFacts");
+    // The facts: every key the library's MigrationFacts reads is written, under its name.
+    for key in [
+        "whatIf = ",
+        "stopAfterWhatIf = ",
+        "skipLegacyClientAccess = ",
+        "force = ",
+        "source = [ordered]@{ dbInstance = $SourceDBInstance; dbName = $SourceDBName }",
+        "export = $requested",
+        "$requested = [ordered]@{ level = $Level }",
+        "$requested['scope']",
+        "$requested['rooms']",
+        "$requested['startDateUtc']",
+        "package = (Get-PChatMigrationPackageFacts -PackagePath $packagePath)",
+        "$facts['persistentChatPoolFqdn']",
+        "Invoke-PChatNativeCall -Operation 'migration_plan' -Params $facts",
+    ] {
+        assert!(script.contains(key), "Start-PChatMigration lacks `{key}`");
+    }
+    for key in [
+        "fileName = $PackagePath",
+        "exists = [System.IO.File]::Exists($PackagePath)",
+        "stagingExists = [System.IO.Directory]::Exists($PackagePath + '.staging')",
+        "$facts['check'] = [ordered]@{\n            valid = [bool]$package.Valid",
+        "dbInstance = [string]$package.Source.dbInstance",
+        "database = [string]$package.Source.database",
+        "parameters = $package.Parameters",
+        "errorCode = $code",
+        "errorMessage = ",
+        "Get-PChatMigrationPackage -FileName $PackagePath -ErrorAction Stop",
+    ] {
+        assert!(
+            helper.contains(key),
+            "Get-PChatMigrationPackageFacts lacks `{key}`"
+        );
+    }
+    // Those names are the library's contract (MigrationFacts refuses unknown fields).
+    let facts = serde_json::json!({
+        "whatIf": true, "stopAfterWhatIf": false, "skipLegacyClientAccess": false, "force": false,
+        "source": {"dbInstance": "sql01\\rtc", "dbName": "GroupChat"},
+        "export": {"level": "All", "scope": ["Sales"], "rooms": ["Room"], "startDateUtc": "2012-01-01T00:00:00.0000000Z"},
+        "package": {"fileName": "C:\\p.zip", "exists": true, "stagingExists": false, "check": {
+            "valid": false, "errorCode": "invalid_package", "errorMessage": "m",
+            "source": {"dbInstance": "sql01", "database": "GroupChat"}, "parameters": {"level": "All"}}},
+        "persistentChatPoolFqdn": "pcpool.contoso.com",
+    });
+    let _: pchat_migrate::migration::MigrationFacts =
+        serde_json::from_value(facts).expect("the facts the cmdlet sends are MigrationFacts");
+
+    // Every parameter a stage is given is one its cmdlet declares.
+    let shared: Vec<String> = [
+        "Encryption",
+        "TrustServerCertificate",
+        "ConnectTimeoutSeconds",
+        "CommandTimeoutSeconds",
+        "ConnectRetryCount",
+        "CACertificatePath",
+    ]
+    .map(String::from)
+    .to_vec();
+    let conversion: Vec<String> = [
+        "ConflictAction",
+        "NameMap",
+        "NameSeparator",
+        "SettingConflict",
+        "TopicToDescription",
+        "IncludeDisabledRooms",
+        "RootRoomsCategory",
+    ]
+    .map(String::from)
+    .to_vec();
+    for name in shared.iter().chain(&conversion) {
+        assert!(
+            script.contains(&format!("'{name}'")) || script.contains(&format!("{name} = ${name}")),
+            "Start-PChatMigration does not pass -{name} on"
+        );
+    }
+    let report = ["Report", "Force"].map(String::from).to_vec();
+    let database = ["DBInstance", "DBName", "Credential"]
+        .map(String::from)
+        .to_vec();
+    let stages: [(&str, Option<&str>, &str, Vec<String>); 6] = [
+        (
+            "Readiness",
+            Some("Export"),
+            "Test-PChatMigrationReadiness",
+            [&shared[..], &conversion, &report, &database].concat(),
+        ),
+        (
+            "Export",
+            Some("ImportPlan"),
+            "Export-PChatMigrationData",
+            [&shared[..], &report, &database].concat(),
+        ),
+        (
+            "ImportPlan",
+            Some("Import"),
+            "Import-PChatMigrationData",
+            [&shared[..], &conversion, &report, &database].concat(),
+        ),
+        (
+            "Import",
+            Some("Verify"),
+            "Import-PChatMigrationData",
+            [&shared[..], &conversion, &report, &database].concat(),
+        ),
+        (
+            "Verify",
+            Some("LegacyClientAccess"),
+            "Test-PChatMigration",
+            [&shared[..], &conversion, &report, &database].concat(),
+        ),
+        (
+            "LegacyClientAccess",
+            None,
+            "Enable-PChatLegacyClientAccess",
+            Vec::new(),
+        ),
+    ];
+    let legacy = assigned_keys(&script, "legacyArgs");
+    for (stage, next, cmdlet, mut given) in stages {
+        let branch = stage_branch(&script, stage, next);
+        assert!(
+            branch.contains(&format!("{cmdlet} @")),
+            "the {stage} stage does not call {cmdlet}"
+        );
+        given.extend(assigned_keys(branch, "stageArgs"));
+        if stage == "LegacyClientAccess" {
+            given.extend(legacy.iter().cloned());
+            given.extend(
+                [
+                    "ReleaseMethod",
+                    "PersistentChatPoolFqdn",
+                    "SipAddress",
+                    "DisplayName",
+                    "Session",
+                    "PlanOnly",
+                ]
+                .map(String::from),
+            );
+        }
+        let declared = declared_parameters(&public_script(cmdlet));
+        for name in &given {
+            assert!(
+                declared.contains(name),
+                "the {stage} stage gives {cmdlet} -{name}, which it does not declare"
+            );
+        }
+    }
+    // The readiness stage reads the target through its Target* parameters.
+    let readiness = stage_branch(&script, "Readiness", Some("Export"));
+    for key in [
+        "TargetDBInstance",
+        "TargetDBName",
+        "TargetCredential",
+        "FileName",
+    ] {
+        assert!(assigned_keys(readiness, "stageArgs").contains(key), "{key}");
+    }
+}
+
+#[test]
+fn start_migration_has_its_shape_views_and_help() {
+    let script = public_script("Start-PChatMigration");
+    for needle in [
+        "[CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High')]",
+        "[OutputType('PChatMigration.MigrationStage', 'PChatMigration.MigrationSummary')]",
+        "[switch] $SkipLegacyClientAccess",
+        "[switch] $StopAfterWhatIf",
+        "[switch] $EnableException",
+        "[string] $DBName = 'mgc'",
+        "$stage.PSObject.TypeNames.Insert(0, 'PChatMigration.MigrationStage')",
+        "$summary.PSObject.TypeNames.Insert(0, 'PChatMigration.MigrationSummary')",
+        "Stage = $stageName",
+        "Status = $status",
+        "Notes = $notes",
+        "Duration = ",
+        "Result = $result",
+    ] {
+        assert!(
+            script.contains(needle),
+            "Start-PChatMigration lacks `{needle}`"
+        );
+    }
+    // Each stage object is written as it completes, the run stops at the first failure, and the error comes after
+    // the summary: terminating with -EnableException, otherwise WriteError.
+    let emitted = script
+        .find("Write-Output -InputObject $stage")
+        .expect("each stage is written");
+    let stops = script
+        .find("if ($status -eq 'Failed') {")
+        .expect("a failed stage stops the run");
+    let summary = script
+        .find("Write-Output -InputObject $summary")
+        .expect("the summary");
+    let terminating = script
+        .find("if ($EnableException.IsPresent) {\n                $PSCmdlet.ThrowTerminatingError($record)")
+        .expect("-EnableException throws");
+    let written = script
+        .find("$PSCmdlet.WriteError($record)")
+        .expect("a non-terminating error otherwise");
+    assert!(emitted < stops && stops < summary && summary < terminating && terminating < written);
+    assert!(
+        script[stops..summary].contains("break"),
+        "the stage loop stops at a failed stage"
+    );
+
+    let manifest = read(&module_dir().join("PersistentChatMigration.psd1"));
+    assert!(
+        manifest.contains("'Start-PChatMigration'"),
+        "Start-PChatMigration not exported"
+    );
+    let format = read(&module_dir().join("PersistentChatMigration.Format.ps1xml"));
+    for (view, labels) in [
+        (
+            "PChatMigration.MigrationStage",
+            &["Stage", "Status", "Duration", "Notes"][..],
+        ),
+        (
+            "PChatMigration.MigrationSummary",
+            &[
+                "Completed",
+                "WhatIf",
+                "FailedStage",
+                "Stages",
+                "Duration",
+                "FileName",
+            ][..],
+        ),
+    ] {
+        let start = format
+            .find(&format!("<Name>{view}</Name>"))
+            .unwrap_or_else(|| panic!("no view {view}"));
+        let end = start + format[start..].find("</View>").expect("view end");
+        let found: Vec<&str> = format[start..end]
+            .split("<Label>")
+            .skip(1)
+            .map(|l| &l[..l.find("</Label>").expect("label end")])
+            .collect();
+        assert_eq!(found, labels, "{view}");
+    }
+    let about = read(
+        &module_dir()
+            .join("en-US")
+            .join("about_PersistentChatMigration.help.txt"),
+    );
+    for needle in [
+        "THE ONE-COMMAND MIGRATION",
+        "Start-PChatMigration -SourceDBInstance",
+        "-StopAfterWhatIf",
+        "Resume: run the same command again",
+    ] {
+        assert!(
+            about.contains(needle),
+            "about_PersistentChatMigration lacks `{needle}`"
+        );
+    }
+    // The help names every stage cmdlet it runs.
+    for link in [
+        "Test-PChatMigrationReadiness",
+        "Export-PChatMigrationData",
+        "Import-PChatMigrationData",
+        "Test-PChatMigration",
+        "Enable-PChatLegacyClientAccess",
+    ] {
+        assert!(
+            script.contains(&format!(".LINK\n    {link}\n")),
+            ".LINK {link}"
+        );
+    }
+}
+
+/// check-powershell.mjs section 7 fails on copies of Start-PChatMigration broken the ways that would let a stage
+/// change something under -WhatIf.
+#[test]
+fn start_migration_what_if_checks_fail_when_a_change_escapes_should_process() {
+    let node = require_tool("node");
+    let checks = repo().join("tests").join("powershell");
+    let mutations: [(&str, &str, &str); 6] = [
+        (
+            "elseif ($PSCmdlet.ShouldProcess($packagePath,",
+            "elseif ($true -or $PSCmdlet.ShouldProcess($packagePath,",
+            "outside an",
+        ),
+        (
+            "Import-PChatMigrationData @stageArgs -WhatIf:$true -ErrorAction SilentlyContinue",
+            "Import-PChatMigrationData @stageArgs -ErrorAction SilentlyContinue",
+            "outside an",
+        ),
+        ("@legacyArgs -PlanOnly -ErrorAction Stop", "@legacyArgs -ErrorAction Stop", "outside an"),
+        ("-Operation 'migration_plan'", "-Operation 'import'", "only direct native call"),
+        (
+            "        $stages = New-Object -TypeName 'System.Collections.Generic.List[object]'\n",
+            "        $stages = New-Object -TypeName 'System.Collections.Generic.List[object]'\n        Remove-Item -LiteralPath $packagePath\n",
+            "not one of the read-only commands",
+        ),
+        (
+            "Export-PChatMigrationData @stageArgs -WhatIf:$true -ErrorAction Stop",
+            "Export-PChatMigrationData @stageArgs -WhatIf:$true -WhatIf:$false -ErrorAction Stop",
+            "turns -WhatIf off outside",
+        ),
+    ];
+    for (from, to, expected) in mutations {
+        let dir = scratch("mutated-migration");
+        copy_tree(&powershell_dir(), &dir.join("powershell"));
+        let path = dir
+            .join("powershell")
+            .join("PersistentChatMigration")
+            .join("Public")
+            .join("Start-PChatMigration.ps1");
+        let source = read(&path);
+        assert!(
+            source.contains(from),
+            "Start-PChatMigration.ps1 no longer contains {from:?}: update this test"
+        );
+        std::fs::write(&path, source.replace(from, to)).expect("write the mutated file");
+        let output = run(
+            Command::new(&node)
+                .arg("--no-deprecation")
+                .arg(checks.join("check-powershell.mjs"))
+                .arg("--root")
+                .arg(dir.join("powershell"))
+                .current_dir(&checks),
+            Duration::from_secs(120),
+        );
+        assert!(
+            !output.status.success() && output.stdout.contains(expected),
+            "replacing {from:?} by {to:?} in Start-PChatMigration.ps1 must fail the checks with '{expected}':\n{}",
+            output.text()
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

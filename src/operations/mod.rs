@@ -10,6 +10,7 @@ mod files;
 mod import;
 mod inspect;
 mod legacy_clients;
+mod migration_plan;
 mod probe;
 mod readiness;
 pub mod registry;

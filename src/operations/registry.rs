@@ -3,8 +3,8 @@
 //! operation is a module implementing [`JobOperation`] (or [`SyncOperation`]) plus one line here.
 
 use super::{
-    archive, export, files, import, inspect, legacy_clients, probe, readiness, validate, verify,
-    version, Request,
+    archive, export, files, import, inspect, legacy_clients, migration_plan, probe, readiness,
+    validate, verify, version, Request,
 };
 use crate::error::PcmError;
 use crate::jobs::{Job, JobContext};
@@ -22,6 +22,7 @@ pub static OPERATIONS: &[Registration] = &[
     sync::<version::Version>(),
     sync::<validate::Validate>(),
     sync::<legacy_clients::LegacyClientsPlan>(),
+    sync::<migration_plan::MigrationPlanOperation>(),
     job::<probe::Probe>(),
     job::<export::Export>(),
     job::<inspect::Inspect>(),
@@ -248,7 +249,12 @@ mod tests {
         }
         assert_eq!(
             names(Kind::Sync),
-            ["version", "validate", "legacy_clients_plan"]
+            [
+                "version",
+                "validate",
+                "legacy_clients_plan",
+                "migration_plan"
+            ]
         );
         assert_eq!(
             names(Kind::Job),

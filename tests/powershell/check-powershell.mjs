@@ -27,6 +27,12 @@
 //    -Confirm off; the command runner (Invoke-PChatCsCommand) is called elsewhere only with `-Name 'Get-...'`;
 //    and no file calls a changing Cs/AD cmdlet (New-Cs*, Disable-CsUser, Remove-ADUser...) by name. So -WhatIf
 //    reaches every change and nothing changes outside the executor's ShouldProcess branch.
+// 7. The one-command migration (Start-PChatMigration): every call of a state-changing stage cmdlet
+//    (Export-PChatMigrationData, Import-PChatMigrationData, Enable-PChatLegacyClientAccess) is either its read-only
+//    form (-WhatIf:$true for the export and the import, -PlanOnly for legacy-client access) or inside the then-block
+//    of `if/elseif ($PSCmdlet.ShouldProcess(...))`; no other changing command is called; -WhatIf:$false appears only
+//    in such a block; and its only direct native call is the read-only `migration_plan`. So under -WhatIf (where
+//    ShouldProcess returns false) only read-only operations run.
 // Exits 1 and prints every problem when anything is wrong.
 
 import fs from 'node:fs';
@@ -390,8 +396,67 @@ function callerChecks() {
   }
 }
 
+// --- 7. Start-PChatMigration's -WhatIf path -------------------------------------------------------------------------
+const MIGRATION = 'Start-PChatMigration';
+// The stage cmdlets that change something, with the argument that makes a call read-only.
+const STAGE_READ_ONLY = new Map([
+  ['export-pchatmigrationdata', (c) => /-WhatIf:\$true/i.test(c.text.replace(/\s+/g, ''))],
+  ['import-pchatmigrationdata', (c) => /-WhatIf:\$true/i.test(c.text.replace(/\s+/g, ''))],
+  ['enable-pchatlegacyclientaccess', (c) => argumentText(c, 'PlanOnly') !== null],
+]);
+// Commands Start-PChatMigration may call anywhere: they read only (or only shape output).
+const MIGRATION_READ_ONLY = /^(Test-PChatMigrationReadiness|Test-PChatMigration|Get-PChatMigrationPackageFacts|Resolve-PChatFilePath|Invoke-PChatNativeCall|Join-Path|Write-\w+|New-Object|Where-Object|ForEach-Object)$/i;
+
+// The then-blocks of `if ($PSCmdlet.ShouldProcess(...))` and `elseif ($PSCmdlet.ShouldProcess(...))` under node.
+function selfGatedBlocks(node) {
+  return [...findAll(node, 'if_statement'), ...findAll(node, 'elseif_clause')]
+    .filter((s) => {
+      const condition = s.children.find((c) => c.type === 'pipeline');
+      return condition && /^\s*\$PSCmdlet\s*\.\s*ShouldProcess\s*\(/i.test(condition.text);
+    })
+    .map((s) => s.children.find((c) => c.type === 'statement_block'))
+    .filter(Boolean);
+}
+
+function migrationChecks() {
+  const file = path.join(moduleDir, 'Public', `${MIGRATION}.ps1`);
+  if (!trees.has(file)) return;
+  const fn = findAll(trees.get(file).tree.rootNode, 'function_statement')[0];
+  if (!fn) return;
+  const gated = selfGatedBlocks(fn);
+  if (gated.length === 0) problem(at(file, fn), `${MIGRATION} has no \`if ($PSCmdlet.ShouldProcess(...)) { ... }\` branch`);
+  const isGated = (command) => gated.some((block) => inside(command, block));
+  for (const command of findAll(fn, 'command')) {
+    const name = commandName(command);
+    const where = at(file, command);
+    const shown = command.text.split('\n')[0].slice(0, 60);
+    const readOnlyForm = STAGE_READ_ONLY.get(name.toLowerCase());
+    if (readOnlyForm) {
+      if (!readOnlyForm(command) && !isGated(command)) {
+        problem(where, `${MIGRATION} runs '${shown}' outside an \`if ($PSCmdlet.ShouldProcess(...))\` branch and not in its read-only form: -WhatIf would not stop it`);
+      }
+      if (readOnlyForm(command) && turnsOff(command, 'WhatIf')) problem(where, `${MIGRATION} calls ${name} with both -WhatIf:$true and -WhatIf:$false`);
+    } else if (command.text.trim().startsWith('&')) {
+      // The local script blocks ($withReport, $lastOf) only build arguments and pick objects.
+      if (!/^&\s*\$(withReport|lastOf)\b/.test(command.text.trim())) problem(where, `${MIGRATION} runs '${shown}' with the call operator: only its argument helpers may be called so`);
+    } else if (!MIGRATION_READ_ONLY.test(name)) {
+      problem(where, `${MIGRATION} calls ${name}, which is not one of the read-only commands it may call outside the gated stage calls`);
+    }
+    if (turnsOff(command, 'WhatIf') && !isGated(command)) problem(where, `${MIGRATION} turns -WhatIf off outside an \`if ($PSCmdlet.ShouldProcess(...))\` branch`);
+    if (name.toLowerCase() === 'invoke-pchatnativecall' && (argumentText(command, 'Operation') || '').trim() !== "'migration_plan'") {
+      problem(where, `${MIGRATION} calls Invoke-PChatNativeCall with -Operation ${argumentText(command, 'Operation')}: its only direct native call is the read-only 'migration_plan'`);
+    }
+  }
+  for (const variable of findAll(fn, 'variable')) {
+    if (/^\$(WhatIfPreference|ConfirmPreference)$/i.test(variable.text) && isAssigned(variable)) {
+      problem(at(file, variable), `${MIGRATION} assigns ${variable.text}: the caller's -WhatIf/-Confirm must decide`);
+    }
+  }
+}
+
 executorChecks();
 callerChecks();
+migrationChecks();
 
 // --- report --------------------------------------------------------------------------------------------------------
 for (const p of problems) console.log(`FAIL ${p}`);

@@ -9,6 +9,7 @@
 //                    [--readiness-request <file>]
 //                    [--verify-params <file> --verify-database-params <file> --verify-legacy-pool <fqdn>]
 //                    [--archive-request <file> --archive-refused-params <file>] (with --package)
+//                    [--migration <file> (Start-PChatMigration's stage params) with --legacy-client-facts <file>]
 //
 // With --package it also runs inspect_package (Get-PChatMigrationPackage) on that package and on a truncated copy,
 // written next to it.
@@ -53,6 +54,7 @@ namespace PChatMigration.Harness
             string verifyDatabaseParams = null;
             string verifyLegacyPool = null;
             string legacyClientFacts = null;
+            string migrationConfig = null;
             string archiveRequest = null;
             string archiveRefusedParams = null;
             for (int i = 0; i < args.Length; i++)
@@ -112,6 +114,10 @@ namespace PChatMigration.Harness
                 else if (args[i] == "--legacy-client-facts" && i + 1 < args.Length)
                 {
                     legacyClientFacts = File.ReadAllText(args[++i]);
+                }
+                else if (args[i] == "--migration" && i + 1 < args.Length)
+                {
+                    migrationConfig = File.ReadAllText(args[++i]);
                 }
                 else if (args[i] == "--archive-request" && i + 1 < args.Length)
                 {
@@ -198,6 +204,10 @@ namespace PChatMigration.Harness
             {
                 Run("legacy_clients_plan (Enable-PChatLegacyClientAccess)", delegate { LegacyClientPlan(legacyClientFacts); });
                 Run("legacy_clients_plan refusals", delegate { LegacyClientPlanRefusals(legacyClientFacts); });
+            }
+            if (migrationConfig != null && legacyClientFacts != null)
+            {
+                Run("the stages of Start-PChatMigration: -WhatIf, the run, the re-run", delegate { Migration(migrationConfig, legacyClientFacts); });
             }
             if (archiveRequest != null && archiveRefusedParams != null)
             {
@@ -780,7 +790,8 @@ namespace PChatMigration.Harness
             foreach (string expected in new[] { "PChatMigration.ConnectionTest", "PChatMigration.ExportResult", "PChatMigration.Package", "PChatMigration.PackageRoom",
                 "PChatMigration.ImportEntity", "PChatMigration.ImportSummary", "PChatMigration.ReadinessFinding", "PChatMigration.ReadinessSummary",
                 "PChatMigration.VerifyItem", "PChatMigration.VerifySummary", "PChatMigration.DecommissionStep",
-                "PChatMigration.LegacyClientPlan", "PChatMigration.LegacyClientPlanStep", "PChatMigration.Archive" })
+                "PChatMigration.LegacyClientPlan", "PChatMigration.LegacyClientPlanStep", "PChatMigration.Archive",
+                "PChatMigration.MigrationStage", "PChatMigration.MigrationSummary" })
             {
                 bool found = false;
                 foreach (XmlNode node in typeNames)
