@@ -2361,7 +2361,7 @@ fn stage_branch<'a>(script: &'a str, stage: &str, next: Option<&str>) -> &'a str
 #[test]
 fn start_migration_sends_the_plan_facts_and_the_stage_cmdlets_parameter_names() {
     let script = public_script("Start-PChatMigration");
-    let helper = private_script("Get-PChatMigrationPackageFacts");
+    let helper = private_script("Get-PChatMigrationPackageFact");
     // The facts: every key the library's MigrationFacts reads is written, under its name.
     for key in [
         "whatIf = ",
@@ -2374,7 +2374,7 @@ fn start_migration_sends_the_plan_facts_and_the_stage_cmdlets_parameter_names() 
         "$requested['scope']",
         "$requested['rooms']",
         "$requested['startDateUtc']",
-        "package = (Get-PChatMigrationPackageFacts -PackagePath $packagePath)",
+        "package = (Get-PChatMigrationPackageFact -PackagePath $packagePath)",
         "$facts['persistentChatPoolFqdn']",
         "Invoke-PChatNativeCall -Operation 'migration_plan' -Params $facts",
     ] {
@@ -2394,7 +2394,7 @@ fn start_migration_sends_the_plan_facts_and_the_stage_cmdlets_parameter_names() 
     ] {
         assert!(
             helper.contains(key),
-            "Get-PChatMigrationPackageFacts lacks `{key}`"
+            "Get-PChatMigrationPackageFact lacks `{key}`"
         );
     }
     // Those names are the library's contract (MigrationFacts refuses unknown fields).

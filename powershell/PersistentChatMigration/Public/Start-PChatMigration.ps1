@@ -406,7 +406,7 @@ function Start-PChatMigration {
                 force = [bool]$Force.IsPresent
                 source = [ordered]@{ dbInstance = $SourceDBInstance; dbName = $SourceDBName }
                 export = $requested
-                package = (Get-PChatMigrationPackageFacts -PackagePath $packagePath)
+                package = (Get-PChatMigrationPackageFact -PackagePath $packagePath)
             }
             if ($PSBoundParameters.ContainsKey('PersistentChatPoolFqdn')) {
                 $facts['persistentChatPoolFqdn'] = $PersistentChatPoolFqdn

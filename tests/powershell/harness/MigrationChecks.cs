@@ -2,7 +2,7 @@
 // library's migration_plan, against the SQL Server stand-in (tests/powershell_checks.rs seeds a legacy database and
 // a fresh mgc and writes each stage's params exactly as the stage cmdlet builds them).
 //
-// The harness gathers the package facts as Get-PChatMigrationPackageFacts does (the file, its staging folder,
+// The harness gathers the package facts as Get-PChatMigrationPackageFact does (the file, its staging folder,
 // inspect_package), asks migration_plan, then runs each stage the plan says to run, as Start-PChatMigration does:
 // readiness -> export -> import what-if -> import -> verify -> legacy-client plan. Runs 0-4:
 //   0. Without the name map: readiness finds names too long, the run stops there (nothing else called).
@@ -122,7 +122,7 @@ namespace PChatMigration.Harness
             Expect("migration for another source with -Force: exportDecision", "replacePackage", MiniJson.Get(forced, "exportDecision") as string);
         }
 
-        // The facts Start-PChatMigration gathers (Get-PChatMigrationPackageFacts), then migration_plan's answer.
+        // The facts Start-PChatMigration gathers (Get-PChatMigrationPackageFact), then migration_plan's answer.
         private static object MigrationPlanAnswer(object config, bool whatIf, List<string> calls)
         {
             string fileName = (string)MiniJson.Get(config, "fileName");

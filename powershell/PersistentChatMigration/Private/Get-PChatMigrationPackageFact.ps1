@@ -1,4 +1,4 @@
-function Get-PChatMigrationPackageFacts {
+function Get-PChatMigrationPackageFact {
     <#
     .SYNOPSIS
     Gathers the facts the migration planner (migration_plan) needs about the package at a path: whether it and
