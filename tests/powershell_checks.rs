@@ -67,6 +67,13 @@ fn native_cs_path() -> PathBuf {
     module_dir().join("Native").join("PChatMigrationNative.cs")
 }
 
+/// The runtime selection and load-failure diagnosis the loader compiles before it picks the library.
+fn platform_cs_path() -> PathBuf {
+    module_dir()
+        .join("Native")
+        .join("PChatMigrationPlatform.cs")
+}
+
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
@@ -208,12 +215,13 @@ fn native_class_compiles_as_csharp5_with_only_mscorlib() {
                 "-out:{}",
                 out.join("PChatMigrationNative.dll").display()
             ))
-            .arg(native_cs_path()),
+            .arg(native_cs_path())
+            .arg(platform_cs_path()),
         Duration::from_secs(120),
     );
     assert!(
         output.status.success(),
-        "Native/PChatMigrationNative.cs does not compile as C# 5 with mscorlib only:\n{}",
+        "Native/PChatMigrationNative.cs and PChatMigrationPlatform.cs do not compile as C# 5 with mscorlib only:\n{}",
         output.text()
     );
     let _ = std::fs::remove_dir_all(&out);
@@ -438,6 +446,7 @@ fn native_class_calls_the_real_library_under_mono() {
             ])
             .arg(format!("-out:{}", exe.display()))
             .arg(&native)
+            .arg(platform_cs_path())
             .args(&harness_sources),
         Duration::from_secs(120),
     );
