@@ -273,6 +273,9 @@ fn package_script_refuses_a_module_version_or_abi_that_differs_from_the_crate() 
     let _ = std::fs::remove_dir_all(&out);
 }
 
+/// A prebuilt library the package script must refuse: rid, BUILDINFO version and ABI, content, words of the refusal.
+type PrebuiltCase<'a> = (&'a str, &'a str, u32, &'a [u8], Vec<String>);
+
 #[test]
 fn package_script_refuses_prebuilt_libraries_of_another_version_or_kind() {
     let out = scratch("prebuilt");
@@ -281,7 +284,7 @@ fn package_script_refuses_prebuilt_libraries_of_another_version_or_kind() {
     let version = env!("CARGO_PKG_VERSION");
     let wrong_abi = abi_version() + 1;
     let lfs_pointer: &[u8] = b"version https://git-lfs.github.com/spec/v1\noid sha256:00\n";
-    let cases: [(&str, &str, u32, &[u8], Vec<String>); 3] = [
+    let cases: [PrebuiltCase; 3] = [
         (
             "win7-x64",
             version,
