@@ -174,7 +174,42 @@ fn package_script_assembles_the_module_with_bin_rid_folders_and_a_complete_manif
     ] {
         assert!(has(listed), "FileList does not list {listed}:\n{manifest}");
     }
+    packaged_module_passes_the_module_checks(&out, &module);
     let _ = std::fs::remove_dir_all(&out);
+}
+
+/// The packaged folder (its rewritten manifest included) still passes tests/powershell/check-powershell.mjs: it
+/// parses, and every FileList entry exists. The checker wants <root>/PersistentChatMigration/, so the version
+/// folder is moved under such a root (a rename: the debug library is large).
+fn packaged_module_passes_the_module_checks(out: &Path, module: &Path) {
+    let checks = repo().join("tests").join("powershell");
+    assert!(
+        checks
+            .join("node_modules")
+            .join("tree-sitter-powershell")
+            .join("package.json")
+            .is_file(),
+        "tests/powershell/node_modules is missing: run `bash scripts/setup-test-tools.sh`"
+    );
+    let root = out.join("check-root");
+    std::fs::create_dir_all(&root).expect("check root");
+    std::fs::rename(module, root.join("PersistentChatMigration"))
+        .expect("move the packaged module");
+    let output = Command::new("node")
+        .arg("--no-deprecation")
+        .arg(checks.join("check-powershell.mjs"))
+        .arg("--root")
+        .arg(&root)
+        .arg("--expect-version")
+        .arg(env!("CARGO_PKG_VERSION"))
+        .current_dir(&checks)
+        .output()
+        .expect("run node (bash scripts/setup-test-tools.sh installs it)");
+    assert!(
+        output.status.success(),
+        "the packaged module fails the module checks:\n{}",
+        text(&output)
+    );
 }
 
 /// Runs the package script expecting a refusal whose message names every one of `words`, with nothing assembled.
