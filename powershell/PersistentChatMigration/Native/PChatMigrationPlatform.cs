@@ -290,7 +290,7 @@ namespace PChatMigration
         /// <summary>
         /// Turns a failed load into its real cause. On Windows pass the Win32 error of LoadLibrary (errorText may be
         /// null); elsewhere pass 0 and the dlerror text (or the DllNotFoundException message). rid is the bin folder
-        /// the file came from, or null when PCHAT_MIGRATE_NATIVE_PATH chose it (the build is then unknown).
+        /// the file came from, or null / "" when PCHAT_MIGRATE_NATIVE_PATH chose it (the build is then unknown).
         /// </summary>
         public static NativeLoadFailure DescribeLoadFailure(string platform, Version osVersion, string processArchitecture,
             string rid, string path, int win32Error, string errorText)
@@ -304,7 +304,7 @@ namespace PChatMigration
 
         private static string BuildName(string rid)
         {
-            return rid == null ? "a build chosen by PCHAT_MIGRATE_NATIVE_PATH" : "the " + rid + " build";
+            return string.IsNullOrEmpty(rid) ? "a build chosen by PCHAT_MIGRATE_NATIVE_PATH" : "the " + rid + " build";
         }
 
         private static NativeLoadFailure DescribeWindowsFailure(Version osVersion, string arch, string rid, string path,
@@ -314,7 +314,8 @@ namespace PChatMigration
             string head = "PersistentChatMigration: Windows could not load '" + path + "' (" + BuildName(rid) + ") on " + os +
                 ", " + arch + " process: Win32 error " + win32Error + (string.IsNullOrEmpty(errorText) ? "" : " (" + errorText.Trim() + ")") + ". ";
             bool oldWindows = osVersion != null && osVersion < Windows10;
-            bool maybeWindows10Build = rid == null || NeedsWindows10(rid);
+            // PowerShell passes $null to a string parameter as "": both mean "chosen by PCHAT_MIGRATE_NATIVE_PATH".
+            bool maybeWindows10Build = string.IsNullOrEmpty(rid) || NeedsWindows10(rid);
             if ((win32Error == 126 || win32Error == 127) && oldWindows && maybeWindows10Build)
             {
                 return OsTooOld(head, os, arch, rid);
@@ -372,7 +373,7 @@ namespace PChatMigration
 
         private static NativeLoadFailure OsTooOld(string head, string os, string arch, string rid)
         {
-            return new NativeLoadFailure("os_too_old", head + "Cause: " + (rid == null ? "if this is a Windows 10 build " +
+            return new NativeLoadFailure("os_too_old", head + "Cause: " + (string.IsNullOrEmpty(rid) ? "if this is a Windows 10 build " +
                 "(x86_64-pc-windows-msvc, rid win-" + arch + "), it " : "this build ") + "needs Windows 10 / Windows Server " +
                 "2016 or later. Rust's standard library has required them since Rust 1.78: it imports ProcessPrng " +
                 "(bcryptprimitives.dll) and WaitOnAddress (api-ms-win-core-synch-l1-2-0.dll), which " + os + " lacks, and " +

@@ -72,6 +72,8 @@ namespace PChatMigration.Harness
                 new object[] { Server2012R2, "x64", "win-x64", 127, "os_too_old", "Windows 10 / Windows Server 2016|ProcessPrng|win7-x64|x86_64-win7-windows-msvc|not the Visual C++ runtime|Windows 8.1 / Windows Server 2012 R2" },
                 new object[] { Server2008R2, "x64", "win-x64", 126, "os_too_old", "api-ms-win-core-synch-l1-2-0.dll|win7-x64|Windows 7 / Windows Server 2008 R2" },
                 new object[] { Server2012, "x64", null, 126, "os_too_old", "if this is a Windows 10 build|win7-x64" },
+                // What PowerShell passes for $null to a string parameter.
+                new object[] { Server2012R2, "x64", "", 127, "os_too_old", "if this is a Windows 10 build|PCHAT_MIGRATE_NATIVE_PATH" },
                 new object[] { Server2012R2, "x86", "win-x86", 127, "os_too_old", "win7-x86|i686-win7-windows-msvc" },
                 new object[] { Server2016, "x64", "win-x64", 126, "missing_dependency", "Visual C++ 2015-2022 Redistributable (x64)|+crt-static|vcruntime140.dll" },
                 new object[] { Server2012R2, "x64", "win7-x64", 126, "missing_dependency", "KB2999226|Visual C++" },
