@@ -177,11 +177,10 @@ done
 present=$(printf '%s\n' "${!library[@]}" | LC_ALL=C sort | tr '\n' ' ')
 echo "packaged $dest"
 echo "  native libraries: $present"
-for rid in win-x64 win7-x64; do
-    if [[ -z "${library[$rid]:-}" ]]; then
-        case "$rid" in
-            win-x64) echo "  note: no win-x64 (Windows 10 / Server 2016+); Windows 10+ falls back to win7-x64 if present" ;;
-            win7-x64) echo "  note: no win7-x64: this package does not load on Windows Server 2008 R2 - 2012 R2 (the Lync Server 2013 servers)" ;;
-        esac
-    fi
-done
+if [[ -z "${library[win-x64]:-}" && -z "${library[win7-x64]:-}" ]]; then
+    echo "  note: no Windows build: this package does not load on Windows (add --prebuilt with win-x64 and win7-x64)"
+elif [[ -z "${library[win7-x64]:-}" ]]; then
+    echo "  note: no win7-x64: this package does not load on Windows Server 2008 R2 - 2012 R2 (the Lync Server 2013 servers)"
+elif [[ -z "${library[win-x64]:-}" ]]; then
+    echo "  note: no win-x64: Windows 10 / Server 2016+ use win7-x64 (it runs there; win-x64 is preferred when present)"
+fi

@@ -36,9 +36,6 @@ if (-not (Test-Path -Path 'variable:global:IsWindows')) {
     $script:IsMacOS = $false
 }
 
-# Desktop = Windows PowerShell on .NET Framework ($PSVersionTable.PSEdition exists only from 5.1 on).
-$script:PChatIsDesktopEdition = (-not $PSVersionTable.ContainsKey('PSEdition')) -or ($PSVersionTable.PSEdition -eq 'Desktop')
-
 function Get-PChatProcessArchitecture {
     # Architecture of this process (not of the OS: a 32-bit PowerShell on 64-bit Windows needs the x86 binary).
     $runtimeInformation = 'System.Runtime.InteropServices.RuntimeInformation' -as [type]
