@@ -42,6 +42,14 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     as_root apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
 
+# --- python3 + objdump (tests/release_scripts.rs: package-module.sh loads the host library with python3 ctypes) -----
+if ! command -v python3 >/dev/null 2>&1 || ! command -v objdump >/dev/null 2>&1; then
+    log "installing python3 and binutils with apt-get"
+    export DEBIAN_FRONTEND=noninteractive
+    as_root apt-get update -qq
+    as_root apt-get install -y -qq --no-install-recommends python3 binutils >/dev/null
+fi
+
 # --- chromium (tests/readiness.rs renders the HTML report in it) ---------------------------------------------------
 if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
     log "chromium already installed ($(command -v chromium || command -v chromium-browser))"

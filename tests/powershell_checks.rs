@@ -78,6 +78,13 @@ fn native_cs_path() -> PathBuf {
     module_dir().join("Native").join("PChatMigrationNative.cs")
 }
 
+/// The runtime selection and load-failure diagnosis the loader compiles before it picks the library.
+fn platform_cs_path() -> PathBuf {
+    module_dir()
+        .join("Native")
+        .join("PChatMigrationPlatform.cs")
+}
+
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
@@ -219,12 +226,13 @@ fn native_class_compiles_as_csharp5_with_only_mscorlib() {
                 "-out:{}",
                 out.join("PChatMigrationNative.dll").display()
             ))
-            .arg(native_cs_path()),
+            .arg(native_cs_path())
+            .arg(platform_cs_path()),
         Duration::from_secs(120),
     );
     assert!(
         output.status.success(),
-        "Native/PChatMigrationNative.cs does not compile as C# 5 with mscorlib only:\n{}",
+        "Native/PChatMigrationNative.cs and PChatMigrationPlatform.cs do not compile as C# 5 with mscorlib only:\n{}",
         output.text()
     );
     let _ = std::fs::remove_dir_all(&out);
@@ -449,6 +457,7 @@ fn native_class_calls_the_real_library_under_mono() {
             ])
             .arg(format!("-out:{}", exe.display()))
             .arg(&native)
+            .arg(platform_cs_path())
             .args(&harness_sources),
         Duration::from_secs(120),
     );
@@ -2692,5 +2701,107 @@ fn start_migration_what_if_checks_fail_when_a_change_escapes_should_process() {
             output.text()
         );
         let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// `Name -> parameter count` of the public static methods of a C# source (one class's worth; no overloads).
+fn cs_static_method_arities(source: &str) -> BTreeMap<String, usize> {
+    let mut methods = BTreeMap::new();
+    let mut rest = source;
+    while let Some(at) = rest.find("public static ") {
+        rest = &rest[at + "public static ".len()..];
+        let Some(open) = rest.find('(') else { break };
+        let head = &rest[..open];
+        if head.contains('=') || head.contains(';') || head.contains('{') {
+            continue; // a field or a property, not a method
+        }
+        let Some(name) = head.split_whitespace().last() else {
+            continue;
+        };
+        let Some(close) = rest[open..].find(')') else {
+            break;
+        };
+        let params = rest[open + 1..open + close].trim();
+        let count = if params.is_empty() {
+            0
+        } else {
+            params.split(',').count()
+        };
+        methods.insert(name.to_string(), count);
+    }
+    methods
+}
+
+/// Every `[Type]::Name(arguments)` call in a PowerShell source: (name, argument count), counting top-level commas.
+fn ps_static_calls(source: &str, type_name: &str) -> Vec<(String, usize)> {
+    let prefix = format!("[{type_name}]::");
+    let mut calls = Vec::new();
+    let mut rest = source;
+    while let Some(at) = rest.find(&prefix) {
+        rest = &rest[at + prefix.len()..];
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        let after = &rest[name.len()..];
+        if !after.starts_with('(') {
+            continue;
+        }
+        let (mut depth, mut commas, mut empty, mut quote) = (0usize, 0usize, true, None::<char>);
+        for c in after.chars() {
+            match (quote, c) {
+                (Some(q), _) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '\'' | '"') => quote = Some(c),
+                (None, '(' | '[' | '{') => depth += 1,
+                (None, ')' | ']' | '}') => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                (None, ',') if depth == 1 => commas += 1,
+                _ => {}
+            }
+            if depth >= 1 && !c.is_whitespace() && c != '(' {
+                empty = false;
+            }
+        }
+        calls.push((name, if empty { 0 } else { commas + 1 }));
+    }
+    calls
+}
+
+#[test]
+fn loader_calls_the_platform_class_with_its_signatures() {
+    // PowerShell cannot run here: a call with the wrong number of arguments would only fail on Windows, at import
+    // time, with "Cannot find an overload". Compare the loader's calls with the C# signatures instead.
+    let source = read(&platform_cs_path());
+    let methods = cs_static_method_arities(&source);
+    for (name, count) in [
+        ("SelectRuntimeId", 4),
+        ("DescribeLoadFailure", 7),
+        ("WindowsVersion", 0),
+    ] {
+        assert_eq!(
+            methods.get(name),
+            Some(&count),
+            "PChatMigrationPlatform.cs: {name} ({methods:?})"
+        );
+    }
+    let psm1 = read(&module_dir().join("PersistentChatMigration.psm1"));
+    let calls = ps_static_calls(&psm1, "PChatMigration.NativePlatform");
+    assert!(
+        calls.len() >= 8,
+        "the loader makes fewer NativePlatform calls than expected: {calls:?}"
+    );
+    for (name, count) in &calls {
+        match methods.get(name) {
+            Some(expected) => assert_eq!(
+                count, expected,
+                "PersistentChatMigration.psm1 calls NativePlatform.{name} with {count} arguments; it takes {expected}"
+            ),
+            None => panic!("PersistentChatMigration.psm1 calls NativePlatform.{name}, which PChatMigrationPlatform.cs does not define"),
+        }
     }
 }

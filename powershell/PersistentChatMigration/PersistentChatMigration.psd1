@@ -42,6 +42,7 @@
         'PersistentChatMigration.psm1',
         'PersistentChatMigration.Format.ps1xml',
         'Native/PChatMigrationNative.cs',
+        'Native/PChatMigrationPlatform.cs',
         'en-US/about_PersistentChatMigration.help.txt'
     )
 
@@ -49,7 +50,13 @@
         PSData = @{
             Tags = @('Lync', 'Lync2010', 'Lync2013', 'GroupChat', 'PersistentChat', 'SkypeForBusiness', 'Migration', 'SqlServer', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
 
-            ReleaseNotes = '0.1.0: first preview. Test-PChatMigrationReadiness checks a legacy database or a package (and the target) before the migration; Import-PChatMigrationData imports a package into mgc with a full -WhatIf plan and per-entity results. Test-PChatSqlConnection checks the connection to a Group Chat or Persistent Chat SQL Server instance; Export-PChatMigrationData exports a legacy Group Chat database to a documented migration package (progress, resume, -WhatIf); Get-PChatMigrationPackage validates a package and lists its contents.'
+            # Assumed home of the project (docs/platforms.md, "Packaging"); scripts/package-module.sh --project-uri
+            # replaces it and LicenseUri in the packaged copy.
+            ProjectUri = 'https://github.com/pchat-migrate/pchat-migrate'
+
+            LicenseUri = 'https://github.com/pchat-migrate/pchat-migrate/blob/main/LICENSE'
+
+            ReleaseNotes = '0.1.0: first preview. Native builds for Windows 10 / Server 2016+ (win-x64) and for Windows 7 / Server 2008 R2 - 2012 R2 (win7-x64, the Lync Server 2013 servers), Linux x64 and arm64, with the C runtime linked statically; the loader picks the build for the OS version and names the real cause of a load failure. Test-PChatMigrationReadiness checks a legacy database or a package (and the target) before the migration; Import-PChatMigrationData imports a package into mgc with a full -WhatIf plan and per-entity results. Test-PChatSqlConnection checks the connection to a Group Chat or Persistent Chat SQL Server instance; Export-PChatMigrationData exports a legacy Group Chat database to a documented migration package (progress, resume, -WhatIf); Get-PChatMigrationPackage validates a package and lists its contents.'
 
             Prerelease = 'preview'
         }

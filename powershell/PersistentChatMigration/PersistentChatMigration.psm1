@@ -2,11 +2,14 @@
 <#
     PersistentChatMigration module loader.
 
-    1. Picks the native library (pchat-migrate, a Rust cdylib) for this OS and process architecture from
-       bin/<rid>/ (win-x64, win-x86, win-arm64, linux-x64, linux-arm64, osx-x64, osx-arm64), unless the environment
-       variable PCHAT_MIGRATE_NATIVE_PATH names another file (for development).
-    2. On Windows PowerShell preloads it with LoadLibrary, as Devolutions' modules do, so that a missing dependency
-       (for example the Visual C++ runtime) is reported with its Win32 error code at import time.
+    1. Compiles Native/PChatMigrationPlatform.cs and lets it pick the native library (pchat-migrate, a Rust cdylib)
+       for this OS version and process architecture from bin/<rid>/: win-x64 (Windows 10 / Server 2016+), win7-x64
+       (Windows 7 / Server 2008 R2 - 2012 R2, also used on Windows 10+ when win-x64 is absent), win-x86, win7-x86,
+       win-arm64, linux-x64, linux-arm64, osx-x64, osx-arm64 (docs/platforms.md), unless the environment variable
+       PCHAT_MIGRATE_NATIVE_PATH names another file (for development).
+    2. Preloads it (LoadLibrary on Windows, dlopen on Linux) so that a failure is reported at import time with its
+       real cause and fix (NativePlatform.DescribeLoadFailure: a Windows 10 build on Server 2012 R2, a missing Visual
+       C++ runtime, a 32-bit shell, a missing file, ...).
     3. Compiles Native/PChatMigrationNative.cs with Add-Type, after replacing the library placeholder with the absolute
        path of the chosen binary (works on .NET Framework 4.5, .NET 8 and Mono). A type left in the session by an
        earlier import is reused, because a .NET type cannot be unloaded.
@@ -32,9 +35,6 @@ if (-not (Test-Path -Path 'variable:global:IsWindows')) {
     $script:IsLinux = $false
     $script:IsMacOS = $false
 }
-
-# Desktop = Windows PowerShell on .NET Framework ($PSVersionTable.PSEdition exists only from 5.1 on).
-$script:PChatIsDesktopEdition = (-not $PSVersionTable.ContainsKey('PSEdition')) -or ($PSVersionTable.PSEdition -eq 'Desktop')
 
 function Get-PChatProcessArchitecture {
     # Architecture of this process (not of the OS: a 32-bit PowerShell on 64-bit Windows needs the x86 binary).
@@ -63,57 +63,74 @@ function Get-PChatProcessArchitecture {
     return 'x86'
 }
 
+function Import-PChatPlatformType {
+    # Native/PChatMigrationPlatform.cs: which bin/<rid>/ this process can load and why a load failed. It has no
+    # library placeholder, so it is compiled before the library is chosen (and reused on re-import).
+    if ($null -eq ('PChatMigration.NativePlatform' -as [type])) {
+        $platformSource = Join-Path -Path (Join-Path -Path $PSScriptRoot -ChildPath 'Native') -ChildPath 'PChatMigrationPlatform.cs'
+        Add-Type -TypeDefinition ([System.IO.File]::ReadAllText($platformSource)) -Language CSharp
+    }
+}
+
+function Get-PChatPlatformName {
+    if ($IsWindows) {
+        return 'windows'
+    }
+    if ($IsMacOS) {
+        return 'macos'
+    }
+    if ($IsLinux) {
+        return 'linux'
+    }
+    throw 'PersistentChatMigration: unsupported operating system (neither Windows, Linux nor macOS).'
+}
+
 function Get-PChatNativeLibraryInfo {
-    # Returns @{ Rid; FileName; Path; Source } for this platform; Path may not exist (the caller reports that).
+    # Returns @{ Platform; OsVersion; Architecture; Rid; FileName; Path; Source }. Rid is the bin/<rid>/ folder chosen
+    # by [PChatMigration.NativePlatform]::SelectRuntimeId (win-x64 on Windows 10+, else win7-x64, ...), or $null when
+    # PCHAT_MIGRATE_NATIVE_PATH names the file (its build is then unknown).
+    $platform = Get-PChatPlatformName
     $architecture = Get-PChatProcessArchitecture
     if ($IsWindows) {
-        $os = 'win'
-        $fileName = 'pchat_migrate.dll'
-    }
-    elseif ($IsMacOS) {
-        $os = 'osx'
-        $fileName = 'libpchat_migrate.dylib'
-    }
-    elseif ($IsLinux) {
-        $os = 'linux'
-        $fileName = 'libpchat_migrate.so'
+        # The real version (RtlGetVersion): [Environment]::OSVersion says 6.2 on Windows 10 in some hosts.
+        $osVersion = [PChatMigration.NativePlatform]::WindowsVersion()
     }
     else {
-        throw 'PersistentChatMigration: unsupported operating system (neither Windows, Linux nor macOS).'
+        $osVersion = [Environment]::OSVersion.Version
     }
-    $rid = '{0}-{1}' -f $os, $architecture
-    $supported = @('win-x64', 'win-x86', 'win-arm64', 'linux-x64', 'linux-arm64', 'osx-x64', 'osx-arm64')
+    $fileName = [PChatMigration.NativePlatform]::LibraryFileName($platform)
+    $info = @{ Platform = $platform; OsVersion = $osVersion; Architecture = $architecture; FileName = $fileName }
 
     $override = $env:PCHAT_MIGRATE_NATIVE_PATH
     if (-not [string]::IsNullOrEmpty($override)) {
         if (-not (Test-Path -LiteralPath $override -PathType Leaf)) {
             throw ("PersistentChatMigration: the environment variable PCHAT_MIGRATE_NATIVE_PATH is set to '{0}', " +
-                "but no file exists there. Point it at a built {1} for {2}, or remove the variable to use the " +
-                "library shipped with the module.") -f $override, $fileName, $rid
+                "but no file exists there. Point it at a built {1} for this platform, or remove the variable to use the " +
+                "library shipped with the module.") -f $override, $fileName
         }
-        $resolved = (Resolve-Path -LiteralPath $override).ProviderPath
-        return @{ Rid = $rid; FileName = $fileName; Path = $resolved; Source = 'PCHAT_MIGRATE_NATIVE_PATH' }
+        $info.Rid = $null
+        $info.Path = (Resolve-Path -LiteralPath $override).ProviderPath
+        $info.Source = 'PCHAT_MIGRATE_NATIVE_PATH'
+        return $info
     }
 
-    if ($supported -notcontains $rid) {
-        throw ("PersistentChatMigration: there is no native library for this platform ({0}). Supported platforms: {1}. " +
-            "Set PCHAT_MIGRATE_NATIVE_PATH to a {2} built for this platform to use it anyway.") -f $rid, ($supported -join ', '), $fileName
+    $binFolder = Join-Path -Path $PSScriptRoot -ChildPath 'bin'
+    [string[]]$installed = @([PChatMigration.NativePlatform]::InstalledRuntimeIds($binFolder, $platform))
+    $rid = [PChatMigration.NativePlatform]::SelectRuntimeId($platform, $osVersion, $architecture, $installed)
+    if ($null -eq $rid) {
+        throw ([PChatMigration.NativePlatform]::DescribeMissingLibrary($platform, $osVersion, $architecture, $binFolder, $installed)).Message
     }
-    $path = Join-Path -Path (Join-Path -Path (Join-Path -Path $PSScriptRoot -ChildPath 'bin') -ChildPath $rid) -ChildPath $fileName
-    return @{ Rid = $rid; FileName = $fileName; Path = $path; Source = 'module' }
+    $info.Rid = $rid
+    $info.Path = Join-Path -Path (Join-Path -Path $binFolder -ChildPath $rid) -ChildPath $fileName
+    $info.Source = 'module'
+    return $info
 }
 
-function Import-PChatNativeLibrary {
-    $library = Get-PChatNativeLibraryInfo
-    if (-not (Test-Path -LiteralPath $library.Path -PathType Leaf)) {
-        throw ("PersistentChatMigration: the native library for this platform ({0}) is missing. Expected file: '{1}'. " +
-            "Reinstall the module, or set PCHAT_MIGRATE_NATIVE_PATH to the path of a built {2}.") -f $library.Rid, $library.Path, $library.FileName
-    }
-    Write-Verbose -Message ('PersistentChatMigration: using native library {0} ({1}, from {2})' -f $library.Path, $library.Rid, $library.Source)
-
-    if ($IsWindows -and $script:PChatIsDesktopEdition) {
-        # Windows PowerShell: preload the DLL (as DevolutionsGateway.psm1 does) so that load failures surface here
-        # with a Win32 error code rather than as a DllNotFoundException on the first call.
+function Test-PChatNativeLibraryLoad {
+    # Loads the library before any P/Invoke call, so that a failure is reported with its real cause (Win32 error or
+    # dlerror text, explained by NativePlatform.DescribeLoadFailure) rather than as a bare DllNotFoundException.
+    param([hashtable]$Library)
+    if ($IsWindows) {
         if ($null -eq ('PChatMigration.Loader.Kernel32' -as [type])) {
             Add-Type -TypeDefinition @'
 using System;
@@ -128,13 +145,34 @@ namespace PChatMigration.Loader
 }
 '@
         }
-        $module = [PChatMigration.Loader.Kernel32]::LoadLibrary($library.Path)
-        if ($module -eq [IntPtr]::Zero) {
-            $win32Error = [System.Runtime.InteropServices.Marshal]::GetLastWin32Error()
-            throw ("PersistentChatMigration: Windows could not load '{0}' (Win32 error {1}). Check that the file is the " +
-                "{2} build and that the Visual C++ 2015-2022 runtime is installed.") -f $library.Path, $win32Error, $library.Rid
+        $module = [PChatMigration.Loader.Kernel32]::LoadLibrary($Library.Path)
+        if ($module -ne [IntPtr]::Zero) {
+            return
+        }
+        $win32Error = [System.Runtime.InteropServices.Marshal]::GetLastWin32Error()
+        $errorText = (New-Object -TypeName System.ComponentModel.Win32Exception -ArgumentList $win32Error).Message
+        throw ([PChatMigration.NativePlatform]::DescribeLoadFailure($Library.Platform, $Library.OsVersion, $Library.Architecture,
+                $Library.Rid, $Library.Path, $win32Error, $errorText)).Message
+    }
+    if ($IsLinux) {
+        # $null: loaded (or no glibc dlopen to ask; the first call then reports the failure).
+        $dlError = [PChatMigration.NativePlatform]::Dlopen($Library.Path)
+        if ($null -ne $dlError) {
+            throw ([PChatMigration.NativePlatform]::DescribeLoadFailure($Library.Platform, $Library.OsVersion, $Library.Architecture,
+                    $Library.Rid, $Library.Path, 0, $dlError)).Message
         }
     }
+}
+
+function Import-PChatNativeLibrary {
+    Import-PChatPlatformType
+    $library = Get-PChatNativeLibraryInfo
+    if (-not (Test-Path -LiteralPath $library.Path -PathType Leaf)) {
+        throw ([PChatMigration.NativePlatform]::DescribeLoadFailure($library.Platform, $library.OsVersion, $library.Architecture,
+                $library.Rid, $library.Path, 2, 'file not found')).Message
+    }
+    Write-Verbose -Message ('PersistentChatMigration: using native library {0} ({1}, from {2})' -f $library.Path, $library.Rid, $library.Source)
+    Test-PChatNativeLibraryLoad -Library $library
 
     $existing = 'PChatMigration.NativeMethods' -as [type]
     if ($null -ne $existing) {
@@ -167,6 +205,15 @@ namespace PChatMigration.Loader
         $inner = $_.Exception
         while ($null -ne $inner.InnerException) {
             $inner = $inner.InnerException
+        }
+        if (($inner -is [System.DllNotFoundException]) -or ($inner -is [System.BadImageFormatException])) {
+            # The preload could not ask the OS (macOS, musl): explain the runtime's message instead.
+            $code = 0
+            if ($inner -is [System.BadImageFormatException]) {
+                $code = 193
+            }
+            throw ([PChatMigration.NativePlatform]::DescribeLoadFailure($library.Platform, $library.OsVersion, $library.Architecture,
+                    $library.Rid, $library.Path, $code, $inner.Message)).Message
         }
         throw ("PersistentChatMigration: could not call into the native library '{0}' ({1}): {2}" -f $library.Path, $library.Rid, $inner.Message)
     }

@@ -62,7 +62,8 @@ const moduleDir = path.join(root, MODULE);
 const LIBRARY_TOKEN = '@@PCHAT_MIGRATE_NATIVE_LIBRARY@@';
 const EXECUTOR = 'Invoke-PChatPlanStep';
 const RUNNER = 'Invoke-PChatCsCommand';
-const RIDS = ['win-x64', 'win-x86', 'win-arm64', 'linux-x64', 'linux-arm64', 'osx-x64', 'osx-arm64'];
+// Every runtime identifier a release may ship (docs/platforms.md); Native/PChatMigrationPlatform.cs must know them all.
+const RIDS = ['win-x64', 'win7-x64', 'win-x86', 'win7-x86', 'win-arm64', 'linux-x64', 'linux-arm64', 'osx-x64', 'osx-arm64'];
 
 const problems = [];
 const rel = (file) => path.relative(path.resolve(root, '..'), file);
@@ -254,12 +255,25 @@ else {
   const { tree } = trees.get(psm1Path);
   const literals = new Set(findAll(tree.rootNode, 'string_literal').map(stringValue));
   if (!literals.has(LIBRARY_TOKEN)) problem(rel(psm1Path), `does not name the library placeholder '${LIBRARY_TOKEN}'`);
-  for (const rid of RIDS) {
-    if (![...literals].some((l) => l.includes(rid))) problem(rel(psm1Path), `does not know the runtime identifier ${rid}`);
-  }
-  // The override variable, the P/Invoke source and the ABI check (Native.AbiVersion() wraps pcm_abi_version).
-  for (const needle of ['PCHAT_MIGRATE_NATIVE_PATH', 'PChatMigrationNative.cs', '[PChatMigration.Native]::AbiVersion()']) {
+  // The override variable, the P/Invoke source, the ABI check (Native.AbiVersion() wraps pcm_abi_version), and the
+  // selection and diagnosis of Native/PChatMigrationPlatform.cs.
+  for (const needle of ['PCHAT_MIGRATE_NATIVE_PATH', 'PChatMigrationNative.cs', '[PChatMigration.Native]::AbiVersion()',
+    'PChatMigrationPlatform.cs', '[PChatMigration.NativePlatform]::SelectRuntimeId(',
+    '[PChatMigration.NativePlatform]::DescribeLoadFailure(', '[PChatMigration.NativePlatform]::DescribeMissingLibrary(']) {
     if (!trees.get(psm1Path).source.includes(needle)) problem(rel(psm1Path), `does not use ${needle}`);
+  }
+}
+const platformCsPath = path.join(moduleDir, 'Native', 'PChatMigrationPlatform.cs');
+if (!fs.existsSync(platformCsPath)) problem(rel(platformCsPath), 'runtime selection class not found');
+else {
+  const platformSource = fs.readFileSync(platformCsPath, 'utf8');
+  const known = platformSource.match(/KnownRuntimeIds\s*=\s*new string\[\]\s*\{([^}]*)\}/);
+  const declared = known ? [...known[1].matchAll(/"([^"]+)"/g)].map((m) => m[1]) : [];
+  for (const rid of RIDS) {
+    if (!declared.includes(rid)) problem(rel(platformCsPath), `KnownRuntimeIds does not list the runtime identifier ${rid}`);
+  }
+  for (const rid of declared) {
+    if (!RIDS.includes(rid)) problem(rel(platformCsPath), `KnownRuntimeIds lists ${rid}, which docs/platforms.md and this check do not know`);
   }
 }
 if (!fs.existsSync(csPath)) problem(rel(csPath), 'P/Invoke class not found');

@@ -170,6 +170,10 @@ namespace PChatMigration.Harness
 
             Console.WriteLine("library: " + NativeMethods.Lib);
             Run("version and ABI", delegate { VersionAndAbi(expectedVersion, expectedAbi); });
+            Run("runtime identifier selection (PersistentChatMigration.psm1)", RuntimeIdSelection);
+            Run("Windows load failures named by their real cause", WindowsLoadFailures);
+            Run("library missing from bin/<rid>/", MissingLibraryMessages);
+            Run("real dlopen failures named by their real cause", RealDlopenFailures);
             Run("status names", StatusNames);
             Run("pcm_call", delegate { SyncCalls(expectedVersion, expectedAbi); });
             Run("pcm_job_start refusals", StartRefusals);
