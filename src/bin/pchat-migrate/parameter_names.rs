@@ -32,6 +32,8 @@ const FLAGS: &[(&str, &str)] = &[
     ("-TargetDBName", "--target-db-name"),
     ("-ConnectTimeoutSeconds", "--connect-timeout-seconds"),
     ("-CommandTimeoutSeconds", "--command-timeout-seconds"),
+    ("-ConnectRetryCount", "--connect-retry-count"),
+    ("-AsBytes", "--as-bytes"),
     ("-SourceDBInstance", "--source-db-instance"),
     ("-SourceDBName", "--source-db-name"),
     ("-Parallelism", "--parallelism"),

@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 
 /// The exit code of a verify that ran and found anything not Verified (a mismatch, a missing or an extra
 /// item): distinct from 1 (an error stopped it) and 2 (bad arguments), for runbooks.
-pub const EXIT_NOT_VERIFIED: u8 = 5;
+pub const EXIT_NOT_VERIFIED: u8 = pchat_migrate::error::code::exit::VERIFICATION_MISMATCH;
 
 /// The legacy database as the source: its own login flags (usually another SQL Server than the target).
 #[derive(Args, Clone)]
@@ -44,7 +44,9 @@ pub struct SourceArgs {
 }
 
 impl SourceArgs {
-    fn to_params(&self) -> Result<Option<Value>, PcmError> {
+    /// The source connection; `shared` holds what it takes from the target's flags (encryption, timeouts,
+    /// retries), as Test-PChatMigration shares them.
+    fn to_params(&self, shared: Map<String, Value>) -> Result<Option<Value>, PcmError> {
         let Some(instance) = &self.source_db_instance else {
             return Ok(None);
         };
@@ -54,7 +56,7 @@ impl SourceArgs {
                 "--source-db-instance needs --source-db-name (the legacy Group Chat database)",
             ));
         };
-        let mut source = Map::new();
+        let mut source = shared;
         source.insert("dbInstance".into(), json!(instance));
         source.insert("dbName".into(), json!(db));
         if let Some(user) = &self.source_user {
@@ -125,7 +127,10 @@ impl VerifyArgs {
         }
         let mut params = Map::new();
         params.insert("connection".into(), connection);
-        match (self.source.to_params()?, &self.file_name) {
+        match (
+            self.source.to_params(self.target.shared_settings()?)?,
+            &self.file_name,
+        ) {
             (Some(source), None) => {
                 params.insert("sourceConnection".into(), source);
                 if let Some(start) = &self.source.start_date {
