@@ -116,6 +116,48 @@ pub struct VerifyArgs {
     pub conflict_action: ConflictActionArg,
     #[command(flatten)]
     pub transform: TransformArgs,
+    #[command(flatten)]
+    pub decommission: DecommissionArgs,
+}
+
+/// What the decommission checklist fills its commands in with (Test-PChatMigration's parameters of the same
+/// names); `<placeholders>` where absent.
+#[derive(Args, Clone)]
+pub struct DecommissionArgs {
+    /// The legacy Group Chat trusted application pool's FQDN.
+    #[arg(long)]
+    pub legacy_pool_fqdn: Option<String>,
+    /// The trusted application's id within that pool (e.g. GroupChat).
+    #[arg(long)]
+    pub trusted_application_id: Option<String>,
+    /// A legacy Group Chat server (computer FQDN) to uninstall Group Chat from (repeatable).
+    #[arg(long)]
+    pub legacy_server: Vec<String>,
+    /// The Lync 2013 Persistent Chat pool FQDN (for the endpoint check).
+    #[arg(long)]
+    pub persistent_chat_pool_fqdn: Option<String>,
+    /// The legacy lookup SIP URI (default sip:ocschat@<domain>).
+    #[arg(long)]
+    pub lookup_sip_address: Option<String>,
+}
+
+impl DecommissionArgs {
+    fn to_params(&self) -> Value {
+        let mut facts = Map::new();
+        let mut put = |name: &str, value: &Option<String>| {
+            if let Some(value) = value {
+                facts.insert(name.into(), json!(value));
+            }
+        };
+        put("legacyPoolFqdn", &self.legacy_pool_fqdn);
+        put("trustedApplicationId", &self.trusted_application_id);
+        put("persistentChatPoolFqdn", &self.persistent_chat_pool_fqdn);
+        put("lookupSipAddress", &self.lookup_sip_address);
+        if !self.legacy_server.is_empty() {
+            facts.insert("legacyServers".into(), json!(self.legacy_server));
+        }
+        Value::Object(facts)
+    }
 }
 
 impl VerifyArgs {
@@ -161,6 +203,7 @@ impl VerifyArgs {
             json!(self.conflict_action.library_name()),
         );
         self.transform.insert_into(&mut params);
+        params.insert("decommission".into(), self.decommission.to_params());
         Ok(Value::Object(params))
     }
 }
@@ -179,6 +222,9 @@ pub fn print(data: &Value, verbose: bool) {
             for line in summary_lines(&result, verbose) {
                 out(&line);
             }
+            for line in checklist_lines(&result) {
+                out(&line);
+            }
         }
         Err(e) => {
             out(&format!(
@@ -187,6 +233,21 @@ pub fn print(data: &Value, verbose: bool) {
             out(&serde_json::to_string_pretty(data).unwrap_or_default());
         }
     }
+}
+
+/// The decommission checklist (step 6), filled in from --legacy-pool-fqdn and the other decommission flags.
+fn checklist_lines(result: &VerifyResult) -> Vec<String> {
+    if result.decommission.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![String::new(), "Decommission checklist:".to_string()];
+    for (n, step) in result.decommission.iter().enumerate() {
+        lines.push(format!("  {}. {}", n + 1, step.title));
+        if let Some(command) = &step.command {
+            lines.push(format!("       {command}"));
+        }
+    }
+    lines
 }
 
 fn kind_name(kind: VerifyKind) -> &'static str {
