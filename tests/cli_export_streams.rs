@@ -254,6 +254,15 @@ async fn as_bytes_goes_to_stdout_and_inspect_reads_it_from_stdin() {
     assert_eq!(data["path"], "-", "the temporary file is not shown");
     assert_eq!(data["sizeBytes"].as_u64(), Some(out.stdout.len() as u64));
 
+    // With --what-if nothing goes to stdout but the result: the package would be the bytes (no file name).
+    let mut what_if = vec!["--json".to_string()];
+    what_if.extend(export.iter().cloned());
+    what_if.push("--what-if".into());
+    let counted = json_data(&run(&server, &what_if));
+    assert_eq!(counted["whatIf"], true);
+    assert_eq!(counted["fileName"], Value::Null);
+    assert!(counted["counts"]["rooms"].as_u64().is_some_and(|n| n > 0));
+
     // --file-name - is the same as --as-bytes; both at once are refused before anything runs.
     let mut both = export.clone();
     both.extend(["--file-name".into(), "x.zip".into()]);

@@ -213,3 +213,60 @@ fn print_findings(label: &str, findings: &[Finding]) {
         out(&format!("  [{}] {}", finding.code, finding.message));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use pchat_migrate::legacy_clients::LegacyClientFacts;
+
+    #[derive(Parser)]
+    struct Wrapper {
+        #[command(subcommand)]
+        command: LegacyClientsCommand,
+    }
+
+    /// Enable-PChatLegacyClientAccess's parameters as flags replace the facts' fields; the rest stays.
+    #[test]
+    fn the_cmdlet_parameters_replace_the_facts_fields() {
+        let sample = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/legacy-client-facts.json"
+        );
+        let argv = [
+            "legacy-clients",
+            "plan",
+            "--facts",
+            sample,
+            "--persistent-chat-pool-fqdn",
+            "pcpool2.contoso.com",
+            "--sip-address",
+            "sip:chat1@contoso.com",
+            "--sip-address",
+            "sip:chat2@contoso.com",
+            "--display-name",
+            "Legacy chat",
+            "--release-method",
+            "remove-ad-user",
+        ];
+        let command = Wrapper::try_parse_from(argv).expect("parses").command;
+        let facts: LegacyClientFacts =
+            serde_json::from_value(command.to_params().expect("params")).expect("facts");
+        assert_eq!(facts.persistent_chat_pool_fqdn, "pcpool2.contoso.com");
+        assert_eq!(
+            facts.sip_addresses,
+            ["sip:chat1@contoso.com", "sip:chat2@contoso.com"]
+        );
+        assert_eq!(facts.options.display_name.as_deref(), Some("Legacy chat"));
+        assert_eq!(facts.options.release_method, ReleaseMethod::RemoveAdUser);
+        assert!(!facts.sip_domains.is_empty(), "the file's other facts stay");
+
+        let plain = Wrapper::try_parse_from(["legacy-clients", "plan", "--facts", sample])
+            .expect("parses")
+            .command;
+        let facts: LegacyClientFacts =
+            serde_json::from_value(plain.to_params().expect("params")).expect("facts");
+        assert_eq!(facts.persistent_chat_pool_fqdn, "pcpool.contoso.com");
+        assert_eq!(facts.options.release_method, ReleaseMethod::Disable);
+    }
+}

@@ -146,10 +146,17 @@ struct ExportArgs {
 }
 
 impl ExportArgs {
+    /// The `export` request. Without a file (`--as-bytes` or `--file-name -` left as they are, which only
+    /// `--what-if` does) it asks for `asBytes`; a streamed export has had its temporary file put in `file_name`.
     fn to_params(&self) -> Result<Value, PcmError> {
+        let file = self
+            .file_name
+            .as_deref()
+            .filter(|name| *name != stdio_package::STREAM);
         Ok(json!({
             "connection": self.connection.to_params()?,
-            "fileName": self.file_name,
+            "fileName": file,
+            "asBytes": file.is_none(),
             "level": match self.level {
                 LevelArg::All => "All",
                 LevelArg::User => "User",

@@ -34,6 +34,8 @@ const FLAGS: &[(&str, &str)] = &[
     ("-CommandTimeoutSeconds", "--command-timeout-seconds"),
     ("-ConnectRetryCount", "--connect-retry-count"),
     ("-AsBytes", "--as-bytes"),
+    ("-Credential", "--user"),
+    ("-Authentication", "--authentication"),
     ("-SourceDBInstance", "--source-db-instance"),
     ("-SourceDBName", "--source-db-name"),
     ("-Parallelism", "--parallelism"),

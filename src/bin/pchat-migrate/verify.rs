@@ -421,4 +421,66 @@ mod tests {
         let no_db = parse(&["--source-db-instance", "sql10"]).expect("parses");
         assert!(no_db.to_params().is_err(), "--source-db-name is required");
     }
+
+    /// Test-PChatMigration's decommission facts and the settings its two connections share.
+    #[test]
+    fn decommission_flags_and_shared_connection_settings_reach_the_request() {
+        let p = contract(
+            &parse(&[
+                "--source-db-instance",
+                "sql10",
+                "--source-db-name",
+                "GroupChat",
+                "--encryption",
+                "strict",
+                "--connect-retry-count",
+                "7",
+                "--connect-timeout-seconds",
+                "40",
+                "--legacy-pool-fqdn",
+                "gcpool.contoso.com",
+                "--trusted-application-id",
+                "GroupChat",
+                "--legacy-server",
+                "gc01.contoso.com",
+                "--legacy-server",
+                "gc02.contoso.com",
+                "--persistent-chat-pool-fqdn",
+                "pcpool.contoso.com",
+                "--lookup-sip-address",
+                "sip:ocschat@contoso.com",
+            ])
+            .expect("parses"),
+        );
+        let facts = &p.decommission;
+        assert_eq!(
+            facts.legacy_pool_fqdn.as_deref(),
+            Some("gcpool.contoso.com")
+        );
+        assert_eq!(facts.trusted_application_id.as_deref(), Some("GroupChat"));
+        assert_eq!(
+            facts.legacy_servers,
+            ["gc01.contoso.com", "gc02.contoso.com"]
+        );
+        assert_eq!(
+            facts.persistent_chat_pool_fqdn.as_deref(),
+            Some("pcpool.contoso.com")
+        );
+        assert_eq!(
+            facts.lookup_sip_address.as_deref(),
+            Some("sip:ocschat@contoso.com")
+        );
+        for connection in [&p.connection, &p.source_connection.expect("source")] {
+            assert_eq!(
+                connection.connect_retry_count, 7,
+                "{}",
+                connection.db_instance
+            );
+            assert_eq!(connection.connect_timeout_seconds, 40);
+            assert_eq!(
+                connection.encryption,
+                pchat_migrate::connection::Encryption::Strict
+            );
+        }
+    }
 }
