@@ -308,3 +308,27 @@ async fn connect_retries_reach_the_library_and_exit_codes_differ() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Binary output never reaches a terminal, and a package is never awaited from one: under `script` (a pseudo
+/// terminal, util-linux) `export --as-bytes` and `inspect -` are refused with exit code 2 before connecting.
+#[test]
+fn the_package_streams_refuse_a_terminal() {
+    let binary = env!("CARGO_BIN_EXE_pchat-migrate");
+    for (command, words) in [
+        (
+            format!("{binary} export --db-instance sql01 --db-name GroupChat --user sa --as-bytes"),
+            "stdout, which is a terminal",
+        ),
+        (format!("{binary} inspect -"), "stdin, which is a terminal"),
+    ] {
+        let out = Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .env("PCHAT_SQL_PASSWORD", "x")
+            .stdin(Stdio::null())
+            .output()
+            .expect("`script` (util-linux) runs the command on a pseudo terminal");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(2), "{command}: {text}");
+        assert!(text.contains(words), "{command}: {text}");
+    }
+}

@@ -40,8 +40,8 @@ impl TempPackage {
         if std::io::stdin().is_terminal() {
             return Err(PcmError::invalid_parameter(
                 "FileName",
-                "--file-name - reads the package from stdin, which is a terminal; pipe or redirect the package \
-                 into it (< package.zip, or export --as-bytes | ...)",
+                "the package '-' is read from stdin, which is a terminal; pipe or redirect the package into it \
+                 (< package.zip, or export --as-bytes | ...)",
             ));
         }
         let mut file = std::fs::File::create(&self.path)
