@@ -337,6 +337,36 @@ async fn import_what_if_plans_every_room_and_writes_nothing() {
         );
         assert!(result.summary.rooms.created > 0, "{:?}", result.summary);
 
+        // -ByteInput's form: the same package on stdin (`--file-name -`) plans the same.
+        let mut piped = cli()
+            .args(["--json", "--quiet", "import"])
+            .args(&target)
+            .args(["--file-name", "-", "--what-if"])
+            .env("PCHAT_SQL_PASSWORD", &password)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("runs");
+        let bytes = std::fs::read(&s.package).expect("package");
+        std::io::Write::write_all(&mut piped.stdin.take().expect("stdin"), &bytes).expect("fed");
+        let out = piped.wait_with_output().expect("ends");
+        assert!(out.status.success(), "{}", stderr(&out));
+        let envelope: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let from_stdin: ImportResult =
+            serde_json::from_value(envelope["data"].clone()).expect("a typed ImportResult");
+        let plan = |r: &ImportResult| {
+            r.entities
+                .iter()
+                .map(|e| format!("{} {:?}", e.entity_type, e.status))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(plan(&from_stdin), plan(&result));
+        assert!(
+            !envelope.to_string().contains("pchat-stdin-"),
+            "the temporary file's name is not shown"
+        );
+
         let out = run(false);
         assert!(out.status.success(), "{}", stderr(&out));
         let text = stdout(&out);

@@ -2805,3 +2805,69 @@ fn loader_calls_the_platform_class_with_its_signatures() {
         }
     }
 }
+
+/// Export-PChatMigrationData -WhatIf sends `whatIf` (an ExportParams field) under $WhatIfPreference and builds
+/// its PChatMigration.ExportWhatIf from fields the library's `ExportWhatIf` has: a field renamed on either side
+/// fails here.
+#[test]
+fn export_cmdlet_what_if_asks_the_library_and_reads_its_result() {
+    let script = public_script("Export-PChatMigrationData");
+    for needle in [
+        "if ($WhatIfPreference) {",
+        "$exportParams['whatIf'] = $true",
+        "Operation = 'export'",
+        "'PChatMigration.ExportWhatIf'",
+        "[OutputType('PChatMigration.ExportWhatIf')]",
+    ] {
+        assert!(
+            script.contains(needle),
+            "Export-PChatMigrationData lacks `{needle}`"
+        );
+    }
+    let params: pchat_migrate::export::ExportParams = serde_json::from_value(serde_json::json!({
+        "connection": { "dbInstance": "sql01", "dbName": "GroupChat" },
+        "fileName": "p.zip", "asBytes": false, "level": "All", "disableExportedNodes": false,
+        "throttleLimit": 4, "force": false, "whatIf": true
+    }))
+    .expect("the cmdlet's what-if request is an ExportParams");
+    assert!(params.what_if);
+    let result = pchat_migrate::export::ExportWhatIf {
+        what_if: true,
+        file_name: Some("p.zip".into()),
+        source: pchat_migrate::export::result::ExportSource {
+            db_instance: "sql01".into(),
+            database: "GroupChat".into(),
+            kind: pchat_migrate::schema::DatabaseKind::LyncGroupChat2010,
+        },
+        level: pchat_migrate::export::ExportLevel::All,
+        counts: Default::default(),
+        rooms: Vec::new(),
+        source_content_bytes: 0,
+        rooms_to_disable: 0,
+        warnings: Vec::new(),
+        duration_ms: 0,
+    };
+    let value = serde_json::to_value(&result).expect("serializes");
+    let keys: BTreeSet<&str> = value
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let read: BTreeSet<String> = script
+        .match_indices("$counted.")
+        .map(|(at, needle)| {
+            script[at + needle.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect()
+        })
+        .collect();
+    assert!(read.len() >= 8, "the cmdlet reads the result: {read:?}");
+    for field in &read {
+        assert!(
+            keys.contains(field.as_str()),
+            "Export-PChatMigrationData reads '{field}', which ExportWhatIf does not have ({keys:?})"
+        );
+    }
+}

@@ -1,12 +1,13 @@
-//! The stable error codes: one table gives each its snake_case code, its C status and its PowerShell error
-//! category, so the three cannot drift. The codes are the contract with runbooks (they branch on them), the
-//! statuses with C hosts, the categories with PowerShell's `$Error[0].CategoryInfo`.
+//! The stable error codes: one table gives each its snake_case code, its C status, its PowerShell error
+//! category and the exit code of the `pchat-migrate` CLI, so the four cannot drift. The codes are the contract
+//! with runbooks (they branch on them), the statuses with C hosts, the categories with PowerShell's
+//! `$Error[0].CategoryInfo`, the exit codes with shell scripts (docs/cli.md).
 
 use crate::ffi::pcm_status::{self, *};
 use serde::{Serialize, Serializer};
 
 macro_rules! error_codes {
-    ($($(#[doc = $doc:literal])* $variant:ident => $code:literal, $status:ident, $category:ident;)*) => {
+    ($($(#[doc = $doc:literal])* $variant:ident => $code:literal, $status:ident, $category:ident, $exit:ident;)*) => {
         /// Every stable error code the library (and its C boundary) reports.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum ErrorCode {
@@ -37,67 +38,94 @@ macro_rules! error_codes {
                     $(ErrorCode::$variant => stringify!($category),)*
                 }
             }
+
+            /// The exit code `pchat-migrate` ends with when the operation fails with this code ([`exit`]).
+            pub fn cli_exit_code(self) -> u8 {
+                match self {
+                    $(ErrorCode::$variant => exit::$exit,)*
+                }
+            }
         }
     };
 }
 
+/// The exit codes of the `pchat-migrate` CLI (docs/cli.md lists them; README repeats them). Failures come from
+/// [`ErrorCode::cli_exit_code`]; the result-based ones (3, 5) are decided by the CLI from a result that ran.
+pub mod exit {
+    /// The operation succeeded.
+    pub const SUCCESS: u8 = 0;
+    /// The operation failed for a reason not listed below (the error and its code are printed).
+    pub const FAILED: u8 = 1;
+    /// Invalid arguments or parameters: nothing ran.
+    pub const INVALID_INPUT: u8 = 2;
+    /// It ran but is incomplete: copy-files left a file conflicting or failed, a legacy-client plan is blocked.
+    pub const INCOMPLETE: u8 = 3;
+    /// SQL Server could not be reached or signed in to (network, TLS, login, the database cannot be opened) or
+    /// did not answer in time: worth retrying once the cause is fixed.
+    pub const CONNECTION_FAILED: u8 = 4;
+    /// Verify ran and found an item not Verified (a mismatch, a missing or an extra item).
+    pub const VERIFICATION_MISMATCH: u8 = 5;
+    /// Cancelled (Ctrl+C), as shells report SIGINT (128 + 2).
+    pub const CANCELLED: u8 = 130;
+}
+
 error_codes! {
     /// The request is not JSON.
-    InvalidJson => "invalid_json", PCM_STATUS_INVALID_JSON, InvalidArgument;
+    InvalidJson => "invalid_json", PCM_STATUS_INVALID_JSON, InvalidArgument, INVALID_INPUT;
     /// A parameter is missing or wrong.
-    InvalidParameter => "invalid_parameter", PCM_STATUS_INVALID_REQUEST, InvalidArgument;
+    InvalidParameter => "invalid_parameter", PCM_STATUS_INVALID_REQUEST, InvalidArgument, INVALID_INPUT;
     /// No such operation, or a job operation called synchronously (or the reverse).
-    UnknownOperation => "unknown_operation", PCM_STATUS_UNKNOWN_OPERATION, NotImplemented;
+    UnknownOperation => "unknown_operation", PCM_STATUS_UNKNOWN_OPERATION, NotImplemented, INVALID_INPUT;
     /// -DBInstance cannot be understood.
-    InvalidDbInstance => "invalid_db_instance", PCM_STATUS_INVALID_REQUEST, InvalidArgument;
+    InvalidDbInstance => "invalid_db_instance", PCM_STATUS_INVALID_REQUEST, InvalidArgument, INVALID_INPUT;
     /// The server cannot be reached, or the connection broke.
-    ConnectionFailed => "connection_failed", PCM_STATUS_OPERATION_FAILED, ConnectionError;
+    ConnectionFailed => "connection_failed", PCM_STATUS_OPERATION_FAILED, ConnectionError, CONNECTION_FAILED;
     /// The TLS handshake failed.
-    TlsFailed => "tls_failed", PCM_STATUS_OPERATION_FAILED, ConnectionError;
+    TlsFailed => "tls_failed", PCM_STATUS_OPERATION_FAILED, ConnectionError, CONNECTION_FAILED;
     /// The server refused the login.
-    LoginFailed => "login_failed", PCM_STATUS_OPERATION_FAILED, AuthenticationError;
+    LoginFailed => "login_failed", PCM_STATUS_OPERATION_FAILED, AuthenticationError, CONNECTION_FAILED;
     /// -DBName names no database the login may open.
-    DatabaseNotFound => "database_not_found", PCM_STATUS_OPERATION_FAILED, ObjectNotFound;
+    DatabaseNotFound => "database_not_found", PCM_STATUS_OPERATION_FAILED, ObjectNotFound, CONNECTION_FAILED;
     /// The authentication method is not available in this build or on this platform.
-    AuthenticationUnavailable => "authentication_unavailable", PCM_STATUS_INVALID_REQUEST, InvalidArgument;
+    AuthenticationUnavailable => "authentication_unavailable", PCM_STATUS_INVALID_REQUEST, InvalidArgument, INVALID_INPUT;
     /// A statement failed on the server.
-    SqlError => "sql_error", PCM_STATUS_OPERATION_FAILED, InvalidOperation;
+    SqlError => "sql_error", PCM_STATUS_OPERATION_FAILED, InvalidOperation, FAILED;
     /// A connect or command timeout expired.
-    Timeout => "timeout", PCM_STATUS_OPERATION_FAILED, OperationTimeout;
+    Timeout => "timeout", PCM_STATUS_OPERATION_FAILED, OperationTimeout, CONNECTION_FAILED;
     /// The database is not a chat database of a known kind.
-    NotAChatDatabase => "not_a_chat_database", PCM_STATUS_OPERATION_FAILED, InvalidData;
+    NotAChatDatabase => "not_a_chat_database", PCM_STATUS_OPERATION_FAILED, InvalidData, FAILED;
     /// A source value cannot be exported as it is.
-    InvalidSourceData => "invalid_source_data", PCM_STATUS_OPERATION_FAILED, InvalidData;
+    InvalidSourceData => "invalid_source_data", PCM_STATUS_OPERATION_FAILED, InvalidData, FAILED;
     /// A package is damaged, incomplete or of an unknown format.
-    InvalidPackage => "invalid_package", PCM_STATUS_OPERATION_FAILED, InvalidData;
+    InvalidPackage => "invalid_package", PCM_STATUS_OPERATION_FAILED, InvalidData, FAILED;
     /// A file could not be read or written.
-    IoError => "io_error", PCM_STATUS_OPERATION_FAILED, ResourceUnavailable;
+    IoError => "io_error", PCM_STATUS_OPERATION_FAILED, ResourceUnavailable, FAILED;
     /// Another export holds the package's lock.
-    PackageInUse => "package_in_use", PCM_STATUS_OPERATION_FAILED, ResourceBusy;
+    PackageInUse => "package_in_use", PCM_STATUS_OPERATION_FAILED, ResourceBusy, FAILED;
     /// The import plan has errors; nothing was written.
-    ImportRefused => "import_refused", PCM_STATUS_OPERATION_FAILED, InvalidData;
+    ImportRefused => "import_refused", PCM_STATUS_OPERATION_FAILED, InvalidData, FAILED;
     /// Persistent Chat servers are running, or another holder has the admin lock.
-    TargetNotReady => "target_not_ready", PCM_STATUS_OPERATION_FAILED, ResourceBusy;
+    TargetNotReady => "target_not_ready", PCM_STATUS_OPERATION_FAILED, ResourceBusy, FAILED;
     /// A resumed import found an item it cannot reconcile with the package.
-    TargetStateConflict => "target_state_conflict", PCM_STATUS_OPERATION_FAILED, InvalidData;
+    TargetStateConflict => "target_state_conflict", PCM_STATUS_OPERATION_FAILED, InvalidData, FAILED;
     /// The caller cancelled.
-    Cancelled => "cancelled", PCM_STATUS_CANCELLED, OperationStopped;
+    Cancelled => "cancelled", PCM_STATUS_CANCELLED, OperationStopped, CANCELLED;
     /// The job runtime could not be started.
-    RuntimeUnavailable => "runtime_unavailable", PCM_STATUS_RUNTIME, ResourceUnavailable;
+    RuntimeUnavailable => "runtime_unavailable", PCM_STATUS_RUNTIME, ResourceUnavailable, FAILED;
     /// A failure inside the library that is not the caller's fault.
-    InternalError => "internal_error", PCM_STATUS_OPERATION_FAILED, NotSpecified;
+    InternalError => "internal_error", PCM_STATUS_OPERATION_FAILED, NotSpecified, FAILED;
     /// C boundary: a required pointer argument is NULL.
-    NullArgument => "null_argument", PCM_STATUS_NULL_ARGUMENT, InvalidArgument;
+    NullArgument => "null_argument", PCM_STATUS_NULL_ARGUMENT, InvalidArgument, FAILED;
     /// C boundary: a string argument is not UTF-8.
-    InvalidUtf8 => "invalid_utf8", PCM_STATUS_INVALID_UTF8, InvalidArgument;
+    InvalidUtf8 => "invalid_utf8", PCM_STATUS_INVALID_UTF8, InvalidArgument, FAILED;
     /// C boundary: the job handle is NULL, freed, or foreign.
-    InvalidHandle => "invalid_handle", PCM_STATUS_INVALID_HANDLE, InvalidOperation;
+    InvalidHandle => "invalid_handle", PCM_STATUS_INVALID_HANDLE, InvalidOperation, FAILED;
     /// C boundary: the job has not ended yet.
-    JobRunning => "job_running", PCM_STATUS_JOB_RUNNING, ResourceBusy;
+    JobRunning => "job_running", PCM_STATUS_JOB_RUNNING, ResourceBusy, FAILED;
     /// C boundary: the job has ended (and every event was delivered).
-    JobFinished => "job_finished", PCM_STATUS_JOB_FINISHED, InvalidOperation;
+    JobFinished => "job_finished", PCM_STATUS_JOB_FINISHED, InvalidOperation, FAILED;
     /// C boundary: a panic was caught.
-    InternalPanic => "internal_panic", PCM_STATUS_PANIC, InvalidOperation;
+    InternalPanic => "internal_panic", PCM_STATUS_PANIC, InvalidOperation, FAILED;
 }
 
 impl std::fmt::Display for ErrorCode {
@@ -162,13 +190,16 @@ pub const POWERSHELL_CATEGORIES: &[&str] = &[
 
 /// The table of docs/c-abi.md ("Error codes"), as Markdown rows.
 pub fn markdown_table() -> String {
-    let mut out = String::from("| code | C status | PowerShell category |\n|---|---|---|\n");
+    let mut out = String::from(
+        "| code | C status | PowerShell category | CLI exit code |\n|---|---|---|---|\n",
+    );
     for code in ErrorCode::ALL {
         out.push_str(&format!(
-            "| `{}` | `{:?}` | `{}` |\n",
+            "| `{}` | `{:?}` | `{}` | {} |\n",
             code.as_str(),
             code.c_status(),
-            code.powershell_category()
+            code.powershell_category(),
+            code.cli_exit_code()
         ));
     }
     out
@@ -213,6 +244,37 @@ mod tests {
                 "{code}: {status:?} has no name"
             );
             assert_eq!(name, format!("{status:?}"), "{code}");
+        }
+    }
+
+    #[test]
+    fn invalid_input_connection_failure_and_cancel_have_distinct_exit_codes() {
+        let exit = |code: ErrorCode| code.cli_exit_code();
+        assert_eq!(exit(ErrorCode::InvalidParameter), exit::INVALID_INPUT);
+        assert_eq!(exit(ErrorCode::InvalidDbInstance), exit::INVALID_INPUT);
+        for code in [
+            ErrorCode::ConnectionFailed,
+            ErrorCode::TlsFailed,
+            ErrorCode::LoginFailed,
+            ErrorCode::Timeout,
+        ] {
+            assert_eq!(exit(code), exit::CONNECTION_FAILED, "{code}");
+        }
+        assert_eq!(exit(ErrorCode::Cancelled), exit::CANCELLED);
+        assert_eq!(exit(ErrorCode::SqlError), exit::FAILED);
+        let all = [
+            exit::SUCCESS,
+            exit::FAILED,
+            exit::INVALID_INPUT,
+            exit::INCOMPLETE,
+            exit::CONNECTION_FAILED,
+            exit::VERIFICATION_MISMATCH,
+            exit::CANCELLED,
+        ];
+        let distinct: std::collections::BTreeSet<u8> = all.into_iter().collect();
+        assert_eq!(distinct.len(), all.len(), "two outcomes share an exit code");
+        for code in ErrorCode::ALL {
+            assert_ne!(exit(*code), exit::SUCCESS, "{code} would exit 0");
         }
     }
 

@@ -20,6 +20,7 @@ pub mod result;
 mod run;
 pub mod select;
 mod source_write;
+pub mod what_if;
 
 use crate::connection::ConnectionSettings;
 use crate::error::PcmError;
@@ -27,6 +28,15 @@ use crate::jobs::JobContext;
 use lock::PackageLock;
 pub use params::{ExportLevel, ExportParams, ExportPlan};
 pub use result::ExportResult;
+pub use what_if::ExportWhatIf;
+
+/// What `export` returns: the package written, or with `whatIf` what it would write.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum ExportOutcome {
+    Exported(ExportResult),
+    WhatIf(ExportWhatIf),
+}
 
 const ACTIVITY: &str = "Exporting Group Chat data";
 

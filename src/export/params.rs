@@ -88,6 +88,10 @@ pub struct ExportParams {
     /// Replace an existing file at `fileName` (without it, an existing file is refused).
     #[serde(default)]
     pub force: bool,
+    /// Count what would be exported (read-only queries) and write nothing: the result is an
+    /// [`super::what_if::ExportWhatIf`].
+    #[serde(default)]
+    pub what_if: bool,
 }
 
 /// Validated export settings (besides the connection).
@@ -106,6 +110,7 @@ pub struct ExportPlan {
     /// The package, the files beside it and the reports, checked before connecting.
     pub paths: OutputPaths,
     pub force: bool,
+    pub what_if: bool,
 }
 
 /// Parses `2010-01-01`, `2010-01-01T08:00:00`, or RFC 3339 with an offset; local-less times are UTC.
@@ -224,6 +229,7 @@ impl ExportParams {
             throttle_limit: self.throttle_limit as usize,
             paths,
             force: self.force,
+            what_if: self.what_if,
         })
     }
 }

@@ -3,7 +3,7 @@
 use super::registry::{Checked, JobOperation};
 use crate::connection::ConnectionSettings;
 use crate::error::PcmError;
-use crate::export::{ExportParams, ExportPlan, ExportResult};
+use crate::export::{ExportOutcome, ExportParams, ExportPlan};
 use crate::jobs::JobContext;
 
 pub struct Export;
@@ -12,7 +12,7 @@ impl JobOperation for Export {
     const NAME: &'static str = "export";
     type Params = ExportParams;
     type Prepared = (ConnectionSettings, ExportPlan);
-    type Output = ExportResult;
+    type Output = ExportOutcome;
 
     fn prepare(params: ExportParams) -> Result<Self::Prepared, PcmError> {
         let settings = params.connection.validate()?;
@@ -31,7 +31,12 @@ impl JobOperation for Export {
     async fn run(
         (settings, plan): Self::Prepared,
         ctx: JobContext,
-    ) -> Result<ExportResult, PcmError> {
-        crate::export::export(settings, plan, ctx).await
+    ) -> Result<ExportOutcome, PcmError> {
+        if plan.what_if {
+            let counted = crate::export::what_if::what_if(&settings, &plan, &ctx).await?;
+            return Ok(ExportOutcome::WhatIf(counted));
+        }
+        let exported = crate::export::export(settings, plan, ctx).await?;
+        Ok(ExportOutcome::Exported(exported))
     }
 }

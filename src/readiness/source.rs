@@ -97,6 +97,7 @@ fn whole_export() -> ExportPlan {
         report: None,
         throttle_limit: 1,
         force: false,
+        what_if: false,
     }
 }
 

@@ -59,6 +59,70 @@ pub async fn snapshot_bounds(
         .collect()
 }
 
+/// One room's history as the export would read it now: counted, not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoomHistoryCount {
+    pub messages: i64,
+    pub first_chat_date: Option<i64>,
+    pub last_chat_date: Option<i64>,
+    /// `DATALENGTH(content)` summed: the message text's bytes in the source (UTF-16).
+    pub content_bytes: i64,
+}
+
+/// Counts every room's messages at or after `start_ticks` (all of them without it) in one grouped, parameterized
+/// statement: what `export` with `whatIf` reports, without reading a message.
+pub async fn count_history(
+    client: &mut SqlClient,
+    catalog: &Catalog,
+    start_ticks: Option<i64>,
+) -> Result<BTreeMap<i32, RoomHistoryCount>, PcmError> {
+    let c = |name: &str| catalog.col("tblChat", name);
+    let filter = if start_ticks.is_some() {
+        format!(" WHERE {} >= @P1", c("chatDate"))
+    } else {
+        String::new()
+    };
+    let sql = format!(
+        "SELECT {channel}, COUNT_BIG(*) AS messages, MIN({date}) AS firstDate, MAX({date}) AS lastDate, \
+         SUM(CAST(DATALENGTH({content}) AS bigint)) AS contentBytes FROM {table}{filter} \
+         GROUP BY {channel} ORDER BY {channel}",
+        channel = c("channelId"),
+        date = c("chatDate"),
+        content = c("content"),
+        table = catalog.table_ref("tblChat"),
+    );
+    let mut query = tiberius::Query::new(sql);
+    if let Some(start) = start_ticks {
+        query.bind(start);
+    }
+    let rows = query
+        .query(client)
+        .await
+        .map_err(sql_error)?
+        .into_first_result()
+        .await
+        .map_err(sql_error)?;
+    rows.iter().map(history_count_at).collect()
+}
+
+fn history_count_at(row: &Row) -> Result<(i32, RoomHistoryCount), PcmError> {
+    let channel = i64_at(row, 0)?;
+    let room_id = i32::try_from(channel).map_err(|_| {
+        PcmError::InvalidSourceData(format!(
+            "tblChat has a channelId {channel} out of the int range"
+        ))
+    })?;
+    Ok((
+        room_id,
+        RoomHistoryCount {
+            messages: opt_i64(row, 1)?.unwrap_or(0),
+            first_chat_date: opt_i64(row, 2)?,
+            last_chat_date: opt_i64(row, 3)?,
+            content_bytes: opt_i64(row, 4)?.unwrap_or(0),
+        },
+    ))
+}
+
 /// Which part of a room's history to read.
 #[derive(Debug, Clone)]
 pub struct RoomSlice<'a> {

@@ -6,4 +6,6 @@ pub mod history;
 pub mod requirements;
 
 pub use entities::{read_entities, RoleType, SourceEntities};
-pub use history::{snapshot_bounds, stream_room, RoomBound, RoomSlice};
+pub use history::{
+    count_history, snapshot_bounds, stream_room, RoomBound, RoomHistoryCount, RoomSlice,
+};

@@ -138,5 +138,6 @@ fn whole_export() -> ExportPlan {
         report: None,
         throttle_limit: 1,
         force: false,
+        what_if: false,
     }
 }

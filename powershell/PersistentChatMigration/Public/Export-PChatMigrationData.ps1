@@ -33,11 +33,12 @@ function Export-PChatMigrationData {
     - Every output path (-FileName, -Report) is checked before the cmdlet connects to SQL Server.
     - Room histories are exported in parallel (-ThrottleLimit), each over its own connection.
     - -WhatIf is supported. With -WhatIf the cmdlet checks every parameter through the native library (the level,
-      the dates, the file and report paths, the authentication settings) and reports what would be exported, but
-      it does not connect to SQL Server, writes no file and disables nothing. Use Test-PChatSqlConnection to check
-      the connection itself. Writing the package and disabling the exported rooms are each confirmed separately
-      with -Confirm; disabling the rooms, a write to the production source, is asked even without -Confirm
-      (-Confirm:$false skips the question, for scripts).
+      the dates, the file and report paths, the authentication settings), then counts what would be exported with
+      read-only queries of the source (the same -Level, -Scope, -Room and -StartDate selection as the export):
+      it returns a PChatMigration.ExportWhatIf object with the counts and the messages per room, and writes no
+      file and disables nothing. Writing the package and disabling the exported rooms are each confirmed
+      separately with -Confirm; disabling the rooms, a write to the production source, is asked even without
+      -Confirm (-Confirm:$false skips the question, for scripts).
 
     If the export fails, the cmdlet writes a terminating error whose FullyQualifiedErrorId starts with the
     library's error code (for example connection_failed, login_failed, not_a_chat_database or invalid_parameter)
@@ -161,8 +162,9 @@ function Export-PChatMigrationData {
     .EXAMPLE
     Export-PChatMigrationData -DBInstance "atl-sql-001.litwareinc.com\rtc" -DBName "GroupChat" -FileName "C:\Exports\GroupChat.zip" -Report "C:\Logs\Export.html" -WhatIf
 
-    Example 2 is a dry run: it checks the parameters and says what would be exported and where, without connecting
-    to SQL Server and without writing the package or the report. Remove -WhatIf to run the export.
+    Example 2 is a dry run: it checks the parameters, counts what would be exported (principals, categories, rooms,
+    roles, scopes, add-ins and the messages of each room) with read-only queries, and writes neither the package
+    nor the report. Remove -WhatIf to run the export.
 
     .EXAMPLE
     $result = Export-PChatMigrationData -DBInstance "atl-sql-001.litwareinc.com\rtc" -DBName "GroupChat" -FileName ".\Sales.zip" -Scope @("Sales", "Marketing\Events") -StartDate "1/1/2012" -Report ".\Sales.html"
@@ -209,7 +211,10 @@ function Export-PChatMigrationData {
 
     System.Byte[]. With -AsBytes, the package as one byte array.
 
-    Nothing with -WhatIf.
+    PChatMigration.ExportWhatIf. With -WhatIf: WhatIf ($true), FileName, Source, Level, Counts (what the package
+    would hold), Rooms (roomId, room, disabled, messages, firstMessageUtc, lastMessageUtc), SourceContentBytes
+    (the message text's UTF-16 bytes in the source, an upper bound, not the package size), RoomsToDisable (with
+    -DisableExportedNodes), Warnings and Duration.
 
     .LINK
     Get-PChatMigrationPackage
@@ -226,6 +231,7 @@ function Export-PChatMigrationData {
     [CmdletBinding(DefaultParameterSetName = 'FileName', SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
     [OutputType('PChatMigration.ExportResult', ParameterSetName = 'FileName')]
     [OutputType('System.Byte[]', ParameterSetName = 'AsBytes')]
+    [OutputType('PChatMigration.ExportWhatIf')]
     param(
         [Parameter(Mandatory = $true)]
         [ValidateNotNullOrEmpty()]
@@ -423,7 +429,56 @@ function Export-PChatMigrationData {
             }
         }
         if (-not $exportApproved) {
-            # -WhatIf, or the export was declined at the -Confirm prompt: nothing is written.
+            if ($WhatIfPreference) {
+                # -WhatIf: the library counts what would be exported with read-only queries and writes nothing.
+                $exportParams['whatIf'] = $true
+                $counted = $null
+                try {
+                    $whatIfArgs = @{
+                        Operation = 'export'
+                        Params = $exportParams
+                        Activity = ('Counting what would be exported from {0}' -f $source)
+                        TargetObject = $DBInstance
+                    }
+                    $outputs = @(Invoke-PChatNativeJob @whatIfArgs)
+                    if ($outputs.Count -gt 0) {
+                        $counted = $outputs[$outputs.Count - 1]
+                    }
+                }
+                catch [System.Management.Automation.PipelineStoppedException] {
+                    throw
+                }
+                catch {
+                    $PSCmdlet.ThrowTerminatingError($_)
+                }
+                finally {
+                    # The request held the password; drop it.
+                    $exportParams = $null
+                }
+                if ($null -eq $counted) {
+                    return
+                }
+                $fileShown = $null
+                if ($PSCmdlet.ParameterSetName -ne 'AsBytes') {
+                    $fileShown = [string]$counted.fileName
+                }
+                $whatIfResult = [pscustomobject]@{
+                    WhatIf = $true
+                    FileName = $fileShown
+                    Source = $counted.source
+                    Level = [string]$counted.level
+                    Counts = $counted.counts
+                    Rooms = @($counted.rooms)
+                    SourceContentBytes = $counted.sourceContentBytes
+                    RoomsToDisable = $counted.roomsToDisable
+                    Warnings = @($counted.warnings)
+                    Duration = [System.TimeSpan]::FromMilliseconds([double]$counted.durationMs)
+                }
+                $whatIfResult.PSObject.TypeNames.Insert(0, 'PChatMigration.ExportWhatIf')
+                Write-Output -InputObject $whatIfResult
+                return
+            }
+            # The export was declined at the -Confirm prompt: nothing is written.
             $exportParams = $null
             return
         }

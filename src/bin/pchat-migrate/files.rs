@@ -12,7 +12,7 @@ use pchat_migrate::PcmError;
 use serde_json::{json, Map, Value};
 
 /// The exit code of a copy that ran but left conflicts or failures.
-pub const EXIT_INCOMPLETE: u8 = 3;
+pub const EXIT_INCOMPLETE: u8 = pchat_migrate::error::code::exit::INCOMPLETE;
 
 /// The legacy database to read file links from: every flag optional (clap cannot make an optional
 /// flattened [`ConnectionArgs`] with defaults absent), turned into the connection flags when --db-instance
@@ -46,6 +46,12 @@ pub struct LinkDbArgs {
     /// A CA certificate (PEM/DER) to trust in addition to the system store.
     #[arg(long, requires = "db_instance")]
     pub ca_certificate: Option<String>,
+    /// Seconds to wait for each connection attempt (TCP, TLS and login; default 15).
+    #[arg(long, requires = "db_instance")]
+    pub connect_timeout_seconds: Option<u32>,
+    /// Seconds a single statement may run before it is given up (default 30).
+    #[arg(long, requires = "db_instance")]
+    pub command_timeout_seconds: Option<u32>,
 }
 
 impl LinkDbArgs {
@@ -62,8 +68,9 @@ impl LinkDbArgs {
             trust_server_certificate: self.trust_server_certificate,
             ca_certificate: self.ca_certificate.clone(),
             host_name_in_certificate: None,
-            connect_timeout_seconds: 15,
-            command_timeout_seconds: 30,
+            connect_timeout_seconds: self.connect_timeout_seconds.unwrap_or(15),
+            command_timeout_seconds: self.command_timeout_seconds.unwrap_or(30),
+            connect_retry_count: None,
         })
     }
 }

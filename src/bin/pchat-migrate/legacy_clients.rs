@@ -11,7 +11,7 @@ use pchat_migrate::PcmError;
 use serde_json::Value;
 
 /// Exit code of a plan with blockers (it must not run); 0 when it is ready or already done.
-pub const EXIT_BLOCKED: u8 = 3;
+pub const EXIT_BLOCKED: u8 = pchat_migrate::error::code::exit::INCOMPLETE;
 
 #[derive(Subcommand, Clone)]
 pub enum LegacyClientsCommand {
@@ -31,6 +31,61 @@ pub struct PlanArgs {
     /// Get-CsPersistentChatEndpoint and Get-CsAdUser report, the pool and the addresses wanted; `-` reads stdin.
     #[arg(long)]
     pub facts: String,
+    /// The Persistent Chat pool the endpoint is created in (replaces the facts' persistentChatPoolFqdn, as
+    /// Enable-PChatLegacyClientAccess -PersistentChatPoolFqdn).
+    #[arg(long)]
+    pub persistent_chat_pool_fqdn: Option<String>,
+    /// A lookup SIP URI legacy clients use (repeatable; replaces the facts' sipAddresses, as -SipAddress).
+    #[arg(long)]
+    pub sip_address: Vec<String>,
+    /// The endpoint's display name (replaces the facts' options.displayName, as -DisplayName).
+    #[arg(long)]
+    pub display_name: Option<String>,
+    /// How the legacy owner of the address is released (replaces the facts' options.releaseMethod, as
+    /// -ReleaseMethod).
+    #[arg(long, value_enum)]
+    pub release_method: Option<ReleaseMethodArg>,
+}
+
+/// -ReleaseMethod's values.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum ReleaseMethodArg {
+    Disable,
+    RemoveAdUser,
+}
+
+impl PlanArgs {
+    /// Puts the flags given over the facts' fields, as the cmdlet builds the facts from its parameters.
+    fn apply_overrides(&self, facts: &mut Value) -> Result<(), PcmError> {
+        let Value::Object(fields) = facts else {
+            return Err(PcmError::invalid_parameter(
+                "facts",
+                format!("--facts '{}' is not a JSON object", self.facts),
+            ));
+        };
+        if let Some(pool) = &self.persistent_chat_pool_fqdn {
+            fields.insert("persistentChatPoolFqdn".into(), Value::from(pool.as_str()));
+        }
+        if !self.sip_address.is_empty() {
+            fields.insert("sipAddresses".into(), Value::from(self.sip_address.clone()));
+        }
+        let mut options = match fields.remove("options") {
+            Some(Value::Object(options)) => options,
+            _ => serde_json::Map::new(),
+        };
+        if let Some(name) = &self.display_name {
+            options.insert("displayName".into(), Value::from(name.as_str()));
+        }
+        if let Some(method) = self.release_method {
+            let name = match method {
+                ReleaseMethodArg::Disable => "disable",
+                ReleaseMethodArg::RemoveAdUser => "removeAdUser",
+            };
+            options.insert("releaseMethod".into(), Value::from(name));
+        }
+        fields.insert("options".into(), Value::Object(options));
+        Ok(())
+    }
 }
 
 impl LegacyClientsCommand {
@@ -51,12 +106,14 @@ impl LegacyClientsCommand {
                 )
             })?
         };
-        serde_json::from_str(&text).map_err(|e| {
+        let mut facts: Value = serde_json::from_str(&text).map_err(|e| {
             PcmError::invalid_parameter(
                 "facts",
                 format!("--facts '{}' is not JSON: {e}", args.facts),
             )
-        })
+        })?;
+        args.apply_overrides(&mut facts)?;
+        Ok(facts)
     }
 }
 
@@ -154,5 +211,62 @@ fn print_findings(label: &str, findings: &[Finding]) {
     out(&format!("{label}:"));
     for finding in findings {
         out(&format!("  [{}] {}", finding.code, finding.message));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use pchat_migrate::legacy_clients::LegacyClientFacts;
+
+    #[derive(Parser)]
+    struct Wrapper {
+        #[command(subcommand)]
+        command: LegacyClientsCommand,
+    }
+
+    /// Enable-PChatLegacyClientAccess's parameters as flags replace the facts' fields; the rest stays.
+    #[test]
+    fn the_cmdlet_parameters_replace_the_facts_fields() {
+        let sample = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/legacy-client-facts.json"
+        );
+        let argv = [
+            "legacy-clients",
+            "plan",
+            "--facts",
+            sample,
+            "--persistent-chat-pool-fqdn",
+            "pcpool2.contoso.com",
+            "--sip-address",
+            "sip:chat1@contoso.com",
+            "--sip-address",
+            "sip:chat2@contoso.com",
+            "--display-name",
+            "Legacy chat",
+            "--release-method",
+            "remove-ad-user",
+        ];
+        let command = Wrapper::try_parse_from(argv).expect("parses").command;
+        let facts: LegacyClientFacts =
+            serde_json::from_value(command.to_params().expect("params")).expect("facts");
+        assert_eq!(facts.persistent_chat_pool_fqdn, "pcpool2.contoso.com");
+        assert_eq!(
+            facts.sip_addresses,
+            ["sip:chat1@contoso.com", "sip:chat2@contoso.com"]
+        );
+        assert_eq!(facts.options.display_name.as_deref(), Some("Legacy chat"));
+        assert_eq!(facts.options.release_method, ReleaseMethod::RemoveAdUser);
+        assert!(!facts.sip_domains.is_empty(), "the file's other facts stay");
+
+        let plain = Wrapper::try_parse_from(["legacy-clients", "plan", "--facts", sample])
+            .expect("parses")
+            .command;
+        let facts: LegacyClientFacts =
+            serde_json::from_value(plain.to_params().expect("params")).expect("facts");
+        assert_eq!(facts.persistent_chat_pool_fqdn, "pcpool.contoso.com");
+        assert_eq!(facts.options.release_method, ReleaseMethod::Disable);
     }
 }

@@ -7,11 +7,11 @@ mod import;
 mod legacy_clients;
 mod parameter_names;
 mod readiness;
+mod stdio_package;
 mod verify;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use pchat_migrate::error::ErrorCode;
-use pchat_migrate::export::ExportResult;
+use pchat_migrate::export::{ExportResult, ExportWhatIf};
 use pchat_migrate::jobs::{runtime, JobEvent};
 use pchat_migrate::operations::{
     self, ChatDatabase, InspectResult, ProbeResult, Request, VersionInfo,
@@ -29,10 +29,11 @@ use std::sync::Arc;
     name = "pchat-migrate",
     version,
     about = "Migrate Lync 2010 / OCS 2007 R2 Group Chat to Lync 2013 Persistent Chat",
-    after_help = "Exit codes: 0 success; 1 the operation failed (the error is printed); 2 invalid arguments or \
-                  parameters (nothing ran); 3 copy-files left a file conflicting or failed, or legacy-clients \
-                  plan is blocked; 5 verify ran and found an item not Verified (mismatch, missing or extra); \
-                  130 cancelled (Ctrl+C)."
+    after_help = "Exit codes (docs/cli.md): 0 success; 1 the operation failed (the error and its code are \
+                  printed); 2 invalid arguments or parameters (nothing ran); 3 copy-files left a file \
+                  conflicting or failed, or the legacy-clients plan is blocked; 4 connection failure (SQL \
+                  Server unreachable, TLS, login, database cannot be opened, or a timeout); 5 verify ran and \
+                  found an item not Verified (mismatch, missing or extra); 130 cancelled (Ctrl+C)."
 )]
 struct Cli {
     /// Print the final result as JSON (the library's response envelope).
@@ -101,9 +102,22 @@ enum LevelArg {
 struct ExportArgs {
     #[command(flatten)]
     connection: ConnectionArgs,
-    /// The package file to write.
-    #[arg(long = "file-name", visible_alias = "filename")]
-    file_name: String,
+    /// The package file to write; `-` writes it to stdout (as --as-bytes).
+    #[arg(
+        long = "file-name",
+        visible_alias = "filename",
+        required_unless_present = "as_bytes",
+        conflicts_with = "as_bytes"
+    )]
+    file_name: Option<String>,
+    /// Write the package to stdout instead of a file (Export-CsPersistentChatData -AsBytes); refused when
+    /// stdout is a terminal. The result then goes to stderr.
+    #[arg(long)]
+    as_bytes: bool,
+    /// Count what would be exported (a read-only query of the source, honouring --level, --scope, --room and
+    /// --start-date) and write nothing.
+    #[arg(long)]
+    what_if: bool,
     /// What to export.
     #[arg(long, value_enum, default_value = "all")]
     level: LevelArg,
@@ -132,10 +146,17 @@ struct ExportArgs {
 }
 
 impl ExportArgs {
+    /// The `export` request. Without a file (`--as-bytes` or `--file-name -` left as they are, which only
+    /// `--what-if` does) it asks for `asBytes`; a streamed export has had its temporary file put in `file_name`.
     fn to_params(&self) -> Result<Value, PcmError> {
+        let file = self
+            .file_name
+            .as_deref()
+            .filter(|name| *name != stdio_package::STREAM);
         Ok(json!({
             "connection": self.connection.to_params()?,
-            "fileName": self.file_name,
+            "fileName": file,
+            "asBytes": file.is_none(),
             "level": match self.level {
                 LevelArg::All => "All",
                 LevelArg::User => "User",
@@ -150,6 +171,7 @@ impl ExportArgs {
             "report": self.report,
             "throttleLimit": self.throttle_limit,
             "force": self.force,
+            "whatIf": self.what_if,
         }))
     }
 }
@@ -208,6 +230,10 @@ struct ConnectionArgs {
     /// Seconds a single statement may run before it is given up.
     #[arg(long, default_value_t = 30)]
     command_timeout_seconds: u32,
+    /// How often a transient connection failure is retried, with a growing pause (0-10; the library's
+    /// default, 2, when absent).
+    #[arg(long)]
+    connect_retry_count: Option<u32>,
 }
 
 impl ConnectionArgs {
@@ -258,7 +284,36 @@ impl ConnectionArgs {
             "commandTimeoutSeconds".into(),
             json!(self.command_timeout_seconds),
         );
+        if let Some(retries) = self.connect_retry_count {
+            params.insert("connectRetryCount".into(), json!(retries));
+        }
         Ok(Value::Object(params))
+    }
+
+    /// The settings a second connection (verify's source, readiness's target) shares with this one, as the
+    /// cmdlets share -Encryption, the timeouts and -ConnectRetryCount between their two connections.
+    fn shared_settings(&self) -> Result<Map<String, Value>, PcmError> {
+        let Value::Object(all) = self.to_params_without_password()? else {
+            return Ok(Map::new());
+        };
+        Ok(all
+            .into_iter()
+            .filter(|(name, _)| {
+                matches!(
+                    name.as_str(),
+                    "encryption"
+                        | "connectTimeoutSeconds"
+                        | "commandTimeoutSeconds"
+                        | "connectRetryCount"
+                )
+            })
+            .collect())
+    }
+
+    fn to_params_without_password(&self) -> Result<Value, PcmError> {
+        let mut copy = self.clone();
+        copy.user = None;
+        copy.to_params()
     }
 
     /// The password never comes from the command line, where other users could read it in the process list.
@@ -304,18 +359,6 @@ fn read_request_text(arg: &str) -> Result<String, PcmError> {
 enum Outcome {
     Ok(Value),
     Failed(PcmError),
-}
-
-fn exit_code(error: &PcmError) -> u8 {
-    match error.code() {
-        ErrorCode::Cancelled => 130,
-        ErrorCode::InvalidJson
-        | ErrorCode::InvalidParameter
-        | ErrorCode::InvalidDbInstance
-        | ErrorCode::UnknownOperation
-        | ErrorCode::AuthenticationUnavailable => 2,
-        _ => 1,
-    }
 }
 
 struct Reporter {
@@ -493,6 +536,11 @@ fn print_human(command: &Command, data: &Value, verbose: bool) {
                 print_probe(&probe);
             }
         }
+        Command::Export(_) if data.get("whatIf") == Some(&Value::Bool(true)) => {
+            if let Some(counted) = typed::<ExportWhatIf>(data) {
+                print_export_what_if(&counted, verbose);
+            }
+        }
         Command::Export(_) => {
             if let Some(export) = typed::<ExportResult>(data) {
                 print_export(&export);
@@ -543,43 +591,111 @@ fn print_probe(p: &ProbeResult) {
 }
 
 fn print_export(e: &ExportResult) {
-    let c = &e.counts;
+    for line in export_lines(e) {
+        println!("{line}");
+    }
+}
+
+/// What the export would write: the counts, then the rooms (all with --verbose, else the first 20).
+fn print_export_what_if(w: &ExportWhatIf, verbose: bool) {
+    let c = &w.counts;
+    println!("What if       : nothing was written (read-only counting queries)");
     println!(
-        "Package       : {} ({})",
-        dash(e.path.as_deref()),
-        format_bytes(e.size_bytes)
+        "Package       : {}",
+        w.file_name.as_deref().unwrap_or("stdout (--as-bytes)")
     );
-    println!("Level         : {:?}", e.level);
     println!(
-        "Contents      : {} principals, {} categories (the root included), {} rooms, {} roles, {} scopes, {} add-ins, {} messages",
+        "Source        : {} / {} ({:?})",
+        w.source.db_instance, w.source.database, w.source.kind
+    );
+    println!("Level         : {:?}", w.level);
+    println!(
+        "Would export  : {} principals, {} categories (the root included), {} rooms, {} roles, {} scopes, {} add-ins, {} messages",
         c.principals, c.categories, c.rooms, c.roles, c.scopes, c.addins, c.messages
     );
     println!(
-        "Took          : {} ({} messages/s)",
-        format_duration_ms(e.duration_ms),
-        format_count(e.messages_per_second),
+        "Message text  : {} in the source (UTF-16; the package stores it compressed)",
+        format_bytes(w.source_content_bytes)
     );
-    if e.reused_rooms > 0 {
+    if w.rooms_to_disable > 0 {
         println!(
+            "Would disable : {} rooms in the source (--disable-exported-nodes)",
+            w.rooms_to_disable
+        );
+    }
+    let shown = if verbose {
+        w.rooms.len()
+    } else {
+        w.rooms.len().min(20)
+    };
+    println!(
+        "{:>8}  {:>9}  {:<28}  {:<28}  room",
+        "nodeID", "messages", "first", "last"
+    );
+    for room in &w.rooms[..shown] {
+        let messages = room.messages.map(|m| m.to_string());
+        println!(
+            "{:>8}  {:>9}  {:<28}  {:<28}  {}",
+            room.room_id,
+            dash(messages.as_deref()),
+            dash(room.first_message_utc.as_deref()),
+            dash(room.last_message_utc.as_deref()),
+            room.room
+        );
+    }
+    if shown < w.rooms.len() {
+        println!(
+            "... and {} more rooms (--verbose lists all, --json gives them all)",
+            w.rooms.len() - shown
+        );
+    }
+}
+
+/// The export's summary (stdout normally; stderr when the package itself goes to stdout).
+fn export_lines(e: &ExportResult) -> Vec<String> {
+    let c = &e.counts;
+    let mut lines = vec![
+        format!(
+            "Package       : {} ({})",
+            e.path.as_deref().unwrap_or("stdout"),
+            format_bytes(e.size_bytes)
+        ),
+        format!("Level         : {:?}", e.level),
+        format!(
+            "Contents      : {} principals, {} categories (the root included), {} rooms, {} roles, {} scopes, {} add-ins, {} messages",
+            c.principals, c.categories, c.rooms, c.roles, c.scopes, c.addins, c.messages
+        ),
+        format!(
+            "Took          : {} ({} messages/s)",
+            format_duration_ms(e.duration_ms),
+            format_count(e.messages_per_second),
+        ),
+    ];
+    if e.reused_rooms > 0 {
+        lines.push(format!(
             "Resumed       : {} room histories reused from an interrupted run",
             e.reused_rooms
-        );
+        ));
     }
     if e.rooms_disabled_in_source > 0 {
-        println!(
+        lines.push(format!(
             "Disabled      : {} rooms disabled in the source after export",
             e.rooms_disabled_in_source
-        );
+        ));
     }
     if e.non_unicode_messages > 0 {
-        println!(
+        lines.push(format!(
             "Not Unicode   : {} message(s) kept as exact UTF-16 bytes (see the warning)",
             e.non_unicode_messages
-        );
+        ));
     }
     if let Some(report) = &e.report {
-        println!("Report        : {} (and {})", report.html, report.json);
+        lines.push(format!(
+            "Report        : {} (and {})",
+            report.html, report.json
+        ));
     }
+    lines
 }
 
 fn print_inspect(i: &InspectResult) {
@@ -708,36 +824,150 @@ fn print_json_text(text: &str) {
     }
 }
 
+/// A package that travels on a standard stream for this run (see [`stdio_package`]).
+struct StreamedPackage {
+    temp: stdio_package::TempPackage,
+    /// The export writes it to stdout (otherwise it came from stdin).
+    to_stdout: bool,
+}
+
+/// `--as-bytes` and `--file-name -`: swaps the stream for a temporary file before the request is built.
+fn prepare_streams(command: &mut Command) -> Result<Option<StreamedPackage>, PcmError> {
+    use stdio_package::{refuse_two_stdin_readers, TempPackage, STREAM};
+    let from_stdin = |file: &mut String, password_stdin: bool| {
+        refuse_two_stdin_readers(password_stdin)?;
+        let temp = TempPackage::new("stdin");
+        temp.fill_from_stdin()?;
+        *file = temp.path_text();
+        Ok::<_, PcmError>(Some(StreamedPackage {
+            temp,
+            to_stdout: false,
+        }))
+    };
+    match command {
+        Command::Export(args) if !args.what_if => {
+            if !args.as_bytes && args.file_name.as_deref() != Some(STREAM) {
+                return Ok(None);
+            }
+            stdio_package::require_binary_stdout()?;
+            let temp = TempPackage::new("export");
+            args.file_name = Some(temp.path_text());
+            args.as_bytes = true;
+            Ok(Some(StreamedPackage {
+                temp,
+                to_stdout: true,
+            }))
+        }
+        Command::Import(args) if args.file_name == STREAM => {
+            from_stdin(&mut args.file_name, args.connection.password_stdin)
+        }
+        Command::Inspect { file } if file == STREAM => from_stdin(file, false),
+        Command::Verify(args) if args.file_name.as_deref() == Some(STREAM) => {
+            let mut file = String::new();
+            let streamed = from_stdin(&mut file, args.target.password_stdin)?;
+            args.file_name = Some(file);
+            Ok(streamed)
+        }
+        Command::Readiness(args) if args.file_name.as_deref() == Some(STREAM) => {
+            let mut file = String::new();
+            let streamed = from_stdin(&mut file, false)?;
+            args.file_name = Some(file);
+            Ok(streamed)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Shows `-` instead of the temporary file's name in what is printed.
+fn hide_temp_path(text: &str, streamed: Option<&StreamedPackage>) -> String {
+    match streamed {
+        Some(s) => text.replace(&s.temp.path_text(), stdio_package::STREAM),
+        None => text.to_string(),
+    }
+}
+
+/// The result of a successful run, on stdout (on stderr when stdout carries the package).
+fn report_success(
+    cli: &Cli,
+    data: &Value,
+    streamed: Option<&StreamedPackage>,
+) -> Result<(), PcmError> {
+    let Some(streamed) = streamed.filter(|s| s.to_stdout) else {
+        let data = match streamed {
+            Some(_) => serde_json::from_str(&hide_temp_path(&data.to_string(), streamed))
+                .unwrap_or_else(|_| data.clone()),
+            None => data.clone(),
+        };
+        if cli.json {
+            print_json(&json!({ "ok": true, "data": data }));
+        } else {
+            print_human(&cli.command, &data, cli.verbose);
+        }
+        return Ok(());
+    };
+    streamed.temp.copy_to_stdout()?;
+    let mut data = data.clone();
+    // The temporary file is gone when the command ends: the package went to stdout.
+    data["path"] = Value::Null;
+    let text = if cli.json {
+        json_terminal_safe(&json!({ "ok": true, "data": data }).to_string()).into_owned()
+    } else {
+        typed::<ExportResult>(&data)
+            .map(|e| export_lines(&e).join("\n"))
+            .unwrap_or_default()
+    };
+    eprintln!("{}", escape_control_lines(&text));
+    Ok(())
+}
+
+fn success_exit_code(command: &Command, data: &Value) -> ExitCode {
+    match command {
+        // A blocked plan is a result, but a runbook must not go on.
+        Command::LegacyClients(_) => ExitCode::from(legacy_clients::exit_code(data)),
+        Command::CopyFiles(_) => ExitCode::from(files::copy_exit_code(data)),
+        Command::Verify(_) if verify::passed(data) != Some(true) => {
+            ExitCode::from(verify::EXIT_NOT_VERIFIED)
+        }
+        _ => ExitCode::SUCCESS,
+    }
+}
+
+fn report_failure(cli: &Cli, error: &PcmError, streamed: Option<&StreamedPackage>) -> ExitCode {
+    let to_stdout = streamed.is_some_and(|s| s.to_stdout);
+    if cli.json {
+        let envelope = json!({ "ok": false, "error": error.to_json() });
+        let text = hide_temp_path(&envelope.to_string(), streamed);
+        if to_stdout {
+            eprintln!("{}", json_terminal_safe(&text));
+        } else {
+            print_json_text(&text);
+        }
+    }
+    eprintln!(
+        "pchat-migrate: error [{}]: {}",
+        error.code(),
+        // Line breaks kept: a refused import lists one problem per line (other controls escaped).
+        hide_temp_path(
+            &parameter_names::for_cli(&escape_control_lines(&error.to_string())),
+            streamed
+        )
+    );
+    ExitCode::from(error.code().cli_exit_code())
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(&cli) {
-        Outcome::Ok(data) => {
-            if cli.json {
-                print_json(&json!({ "ok": true, "data": data }));
-            } else {
-                print_human(&cli.command, &data, cli.verbose);
-            }
-            match &cli.command {
-                // A blocked plan is a result, but a runbook must not go on.
-                Command::LegacyClients(_) => ExitCode::from(legacy_clients::exit_code(&data)),
-                Command::CopyFiles(_) => ExitCode::from(files::copy_exit_code(&data)),
-                Command::Verify(_) if verify::passed(&data) != Some(true) => {
-                    ExitCode::from(verify::EXIT_NOT_VERIFIED)
-                }
-                _ => ExitCode::SUCCESS,
-            }
-        }
-        Outcome::Failed(error) => {
-            if cli.json {
-                print_json(&json!({ "ok": false, "error": error.to_json() }));
-            }
-            eprintln!(
-                "pchat-migrate: error [{}]: {}",
-                error.code(),
-                // Line breaks kept: a refused import lists one problem per line (other controls escaped).
-                parameter_names::for_cli(&escape_control_lines(&error.to_string()))
-            );
-            ExitCode::from(exit_code(&error))
-        }
+    let mut cli = Cli::parse();
+    let streamed = match prepare_streams(&mut cli.command) {
+        Ok(streamed) => streamed,
+        Err(error) => return report_failure(&cli, &error, None),
+    };
+    let outcome = run(&cli);
+    let streamed = streamed.as_ref();
+    match outcome {
+        Outcome::Ok(data) => match report_success(&cli, &data, streamed) {
+            Ok(()) => success_exit_code(&cli.command, &data),
+            Err(error) => report_failure(&cli, &error, streamed),
+        },
+        Outcome::Failed(error) => report_failure(&cli, &error, streamed),
     }
 }

@@ -35,11 +35,13 @@ pub struct TargetArgs {
 }
 
 impl TargetArgs {
-    fn to_params(&self) -> Result<Option<Value>, PcmError> {
+    /// The target connection; `shared` holds what it takes from the source's flags (encryption, timeouts,
+    /// retries), as Test-PChatMigrationReadiness shares them.
+    fn to_params(&self, shared: Map<String, Value>) -> Result<Option<Value>, PcmError> {
         let Some(instance) = &self.target_db_instance else {
             return Ok(None);
         };
-        let mut target = Map::new();
+        let mut target = shared;
         target.insert("dbInstance".into(), json!(instance));
         target.insert(
             "dbName".into(),
@@ -127,7 +129,11 @@ impl ReadinessArgs {
                 ))
             }
         }
-        if let Some(target) = self.target.to_params()? {
+        let shared = match &self.source {
+            Some(source) => source.shared_settings()?,
+            None => Map::new(),
+        };
+        if let Some(target) = self.target.to_params(shared)? {
             params.insert("target".into(), target);
         }
         if let Some(report) = &self.report {

@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 
 /// The exit code of a verify that ran and found anything not Verified (a mismatch, a missing or an extra
 /// item): distinct from 1 (an error stopped it) and 2 (bad arguments), for runbooks.
-pub const EXIT_NOT_VERIFIED: u8 = 5;
+pub const EXIT_NOT_VERIFIED: u8 = pchat_migrate::error::code::exit::VERIFICATION_MISMATCH;
 
 /// The legacy database as the source: its own login flags (usually another SQL Server than the target).
 #[derive(Args, Clone)]
@@ -44,7 +44,9 @@ pub struct SourceArgs {
 }
 
 impl SourceArgs {
-    fn to_params(&self) -> Result<Option<Value>, PcmError> {
+    /// The source connection; `shared` holds what it takes from the target's flags (encryption, timeouts,
+    /// retries), as Test-PChatMigration shares them.
+    fn to_params(&self, shared: Map<String, Value>) -> Result<Option<Value>, PcmError> {
         let Some(instance) = &self.source_db_instance else {
             return Ok(None);
         };
@@ -54,7 +56,7 @@ impl SourceArgs {
                 "--source-db-instance needs --source-db-name (the legacy Group Chat database)",
             ));
         };
-        let mut source = Map::new();
+        let mut source = shared;
         source.insert("dbInstance".into(), json!(instance));
         source.insert("dbName".into(), json!(db));
         if let Some(user) = &self.source_user {
@@ -114,6 +116,48 @@ pub struct VerifyArgs {
     pub conflict_action: ConflictActionArg,
     #[command(flatten)]
     pub transform: TransformArgs,
+    #[command(flatten)]
+    pub decommission: DecommissionArgs,
+}
+
+/// What the decommission checklist fills its commands in with (Test-PChatMigration's parameters of the same
+/// names); `<placeholders>` where absent.
+#[derive(Args, Clone)]
+pub struct DecommissionArgs {
+    /// The legacy Group Chat trusted application pool's FQDN.
+    #[arg(long)]
+    pub legacy_pool_fqdn: Option<String>,
+    /// The trusted application's id within that pool (e.g. GroupChat).
+    #[arg(long)]
+    pub trusted_application_id: Option<String>,
+    /// A legacy Group Chat server (computer FQDN) to uninstall Group Chat from (repeatable).
+    #[arg(long)]
+    pub legacy_server: Vec<String>,
+    /// The Lync 2013 Persistent Chat pool FQDN (for the endpoint check).
+    #[arg(long)]
+    pub persistent_chat_pool_fqdn: Option<String>,
+    /// The legacy lookup SIP URI (default sip:ocschat@<domain>).
+    #[arg(long)]
+    pub lookup_sip_address: Option<String>,
+}
+
+impl DecommissionArgs {
+    fn to_params(&self) -> Value {
+        let mut facts = Map::new();
+        let mut put = |name: &str, value: &Option<String>| {
+            if let Some(value) = value {
+                facts.insert(name.into(), json!(value));
+            }
+        };
+        put("legacyPoolFqdn", &self.legacy_pool_fqdn);
+        put("trustedApplicationId", &self.trusted_application_id);
+        put("persistentChatPoolFqdn", &self.persistent_chat_pool_fqdn);
+        put("lookupSipAddress", &self.lookup_sip_address);
+        if !self.legacy_server.is_empty() {
+            facts.insert("legacyServers".into(), json!(self.legacy_server));
+        }
+        Value::Object(facts)
+    }
 }
 
 impl VerifyArgs {
@@ -125,7 +169,10 @@ impl VerifyArgs {
         }
         let mut params = Map::new();
         params.insert("connection".into(), connection);
-        match (self.source.to_params()?, &self.file_name) {
+        match (
+            self.source.to_params(self.target.shared_settings()?)?,
+            &self.file_name,
+        ) {
             (Some(source), None) => {
                 params.insert("sourceConnection".into(), source);
                 if let Some(start) = &self.source.start_date {
@@ -156,6 +203,7 @@ impl VerifyArgs {
             json!(self.conflict_action.library_name()),
         );
         self.transform.insert_into(&mut params);
+        params.insert("decommission".into(), self.decommission.to_params());
         Ok(Value::Object(params))
     }
 }
@@ -174,6 +222,9 @@ pub fn print(data: &Value, verbose: bool) {
             for line in summary_lines(&result, verbose) {
                 out(&line);
             }
+            for line in checklist_lines(&result) {
+                out(&line);
+            }
         }
         Err(e) => {
             out(&format!(
@@ -182,6 +233,21 @@ pub fn print(data: &Value, verbose: bool) {
             out(&serde_json::to_string_pretty(data).unwrap_or_default());
         }
     }
+}
+
+/// The decommission checklist (step 6), filled in from --legacy-pool-fqdn and the other decommission flags.
+fn checklist_lines(result: &VerifyResult) -> Vec<String> {
+    if result.decommission.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![String::new(), "Decommission checklist:".to_string()];
+    for (n, step) in result.decommission.iter().enumerate() {
+        lines.push(format!("  {}. {}", n + 1, step.title));
+        if let Some(command) = &step.command {
+            lines.push(format!("       {command}"));
+        }
+    }
+    lines
 }
 
 fn kind_name(kind: VerifyKind) -> &'static str {
@@ -354,5 +420,67 @@ mod tests {
         assert!(parse(&["--file-name", "p.zip", "--source-db-instance", "x"]).is_err());
         let no_db = parse(&["--source-db-instance", "sql10"]).expect("parses");
         assert!(no_db.to_params().is_err(), "--source-db-name is required");
+    }
+
+    /// Test-PChatMigration's decommission facts and the settings its two connections share.
+    #[test]
+    fn decommission_flags_and_shared_connection_settings_reach_the_request() {
+        let p = contract(
+            &parse(&[
+                "--source-db-instance",
+                "sql10",
+                "--source-db-name",
+                "GroupChat",
+                "--encryption",
+                "strict",
+                "--connect-retry-count",
+                "7",
+                "--connect-timeout-seconds",
+                "40",
+                "--legacy-pool-fqdn",
+                "gcpool.contoso.com",
+                "--trusted-application-id",
+                "GroupChat",
+                "--legacy-server",
+                "gc01.contoso.com",
+                "--legacy-server",
+                "gc02.contoso.com",
+                "--persistent-chat-pool-fqdn",
+                "pcpool.contoso.com",
+                "--lookup-sip-address",
+                "sip:ocschat@contoso.com",
+            ])
+            .expect("parses"),
+        );
+        let facts = &p.decommission;
+        assert_eq!(
+            facts.legacy_pool_fqdn.as_deref(),
+            Some("gcpool.contoso.com")
+        );
+        assert_eq!(facts.trusted_application_id.as_deref(), Some("GroupChat"));
+        assert_eq!(
+            facts.legacy_servers,
+            ["gc01.contoso.com", "gc02.contoso.com"]
+        );
+        assert_eq!(
+            facts.persistent_chat_pool_fqdn.as_deref(),
+            Some("pcpool.contoso.com")
+        );
+        assert_eq!(
+            facts.lookup_sip_address.as_deref(),
+            Some("sip:ocschat@contoso.com")
+        );
+        for connection in [&p.connection, &p.source_connection.expect("source")] {
+            assert_eq!(
+                connection.connect_retry_count, 7,
+                "{}",
+                connection.db_instance
+            );
+            assert_eq!(connection.connect_timeout_seconds, 40);
+            assert_eq!(
+                connection.encryption,
+                pchat_migrate::connection::Encryption::Strict
+            );
+        }
     }
 }
