@@ -153,6 +153,22 @@ function Start-PChatMigration {
     .PARAMETER CACertificatePath
     A PEM or DER file with a certification authority to trust besides the system's certificate store.
 
+    .PARAMETER Authentication
+    How to sign in to the target SQL Server: Windows (the current account, the default without -Credential),
+    SqlServer (a SQL Server login from -Credential, the default with -Credential) or Ntlm (the Windows account in
+    -Credential).
+
+    .PARAMETER SourceAuthentication
+    How to sign in to the legacy SQL Server, with -SourceCredential: Windows, SqlServer or Ntlm, as
+    -Authentication.
+
+    .PARAMETER HostNameInCertificate
+    The name expected in the target server's TLS certificate when it differs from the host name in -DBInstance.
+
+    .PARAMETER SourceHostNameInCertificate
+    The name expected in the legacy server's TLS certificate when it differs from the host name in
+    -SourceDBInstance.
+
     .EXAMPLE
     Start-PChatMigration -SourceDBInstance "atl-sql-001.litwareinc.com\rtc" -SourceDBName "GroupChat" -DBInstance "atl-sql-002.litwareinc.com\rtc" -FileName "C:\Exports\GroupChat.zip" -PersistentChatPoolFqdn "pcpool.litwareinc.com" -WhatIf
 
@@ -334,7 +350,23 @@ function Start-PChatMigration {
 
         [Parameter()]
         [ValidateNotNullOrEmpty()]
-        [string] $CACertificatePath
+        [string] $CACertificatePath,
+
+        [Parameter()]
+        [ValidateSet('Windows', 'SqlServer', 'Ntlm')]
+        [string] $Authentication,
+
+        [Parameter()]
+        [ValidateSet('Windows', 'SqlServer', 'Ntlm')]
+        [string] $SourceAuthentication,
+
+        [Parameter()]
+        [ValidateNotNullOrEmpty()]
+        [string] $HostNameInCertificate,
+
+        [Parameter()]
+        [ValidateNotNullOrEmpty()]
+        [string] $SourceHostNameInCertificate
     )
 
     process {
@@ -364,11 +396,23 @@ function Start-PChatMigration {
         if ($PSBoundParameters.ContainsKey('Credential')) {
             $targetArgs['Credential'] = $Credential
         }
+        foreach ($name in @('Authentication', 'HostNameInCertificate')) {
+            if ($PSBoundParameters.ContainsKey($name)) {
+                $targetArgs[$name] = $PSBoundParameters[$name]
+            }
+        }
         $sourceArgs = $shared.Clone()
         $sourceArgs['DBInstance'] = $SourceDBInstance
         $sourceArgs['DBName'] = $SourceDBName
         if ($PSBoundParameters.ContainsKey('SourceCredential')) {
             $sourceArgs['Credential'] = $SourceCredential
+        }
+        # The legacy server's own sign-in and certificate name (the servers differ; the shared TLS settings do not).
+        if ($PSBoundParameters.ContainsKey('SourceAuthentication')) {
+            $sourceArgs['Authentication'] = $SourceAuthentication
+        }
+        if ($PSBoundParameters.ContainsKey('SourceHostNameInCertificate')) {
+            $sourceArgs['HostNameInCertificate'] = $SourceHostNameInCertificate
         }
         $legacyArgs = @{ ReleaseMethod = $ReleaseMethod }
         foreach ($name in @('PersistentChatPoolFqdn', 'SipAddress', 'DisplayName', 'Session')) {
