@@ -3,8 +3,8 @@
 //! operation is a module implementing [`JobOperation`] (or [`SyncOperation`]) plus one line here.
 
 use super::{
-    archive, export, files, import, inspect, legacy_clients, probe, readiness, validate, verify,
-    version, Request,
+    archive, client_access, export, files, import, inspect, legacy_clients, probe, readiness,
+    validate, verify, version, Request,
 };
 use crate::error::PcmError;
 use crate::jobs::{Job, JobContext};
@@ -31,6 +31,7 @@ pub static OPERATIONS: &[Registration] = &[
     job::<archive::Archive>(),
     job::<files::FileManifest>(),
     job::<files::CopyFiles>(),
+    job::<client_access::ClientAccess>(),
 ];
 
 /// Declares a [`JobOperation`] named `$name` whose parameters are used as parsed (no preparation, nothing to
@@ -261,7 +262,8 @@ mod tests {
                 "verify",
                 "archive",
                 "file_manifest",
-                "copy_files"
+                "copy_files",
+                "client_access"
             ]
         );
     }
