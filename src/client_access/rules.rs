@@ -131,18 +131,24 @@ fn identity(member: &super::model::RoomMember) -> String {
 /// One room: users expanded from the groups the facts give, deduplicated (direct wins; `via` collects the
 /// groups), each decided, direct members first.
 pub fn room(input: &RoomInput, facts: &CheckedFacts) -> RoomAccess {
-    let mut seen: Vec<Seen> = Vec::new();
+    // Direct members first, so a user's own principal row (its prinDisabled) decides, whatever the row order.
+    let mut seen: Vec<Seen> = input
+        .members
+        .iter()
+        .filter(|m| m.kind == PrincipalKind::User)
+        .map(|m| Seen {
+            key: m.uri.to_lowercase(),
+            display_name: m.display_name.clone(),
+            disabled: m.disabled,
+            via: None,
+        })
+        .collect();
     let mut unexpanded = Vec::new();
-    for member in &input.members {
-        if member.kind == PrincipalKind::User {
-            seen.push(Seen {
-                key: member.uri.to_lowercase(),
-                display_name: member.display_name.clone(),
-                disabled: member.disabled,
-                via: None,
-            });
-            continue;
-        }
+    for member in input
+        .members
+        .iter()
+        .filter(|m| m.kind != PrincipalKind::User)
+    {
         let name = identity(member);
         let users = facts
             .groups

@@ -281,7 +281,8 @@ fn a_principal_disabled_in_mgc_and_a_user_without_a_known_pool_have_no_access() 
 
 #[test]
 fn malformed_facts_are_refused_naming_the_field() {
-    let cases: [(fn(&mut ClientAccessFacts), &str); 5] = [
+    type Edit = fn(&mut ClientAccessFacts);
+    let cases: [(Edit, &str); 5] = [
         (|f| f.policies.retain(|p| p.identity != "Global"), "Global"),
         (
             |f| f.policies[1].identity = "Dublin".into(),
