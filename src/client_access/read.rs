@@ -55,12 +55,10 @@ impl ClientAccessParams {
         check_facts(&self.facts)?;
         let report = match self.report.as_deref().map(str::trim) {
             None => None,
-            Some("") => {
-                return Err(PcmError::invalid_parameter(
-                    "ReportPath",
-                    "-ReportPath is empty; give a file name such as client-access.html, or leave it out",
-                ))
-            }
+            Some("") => return Err(PcmError::invalid_parameter(
+                "Report",
+                "-Report is empty; give a file name such as client-access.html, or leave it out",
+            )),
             Some(path) => Some(ReportTarget::new(path, self.force)),
         };
         if let Some(report) = &report {
