@@ -9,6 +9,7 @@
 //                    [--readiness-request <file>]
 //                    [--verify-params <file> --verify-database-params <file> --verify-legacy-pool <fqdn>]
 //                    [--archive-request <file> --archive-refused-params <file>] (with --package)
+//                    [--client-access-params <file> --client-access-expect <new,legacy,none,unexpanded>]
 //
 // With --package it also runs inspect_package (Get-PChatMigrationPackage) on that package and on a truncated copy,
 // written next to it.
@@ -55,6 +56,8 @@ namespace PChatMigration.Harness
             string legacyClientFacts = null;
             string archiveRequest = null;
             string archiveRefusedParams = null;
+            string clientAccessParams = null;
+            string clientAccessExpect = null;
             for (int i = 0; i < args.Length; i++)
             {
                 if (args[i] == "--version" && i + 1 < args.Length)
@@ -120,6 +123,14 @@ namespace PChatMigration.Harness
                 else if (args[i] == "--archive-refused-params" && i + 1 < args.Length)
                 {
                     archiveRefusedParams = File.ReadAllText(args[++i]);
+                }
+                else if (args[i] == "--client-access-params" && i + 1 < args.Length)
+                {
+                    clientAccessParams = File.ReadAllText(args[++i]);
+                }
+                else if (args[i] == "--client-access-expect" && i + 1 < args.Length)
+                {
+                    clientAccessExpect = args[++i];
                 }
                 else if (args[i] == "--files-source" && i + 1 < args.Length)
                 {
@@ -198,6 +209,11 @@ namespace PChatMigration.Harness
             {
                 Run("legacy_clients_plan (Enable-PChatLegacyClientAccess)", delegate { LegacyClientPlan(legacyClientFacts); });
                 Run("legacy_clients_plan refusals", delegate { LegacyClientPlanRefusals(legacyClientFacts); });
+            }
+            if (clientAccessParams != null && clientAccessExpect != null)
+            {
+                Run("client_access (Test-PChatClientAccess)", delegate { ClientAccess(clientAccessParams, clientAccessExpect); });
+                Run("client_access refusals", delegate { ClientAccessRefusals(clientAccessParams); });
             }
             if (archiveRequest != null && archiveRefusedParams != null)
             {
@@ -780,7 +796,8 @@ namespace PChatMigration.Harness
             foreach (string expected in new[] { "PChatMigration.ConnectionTest", "PChatMigration.ExportResult", "PChatMigration.Package", "PChatMigration.PackageRoom",
                 "PChatMigration.ImportEntity", "PChatMigration.ImportSummary", "PChatMigration.ReadinessFinding", "PChatMigration.ReadinessSummary",
                 "PChatMigration.VerifyItem", "PChatMigration.VerifySummary", "PChatMigration.DecommissionStep",
-                "PChatMigration.LegacyClientPlan", "PChatMigration.LegacyClientPlanStep", "PChatMigration.Archive" })
+                "PChatMigration.LegacyClientPlan", "PChatMigration.LegacyClientPlanStep", "PChatMigration.Archive",
+                "PChatMigration.ClientAccessRoom", "PChatMigration.ClientAccessMember", "PChatMigration.ClientAccessResult" })
             {
                 bool found = false;
                 foreach (XmlNode node in typeNames)
