@@ -7,6 +7,7 @@ use super::model::AccessCounts;
 use super::model::{
     Access, MemberAccess, Membership, PrincipalKind, RoomAccess, RoomInput, UnexpandedPrincipal,
 };
+use std::collections::HashMap;
 
 /// The first product version that runs Persistent Chat for Lync 2013 clients (Lync Server 2013).
 pub const FIRST_NEW_CLIENT_VERSION: u32 = 6;
@@ -128,10 +129,9 @@ fn identity(member: &super::model::RoomMember) -> String {
         .to_string()
 }
 
-/// One room: users expanded from the groups the facts give, deduplicated (direct wins; `via` collects the
-/// groups), each decided, direct members first.
-pub fn room(input: &RoomInput, facts: &CheckedFacts) -> RoomAccess {
-    // Direct members first, so a user's own principal row (its prinDisabled) decides, whatever the row order.
+/// The room's users: direct members first (so a user's own principal row, its prinDisabled, decides whatever
+/// the row order), then the users of the groups the facts give; the groups without facts apart.
+fn expand(input: &RoomInput, facts: &CheckedFacts) -> (Vec<Seen>, Vec<UnexpandedPrincipal>) {
     let mut seen: Vec<Seen> = input
         .members
         .iter()
@@ -168,12 +168,16 @@ pub fn room(input: &RoomInput, facts: &CheckedFacts) -> RoomAccess {
             }),
         }
     }
+    (seen, unexpanded)
+}
+
+/// Each user once (a later sighting only adds its group to `via`), decided.
+fn decide_all(seen: Vec<Seen>, facts: &CheckedFacts) -> Vec<MemberAccess> {
     let mut members: Vec<MemberAccess> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
     for user in seen {
-        if let Some(existing) = members
-            .iter_mut()
-            .find(|m| m.sip_address.eq_ignore_ascii_case(&user.key))
-        {
+        if let Some(&at) = index.get(&user.key) {
+            let existing = &mut members[at];
             match user.via {
                 None => existing.membership = Membership::Direct,
                 Some(via) if !existing.via.contains(&via) => existing.via.push(via),
@@ -184,6 +188,7 @@ pub fn room(input: &RoomInput, facts: &CheckedFacts) -> RoomAccess {
         let Decision(access, code, reason, registrar_pool, policy) =
             decide(&user.key, user.disabled, facts);
         let known = facts.users.get(&user.key);
+        index.insert(user.key.clone(), members.len());
         members.push(MemberAccess {
             sip_address: known.map_or_else(|| user.key.clone(), |u| u.sip.clone()),
             display_name: known
@@ -202,15 +207,18 @@ pub fn room(input: &RoomInput, facts: &CheckedFacts) -> RoomAccess {
             policy,
         });
     }
-    members.sort_by(|a, b| {
+    members
+}
+
+/// One room: its users expanded, deduplicated and decided, direct members first, then by SIP address.
+pub fn room(input: &RoomInput, facts: &CheckedFacts) -> RoomAccess {
+    let (seen, unexpanded) = expand(input, facts);
+    let mut members = decide_all(seen, facts);
+    members.sort_by_cached_key(|m| {
         (
-            a.membership != Membership::Direct,
-            a.sip_address.to_lowercase(),
+            m.membership != Membership::Direct,
+            m.sip_address.to_lowercase(),
         )
-            .cmp(&(
-                b.membership != Membership::Direct,
-                b.sip_address.to_lowercase(),
-            ))
     });
     let mut counts = AccessCounts {
         unexpanded_principals: u64::try_from(unexpanded.len()).unwrap_or(u64::MAX),
