@@ -256,6 +256,8 @@ async fn every_rooms_counts_match_the_member_rows_through_the_c_abi_and_the_job(
     // The same answer through operations::start_job (the report exists now: force).
     let mut again = params.clone();
     again["force"] = json!(true);
+    let mut problems = again.clone();
+    problems["problemsOnly"] = json!(true);
     let (result, events) = tokio::task::spawn_blocking(move || {
         run_job(json!({"operation": "client_access", "params": again}))
     })

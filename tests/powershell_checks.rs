@@ -938,6 +938,7 @@ impl ImportTargets {
             "connection": connection,
             "facts": client_access_facts(&uris),
             "force": false,
+            "problemsOnly": false,
         });
         let (result, _) =
             common::run_job(serde_json::json!({"operation": "client_access", "params": params}));
@@ -2256,6 +2257,7 @@ fn client_access_cmdlet_sends_the_params_and_has_its_shape() {
         ),
         ("report", serde_json::json!("c.html")),
         ("force", serde_json::json!(true)),
+        ("problemsOnly", serde_json::json!(true)),
     ];
     let mut request = serde_json::Map::new();
     for (field, value) in &fields {
@@ -2265,7 +2267,7 @@ fn client_access_cmdlet_sends_the_params_and_has_its_shape() {
     let params: pchat_migrate::client_access::ClientAccessParams =
         serde_json::from_value(serde_json::Value::Object(request))
             .expect("every field the cmdlet sends is a ClientAccessParams field");
-    assert!(params.force && params.report.is_some());
+    assert!(params.force && params.problems_only && params.report.is_some());
     for needle in [
         "[string] $DBName = 'mgc'",
         "[System.Collections.IDictionary] $GroupMember",

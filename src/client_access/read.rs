@@ -4,7 +4,7 @@
 //! of tblChat, which this analysis does not need.
 
 use super::{
-    analyse, check_facts, ClientAccessFacts, ClientAccessReport, PrincipalKind, RoomInput,
+    analyse, check_facts, Access, ClientAccessFacts, ClientAccessReport, PrincipalKind, RoomInput,
     RoomMember,
 };
 use crate::connection::{connect, ConnectionParams, ConnectionSettings, SqlClient};
@@ -33,6 +33,10 @@ pub struct ClientAccessParams {
     /// Replace existing report files.
     #[serde(default)]
     pub force: bool,
+    /// List only the members who cannot use a new client (the counts stay whole): the result of a large
+    /// deployment is proportional to its rooms times their members.
+    #[serde(default)]
+    pub problems_only: bool,
 }
 
 /// The parameters checked before the job starts.
@@ -41,6 +45,7 @@ pub struct PreparedClientAccess {
     pub database: String,
     pub facts: ClientAccessFacts,
     pub report: Option<ReportTarget>,
+    pub problems_only: bool,
 }
 
 impl ClientAccessParams {
@@ -69,6 +74,7 @@ impl ClientAccessParams {
             database,
             facts: self.facts,
             report,
+            problems_only: self.problems_only,
         })
     }
 }
@@ -95,6 +101,11 @@ pub async fn run(
     let mut report = analyse(&rooms, &prepared.facts)?;
     report.db_instance = prepared.settings.instance_text.clone();
     report.database = prepared.database.clone();
+    if prepared.problems_only {
+        for room in &mut report.rooms {
+            room.members.retain(|m| m.access != Access::CanUseNewClient);
+        }
+    }
     for warning in &report.warnings {
         ctx.warning(&warning.code, warning.message.clone());
     }

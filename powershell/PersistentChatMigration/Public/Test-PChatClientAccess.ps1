@@ -52,6 +52,10 @@ function Test-PChatClientAccess {
     .PARAMETER Force
     Replaces existing report files.
 
+    .PARAMETER ProblemsOnly
+    Lists in Members only the users who cannot use a new client (the counts stay whole); for large deployments,
+    whose result is proportional to the rooms times their members.
+
     .PARAMETER Summary
     Outputs only the PChatMigration.ClientAccessResult object, not the rooms.
 
@@ -154,6 +158,9 @@ function Test-PChatClientAccess {
         [switch] $Force,
 
         [Parameter()]
+        [switch] $ProblemsOnly,
+
+        [Parameter()]
         [switch] $Summary,
 
         [Parameter()]
@@ -214,6 +221,7 @@ function Test-PChatClientAccess {
             $params['report'] = Resolve-PChatFilePath -Path $Report -ParameterName 'Report'
         }
         $params['force'] = [bool]$Force.IsPresent
+        $params['problemsOnly'] = [bool]$ProblemsOnly.IsPresent
         Write-Verbose -Message ('Analysing the rooms of {0}.' -f $target)
         $jobArgs = @{
             Operation = 'client_access'

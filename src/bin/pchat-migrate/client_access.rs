@@ -31,6 +31,9 @@ pub struct ClientAccessArgs {
     /// Replace existing report files.
     #[arg(long)]
     pub force: bool,
+    /// List only the members who cannot use a new client (the counts stay whole).
+    #[arg(long)]
+    pub problems_only: bool,
 }
 
 impl ClientAccessArgs {
@@ -68,6 +71,7 @@ impl ClientAccessArgs {
             params.insert("report".into(), json!(report));
         }
         params.insert("force".into(), json!(self.force));
+        params.insert("problemsOnly".into(), json!(self.problems_only));
         Ok(Value::Object(params))
     }
 }
