@@ -301,4 +301,26 @@ mod tests {
         let refused = lookup("verify").expect("registered").check(&no_source);
         assert_eq!(refused.expect_err("no source").code(), "invalid_parameter");
     }
+
+    #[test]
+    fn client_access_is_a_job_whose_validate_names_the_target_and_checks_the_facts() {
+        let request = Request::parse(
+            r#"{"operation":"client_access","params":{"connection":{"dbInstance":"sql13","user":"sa","password":"x"},"facts":{"policies":[{"identity":"Global","enablePersistentChat":true}]}}}"#,
+        )
+        .expect("parses");
+        let checked = lookup("client_access")
+            .expect("registered")
+            .check(&request)
+            .expect("valid");
+        assert_eq!(checked.db_name.as_deref(), Some("mgc"));
+        let bad = Request::parse(
+            r#"{"operation":"client_access","params":{"connection":{"dbInstance":"sql13","user":"sa","password":"x"},"facts":{"policies":[]}}}"#,
+        )
+        .expect("parses");
+        let refused = lookup("client_access").expect("registered").check(&bad);
+        assert!(refused
+            .expect_err("no Global policy")
+            .to_string()
+            .contains("Global"));
+    }
 }
