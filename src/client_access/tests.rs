@@ -314,3 +314,21 @@ fn malformed_facts_are_refused_naming_the_field() {
         .to_string()
         .contains("user"));
 }
+
+#[test]
+fn the_html_report_escapes_names_and_lists_rooms_needing_attention_as_tables() {
+    let rooms = [
+        room(
+            1,
+            "<script>alert(1)</script>",
+            vec![user("sip:bob@contoso.com")],
+        ),
+        room(2, "Quiet & calm", vec![user("sip:alice@contoso.com")]),
+    ];
+    let page = render_html(&analyse(&rooms, &facts()).expect("analyses"));
+    assert!(!page.contains("<script>"), "{page}");
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    // The room with a legacy member is a table; the other is listed by name.
+    assert!(page.contains("<tr class=\"DependsOnLegacy\"><td>sip:bob@contoso.com</td>"));
+    assert!(page.contains("<li>Cat \\ Quiet &amp; calm</li>"), "{page}");
+}
