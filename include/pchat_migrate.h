@@ -148,6 +148,15 @@ int32_t pcm_verify_start(const char *params_json,
                          char **response_out);
 
 /*
+ Starts `client_access` (step 8, coexistence: per room of the target `mgc`, which members can use new clients,
+ which depend on the legacy endpoint and which have no access, from the facts the host gathered) with
+ `params_json`: the same as [`pcm_job_start`] with `{"operation":"client_access","params":<params_json>}`.
+ */
+int32_t pcm_client_access_start(const char *params_json,
+                                struct pcm_job **job_out,
+                                char **response_out);
+
+/*
  Starts `inspect_package` (validate a package completely) with `params_json` (`{"fileName": ...}`): the
  same as [`pcm_job_start`] with `{"operation":"inspect_package","params":<params_json>}`.
  */

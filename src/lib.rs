@@ -4,6 +4,7 @@
 //! module), the `pchat-migrate` CLI, and Rust tests.
 
 pub mod archive;
+pub mod client_access;
 pub mod connection;
 pub mod error;
 pub mod export;

@@ -34,6 +34,10 @@
 #[path = "common/sample.rs"]
 mod sample;
 
+#[path = "apply_support/mod.rs"]
+mod apply_support;
+#[path = "client_access_support/mod.rs"]
+mod client_access_support;
 mod common;
 /// The PSScriptAnalyzer-style rules, the bad samples and the pinned parameter sets.
 #[path = "powershell/rules.rs"]
@@ -482,6 +486,7 @@ fn native_class_calls_the_real_library_under_mono() {
     }
     let files_destination = out.join("file-store");
     let (archive_request, archive_refused) = archive_requests(&out, &sample.path);
+    let (client_access_params, client_access_expect) = targets.client_access(&out);
     let before = targets.mgc_counts();
     let output = run(
         Command::new(mono)
@@ -525,7 +530,11 @@ fn native_class_calls_the_real_library_under_mono() {
             .arg("--verify-legacy-pool")
             .arg(VERIFY_LEGACY_POOL)
             .arg("--migration")
-            .arg(&targets.migration),
+            .arg(&targets.migration)
+            .arg("--client-access-params")
+            .arg(&client_access_params)
+            .arg("--client-access-expect")
+            .arg(&client_access_expect),
         Duration::from_secs(180),
     );
     println!("{}", output.text());
@@ -569,6 +578,53 @@ fn write_legacy_client_facts(out: &Path) -> PathBuf {
     let path = out.join("legacy-client-facts.json");
     std::fs::write(&path, LEGACY_CLIENT_FACTS).expect("write the facts");
     path
+}
+
+/// The facts Get-PChatClientAccessFact builds for `uris` (every third on the 2010 pool, no endpoint, one group
+/// given with no users), with every key it writes and the values PowerShell gives a missing property.
+fn client_access_facts(uris: &BTreeSet<String>) -> serde_json::Value {
+    let users: Vec<serde_json::Value> = uris
+        .iter()
+        .enumerate()
+        .map(|(i, uri)| {
+            let pool = if i % 3 == 0 {
+                "fe2010.contoso.com"
+            } else {
+                "fe2013.contoso.com"
+            };
+            serde_json::json!({"sipAddress": uri, "enabled": true, "registrarPool": pool,
+                "persistentChatPolicy": null, "displayName": ""})
+        })
+        .collect();
+    serde_json::json!({
+        "users": users,
+        "policies": [{"identity": "Global", "enablePersistentChat": true}],
+        "pools": [
+            {"fqdn": "fe2013.contoso.com", "version": 6, "site": "Site:Redmond"},
+            {"fqdn": "fe2010.contoso.com", "version": 5, "site": null}
+        ],
+        "endpoints": [{"sipAddress": "sip:ocschat@fabrikam.com", "persistentChatPoolFqdn": "pcpool.contoso.com"}],
+        "groups": [{"identity": "CN=Nobody,DC=contoso,DC=com", "members": []}],
+    })
+}
+
+#[test]
+fn the_client_access_facts_have_the_keys_the_gathering_helper_writes() {
+    let source = read(
+        &module_dir()
+            .join("Private")
+            .join("Get-PChatClientAccessFact.ps1"),
+    );
+    let facts = client_access_facts(&BTreeSet::from(["sip:a@contoso.com".to_string()]));
+    let _: pchat_migrate::client_access::ClientAccessFacts =
+        serde_json::from_value(facts.clone()).expect("the helper's facts are a ClientAccessFacts");
+    let mut keys = BTreeSet::new();
+    json_keys(&facts, &mut keys);
+    assert_eq!(
+        helper_fact_keys(&source),
+        keys,
+        "Get-PChatClientAccessFact.ps1 and the facts the Mono harness sends differ in their keys"
+    );
 }
 
 /// Every key of a JSON value, at any depth.
@@ -881,6 +937,48 @@ impl ImportTargets {
             verify_params: verify_package,
             verify_database_params: verify_database,
         }
+    }
+
+    /// Test-PChatClientAccess's params against a generated mgc (with members added): the connection as
+    /// ConvertTo-PChatConnectionParameter builds it, facts with the keys Get-PChatClientAccessFact writes (every
+    /// third user on the 2010 pool, no endpoint), `force` false. Returns the file and the summary's user counts
+    /// (new,legacy,none,unexpanded) the job gives in-process, for the harness to compare with what P/Invoke gets.
+    fn client_access(&self, out: &Path) -> (PathBuf, String) {
+        let (db, rows) = self.runtime.block_on(async {
+            let db =
+                apply_support::seeded_mgc(&self.server, 8803, chat_fixtures::Size::Small).await;
+            client_access_support::add_members(&self.server, &db).await;
+            let rows = client_access_support::member_rows(&self.server, &db).await;
+            (db, rows)
+        });
+        let uris: BTreeSet<String> = rows
+            .iter()
+            .filter(|r| r.2 == "user")
+            .map(|r| r.1.to_lowercase())
+            .collect();
+        let mut connection = self.server.connection_params(Some(&db));
+        connection["authentication"] = serde_json::json!("SqlServer");
+        connection["encryption"] = serde_json::json!("Mandatory");
+        connection["trustServerCertificate"] = serde_json::json!(false);
+        let params = serde_json::json!({
+            "connection": connection,
+            "facts": client_access_facts(&uris),
+            "force": false,
+            "problemsOnly": false,
+        });
+        let (result, _) =
+            common::run_job(serde_json::json!({"operation": "client_access", "params": params}));
+        let report: pchat_migrate::client_access::ClientAccessReport =
+            serde_json::from_value(result.expect("client_access runs in-process"))
+                .expect("a ClientAccessReport");
+        let u = report.summary.users;
+        let expect = format!(
+            "{},{},{},{}",
+            u.can_use_new_client, u.depends_on_legacy, u.no_access, u.unexpanded_principals
+        );
+        let path = out.join("client-access-params.json");
+        std::fs::write(&path, params.to_string()).expect("write the client access params");
+        (path, expect)
     }
 
     fn mgc_counts(&self) -> BTreeMap<String, i64> {
@@ -2869,5 +2967,139 @@ fn export_cmdlet_what_if_asks_the_library_and_reads_its_result() {
             keys.contains(field.as_str()),
             "Export-PChatMigrationData reads '{field}', which ExportWhatIf does not have ({keys:?})"
         );
+    }
+}
+
+/// Test-PChatClientAccess sends the library's ClientAccessParams fields (connection, facts, report, force: a
+/// request with them is a ClientAccessParams, which refuses unknown fields), runs the `client_access` job, gathers
+/// the facts through the read-only runner, shapes room objects and a Test-Cs*-like result; its views, export and
+/// help are there.
+#[test]
+fn client_access_cmdlet_sends_the_params_and_has_its_shape() {
+    let script = public_script("Test-PChatClientAccess");
+    let sends = |field: &str| script.contains(&format!("['{field}']"));
+    let fields = [
+        ("connection", serde_json::json!({ "dbInstance": "sql13" })),
+        (
+            "facts",
+            serde_json::json!({ "policies": [{ "identity": "Global", "enablePersistentChat": true }] }),
+        ),
+        ("report", serde_json::json!("c.html")),
+        ("force", serde_json::json!(true)),
+        ("problemsOnly", serde_json::json!(true)),
+    ];
+    let mut request = serde_json::Map::new();
+    for (field, value) in &fields {
+        assert!(sends(field), "Test-PChatClientAccess never sends '{field}'");
+        request.insert(field.to_string(), value.clone());
+    }
+    let params: pchat_migrate::client_access::ClientAccessParams =
+        serde_json::from_value(serde_json::Value::Object(request))
+            .expect("every field the cmdlet sends is a ClientAccessParams field");
+    assert!(params.force && params.problems_only && params.report.is_some());
+    for needle in [
+        "[string] $DBName = 'mgc'",
+        "[System.Collections.IDictionary] $GroupMember",
+        "[System.Management.Automation.Runspaces.PSSession] $Session",
+        "[switch] $Summary",
+        "Get-PChatClientAccessFact -GroupMember $GroupMember -Session $Session",
+        "Operation = 'client_access'",
+        "Invoke-PChatNativeJob @jobArgs",
+        "'PChatMigration.ClientAccessRoom'",
+        "'PChatMigration.ClientAccessResult'",
+        "Result = $result",
+        "Error = $errorText",
+        "Diagnosis = $diagnosis",
+        "if (-not [bool]$data.summary.allCanUseNewClient) {",
+    ] {
+        assert!(
+            script.contains(needle),
+            "Test-PChatClientAccess lacks `{needle}`"
+        );
+    }
+    // It changes nothing: no ShouldProcess, and the facts are read with Get- cmdlets only.
+    assert!(!script.contains("SupportsShouldProcess"));
+    let facts = private_script("Get-PChatClientAccessFact");
+    for cmdlet in [
+        "-Name 'Get-CsUser'",
+        "-Name 'Get-CsPersistentChatPolicy'",
+        "-Name 'Get-CsPool'",
+        "-Name 'Get-CsService' -Arguments @{ Registrar = $true }",
+        "-Name 'Get-CsPersistentChatEndpoint'",
+    ] {
+        assert!(
+            facts.contains(cmdlet),
+            "Get-PChatClientAccessFact lacks `{cmdlet}`"
+        );
+    }
+    let room = private_script("ConvertTo-PChatClientAccessRoom");
+    assert!(room.contains("'PChatMigration.ClientAccessMember'"));
+    for property in [
+        "SipAddress",
+        "Access",
+        "Membership",
+        "Via",
+        "ReasonCode",
+        "Reason",
+        "Policy",
+        "RegistrarPool",
+    ] {
+        assert!(
+            room.contains(&format!("            {property} = ")),
+            "members lack {property}"
+        );
+    }
+
+    let manifest = read(&module_dir().join("PersistentChatMigration.psd1"));
+    assert!(
+        manifest.contains("'Test-PChatClientAccess'"),
+        "Test-PChatClientAccess not exported"
+    );
+    let format = read(&module_dir().join("PersistentChatMigration.Format.ps1xml"));
+    let view = |name: &str| -> String {
+        let start = format
+            .find(&format!("<Name>{name}</Name>"))
+            .unwrap_or_else(|| panic!("no view {name}"));
+        let end = start + format[start..].find("</View>").expect("view end");
+        format[start..end].to_string()
+    };
+    let rooms = view("PChatMigration.ClientAccessRoom");
+    for label in [
+        "Category",
+        "Name",
+        "CanUseNewClient",
+        "DependsOnLegacy",
+        "NoAccess",
+        "UnexpandedPrincipals",
+    ] {
+        assert!(
+            rooms.contains(&format!("<Label>{label}</Label>")),
+            "room view lacks {label}"
+        );
+    }
+    assert!(
+        rooms.contains("[regex]::Replace([string]$_.Name, '[\\x00-\\x1f"),
+        "room names escaped"
+    );
+    assert!(view("PChatMigration.ClientAccessMember").contains("<Label>Reason</Label>"));
+    let result = view("PChatMigration.ClientAccessResult");
+    for property in ["Result", "Error", "Diagnosis", "DependsOnLegacy"] {
+        assert!(
+            result.contains(&format!("<PropertyName>{property}</PropertyName>")),
+            "{property}"
+        );
+    }
+    let about = read(
+        &module_dir()
+            .join("en-US")
+            .join("about_PersistentChatMigration.help.txt"),
+    );
+    for needle in [
+        "COEXISTENCE",
+        "    Test-PChatClientAccess\n",
+        "g. Coexistence (step 8)",
+        "pchat-migrate client-access",
+    ] {
+        assert!(about.contains(needle), "about_ help lacks `{needle}`");
     }
 }

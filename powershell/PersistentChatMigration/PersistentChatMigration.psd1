@@ -27,7 +27,7 @@
     # shells compared DotNetFrameworkVersion against the CLR version (4.0.30319), so '4.5' would block the import.
 
     # Explicit lists, so that PowerShell can discover the commands without loading the module.
-    FunctionsToExport = @('Copy-PChatFileStore', 'Enable-PChatLegacyClientAccess', 'Export-PChatArchive', 'Export-PChatMigrationData', 'Get-PChatFileManifest', 'Get-PChatMigrationPackage', 'Import-PChatMigrationData', 'Start-PChatMigration', 'Test-PChatMigration', 'Test-PChatMigrationReadiness', 'Test-PChatSqlConnection')
+    FunctionsToExport = @('Copy-PChatFileStore', 'Enable-PChatLegacyClientAccess', 'Export-PChatArchive', 'Export-PChatMigrationData', 'Get-PChatFileManifest', 'Get-PChatMigrationPackage', 'Import-PChatMigrationData', 'Start-PChatMigration', 'Test-PChatClientAccess', 'Test-PChatMigration', 'Test-PChatMigrationReadiness', 'Test-PChatSqlConnection')
 
     CmdletsToExport = @()
 

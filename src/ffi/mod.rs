@@ -415,6 +415,20 @@ pub unsafe extern "C" fn pcm_verify_start(
     })
 }
 
+/// Starts `client_access` (step 8, coexistence: per room of the target `mgc`, which members can use new clients,
+/// which depend on the legacy endpoint and which have no access, from the facts the host gathered) with
+/// `params_json`: the same as [`pcm_job_start`] with `{"operation":"client_access","params":<params_json>}`.
+#[no_mangle]
+pub unsafe extern "C" fn pcm_client_access_start(
+    params_json: *const c_char,
+    job_out: *mut *mut pcm_job,
+    response_out: *mut *mut c_char,
+) -> i32 {
+    start_with(job_out, response_out, || {
+        named_request("client_access", params_json)
+    })
+}
+
 /// Starts `inspect_package` (validate a package completely) with `params_json` (`{"fileName": ...}`): the
 /// same as [`pcm_job_start`] with `{"operation":"inspect_package","params":<params_json>}`.
 #[no_mangle]

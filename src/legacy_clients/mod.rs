@@ -12,7 +12,7 @@ mod facts;
 mod inputs;
 mod model;
 mod rules;
-mod syntax;
+pub(crate) mod syntax;
 
 pub use command::{quote, Argument, ArgumentValue, CmdletModule, Command};
 pub use facts::{

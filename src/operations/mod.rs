@@ -4,6 +4,7 @@
 //! operations return a [`Job`] the caller polls.
 
 mod archive;
+mod client_access;
 mod databases;
 mod export;
 mod files;

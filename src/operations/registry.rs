@@ -3,8 +3,8 @@
 //! operation is a module implementing [`JobOperation`] (or [`SyncOperation`]) plus one line here.
 
 use super::{
-    archive, export, files, import, inspect, legacy_clients, migration_plan, probe, readiness,
-    validate, verify, version, Request,
+    archive, client_access, export, files, import, inspect, legacy_clients, migration_plan, probe,
+    readiness, validate, verify, version, Request,
 };
 use crate::error::PcmError;
 use crate::jobs::{Job, JobContext};
@@ -32,6 +32,7 @@ pub static OPERATIONS: &[Registration] = &[
     job::<archive::Archive>(),
     job::<files::FileManifest>(),
     job::<files::CopyFiles>(),
+    job::<client_access::ClientAccess>(),
 ];
 
 /// Declares a [`JobOperation`] named `$name` whose parameters are used as parsed (no preparation, nothing to
@@ -267,7 +268,8 @@ mod tests {
                 "verify",
                 "archive",
                 "file_manifest",
-                "copy_files"
+                "copy_files",
+                "client_access"
             ]
         );
     }
@@ -304,5 +306,27 @@ mod tests {
         .expect("parses");
         let refused = lookup("verify").expect("registered").check(&no_source);
         assert_eq!(refused.expect_err("no source").code(), "invalid_parameter");
+    }
+
+    #[test]
+    fn client_access_is_a_job_whose_validate_names_the_target_and_checks_the_facts() {
+        let request = Request::parse(
+            r#"{"operation":"client_access","params":{"connection":{"dbInstance":"sql13","user":"sa","password":"x"},"facts":{"policies":[{"identity":"Global","enablePersistentChat":true}]}}}"#,
+        )
+        .expect("parses");
+        let checked = lookup("client_access")
+            .expect("registered")
+            .check(&request)
+            .expect("valid");
+        assert_eq!(checked.db_name.as_deref(), Some("mgc"));
+        let bad = Request::parse(
+            r#"{"operation":"client_access","params":{"connection":{"dbInstance":"sql13","user":"sa","password":"x"},"facts":{"policies":[]}}}"#,
+        )
+        .expect("parses");
+        let refused = lookup("client_access").expect("registered").check(&bad);
+        assert!(refused
+            .expect_err("no Global policy")
+            .to_string()
+            .contains("Global"));
     }
 }

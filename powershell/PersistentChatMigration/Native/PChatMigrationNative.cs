@@ -91,6 +91,10 @@ namespace PChatMigration
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         public static extern int pcm_verify_start(byte[] params_json, out IntPtr job_out, out IntPtr response_out);
 
+        // int32_t pcm_client_access_start(const char *params_json, pcm_job **job_out, char **response_out);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int pcm_client_access_start(byte[] params_json, out IntPtr job_out, out IntPtr response_out);
+
         // int32_t pcm_inspect_package_start(const char *params_json, pcm_job **job_out, char **response_out);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         public static extern int pcm_inspect_package_start(byte[] params_json, out IntPtr job_out, out IntPtr response_out);
@@ -386,6 +390,12 @@ namespace PChatMigration
         public static NativeJob StartVerify(string paramsJson)
         {
             return Start(NativeMethods.pcm_verify_start, paramsJson);
+        }
+
+        /// <summary>pcm_client_access_start: <c>client_access</c> with its parameters.</summary>
+        public static NativeJob StartClientAccess(string paramsJson)
+        {
+            return Start(NativeMethods.pcm_client_access_start, paramsJson);
         }
 
         /// <summary>pcm_inspect_package_start: <c>inspect_package</c> with its parameters.</summary>

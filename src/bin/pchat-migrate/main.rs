@@ -2,6 +2,7 @@
 //! builds the same JSON request the PowerShell module sends and runs it through the same library calls.
 
 mod archive;
+mod client_access;
 mod files;
 mod import;
 mod legacy_clients;
@@ -31,7 +32,8 @@ use std::sync::Arc;
     about = "Migrate Lync 2010 / OCS 2007 R2 Group Chat to Lync 2013 Persistent Chat",
     after_help = "Exit codes (docs/cli.md): 0 success; 1 the operation failed (the error and its code are \
                   printed); 2 invalid arguments or parameters (nothing ran); 3 copy-files left a file \
-                  conflicting or failed, or the legacy-clients plan is blocked; 4 connection failure (SQL \
+                  conflicting or failed, the legacy-clients plan is blocked, or client-access \
+                  found members that depend on the legacy endpoint or have no access; 4 connection failure (SQL \
                   Server unreachable, TLS, login, database cannot be opened, or a timeout); 5 verify ran and \
                   found an item not Verified (mismatch, missing or extra); 130 cancelled (Ctrl+C)."
 )]
@@ -78,6 +80,15 @@ enum Command {
     /// Legacy-client access (step 7): the lookup SIP URI as a Persistent Chat endpoint.
     #[command(subcommand)]
     LegacyClients(legacy_clients::LegacyClientsCommand),
+    /// Client access during coexistence (step 8): per room of mgc, which members can use new clients, which
+    /// depend on the legacy endpoint, which have no access (exit code 3 unless every member can use a new
+    /// client).
+    #[command(
+        after_help = "Exit codes: 0 every member can use a new client; 3 some members depend on the legacy \
+                      endpoint or have no access (see the rooms listed); 2 malformed facts or arguments \
+                      (invalid_parameter); 1 other errors (the database could not be read); 130 cancelled."
+    )]
+    ClientAccess(client_access::ClientAccessArgs),
     /// Turn a package into a browsable archive (HTML page per room, index, JSON Lines copy, checked manifest)
     /// for the history that stays after the legacy servers are gone; prints where to open it.
     Archive(archive::ArchiveArgs),
@@ -459,6 +470,9 @@ fn request_for(command: &Command) -> Result<Request, PcmError> {
         Command::LegacyClients(command) => {
             json!({ "operation": "legacy_clients_plan", "params": command.to_params()? })
         }
+        Command::ClientAccess(args) => {
+            json!({ "operation": "client_access", "params": args.to_params()? })
+        }
         Command::Archive(args) => json!({ "operation": "archive", "params": args.to_params() }),
         Command::Request { request } => return Request::parse(&read_request_text(request)?),
     };
@@ -523,6 +537,7 @@ fn print_human(command: &Command, data: &Value, verbose: bool) {
         Command::Readiness(_) => readiness::print(data, verbose),
         Command::Verify(_) => verify::print(data, verbose),
         Command::LegacyClients(_) => legacy_clients::print(data, verbose),
+        Command::ClientAccess(_) => client_access::print(data, verbose),
         Command::Archive(_) => archive::print(data),
         Command::CopyFiles(_) => files::print_copy(data, verbose),
         Command::FileManifest(_) => files::print_manifest(data, verbose),
@@ -925,6 +940,7 @@ fn success_exit_code(command: &Command, data: &Value) -> ExitCode {
         // A blocked plan is a result, but a runbook must not go on.
         Command::LegacyClients(_) => ExitCode::from(legacy_clients::exit_code(data)),
         Command::CopyFiles(_) => ExitCode::from(files::copy_exit_code(data)),
+        Command::ClientAccess(_) => ExitCode::from(client_access::exit_code(data)),
         Command::Verify(_) if verify::passed(data) != Some(true) => {
             ExitCode::from(verify::EXIT_NOT_VERIFIED)
         }

@@ -10,6 +10,7 @@
 //                    [--verify-params <file> --verify-database-params <file> --verify-legacy-pool <fqdn>]
 //                    [--archive-request <file> --archive-refused-params <file>] (with --package)
 //                    [--migration <file> (Start-PChatMigration's stage params) with --legacy-client-facts <file>]
+//                    [--client-access-params <file> --client-access-expect <new,legacy,none,unexpanded>]
 //
 // With --package it also runs inspect_package (Get-PChatMigrationPackage) on that package and on a truncated copy,
 // written next to it.
@@ -57,6 +58,8 @@ namespace PChatMigration.Harness
             string migrationConfig = null;
             string archiveRequest = null;
             string archiveRefusedParams = null;
+            string clientAccessParams = null;
+            string clientAccessExpect = null;
             for (int i = 0; i < args.Length; i++)
             {
                 if (args[i] == "--version" && i + 1 < args.Length)
@@ -126,6 +129,14 @@ namespace PChatMigration.Harness
                 else if (args[i] == "--archive-refused-params" && i + 1 < args.Length)
                 {
                     archiveRefusedParams = File.ReadAllText(args[++i]);
+                }
+                else if (args[i] == "--client-access-params" && i + 1 < args.Length)
+                {
+                    clientAccessParams = File.ReadAllText(args[++i]);
+                }
+                else if (args[i] == "--client-access-expect" && i + 1 < args.Length)
+                {
+                    clientAccessExpect = args[++i];
                 }
                 else if (args[i] == "--files-source" && i + 1 < args.Length)
                 {
@@ -212,6 +223,11 @@ namespace PChatMigration.Harness
             if (migrationConfig != null && legacyClientFacts != null)
             {
                 Run("the stages of Start-PChatMigration: -WhatIf, the run, the re-run", delegate { Migration(migrationConfig, legacyClientFacts); });
+            }
+            if (clientAccessParams != null && clientAccessExpect != null)
+            {
+                Run("client_access (Test-PChatClientAccess)", delegate { ClientAccess(clientAccessParams, clientAccessExpect); });
+                Run("client_access refusals", delegate { ClientAccessRefusals(clientAccessParams); });
             }
             if (archiveRequest != null && archiveRefusedParams != null)
             {
@@ -795,7 +811,8 @@ namespace PChatMigration.Harness
                 "PChatMigration.ImportEntity", "PChatMigration.ImportSummary", "PChatMigration.ReadinessFinding", "PChatMigration.ReadinessSummary",
                 "PChatMigration.VerifyItem", "PChatMigration.VerifySummary", "PChatMigration.DecommissionStep",
                 "PChatMigration.LegacyClientPlan", "PChatMigration.LegacyClientPlanStep", "PChatMigration.Archive",
-                "PChatMigration.MigrationStage", "PChatMigration.MigrationSummary" })
+                "PChatMigration.MigrationStage", "PChatMigration.MigrationSummary",
+                "PChatMigration.ClientAccessRoom", "PChatMigration.ClientAccessMember", "PChatMigration.ClientAccessResult" })
             {
                 bool found = false;
                 foreach (XmlNode node in typeNames)
