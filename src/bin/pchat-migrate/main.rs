@@ -5,6 +5,7 @@ mod archive;
 mod files;
 mod import;
 mod legacy_clients;
+mod migrate;
 mod parameter_names;
 mod readiness;
 mod stdio_package;
@@ -81,6 +82,10 @@ enum Command {
     /// Turn a package into a browsable archive (HTML page per room, index, JSON Lines copy, checked manifest)
     /// for the history that stays after the legacy servers are gone; prints where to open it.
     Archive(archive::ArchiveArgs),
+    /// The whole migration in one command, as Start-PChatMigration: readiness, export, import plan, import,
+    /// verify and legacy-client access, stopping at the first stage that fails; a re-run resumes from the
+    /// package and the target (exit code of the failed stage; docs/cli.md).
+    Migrate(Box<migrate::MigrateArgs>),
     /// Send a raw JSON request (`{"operation":...,"params":{...}}`); `-` reads it from stdin.
     Request {
         /// The request JSON, `@file` to read a file, or `-` for stdin.
@@ -95,6 +100,19 @@ enum LevelArg {
     Category,
     RoomDirectory,
     Content,
+}
+
+impl LevelArg {
+    /// The library's name (-Level's value), shared by `export` and `migrate`.
+    fn library_name(self) -> &'static str {
+        match self {
+            LevelArg::All => "All",
+            LevelArg::User => "User",
+            LevelArg::Category => "Category",
+            LevelArg::RoomDirectory => "RoomDirectory",
+            LevelArg::Content => "Content",
+        }
+    }
 }
 
 /// Export options, named after Export-CsPersistentChatData's parameters.
@@ -157,13 +175,7 @@ impl ExportArgs {
             "connection": self.connection.to_params()?,
             "fileName": file,
             "asBytes": file.is_none(),
-            "level": match self.level {
-                LevelArg::All => "All",
-                LevelArg::User => "User",
-                LevelArg::Category => "Category",
-                LevelArg::RoomDirectory => "RoomDirectory",
-                LevelArg::Content => "Content",
-            },
+            "level": self.level.library_name(),
             "scope": self.scope,
             "rooms": self.room,
             "startDate": self.start_date,
@@ -461,6 +473,13 @@ fn request_for(command: &Command) -> Result<Request, PcmError> {
         }
         Command::Archive(args) => json!({ "operation": "archive", "params": args.to_params() }),
         Command::Request { request } => return Request::parse(&read_request_text(request)?),
+        // Several requests, one per stage (migrate::run); never one request.
+        Command::Migrate(_) => {
+            return Err(PcmError::invalid_parameter(
+                "migrate",
+                "migrate runs one request per stage, not a single request",
+            ))
+        }
     };
     Request::from_value(value)
 }
@@ -477,16 +496,24 @@ fn dispatch(request: &Request, reporter: &Reporter) -> Outcome {
     }
 }
 
-fn run(cli: &Cli) -> Outcome {
-    let reporter = Reporter {
+fn reporter_for(cli: &Cli) -> Reporter {
+    Reporter {
         verbose: cli.verbose,
         quiet: cli.quiet,
         interactive: std::io::stderr().is_terminal(),
-    };
-    match request_for(&cli.command) {
-        Ok(request) => dispatch(&request, &reporter),
+    }
+}
+
+/// One subcommand's request, run: what every stage subcommand does, and what `migrate` does per stage.
+fn execute(command: &Command, reporter: &Reporter) -> Outcome {
+    match request_for(command) {
+        Ok(request) => dispatch(&request, reporter),
         Err(e) => Outcome::Failed(e),
     }
+}
+
+fn run(cli: &Cli) -> Outcome {
+    execute(&cli.command, &reporter_for(cli))
 }
 
 /// Prints a line to stdout; a closed pipe (`... | head`) ends the program quietly instead of panicking. Every
@@ -551,7 +578,7 @@ fn print_human(command: &Command, data: &Value, verbose: bool) {
                 print_inspect(&inspect);
             }
         }
-        Command::Request { .. } => {
+        Command::Request { .. } | Command::Migrate(_) => {
             print_json_text(&serde_json::to_string_pretty(data).unwrap_or_default())
         }
     }
@@ -957,6 +984,9 @@ fn report_failure(cli: &Cli, error: &PcmError, streamed: Option<&StreamedPackage
 
 fn main() -> ExitCode {
     let mut cli = Cli::parse();
+    if let Command::Migrate(args) = &cli.command {
+        return migrate::run(&cli, args);
+    }
     let streamed = match prepare_streams(&mut cli.command) {
         Ok(streamed) => streamed,
         Err(error) => return report_failure(&cli, &error, None),
