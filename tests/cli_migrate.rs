@@ -110,7 +110,10 @@ struct Deployment {
 }
 
 async fn deployment(name: &str, seed: u64) -> Deployment {
-    let server = TestServer::start();
+    deployment_on(TestServer::start(), name, seed).await
+}
+
+async fn deployment_on(server: TestServer, name: &str, seed: u64) -> Deployment {
     let dir = fresh_dir("cli-migrate", name);
     let source = unique_db_name("migrate_src");
     let mut admin = server.admin("master").await;
@@ -373,4 +376,28 @@ async fn name_errors_without_a_name_map_stop_at_readiness_with_nothing_written()
     assert!(doc["data"]["resume"]
         .as_str()
         .is_some_and(|r| r.contains("--name-map")));
+}
+
+/// A server without TLS (`--encryption plaintext`): the re-run's readiness reads the package and still connects
+/// to the target with migrate's --encryption (readiness from a package alone has no main connection to take it
+/// from).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rerun_on_a_plaintext_server_keeps_the_encryption_flag() {
+    if std::env::var("PCHAT_TEST_SQLSERVER").is_ok_and(|s| !s.trim().is_empty()) {
+        return; // the stand-in's plaintext mode; a real server's TLS is its own
+    }
+    let server = TestServer::standin(sqlserver_standin::TlsMode::Plaintext);
+    let d = deployment_on(server, "plaintext", 9302).await;
+    let names = d.name_map().await;
+    for run in ["first", "again"] {
+        let mut cmd = d.migrate();
+        cmd.arg("--name-map")
+            .arg(&names)
+            .arg("--skip-legacy-client-access")
+            .arg("--json");
+        let out = output(cmd).await;
+        assert_eq!(out.status.code(), Some(0), "{run}: {}", text(&out));
+        let doc = document(&out);
+        assert_eq!(doc["data"]["completed"], true, "{run}: {doc}");
+    }
 }

@@ -389,6 +389,7 @@ fn readiness_args(
         transform: args.transform.clone(),
         conflict_action: args.conflict_action,
         start_date: args.start_date.clone().filter(|_| !from_package),
+        shared_from: Some(args.target.clone()),
     }
 }
 
