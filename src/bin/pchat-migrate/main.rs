@@ -31,10 +31,14 @@ use std::sync::Arc;
     version,
     about = "Migrate Lync 2010 / OCS 2007 R2 Group Chat to Lync 2013 Persistent Chat",
     after_help = "Exit codes (docs/cli.md): 0 success; 1 the operation failed (the error and its code are \
-                  printed); 2 invalid arguments or parameters (nothing ran); 3 copy-files left a file \
-                  conflicting or failed, or the legacy-clients plan is blocked; 4 connection failure (SQL \
-                  Server unreachable, TLS, login, database cannot be opened, or a timeout); 5 verify ran and \
-                  found an item not Verified (mismatch, missing or extra); 130 cancelled (Ctrl+C)."
+                  printed); 2 invalid arguments or parameters (nothing ran; for migrate also a plan blocker: \
+                  a package that cannot be reused without --force, no --persistent-chat-pool-fqdn or --facts); \
+                  3 copy-files left a file conflicting or failed, the legacy-clients plan is blocked, or a \
+                  migrate stage's check failed (readiness or import-plan findings with Severity Error, a \
+                  blocked legacy-client plan); 4 connection failure (SQL Server unreachable, TLS, login, \
+                  database cannot be opened, or a timeout); 5 verify (or migrate's Verify stage) found an item \
+                  not Verified (mismatch, missing or extra); 130 cancelled (Ctrl+C). migrate ends with the \
+                  exit code of the stage it stopped at."
 )]
 struct Cli {
     /// Print the final result as JSON (the library's response envelope).
