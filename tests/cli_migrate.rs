@@ -378,26 +378,53 @@ async fn name_errors_without_a_name_map_stop_at_readiness_with_nothing_written()
         .is_some_and(|r| r.contains("--name-map")));
 }
 
-/// A server without TLS (`--encryption plaintext`): the re-run's readiness reads the package and still connects
-/// to the target with migrate's --encryption (readiness from a package alone has no main connection to take it
-/// from).
+/// A server without TLS (`--encryption plaintext`): `--stop-after-what-if` exports and plans, then stops with the
+/// target untouched; the next run reuses the package, and its readiness (from the package) still connects to the
+/// target with migrate's --encryption (readiness from a package alone has no main connection to take it from).
 #[tokio::test(flavor = "multi_thread")]
-async fn a_rerun_on_a_plaintext_server_keeps_the_encryption_flag() {
+async fn stop_after_what_if_then_a_run_on_a_plaintext_server() {
     if std::env::var("PCHAT_TEST_SQLSERVER").is_ok_and(|s| !s.trim().is_empty()) {
         return; // the stand-in's plaintext mode; a real server's TLS is its own
     }
     let server = TestServer::standin(sqlserver_standin::TlsMode::Plaintext);
     let d = deployment_on(server, "plaintext", 9302).await;
     let names = d.name_map().await;
-    for run in ["first", "again"] {
+    let empty = d.target_rows().await;
+    let run = |extra: &[&str]| {
         let mut cmd = d.migrate();
         cmd.arg("--name-map")
             .arg(&names)
             .arg("--skip-legacy-client-access")
-            .arg("--json");
-        let out = output(cmd).await;
-        assert_eq!(out.status.code(), Some(0), "{run}: {}", text(&out));
-        let doc = document(&out);
-        assert_eq!(doc["data"]["completed"], true, "{run}: {doc}");
-    }
+            .arg("--json")
+            .args(extra);
+        cmd
+    };
+    let out = output(run(&["--stop-after-what-if"])).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let doc = document(&out);
+    assert_eq!(doc["data"]["completed"], false, "{doc}");
+    assert_eq!(
+        statuses(&doc),
+        pairs(&[
+            ("Readiness", "Succeeded"),
+            ("Export", "Succeeded"),
+            ("ImportPlan", "Succeeded"),
+            ("Import", "Skipped"),
+            ("Verify", "Skipped"),
+            ("LegacyClientAccess", "Skipped"),
+        ])
+    );
+    assert!(d.package().is_file(), "the export ran");
+    assert_eq!(
+        d.target_rows().await,
+        empty,
+        "--stop-after-what-if wrote to the target"
+    );
+
+    let out = output(run(&[])).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let doc = document(&out);
+    assert_eq!(doc["data"]["completed"], true, "{doc}");
+    assert_eq!(stage(&doc, "Export")["status"], "Skipped");
+    assert_eq!(stage(&doc, "Verify")["result"]["summary"]["passed"], true);
 }
