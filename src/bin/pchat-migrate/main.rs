@@ -36,8 +36,8 @@ use std::sync::Arc;
                   3 copy-files left a file conflicting or failed, the legacy-clients plan is blocked, or a \
                   migrate stage's check failed (readiness or import-plan findings with Severity Error, a \
                   blocked legacy-client plan); 4 connection failure (SQL Server unreachable, TLS, login, \
-                  database cannot be opened, or a timeout); 5 verify (or migrate's Verify stage) found an item \
-                  not Verified (mismatch, missing or extra); 130 cancelled (Ctrl+C). migrate ends with the \
+                  database cannot be opened, or a timeout); 5 verify ran and found an item not Verified \
+                  (mismatch, missing or extra; also migrate's Verify stage); 130 cancelled (Ctrl+C). migrate ends with the \
                   exit code of the stage it stopped at."
 )]
 struct Cli {
