@@ -193,12 +193,7 @@ fn every_flag_in_the_table_is_in_the_subcommand_help() {
 
 #[test]
 fn every_subcommand_takes_json() {
-    // `—`: a cmdlet with no subcommand (its every row is "PowerShell only", saying why).
-    let subcommands: BTreeSet<String> = table()
-        .into_iter()
-        .map(|r| r.subcommand)
-        .filter(|s| s != "—")
-        .collect();
+    let subcommands: BTreeSet<String> = table().into_iter().map(|r| r.subcommand).collect();
     for subcommand in subcommands
         .iter()
         .map(String::as_str)

@@ -89,7 +89,7 @@ pub struct PackageSource {
 }
 
 /// The plan: the export decision, the stages in order, and blockers (none: the run may start).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MigrationPlan {
     pub what_if: bool,
@@ -99,7 +99,7 @@ pub struct MigrationPlan {
     pub blockers: Vec<Blocker>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ExportDecision {
     /// No package yet: export.
@@ -115,7 +115,7 @@ pub enum ExportDecision {
 }
 
 /// The stages, in the order they run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Stage {
     Readiness,
     Export,
@@ -126,7 +126,7 @@ pub enum Stage {
 }
 
 /// What the host does with a stage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum StageAction {
     /// Call the stage (for export, import and legacy-client access: the real, state-changing call).
@@ -141,7 +141,7 @@ pub enum StageAction {
 }
 
 /// A stage's status: for Run and WhatIf the status when it succeeds (a failure is Failed), otherwise the status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StageStatus {
     Succeeded,
     Failed,
@@ -150,7 +150,7 @@ pub enum StageStatus {
     WhatIf,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PlannedStage {
     pub stage: Stage,
@@ -166,7 +166,7 @@ pub struct PlannedStage {
     pub resume: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Blocker {
     pub code: String,

@@ -6,6 +6,7 @@ mod client_access;
 mod files;
 mod import;
 mod legacy_clients;
+mod migrate;
 mod parameter_names;
 mod readiness;
 mod stdio_package;
@@ -31,11 +32,15 @@ use std::sync::Arc;
     version,
     about = "Migrate Lync 2010 / OCS 2007 R2 Group Chat to Lync 2013 Persistent Chat",
     after_help = "Exit codes (docs/cli.md): 0 success; 1 the operation failed (the error and its code are \
-                  printed); 2 invalid arguments or parameters (nothing ran); 3 copy-files left a file \
-                  conflicting or failed, the legacy-clients plan is blocked, or client-access \
-                  found members that depend on the legacy endpoint or have no access; 4 connection failure (SQL \
-                  Server unreachable, TLS, login, database cannot be opened, or a timeout); 5 verify ran and \
-                  found an item not Verified (mismatch, missing or extra); 130 cancelled (Ctrl+C)."
+                  printed); 2 invalid arguments or parameters (nothing ran; for migrate also a plan blocker: \
+                  a package that cannot be reused without --force, no --persistent-chat-pool-fqdn or --facts); \
+                  3 copy-files left a file conflicting or failed, the legacy-clients plan is blocked, \
+                  client-access found members that depend on the legacy endpoint or have no access, or a \
+                  migrate stage's check failed (readiness or import-plan findings with Severity Error, a \
+                  blocked legacy-client plan); 4 connection failure (SQL Server unreachable, TLS, login, \
+                  database cannot be opened, or a timeout); 5 verify ran and found an item not Verified \
+                  (mismatch, missing or extra; also migrate's Verify stage); 130 cancelled (Ctrl+C). migrate ends with the \
+                  exit code of the stage it stopped at."
 )]
 struct Cli {
     /// Print the final result as JSON (the library's response envelope).
@@ -92,6 +97,10 @@ enum Command {
     /// Turn a package into a browsable archive (HTML page per room, index, JSON Lines copy, checked manifest)
     /// for the history that stays after the legacy servers are gone; prints where to open it.
     Archive(archive::ArchiveArgs),
+    /// The whole migration in one command, as Start-PChatMigration: readiness, export, import plan, import,
+    /// verify and legacy-client access, stopping at the first stage that fails; a re-run resumes from the
+    /// package and the target (exit code of the failed stage; docs/cli.md).
+    Migrate(Box<migrate::MigrateArgs>),
     /// Send a raw JSON request (`{"operation":...,"params":{...}}`); `-` reads it from stdin.
     Request {
         /// The request JSON, `@file` to read a file, or `-` for stdin.
@@ -106,6 +115,19 @@ enum LevelArg {
     Category,
     RoomDirectory,
     Content,
+}
+
+impl LevelArg {
+    /// The library's name (-Level's value), shared by `export` and `migrate`.
+    fn library_name(self) -> &'static str {
+        match self {
+            LevelArg::All => "All",
+            LevelArg::User => "User",
+            LevelArg::Category => "Category",
+            LevelArg::RoomDirectory => "RoomDirectory",
+            LevelArg::Content => "Content",
+        }
+    }
 }
 
 /// Export options, named after Export-CsPersistentChatData's parameters.
@@ -168,13 +190,7 @@ impl ExportArgs {
             "connection": self.connection.to_params()?,
             "fileName": file,
             "asBytes": file.is_none(),
-            "level": match self.level {
-                LevelArg::All => "All",
-                LevelArg::User => "User",
-                LevelArg::Category => "Category",
-                LevelArg::RoomDirectory => "RoomDirectory",
-                LevelArg::Content => "Content",
-            },
+            "level": self.level.library_name(),
             "scope": self.scope,
             "rooms": self.room,
             "startDate": self.start_date,
@@ -475,6 +491,13 @@ fn request_for(command: &Command) -> Result<Request, PcmError> {
         }
         Command::Archive(args) => json!({ "operation": "archive", "params": args.to_params() }),
         Command::Request { request } => return Request::parse(&read_request_text(request)?),
+        // Several requests, one per stage (migrate::run); never one request.
+        Command::Migrate(_) => {
+            return Err(PcmError::invalid_parameter(
+                "migrate",
+                "migrate runs one request per stage, not a single request",
+            ))
+        }
     };
     Request::from_value(value)
 }
@@ -491,16 +514,24 @@ fn dispatch(request: &Request, reporter: &Reporter) -> Outcome {
     }
 }
 
-fn run(cli: &Cli) -> Outcome {
-    let reporter = Reporter {
+fn reporter_for(cli: &Cli) -> Reporter {
+    Reporter {
         verbose: cli.verbose,
         quiet: cli.quiet,
         interactive: std::io::stderr().is_terminal(),
-    };
-    match request_for(&cli.command) {
-        Ok(request) => dispatch(&request, &reporter),
+    }
+}
+
+/// One subcommand's request, run: what every stage subcommand does, and what `migrate` does per stage.
+fn execute(command: &Command, reporter: &Reporter) -> Outcome {
+    match request_for(command) {
+        Ok(request) => dispatch(&request, reporter),
         Err(e) => Outcome::Failed(e),
     }
+}
+
+fn run(cli: &Cli) -> Outcome {
+    execute(&cli.command, &reporter_for(cli))
 }
 
 /// Prints a line to stdout; a closed pipe (`... | head`) ends the program quietly instead of panicking. Every
@@ -566,7 +597,7 @@ fn print_human(command: &Command, data: &Value, verbose: bool) {
                 print_inspect(&inspect);
             }
         }
-        Command::Request { .. } => {
+        Command::Request { .. } | Command::Migrate(_) => {
             print_json_text(&serde_json::to_string_pretty(data).unwrap_or_default())
         }
     }
@@ -973,6 +1004,9 @@ fn report_failure(cli: &Cli, error: &PcmError, streamed: Option<&StreamedPackage
 
 fn main() -> ExitCode {
     let mut cli = Cli::parse();
+    if let Command::Migrate(args) = &cli.command {
+        return migrate::run(&cli, args);
+    }
     let streamed = match prepare_streams(&mut cli.command) {
         Ok(streamed) => streamed,
         Err(error) => return report_failure(&cli, &error, None),

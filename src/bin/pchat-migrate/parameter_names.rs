@@ -45,6 +45,12 @@ const FLAGS: &[(&str, &str)] = &[
     ("-TimeZone", "--time-zone"),
     ("-MessagesPerPage", "--messages-per-page"),
     ("-OnlyNotMigrated", "--only-not-migrated"),
+    ("-PersistentChatPoolFqdn", "--persistent-chat-pool-fqdn"),
+    ("-SkipLegacyClientAccess", "--skip-legacy-client-access"),
+    ("-StopAfterWhatIf", "--stop-after-what-if"),
+    ("-SipAddress", "--sip-address"),
+    ("-DisplayName", "--display-name"),
+    ("-ReleaseMethod", "--release-method"),
 ];
 
 /// `message` with each PowerShell parameter name replaced by its CLI flag; `-Force (--force)` (a message that

@@ -101,6 +101,10 @@ pub struct ReadinessArgs {
     /// Count only the chat history an export with --start-date would move (ISO 8601, UTC unless an offset).
     #[arg(long)]
     pub start_date: Option<String>,
+    /// Not a flag: `migrate`'s target connection, whose --encryption, timeouts and retries the target takes
+    /// when readiness reads a package (there is then no source connection to share them, as the cmdlet does).
+    #[arg(skip)]
+    pub shared_from: Option<ConnectionArgs>,
 }
 
 impl ReadinessArgs {
@@ -129,8 +133,8 @@ impl ReadinessArgs {
                 ))
             }
         }
-        let shared = match &self.source {
-            Some(source) => source.shared_settings()?,
+        let shared = match self.source.as_ref().or(self.shared_from.as_ref()) {
+            Some(connection) => connection.shared_settings()?,
             None => Map::new(),
         };
         if let Some(target) = self.target.to_params(shared)? {
