@@ -78,6 +78,11 @@ fn native_cs_path() -> PathBuf {
     module_dir().join("Native").join("PChatMigrationNative.cs")
 }
 
+/// The module's JSON reader (ConvertFrom-PChatResponse parses every response with it).
+fn json_cs_path() -> PathBuf {
+    module_dir().join("Native").join("PChatMigrationJson.cs")
+}
+
 /// The runtime selection and load-failure diagnosis the loader compiles before it picks the library.
 fn platform_cs_path() -> PathBuf {
     module_dir()
@@ -227,12 +232,13 @@ fn native_class_compiles_as_csharp5_with_only_mscorlib() {
                 out.join("PChatMigrationNative.dll").display()
             ))
             .arg(native_cs_path())
-            .arg(platform_cs_path()),
+            .arg(platform_cs_path())
+            .arg(json_cs_path()),
         Duration::from_secs(120),
     );
     assert!(
         output.status.success(),
-        "Native/PChatMigrationNative.cs and PChatMigrationPlatform.cs do not compile as C# 5 with mscorlib only:\n{}",
+        "Native/PChatMigrationNative.cs, PChatMigrationPlatform.cs and PChatMigrationJson.cs do not compile as C# 5 with mscorlib only:\n{}",
         output.text()
     );
     let _ = std::fs::remove_dir_all(&out);
@@ -336,7 +342,35 @@ fn write_sample_package(dir: &Path) -> SamplePackage {
         (12, Vec::new()),
     ];
 
-    let mut writer = PackageWriter::create(&path).expect("create the sample package");
+    let messages = write_package_file(&path, principals, categories, rooms, &histories);
+    // The library's own reader accepts it, so a harness failure on it is the harness's or the ABI's.
+    let figures = PackageReader::open(&path)
+        .and_then(|mut reader| reader.verify(|_, _| {}))
+        .unwrap_or_else(|e| panic!("the sample package {} does not verify: {e}", path.display()));
+    assert_eq!(
+        figures.len(),
+        histories.len(),
+        "rooms listed by verify: {figures:?}"
+    );
+    SamplePackage {
+        path,
+        rooms: histories.len(),
+        messages,
+    }
+}
+
+/// Writes a package with the library's own writer: the entities, one history entry per room of `histories`, the
+/// manifest. Returns the number of messages written.
+fn write_package_file(
+    path: &Path,
+    principals: Vec<pchat_migrate::package::Principal>,
+    categories: Vec<pchat_migrate::package::Node>,
+    rooms: Vec<pchat_migrate::package::Node>,
+    histories: &[(i32, Vec<pchat_migrate::package::Message>)],
+) -> u64 {
+    use pchat_migrate::package::*;
+
+    let mut writer = PackageWriter::create(path).expect("create the sample package");
     writer
         .write_entities(
             &Entities {
@@ -350,7 +384,7 @@ fn write_sample_package(dir: &Path) -> SamplePackage {
         .expect("entities");
     let mut room_histories = Vec::new();
     let mut messages = 0u64;
-    for (room_id, history) in &histories {
+    for (room_id, history) in histories {
         writer
             .write_entry(&messages_entry(*room_id), history)
             .expect("history");
@@ -394,20 +428,46 @@ fn write_sample_package(dir: &Path) -> SamplePackage {
         entries: Vec::new(),
     };
     writer.finish(manifest).expect("finish the sample package");
-    // The library's own reader accepts it, so a harness failure on it is the harness's or the ABI's.
-    let figures = PackageReader::open(&path)
-        .and_then(|mut reader| reader.verify(|_, _| {}))
-        .unwrap_or_else(|e| panic!("the sample package {} does not verify: {e}", path.display()));
-    assert_eq!(
-        figures.len(),
-        histories.len(),
-        "rooms listed by verify: {figures:?}"
+    messages
+}
+
+/// rooms of `write_large_package`: enough that the inspect_package response is far over 2 MB.
+const LARGE_PACKAGE_ROOMS: usize = 40_000;
+
+/// A package of `rooms` rooms with one message each, under one category: its inspect_package response is larger than
+/// Windows PowerShell 3.0/4.0's ConvertFrom-Json limit (2,097,152 characters), which the harness checks.
+fn write_large_package(dir: &Path, rooms: usize) -> PathBuf {
+    use pchat_migrate::package::*;
+
+    std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    let path = dir.join("large package.zip");
+    let first_room = 100;
+    let room_ids: Vec<i32> = (0..rooms)
+        .map(|i| first_room + i32::try_from(i).expect("room count fits i32"))
+        .collect();
+    let room_nodes = room_ids
+        .iter()
+        .map(|id| sample::node(*id, NodeKind::Room, Some(2), &format!("Room \"{id}\" caf\u{e9}"), &["Sales"]))
+        .collect();
+    let histories: Vec<(i32, Vec<Message>)> = room_ids
+        .iter()
+        .map(|id| {
+            let chat_id = i64::from(*id);
+            let utc = 634_500_000_000_000_000 + chat_id * 10_000_000;
+            (*id, vec![sample::message(chat_id, utc, "hello")])
+        })
+        .collect();
+    write_package_file(
+        &path,
+        vec![sample::principal(1, "sip:system"), sample::principal(2, "sip:ann@contoso.com")],
+        vec![
+            sample::node(1, NodeKind::Category, None, "Root", &[]),
+            sample::node(2, NodeKind::Category, Some(1), "Sales", &[]),
+        ],
+        room_nodes,
+        &histories,
     );
-    SamplePackage {
-        path,
-        rooms: histories.len(),
-        messages,
-    }
+    path
 }
 
 #[test]
@@ -458,6 +518,7 @@ fn native_class_calls_the_real_library_under_mono() {
             .arg(format!("-out:{}", exe.display()))
             .arg(&native)
             .arg(platform_cs_path())
+            .arg(json_cs_path())
             .args(&harness_sources),
         Duration::from_secs(120),
     );
@@ -468,6 +529,7 @@ fn native_class_calls_the_real_library_under_mono() {
     );
 
     let sample = write_sample_package(&out.join("packages"));
+    let large_package = write_large_package(&out.join("packages"), LARGE_PACKAGE_ROOMS);
     let targets = ImportTargets::start(&out, &sample.path);
     // The tree Copy-PChatFileStore's harness check copies: nested folders, a non-ASCII name, an empty file.
     let files_source = out.join("file-repository");
@@ -525,7 +587,11 @@ fn native_class_calls_the_real_library_under_mono() {
             .arg("--verify-legacy-pool")
             .arg(VERIFY_LEGACY_POOL)
             .arg("--migration")
-            .arg(&targets.migration),
+            .arg(&targets.migration)
+            .arg("--large-package")
+            .arg(&large_package)
+            .arg("--large-package-rooms")
+            .arg(LARGE_PACKAGE_ROOMS.to_string()),
         Duration::from_secs(180),
     );
     println!("{}", output.text());

@@ -10,6 +10,7 @@
 //                    [--verify-params <file> --verify-database-params <file> --verify-legacy-pool <fqdn>]
 //                    [--archive-request <file> --archive-refused-params <file>] (with --package)
 //                    [--migration <file> (Start-PChatMigration's stage params) with --legacy-client-facts <file>]
+//                    [--large-package <package.zip> --large-package-rooms <rooms>] (JsonChecks.cs: a response > 2 MB)
 //
 // With --package it also runs inspect_package (Get-PChatMigrationPackage) on that package and on a truncated copy,
 // written next to it.
@@ -57,6 +58,8 @@ namespace PChatMigration.Harness
             string migrationConfig = null;
             string archiveRequest = null;
             string archiveRefusedParams = null;
+            string largePackage = null;
+            int largePackageRooms = -1;
             for (int i = 0; i < args.Length; i++)
             {
                 if (args[i] == "--version" && i + 1 < args.Length)
@@ -126,6 +129,14 @@ namespace PChatMigration.Harness
                 else if (args[i] == "--archive-refused-params" && i + 1 < args.Length)
                 {
                     archiveRefusedParams = File.ReadAllText(args[++i]);
+                }
+                else if (args[i] == "--large-package" && i + 1 < args.Length)
+                {
+                    largePackage = args[++i];
+                }
+                else if (args[i] == "--large-package-rooms" && i + 1 < args.Length)
+                {
+                    largePackageRooms = int.Parse(args[++i]);
                 }
                 else if (args[i] == "--files-source" && i + 1 < args.Length)
                 {
@@ -222,6 +233,17 @@ namespace PChatMigration.Harness
                 Run("copy_files (Copy-PChatFileStore)", delegate { CopyFiles(filesSource, filesDestination, filesCount); });
             }
             Run("file_manifest refused at start (Get-PChatFileManifest)", FileManifestRefused);
+            Run("JSON reader: PascalCase key rule (PChatMigrationJson.cs)", JsonNameRules);
+            Run("JSON reader: UTC times under *Utc keys become DateTime", JsonTimeRules);
+            Run("JSON reader: numbers, literals, containers", JsonValues);
+            Run("JSON reader: hostile strings round-trip", JsonHostileStrings);
+            Run("JSON reader: invalid JSON refused naming the offset", JsonInvalid);
+            Run("JSON reader: deep nesting refused cleanly", JsonDeepNesting);
+            if (largePackage != null)
+            {
+                Run("JSON reader: a " + largePackageRooms + "-room inspect_package response (over 2 MB)",
+                    delegate { JsonLargeResponse(largePackage, largePackageRooms); });
+            }
             if (formatFile != null)
             {
                 Run("format file", delegate { FormatFile(formatFile); });
