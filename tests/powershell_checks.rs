@@ -2462,7 +2462,7 @@ fn start_migration_sends_the_plan_facts_and_the_stage_cmdlets_parameter_names() 
         "$facts['check'] = [ordered]@{\n            valid = [bool]$package.Valid",
         "dbInstance = [string]$package.Source.dbInstance",
         "database = [string]$package.Source.database",
-        "parameters = $package.Parameters",
+        "parameters = (ConvertTo-PChatRecordedExportParameter -Recorded $package.Parameters)",
         "errorCode = $code",
         "errorMessage = ",
         "Get-PChatMigrationPackage -FileName $PackagePath -ErrorAction Stop",
