@@ -447,7 +447,15 @@ fn write_large_package(dir: &Path, rooms: usize) -> PathBuf {
         .collect();
     let room_nodes = room_ids
         .iter()
-        .map(|id| sample::node(*id, NodeKind::Room, Some(2), &format!("Room \"{id}\" caf\u{e9}"), &["Sales"]))
+        .map(|id| {
+            sample::node(
+                *id,
+                NodeKind::Room,
+                Some(2),
+                &format!("Room \"{id}\" caf\u{e9}"),
+                &["Sales"],
+            )
+        })
         .collect();
     let histories: Vec<(i32, Vec<Message>)> = room_ids
         .iter()
@@ -459,7 +467,10 @@ fn write_large_package(dir: &Path, rooms: usize) -> PathBuf {
         .collect();
     write_package_file(
         &path,
-        vec![sample::principal(1, "sip:system"), sample::principal(2, "sip:ann@contoso.com")],
+        vec![
+            sample::principal(1, "sip:system"),
+            sample::principal(2, "sip:ann@contoso.com"),
+        ],
         vec![
             sample::node(1, NodeKind::Category, None, "Root", &[]),
             sample::node(2, NodeKind::Category, Some(1), "Sales", &[]),
@@ -2936,4 +2947,120 @@ fn export_cmdlet_what_if_asks_the_library_and_reads_its_result() {
             "Export-PChatMigrationData reads '{field}', which ExportWhatIf does not have ({keys:?})"
         );
     }
+}
+
+/// PowerShell source without its comments: `<# ... #>` blocks and `#` comments that start a line or follow a blank
+/// (enough for the module's scripts, which put no `#` inside strings after a blank).
+fn ps_code(source: &str) -> String {
+    let mut code = String::with_capacity(source.len());
+    let mut rest = source;
+    while let Some(open) = rest.find("<#") {
+        code.push_str(&rest[..open]);
+        rest = rest[open..]
+            .find("#>")
+            .map_or("", |close| &rest[open + close + 2..]);
+    }
+    code.push_str(rest);
+    code.lines()
+        .map(|line| {
+            let cut = line
+                .char_indices()
+                .find(|&(i, c)| c == '#' && (i == 0 || line[..i].ends_with(char::is_whitespace)))
+                .map_or(line.len(), |(i, _)| i);
+            &line[..cut]
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn responses_are_parsed_by_the_module_json_reader_not_convert_from_json() {
+    // Windows PowerShell 3.0/4.0's ConvertFrom-Json stops at 2 MB and PowerShell 7's turns ISO strings into
+    // DateTime where 5.1's does not (docs/powershell-objects.md): no module script may parse with it.
+    let mut scripts: Vec<PathBuf> = Vec::new();
+    for folder in ["Public", "Private"] {
+        let dir = module_dir().join(folder);
+        for entry in
+            std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        {
+            scripts.push(entry.expect("dir entry").path());
+        }
+    }
+    scripts.push(module_dir().join("PersistentChatMigration.psm1"));
+    for script in &scripts {
+        let code = ps_code(&read(script)).to_lowercase();
+        assert!(
+            !code.contains("convertfrom-json"),
+            "{} calls ConvertFrom-Json; parse native JSON with ConvertFrom-PChatJson",
+            script.display()
+        );
+    }
+
+    let response = ps_code(&private_script("ConvertFrom-PChatResponse"));
+    assert!(
+        response.contains("$envelope = ConvertFrom-PChatJson -Json $json"),
+        "ConvertFrom-PChatResponse does not parse with ConvertFrom-PChatJson:\n{response}"
+    );
+    let converter = ps_code(&private_script("ConvertFrom-PChatJson"));
+    let node = ps_code(&private_script("ConvertFrom-PChatJsonNode"));
+    let source = read(&json_cs_path());
+    let methods = cs_static_method_arities(&source);
+    let calls = ps_static_calls(&converter, "PChatMigration.PChatJson");
+    assert_eq!(
+        calls,
+        [("Parse".to_string(), 1)],
+        "ConvertFrom-PChatJson's PChatJson calls"
+    );
+    assert_eq!(
+        methods.get("Parse"),
+        Some(&1),
+        "PChatMigrationJson.cs: Parse(string) ({methods:?})"
+    );
+    assert!(
+        converter.contains("ConvertFrom-PChatJsonNode -Node $tree"),
+        "ConvertFrom-PChatJson does not convert the tree with ConvertFrom-PChatJsonNode"
+    );
+    // The JsonObject members the converter reads exist in the C# class.
+    for member in [
+        "$Node.Count",
+        "$Node.ValueAt($i)",
+        "$Node.KeyAt($i)",
+        "[PChatMigration.JsonObject]",
+    ] {
+        assert!(
+            node.contains(member),
+            "ConvertFrom-PChatJsonNode no longer reads {member}"
+        );
+    }
+    for declaration in [
+        "public sealed class JsonObject",
+        "public int Count",
+        "public object ValueAt(int position)",
+        "public string KeyAt(int position)",
+        "public sealed class JsonReadException : FormatException",
+    ] {
+        assert!(
+            source.contains(declaration),
+            "PChatMigrationJson.cs lacks `{declaration}`"
+        );
+    }
+
+    // The loader compiles the reader before it dot-sources the scripts that call it.
+    let psm1 = ps_code(&read(&module_dir().join("PersistentChatMigration.psm1")));
+    let compiled = psm1.find("-ChildPath 'PChatMigrationJson.cs'");
+    let imported = psm1.find("\nImport-PChatJsonType");
+    let dot_sourced = psm1.find("foreach ($folder in @('Private', 'Public'))");
+    assert!(
+        compiled.is_some() && imported.is_some() && imported < dot_sourced,
+        "PersistentChatMigration.psm1 must compile Native/PChatMigrationJson.cs (Import-PChatJsonType) before it \
+         dot-sources Private/ and Public/"
+    );
+}
+
+#[test]
+fn ps_code_drops_comments_only() {
+    let code = ps_code("<#\n ConvertFrom-Json\n#>\n$a = 1 # ConvertFrom-Json\n# ConvertFrom-Json\n$b = '#x' | ConvertFrom-Json");
+    assert!(!code.contains("1 # "), "{code}");
+    assert_eq!(code.matches("ConvertFrom-Json").count(), 1, "{code}");
+    assert!(code.contains("'#x'"), "{code}");
 }
