@@ -82,6 +82,11 @@ fn native_cs_path() -> PathBuf {
     module_dir().join("Native").join("PChatMigrationNative.cs")
 }
 
+/// The module's JSON reader (ConvertFrom-PChatResponse parses every response with it).
+fn json_cs_path() -> PathBuf {
+    module_dir().join("Native").join("PChatMigrationJson.cs")
+}
+
 /// The runtime selection and load-failure diagnosis the loader compiles before it picks the library.
 fn platform_cs_path() -> PathBuf {
     module_dir()
@@ -231,12 +236,13 @@ fn native_class_compiles_as_csharp5_with_only_mscorlib() {
                 out.join("PChatMigrationNative.dll").display()
             ))
             .arg(native_cs_path())
-            .arg(platform_cs_path()),
+            .arg(platform_cs_path())
+            .arg(json_cs_path()),
         Duration::from_secs(120),
     );
     assert!(
         output.status.success(),
-        "Native/PChatMigrationNative.cs and PChatMigrationPlatform.cs do not compile as C# 5 with mscorlib only:\n{}",
+        "Native/PChatMigrationNative.cs, PChatMigrationPlatform.cs and PChatMigrationJson.cs do not compile as C# 5 with mscorlib only:\n{}",
         output.text()
     );
     let _ = std::fs::remove_dir_all(&out);
@@ -340,7 +346,35 @@ fn write_sample_package(dir: &Path) -> SamplePackage {
         (12, Vec::new()),
     ];
 
-    let mut writer = PackageWriter::create(&path).expect("create the sample package");
+    let messages = write_package_file(&path, principals, categories, rooms, &histories);
+    // The library's own reader accepts it, so a harness failure on it is the harness's or the ABI's.
+    let figures = PackageReader::open(&path)
+        .and_then(|mut reader| reader.verify(|_, _| {}))
+        .unwrap_or_else(|e| panic!("the sample package {} does not verify: {e}", path.display()));
+    assert_eq!(
+        figures.len(),
+        histories.len(),
+        "rooms listed by verify: {figures:?}"
+    );
+    SamplePackage {
+        path,
+        rooms: histories.len(),
+        messages,
+    }
+}
+
+/// Writes a package with the library's own writer: the entities, one history entry per room of `histories`, the
+/// manifest. Returns the number of messages written.
+fn write_package_file(
+    path: &Path,
+    principals: Vec<pchat_migrate::package::Principal>,
+    categories: Vec<pchat_migrate::package::Node>,
+    rooms: Vec<pchat_migrate::package::Node>,
+    histories: &[(i32, Vec<pchat_migrate::package::Message>)],
+) -> u64 {
+    use pchat_migrate::package::*;
+
+    let mut writer = PackageWriter::create(path).expect("create the sample package");
     writer
         .write_entities(
             &Entities {
@@ -354,7 +388,7 @@ fn write_sample_package(dir: &Path) -> SamplePackage {
         .expect("entities");
     let mut room_histories = Vec::new();
     let mut messages = 0u64;
-    for (room_id, history) in &histories {
+    for (room_id, history) in histories {
         writer
             .write_entry(&messages_entry(*room_id), history)
             .expect("history");
@@ -398,20 +432,57 @@ fn write_sample_package(dir: &Path) -> SamplePackage {
         entries: Vec::new(),
     };
     writer.finish(manifest).expect("finish the sample package");
-    // The library's own reader accepts it, so a harness failure on it is the harness's or the ABI's.
-    let figures = PackageReader::open(&path)
-        .and_then(|mut reader| reader.verify(|_, _| {}))
-        .unwrap_or_else(|e| panic!("the sample package {} does not verify: {e}", path.display()));
-    assert_eq!(
-        figures.len(),
-        histories.len(),
-        "rooms listed by verify: {figures:?}"
+    messages
+}
+
+/// rooms of `write_large_package`: enough that the inspect_package response is far over 2 MB.
+const LARGE_PACKAGE_ROOMS: usize = 40_000;
+
+/// A package of `rooms` rooms with one message each, under one category: its inspect_package response is larger than
+/// Windows PowerShell 3.0/4.0's ConvertFrom-Json limit (2,097,152 characters), which the harness checks.
+fn write_large_package(dir: &Path, rooms: usize) -> PathBuf {
+    use pchat_migrate::package::*;
+
+    std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    let path = dir.join("large package.zip");
+    let first_room = 100;
+    let room_ids: Vec<i32> = (0..rooms)
+        .map(|i| first_room + i32::try_from(i).expect("room count fits i32"))
+        .collect();
+    let room_nodes = room_ids
+        .iter()
+        .map(|id| {
+            sample::node(
+                *id,
+                NodeKind::Room,
+                Some(2),
+                &format!("Room \"{id}\" caf\u{e9}"),
+                &["Sales"],
+            )
+        })
+        .collect();
+    let histories: Vec<(i32, Vec<Message>)> = room_ids
+        .iter()
+        .map(|id| {
+            let chat_id = i64::from(*id);
+            let utc = 634_500_000_000_000_000 + chat_id * 10_000_000;
+            (*id, vec![sample::message(chat_id, utc, "hello")])
+        })
+        .collect();
+    write_package_file(
+        &path,
+        vec![
+            sample::principal(1, "sip:system"),
+            sample::principal(2, "sip:ann@contoso.com"),
+        ],
+        vec![
+            sample::node(1, NodeKind::Category, None, "Root", &[]),
+            sample::node(2, NodeKind::Category, Some(1), "Sales", &[]),
+        ],
+        room_nodes,
+        &histories,
     );
-    SamplePackage {
-        path,
-        rooms: histories.len(),
-        messages,
-    }
+    path
 }
 
 #[test]
@@ -462,6 +533,7 @@ fn native_class_calls_the_real_library_under_mono() {
             .arg(format!("-out:{}", exe.display()))
             .arg(&native)
             .arg(platform_cs_path())
+            .arg(json_cs_path())
             .args(&harness_sources),
         Duration::from_secs(120),
     );
@@ -472,6 +544,7 @@ fn native_class_calls_the_real_library_under_mono() {
     );
 
     let sample = write_sample_package(&out.join("packages"));
+    let large_package = write_large_package(&out.join("packages"), LARGE_PACKAGE_ROOMS);
     let targets = ImportTargets::start(&out, &sample.path);
     // The tree Copy-PChatFileStore's harness check copies: nested folders, a non-ASCII name, an empty file.
     let files_source = out.join("file-repository");
@@ -534,7 +607,11 @@ fn native_class_calls_the_real_library_under_mono() {
             .arg("--client-access-params")
             .arg(&client_access_params)
             .arg("--client-access-expect")
-            .arg(&client_access_expect),
+            .arg(&client_access_expect)
+            .arg("--large-package")
+            .arg(&large_package)
+            .arg("--large-package-rooms")
+            .arg(LARGE_PACKAGE_ROOMS.to_string()),
         Duration::from_secs(180),
     );
     println!("{}", output.text());
@@ -2494,7 +2571,7 @@ fn start_migration_sends_the_plan_facts_and_the_stage_cmdlets_parameter_names() 
         "$facts['check'] = [ordered]@{\n            valid = [bool]$package.Valid",
         "dbInstance = [string]$package.Source.dbInstance",
         "database = [string]$package.Source.database",
-        "parameters = $package.Parameters",
+        "parameters = (ConvertTo-PChatRecordedExportParameter -Recorded $package.Parameters)",
         "errorCode = $code",
         "errorMessage = ",
         "Get-PChatMigrationPackage -FileName $PackagePath -ErrorAction Stop",
@@ -3102,4 +3179,120 @@ fn client_access_cmdlet_sends_the_params_and_has_its_shape() {
     ] {
         assert!(about.contains(needle), "about_ help lacks `{needle}`");
     }
+}
+
+/// PowerShell source without its comments: `<# ... #>` blocks and `#` comments that start a line or follow a blank
+/// (enough for the module's scripts, which put no `#` inside strings after a blank).
+fn ps_code(source: &str) -> String {
+    let mut code = String::with_capacity(source.len());
+    let mut rest = source;
+    while let Some(open) = rest.find("<#") {
+        code.push_str(&rest[..open]);
+        rest = rest[open..]
+            .find("#>")
+            .map_or("", |close| &rest[open + close + 2..]);
+    }
+    code.push_str(rest);
+    code.lines()
+        .map(|line| {
+            let cut = line
+                .char_indices()
+                .find(|&(i, c)| c == '#' && (i == 0 || line[..i].ends_with(char::is_whitespace)))
+                .map_or(line.len(), |(i, _)| i);
+            &line[..cut]
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn responses_are_parsed_by_the_module_json_reader_not_convert_from_json() {
+    // Windows PowerShell 3.0/4.0's ConvertFrom-Json stops at 2 MB and PowerShell 7's turns ISO strings into
+    // DateTime where 5.1's does not (docs/powershell-objects.md): no module script may parse with it.
+    let mut scripts: Vec<PathBuf> = Vec::new();
+    for folder in ["Public", "Private"] {
+        let dir = module_dir().join(folder);
+        for entry in
+            std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        {
+            scripts.push(entry.expect("dir entry").path());
+        }
+    }
+    scripts.push(module_dir().join("PersistentChatMigration.psm1"));
+    for script in &scripts {
+        let code = ps_code(&read(script)).to_lowercase();
+        assert!(
+            !code.contains("convertfrom-json"),
+            "{} calls ConvertFrom-Json; parse native JSON with ConvertFrom-PChatJson",
+            script.display()
+        );
+    }
+
+    let response = ps_code(&private_script("ConvertFrom-PChatResponse"));
+    assert!(
+        response.contains("$envelope = ConvertFrom-PChatJson -Json $json"),
+        "ConvertFrom-PChatResponse does not parse with ConvertFrom-PChatJson:\n{response}"
+    );
+    let converter = ps_code(&private_script("ConvertFrom-PChatJson"));
+    let node = ps_code(&private_script("ConvertFrom-PChatJsonNode"));
+    let source = read(&json_cs_path());
+    let methods = cs_static_method_arities(&source);
+    let calls = ps_static_calls(&converter, "PChatMigration.PChatJson");
+    assert_eq!(
+        calls,
+        [("Parse".to_string(), 1)],
+        "ConvertFrom-PChatJson's PChatJson calls"
+    );
+    assert_eq!(
+        methods.get("Parse"),
+        Some(&1),
+        "PChatMigrationJson.cs: Parse(string) ({methods:?})"
+    );
+    assert!(
+        converter.contains("ConvertFrom-PChatJsonNode -Node $tree"),
+        "ConvertFrom-PChatJson does not convert the tree with ConvertFrom-PChatJsonNode"
+    );
+    // The JsonObject members the converter reads exist in the C# class.
+    for member in [
+        "$Node.Count",
+        "$Node.ValueAt($i)",
+        "$Node.KeyAt($i)",
+        "[PChatMigration.JsonObject]",
+    ] {
+        assert!(
+            node.contains(member),
+            "ConvertFrom-PChatJsonNode no longer reads {member}"
+        );
+    }
+    for declaration in [
+        "public sealed class JsonObject",
+        "public int Count",
+        "public object ValueAt(int position)",
+        "public string KeyAt(int position)",
+        "public sealed class JsonReadException : FormatException",
+    ] {
+        assert!(
+            source.contains(declaration),
+            "PChatMigrationJson.cs lacks `{declaration}`"
+        );
+    }
+
+    // The loader compiles the reader before it dot-sources the scripts that call it.
+    let psm1 = ps_code(&read(&module_dir().join("PersistentChatMigration.psm1")));
+    let compiled = psm1.find("-ChildPath 'PChatMigrationJson.cs'");
+    let imported = psm1.find("\nImport-PChatJsonType");
+    let dot_sourced = psm1.find("foreach ($folder in @('Private', 'Public'))");
+    assert!(
+        compiled.is_some() && imported.is_some() && imported < dot_sourced,
+        "PersistentChatMigration.psm1 must compile Native/PChatMigrationJson.cs (Import-PChatJsonType) before it \
+         dot-sources Private/ and Public/"
+    );
+}
+
+#[test]
+fn ps_code_drops_comments_only() {
+    let code = ps_code("<#\n ConvertFrom-Json\n#>\n$a = 1 # ConvertFrom-Json\n# ConvertFrom-Json\n$b = '#x' | ConvertFrom-Json");
+    assert!(!code.contains("1 # "), "{code}");
+    assert_eq!(code.matches("ConvertFrom-Json").count(), 1, "{code}");
+    assert!(code.contains("'#x'"), "{code}");
 }

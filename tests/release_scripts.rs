@@ -122,6 +122,7 @@ fn package_script_assembles_the_module_with_bin_rid_folders_and_a_complete_manif
         "PersistentChatMigration.Format.ps1xml",
         "Native/PChatMigrationNative.cs",
         "Native/PChatMigrationPlatform.cs",
+        "Native/PChatMigrationJson.cs",
         "en-US/about_PersistentChatMigration.help.txt",
         "Public/Export-PChatMigrationData.ps1",
         "Private/Invoke-PChatNativeCall.ps1",
@@ -170,6 +171,7 @@ fn package_script_assembles_the_module_with_bin_rid_folders_and_a_complete_manif
         "'bin/linux-x64/libpchat_migrate.so'",
         "'bin/win7-x64/pchat_migrate.dll'",
         "'Native/PChatMigrationPlatform.cs'",
+        "'Native/PChatMigrationJson.cs'",
         "'LICENSE'",
     ] {
         assert!(has(listed), "FileList does not list {listed}:\n{manifest}");

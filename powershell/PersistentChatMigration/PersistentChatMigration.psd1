@@ -43,6 +43,7 @@
         'PersistentChatMigration.Format.ps1xml',
         'Native/PChatMigrationNative.cs',
         'Native/PChatMigrationPlatform.cs',
+        'Native/PChatMigrationJson.cs',
         'en-US/about_PersistentChatMigration.help.txt'
     )
 

@@ -14,7 +14,9 @@
        path of the chosen binary (works on .NET Framework 4.5, .NET 8 and Mono). A type left in the session by an
        earlier import is reused, because a .NET type cannot be unloaded.
     4. Refuses to load when pcm_abi_version() differs from the ABI version this module was built for.
-    5. Dot-sources Private/*.ps1 and Public/*.ps1 and exports the public functions.
+    5. Compiles Native/PChatMigrationJson.cs, the JSON reader every native response is parsed with (no size limit,
+       PascalCase keys, UTC times as [DateTime] on every PowerShell version; docs/powershell-objects.md).
+    6. Dot-sources Private/*.ps1 and Public/*.ps1 and exports the public functions.
 
     Keep this file compatible with Windows PowerShell 3.0 (Lync Server 2013 management shell): no classes,
     no ::new(), no ternary operator, no ?? / ?. operators, no .Where()/.ForEach() methods.
@@ -232,7 +234,16 @@ function Import-PChatNativeLibrary {
     Write-Verbose -Message ('PersistentChatMigration: native library version {0}, ABI {1}' -f $libraryVersion, $abiVersion)
 }
 
+function Import-PChatJsonType {
+    # Native/PChatMigrationJson.cs: no library placeholder; reused on re-import (a .NET type cannot be unloaded).
+    if ($null -eq ('PChatMigration.PChatJson' -as [type])) {
+        $jsonSource = Join-Path -Path (Join-Path -Path $PSScriptRoot -ChildPath 'Native') -ChildPath 'PChatMigrationJson.cs'
+        Add-Type -TypeDefinition ([System.IO.File]::ReadAllText($jsonSource)) -Language CSharp
+    }
+}
+
 Import-PChatNativeLibrary
+Import-PChatJsonType
 
 foreach ($folder in @('Private', 'Public')) {
     $folderPath = Join-Path -Path $PSScriptRoot -ChildPath $folder

@@ -20,7 +20,7 @@
 //   - returned strings are decoded by scanning for the NUL byte, Marshal.Copy and Encoding.UTF8
 //     (Marshal.PtrToStringUTF8 does not exist on .NET Framework);
 //   - jobs are wrapped in a SafeHandle that calls pcm_job_free exactly once.
-// JSON is not parsed here: PowerShell does ConvertFrom-Json on the text this class returns.
+// JSON is not parsed here: ConvertFrom-PChatResponse parses the text this class returns with PChatMigrationJson.cs.
 
 using System;
 using System.Runtime.InteropServices;

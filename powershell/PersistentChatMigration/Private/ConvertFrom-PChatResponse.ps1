@@ -4,9 +4,14 @@ function ConvertFrom-PChatResponse {
     Parses the JSON envelope of a PChatMigration.NativeResponse.
 
     .DESCRIPTION
-    Returns the envelope object: {"ok": true, "data": ...} or {"ok": false, "error": {"code", "message", "details"}}.
+    Returns the envelope object: {Ok = $true; Data = ...} or {Ok = $false; Error = {Code; Message; Details}}.
     A missing or unreadable response becomes an error envelope with code "no_response" or "invalid_response", so
     callers handle a single shape.
+
+    The text is parsed by ConvertFrom-PChatJson, never ConvertFrom-Json (docs/powershell-objects.md): responses of
+    any size (Windows PowerShell 3.0/4.0's ConvertFrom-Json stops at 2 MB), PascalCase keys at every level and UTC
+    times as [DateTime] on every PowerShell version. PowerShell reads properties ignoring case, so callers written
+    as $envelope.ok or $data.fileName read the PascalCase properties Ok and FileName.
     #>
     [CmdletBinding()]
     [OutputType([System.Management.Automation.PSObject])]
@@ -19,30 +24,36 @@ function ConvertFrom-PChatResponse {
     $json = [string]$Response.Json
     if ([string]::IsNullOrEmpty($json)) {
         return [pscustomobject]@{
-            ok = $false
-            error = [pscustomobject]@{
-                code = 'no_response'
-                message = ('The native library returned {0} without a response.' -f $Response.StatusName)
-                details = $null
+            Ok = $false
+            Error = [pscustomobject]@{
+                Code = 'no_response'
+                Message = ('The native library returned {0} without a response.' -f $Response.StatusName)
+                Details = $null
             }
         }
     }
 
     $envelope = $null
+    $problem = 'it is not a JSON object'
     try {
-        # Windows PowerShell 3.0-5.1 parse with JavaScriptSerializer; the envelopes are small, well below its limits.
-        $envelope = ConvertFrom-Json -InputObject $json
+        $envelope = ConvertFrom-PChatJson -Json $json
     }
     catch {
+        # [PChatMigration.JsonReadException]: "invalid JSON at offset N: ...".
         $envelope = $null
+        $inner = $_.Exception
+        while ($null -ne $inner.InnerException) {
+            $inner = $inner.InnerException
+        }
+        $problem = $inner.Message
     }
-    if ($null -eq $envelope -or $null -eq $envelope.PSObject.Properties['ok']) {
+    if ($null -eq $envelope -or $null -eq $envelope.PSObject.Properties['Ok']) {
         return [pscustomobject]@{
-            ok = $false
-            error = [pscustomobject]@{
-                code = 'invalid_response'
-                message = ('The native library returned {0} with a response that is not a JSON envelope.' -f $Response.StatusName)
-                details = $null
+            Ok = $false
+            Error = [pscustomobject]@{
+                Code = 'invalid_response'
+                Message = ('The native library returned {0} with a response that is not a JSON envelope ({1}).' -f $Response.StatusName, $problem)
+                Details = $null
             }
         }
     }

@@ -4,8 +4,9 @@ function ConvertTo-PChatDateTime {
     Converts a UTC time from a native response into a local [DateTime], or $null.
 
     .DESCRIPTION
-    The library writes times as ISO 8601 UTC text ("2026-11-24T08:30:00Z"). Windows PowerShell's ConvertFrom-Json
-    leaves such text as a string, PowerShell 7's turns it into a [DateTime] already; both arrive here. The result
+    The library writes times as ISO 8601 UTC text ("2026-11-24T08:30:00Z") under keys ending in "Utc";
+    ConvertFrom-PChatJson already turns those into [DateTime] values of Kind Utc on every PowerShell version
+    (docs/powershell-objects.md). Text is still accepted (a time that did not match the rule). The result
     is local time (DateTimeKind.Local), like the times Get-ChildItem and the Cs cmdlets show; call
     .ToUniversalTime() for UTC. Empty or unreadable values become $null (a package property is never lost over a
     display conversion).

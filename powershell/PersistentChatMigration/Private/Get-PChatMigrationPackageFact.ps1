@@ -35,7 +35,7 @@ function Get-PChatMigrationPackageFact {
                 dbInstance = [string]$package.Source.dbInstance
                 database = [string]$package.Source.database
             }
-            parameters = $package.Parameters
+            parameters = (ConvertTo-PChatRecordedExportParameter -Recorded $package.Parameters)
         }
     }
     catch [System.Management.Automation.PipelineStoppedException] {

@@ -338,7 +338,7 @@ function Export-PChatMigrationData {
             $target = 'a byte array (-AsBytes)'
             if ($PSCmdlet.ParameterSetName -eq 'AsBytes') {
                 # The package goes to a temporary file that is read back and deleted here: returning it inside the
-                # JSON response would exceed ConvertFrom-Json's 2 MB limit on Windows PowerShell 3.0/4.0.
+                # JSON response would hold it as base64 text and again as a parsed string in memory.
                 $bytesFile = Join-Path -Path ([System.IO.Path]::GetTempPath()) -ChildPath ('pchat-export-{0}.zip' -f [guid]::NewGuid().ToString('N'))
                 $exportParams['fileName'] = $bytesFile
                 $exportParams['asBytes'] = $false

@@ -11,6 +11,7 @@
 //                    [--archive-request <file> --archive-refused-params <file>] (with --package)
 //                    [--migration <file> (Start-PChatMigration's stage params) with --legacy-client-facts <file>]
 //                    [--client-access-params <file> --client-access-expect <new,legacy,none,unexpanded>]
+//                    [--large-package <package.zip> --large-package-rooms <rooms>] (JsonChecks.cs: a response > 2 MB)
 //
 // With --package it also runs inspect_package (Get-PChatMigrationPackage) on that package and on a truncated copy,
 // written next to it.
@@ -60,6 +61,8 @@ namespace PChatMigration.Harness
             string archiveRefusedParams = null;
             string clientAccessParams = null;
             string clientAccessExpect = null;
+            string largePackage = null;
+            int largePackageRooms = -1;
             for (int i = 0; i < args.Length; i++)
             {
                 if (args[i] == "--version" && i + 1 < args.Length)
@@ -137,6 +140,14 @@ namespace PChatMigration.Harness
                 else if (args[i] == "--client-access-expect" && i + 1 < args.Length)
                 {
                     clientAccessExpect = args[++i];
+                }
+                else if (args[i] == "--large-package" && i + 1 < args.Length)
+                {
+                    largePackage = args[++i];
+                }
+                else if (args[i] == "--large-package-rooms" && i + 1 < args.Length)
+                {
+                    largePackageRooms = int.Parse(args[++i]);
                 }
                 else if (args[i] == "--files-source" && i + 1 < args.Length)
                 {
@@ -238,6 +249,17 @@ namespace PChatMigration.Harness
                 Run("copy_files (Copy-PChatFileStore)", delegate { CopyFiles(filesSource, filesDestination, filesCount); });
             }
             Run("file_manifest refused at start (Get-PChatFileManifest)", FileManifestRefused);
+            Run("JSON reader: PascalCase key rule (PChatMigrationJson.cs)", JsonNameRules);
+            Run("JSON reader: UTC times under *Utc keys become DateTime", JsonTimeRules);
+            Run("JSON reader: numbers, literals, containers", JsonValues);
+            Run("JSON reader: hostile strings round-trip", JsonHostileStrings);
+            Run("JSON reader: invalid JSON refused naming the offset", JsonInvalid);
+            Run("JSON reader: deep nesting refused cleanly", JsonDeepNesting);
+            if (largePackage != null)
+            {
+                Run("JSON reader: a " + largePackageRooms + "-room inspect_package response (over 2 MB)",
+                    delegate { JsonLargeResponse(largePackage, largePackageRooms); });
+            }
             if (formatFile != null)
             {
                 Run("format file", delegate { FormatFile(formatFile); });
