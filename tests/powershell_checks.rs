@@ -482,6 +482,7 @@ fn native_class_calls_the_real_library_under_mono() {
     }
     let files_destination = out.join("file-store");
     let (archive_request, archive_refused) = archive_requests(&out, &sample.path);
+    let secrets = SecretTarget::start(&out);
     let before = targets.mgc_counts();
     let output = run(
         Command::new(mono)
@@ -508,6 +509,10 @@ fn native_class_calls_the_real_library_under_mono() {
             .arg(&targets.readiness_request)
             .arg("--legacy-client-facts")
             .arg(write_legacy_client_facts(&out))
+            .arg("--secret-probe")
+            .arg(&secrets.probe_params)
+            .arg("--secret-password")
+            .arg(&secrets.password_file)
             .arg("--archive-request")
             .arg(&archive_request)
             .arg("--archive-refused-params")
@@ -749,6 +754,44 @@ struct ImportTargets {
     verify_database_params: PathBuf,
     /// Start-PChatMigration's stage requests against a seeded legacy database and its own fresh mgc.
     migration: PathBuf,
+}
+
+/// The sa password of the SecureString checks' stand-in: a quote, a backslash, non-ASCII and a surrogate pair
+/// (U+1F600), which SecureRequest must JSON-escape and UTF-8-encode itself.
+const SECRET_PASSWORD: &str = "Pw-\"q\\b-\u{e9}\u{df}-\u{1F600}-end";
+
+/// A stand-in whose sa password is [`SECRET_PASSWORD`], and the probe params the harness sends through
+/// SecureRequest (password "@PASSWORD@", replaced by a placeholder there).
+struct SecretTarget {
+    _server: common::TestServer,
+    probe_params: PathBuf,
+    password_file: PathBuf,
+}
+
+impl SecretTarget {
+    fn start(out: &Path) -> SecretTarget {
+        use sqlserver_standin::{Standin, StandinConfig};
+        let server = common::TestServer::Standin(
+            Standin::spawn(StandinConfig {
+                password: SECRET_PASSWORD.into(),
+                ..StandinConfig::default()
+            })
+            .expect("the stand-in starts"),
+        );
+        let mut params = server.connection_params(None);
+        params["password"] = serde_json::json!("@PASSWORD@");
+        params["authentication"] = serde_json::json!("SqlServer");
+        params["connectRetryCount"] = serde_json::json!(0);
+        let probe_params = out.join("secret-probe.json");
+        std::fs::write(&probe_params, params.to_string()).expect("write the probe params");
+        let password_file = out.join("secret-password.txt");
+        std::fs::write(&password_file, SECRET_PASSWORD).expect("write the password");
+        SecretTarget {
+            _server: server,
+            probe_params,
+            password_file,
+        }
+    }
 }
 
 /// `-LegacyPoolFqdn` of the harness's Test-PChatMigration request: filled into the checklist.
