@@ -13,7 +13,9 @@
 //
 // Marshalling rules (see docs/c-abi.md, "Conventions"):
 //   - strings passed in are NUL-terminated UTF-8 byte[] (never `string`, whose default marshalling is ANSI/UTF-16
-//     depending on the runtime);
+//     depending on the runtime); the one exception is pcm_call_ptr / pcm_job_start_ptr (EntryPoint pcm_call /
+//     pcm_job_start), which take an IntPtr to a UTF-8 buffer SecureRequest built in unmanaged memory so that a
+//     password never sits in a managed array (docs/secrets.md);
 //   - strings returned are IntPtr: `char **` out-parameters are owned by the caller and released with
 //     pcm_string_free (never by the .NET marshaller, which would call CoTaskMemFree); `const char *` returns
 //     (pcm_version, pcm_status_name) are static and never freed;

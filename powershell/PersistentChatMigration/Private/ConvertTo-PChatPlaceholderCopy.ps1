@@ -29,12 +29,13 @@ function ConvertTo-PChatPlaceholderCopy {
         }
         return $copy
     }
-    if (($Value -is [System.Collections.IList]) -and -not ($Value -is [string])) {
-        $items = @()
+    # Byte arrays hold no secrets (and can be large): passed through as they are.
+    if (($Value -is [System.Collections.IList]) -and -not ($Value -is [byte[]])) {
+        $items = New-Object -TypeName 'System.Collections.Generic.List[object]'
         foreach ($item in $Value) {
-            $items += , (ConvertTo-PChatPlaceholderCopy -Value $item -Placeholders $Placeholders -Secrets $Secrets)
+            $items.Add((ConvertTo-PChatPlaceholderCopy -Value $item -Placeholders $Placeholders -Secrets $Secrets))
         }
-        return , $items
+        return , $items.ToArray()
     }
     return $Value
 }
