@@ -559,6 +559,7 @@ fn native_class_calls_the_real_library_under_mono() {
     }
     let files_destination = out.join("file-store");
     let (archive_request, archive_refused) = archive_requests(&out, &sample.path);
+    let secrets = SecretTarget::start(&out);
     let (client_access_params, client_access_expect) = targets.client_access(&out);
     let before = targets.mgc_counts();
     let output = run(
@@ -586,6 +587,10 @@ fn native_class_calls_the_real_library_under_mono() {
             .arg(&targets.readiness_request)
             .arg("--legacy-client-facts")
             .arg(write_legacy_client_facts(&out))
+            .arg("--secret-probe")
+            .arg(&secrets.probe_params)
+            .arg("--secret-password")
+            .arg(&secrets.password_file)
             .arg("--archive-request")
             .arg(&archive_request)
             .arg("--archive-refused-params")
@@ -882,6 +887,44 @@ struct ImportTargets {
     verify_database_params: PathBuf,
     /// Start-PChatMigration's stage requests against a seeded legacy database and its own fresh mgc.
     migration: PathBuf,
+}
+
+/// The sa password of the SecureString checks' stand-in: a quote, a backslash, non-ASCII and a surrogate pair
+/// (U+1F600), which SecureRequest must JSON-escape and UTF-8-encode itself.
+const SECRET_PASSWORD: &str = "Pw-\"q\\b-\u{e9}\u{df}-\u{1F600}-end";
+
+/// A stand-in whose sa password is [`SECRET_PASSWORD`], and the probe params the harness sends through
+/// SecureRequest (password "@PASSWORD@", replaced by a placeholder there).
+struct SecretTarget {
+    _server: common::TestServer,
+    probe_params: PathBuf,
+    password_file: PathBuf,
+}
+
+impl SecretTarget {
+    fn start(out: &Path) -> SecretTarget {
+        use sqlserver_standin::{Standin, StandinConfig};
+        let server = common::TestServer::Standin(
+            Standin::spawn(StandinConfig {
+                password: SECRET_PASSWORD.into(),
+                ..StandinConfig::default()
+            })
+            .expect("the stand-in starts"),
+        );
+        let mut params = server.connection_params(None);
+        params["password"] = serde_json::json!("@PASSWORD@");
+        params["authentication"] = serde_json::json!("SqlServer");
+        params["connectRetryCount"] = serde_json::json!(0);
+        let probe_params = out.join("secret-probe.json");
+        std::fs::write(&probe_params, params.to_string()).expect("write the probe params");
+        let password_file = out.join("secret-password.txt");
+        std::fs::write(&password_file, SECRET_PASSWORD).expect("write the password");
+        SecretTarget {
+            _server: server,
+            probe_params,
+            password_file,
+        }
+    }
 }
 
 /// `-LegacyPoolFqdn` of the harness's Test-PChatMigration request: filled into the checklist.
@@ -1701,7 +1744,14 @@ fn compare_declarations(c_functions: &[CFunction], cs_source: &str) -> Vec<Strin
             ));
             continue;
         }
+        // `<name>_ptr` (EntryPoint = "<name>") takes its `const char *` as an IntPtr to a NUL-terminated UTF-8
+        // buffer the caller built in unmanaged memory (SecureRequest: a password never in a managed array).
+        let unmanaged_text = ext.name == format!("{c_name}_ptr");
         for (index, (c, cs)) in function.params.iter().zip(&ext.params).enumerate() {
+            let is_const_text = c.base == "char" && c.pointers == 1 && c.is_const;
+            if unmanaged_text && is_const_text && cs.modifier.is_none() && cs.ty == "IntPtr" {
+                continue;
+            }
             if let Some(problem) = param_mismatch(c, cs, &safe_handles) {
                 problems.push(format!("{at}: parameter {}: {problem}", index + 1));
             }
@@ -1865,6 +1915,19 @@ fn declaration_comparison_reports_mismatches() {
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]\n\
         public static extern IntPtr pcm_version();\n";
     assert_eq!(compare_declarations(&functions, good), Vec::<String>::new());
+    // The unmanaged-buffer twin (SecureRequest) may take an IntPtr; the plain declaration may not.
+    let with_ptr = format!(
+        "{good}[DllImport(Lib, EntryPoint = \"pcm_call\", CallingConvention = CallingConvention.Cdecl)]\n\
+         public static extern int pcm_call_ptr(IntPtr request_json, out IntPtr response_out);\n"
+    );
+    assert_eq!(
+        compare_declarations(&functions, &with_ptr),
+        Vec::<String>::new()
+    );
+    let plain_intptr = good.replace("byte[] request_json", "IntPtr request_json");
+    assert!(compare_declarations(&functions, &plain_intptr)
+        .iter()
+        .any(|p| p.contains("needs byte[]")));
     for (wrong, expected) in [
         (
             good.replace("byte[] request_json", "string request_json"),
@@ -3295,4 +3358,132 @@ fn ps_code_drops_comments_only() {
     assert!(!code.contains("1 # "), "{code}");
     assert_eq!(code.matches("ConvertFrom-Json").count(), 1, "{code}");
     assert!(code.contains("'#x'"), "{code}");
+}
+
+/// Ways PowerShell code turns a SecureString into plain text (a managed string that lives until collected).
+const PLAINTEXT_PASSWORD_TOKENS: [&str; 6] = [
+    "getnetworkcredential",
+    "networkcredential",
+    "-asplaintext",
+    "securestringtobstr",
+    "securestringtoglobalalloc",
+    "ptrtostring",
+];
+
+/// Problems in one script's text: a plain-text read of a password, or a `.Password` read other than the
+/// PSCredential's SecureString (`$Credential.Password`) that ConvertTo-PChatConnectionParameter passes on.
+fn plaintext_password_reads(name: &str, text: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (number, line) in strip_ps_comments(text).lines().enumerate() {
+        let lower = line.to_ascii_lowercase();
+        for token in PLAINTEXT_PASSWORD_TOKENS {
+            if lower.contains(token) {
+                problems.push(format!("{name}:{}: `{token}`: {}", number + 1, line.trim()));
+            }
+        }
+        let mut rest = lower.as_str();
+        while let Some(at) = rest.find(".password") {
+            let before = &rest[..at];
+            if !before.ends_with("$credential") {
+                problems.push(format!(
+                    "{name}:{}: reads `.Password` of something other than the PSCredential: {}",
+                    number + 1,
+                    line.trim()
+                ));
+            }
+            rest = &rest[at + ".password".len()..];
+            if rest.starts_with('.') || rest.starts_with('(') || rest.starts_with('[') {
+                problems.push(format!(
+                    "{name}:{}: uses the SecureString's members: {}",
+                    number + 1,
+                    line.trim()
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// The text without `# ...` line comments and `<# ... #>` blocks (help may name what is forbidden).
+fn strip_ps_comments(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("<#") {
+        out.push_str(&rest[..start]);
+        rest = rest[start..]
+            .find("#>")
+            .map_or("", |end| &rest[start + end + 2..]);
+    }
+    out.push_str(rest);
+    out.lines()
+        .map(|line| {
+            let trimmed = line.trim_start();
+            if trimmed.starts_with('#') {
+                ""
+            } else {
+                line
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn module_scripts(dir: &Path, found: &mut Vec<PathBuf>) {
+    for entry in
+        std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+    {
+        let path = entry.expect("dir entry").path();
+        if path.is_dir() && path.file_name().is_none_or(|n| n != "node_modules") {
+            module_scripts(&path, found);
+        } else if path
+            .extension()
+            .is_some_and(|ext| ext == "ps1" || ext == "psm1")
+        {
+            found.push(path);
+        }
+    }
+}
+
+#[test]
+fn no_script_reads_a_password_as_plain_text() {
+    let mut scripts = Vec::new();
+    module_scripts(&powershell_dir(), &mut scripts);
+    module_scripts(&repo().join("tests").join("powershell"), &mut scripts);
+    assert!(scripts.len() > 10, "found only {scripts:?}");
+    let mut problems = Vec::new();
+    for path in &scripts {
+        problems.extend(plaintext_password_reads(
+            &path.display().to_string(),
+            &read(path),
+        ));
+    }
+    assert!(
+        problems.is_empty(),
+        "passwords must stay SecureStrings until SecureRequest (docs/secrets.md):\n  {}",
+        problems.join("\n  ")
+    );
+    // The sanctioned line passes; each way back to plain text fails.
+    let helper = private_script("ConvertTo-PChatConnectionParameter");
+    let sanctioned = "$connection['password'] = $Credential.Password";
+    assert!(
+        helper.contains(sanctioned),
+        "the helper passes the SecureString on"
+    );
+    for mutation in [
+        "$connection['password'] = $Credential.GetNetworkCredential().Password",
+        "$connection['password'] = $cred.Password",
+        "$connection['password'] = [Runtime.InteropServices.Marshal]::PtrToStringBSTR([Runtime.InteropServices.Marshal]::SecureStringToBSTR($Credential.Password))",
+        "$connection['password'] = ConvertFrom-SecureString -SecureString $Credential.Password -AsPlainText",
+        "$connection['password'] = $Credential.Password.ToString()",
+    ] {
+        let mutated = helper.replace(sanctioned, mutation);
+        assert!(
+            !plaintext_password_reads("mutated", &mutated).is_empty(),
+            "the check misses: {mutation}"
+        );
+    }
+    // Comments may name what is forbidden.
+    assert!(
+        plaintext_password_reads("c", "# never GetNetworkCredential()\n<# .Password #>").is_empty()
+    );
 }

@@ -4,6 +4,8 @@ use super::instance::DbInstance;
 use crate::error::PcmError;
 use serde::{Deserialize, Deserializer};
 use std::fmt;
+use std::sync::Arc;
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
 /// How to authenticate to SQL Server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -31,18 +33,66 @@ pub enum Encryption {
     Plaintext,
 }
 
-/// A password that never appears in Debug output, logs or error messages.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Secret(String);
+/// A password that never appears in Debug output, logs or error messages, and whose text is wiped (zeroized) when
+/// the last holder drops it. Clones share one buffer through an `Arc`: a job's workers and per-connection configs
+/// hold the same copy, never one each. The `zeroize` crate (already in the tree through tiberius and rustls) does
+/// the wiping with volatile writes the optimizer cannot drop; see docs/secrets.md for why not `secrecy`.
+#[derive(Clone, Default)]
+pub struct Secret(Arc<SecretText>);
 
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
+/// The one owned copy of a password's text; zeroized on drop (and by [`Zeroize::zeroize`]).
+#[derive(Default)]
+pub(crate) struct SecretText(String);
+
+impl Zeroize for SecretText {
+    fn zeroize(&mut self) {
+        self.0.zeroize();
     }
 }
+
+impl Drop for SecretText {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for SecretText {}
+
+impl SecretText {
+    /// The bytes of the buffer's whole allocation (length and spare capacity), for tests that check the wipe.
+    #[cfg(test)]
+    pub(crate) fn allocation(&self) -> (*const u8, usize) {
+        (self.0.as_ptr(), self.0.capacity())
+    }
+}
+
+impl Secret {
+    /// Takes ownership of `value` without copying it (the caller's String becomes the one zeroized buffer).
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(Arc::new(SecretText(value.into())))
+    }
+    /// The password, for the one moment it is handed to the login (tiberius' `AuthMethod`).
+    pub fn expose(&self) -> &str {
+        &self.0 .0
+    }
+    /// How many holders share this buffer (tests: workers must share, not copy).
+    #[cfg(test)]
+    pub(crate) fn holders(&self) -> usize {
+        Arc::strong_count(&self.0)
+    }
+    #[cfg(test)]
+    pub(crate) fn into_text(self) -> Option<SecretText> {
+        Arc::into_inner(self.0)
+    }
+}
+
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        self.expose() == other.expose()
+    }
+}
+
+impl Eq for Secret {}
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -70,10 +120,12 @@ impl<'de> serde::de::Visitor<'de> for SecretVisitor {
         f.write_str("a password string")
     }
     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Secret, E> {
-        Ok(Secret(v.to_string()))
+        // `to_string` allocates exactly `v.len()` bytes, so the buffer never reallocates (which would leave an
+        // un-wiped copy behind).
+        Ok(Secret::new(v.to_string()))
     }
     fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Secret, E> {
-        Ok(Secret(v))
+        Ok(Secret::new(v))
     }
     fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Secret, E> {
         Self::refuse("a boolean")
@@ -94,7 +146,7 @@ impl<'de> serde::de::Visitor<'de> for SecretVisitor {
         Self::refuse("a number")
     }
     fn visit_char<E: serde::de::Error>(self, v: char) -> Result<Secret, E> {
-        Ok(Secret(v.to_string()))
+        Ok(Secret::new(v.to_string()))
     }
     fn visit_bytes<E: serde::de::Error>(self, _: &[u8]) -> Result<Secret, E> {
         Self::refuse("binary data")
@@ -377,6 +429,25 @@ mod tests {
         assert!(!format!("{p:?}").contains("hunter2"));
         let s = p.validate().expect("valid");
         assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn copies_of_the_settings_share_one_password_buffer() {
+        let p = params(json!({"dbInstance": "a", "user": "u", "password": "hunter2"}));
+        let settings = p.validate().expect("valid");
+        // One per worker, as a job would make them.
+        let workers: Vec<ConnectionSettings> = (0..4).map(|_| settings.clone()).collect();
+        let Credentials::SqlLogin { password, .. } = &settings.credentials else {
+            panic!("a SQL login")
+        };
+        // params, settings and the four workers: one buffer, six holders.
+        assert_eq!(password.holders(), 6);
+        assert_eq!(
+            password.expose().as_ptr(),
+            p.password.as_ref().expect("set").expose().as_ptr()
+        );
+        drop(workers);
+        assert_eq!(password.holders(), 2);
     }
 
     #[test]

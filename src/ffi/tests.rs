@@ -258,3 +258,86 @@ fn inspect_package_is_a_job() {
 fn abi_constants_agree() {
     assert_eq!(PCM_ABI_VERSION, crate::ABI_VERSION);
 }
+
+/// A password no test output, message or result may contain.
+const MARKER_PASSWORD: &str = "Pw-\"q\\-n\u{e9}-\u{1F600}-9f3c1e77";
+
+#[test]
+fn job_results_and_errors_never_echo_the_password() {
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let connection = serde_json::json!({"dbInstance": format!("127.0.0.1,{port}"), "user": "sa",
+        "password": MARKER_PASSWORD, "encryption": "Plaintext", "connectTimeoutSeconds": 5, "connectRetryCount": 0});
+    let never_echoed = |what: &str, text: &str| {
+        assert!(text.contains("\"ok\""), "{what} is an envelope: {text}");
+        for part in [MARKER_PASSWORD, "9f3c1e77"] {
+            assert!(!text.contains(part), "{what} echoes the password: {text}");
+        }
+    };
+    // A failed job: start, events and the error result.
+    let request = serde_json::json!({"operation": "probe", "params": connection});
+    let (status, job, response) = start(&request.to_string());
+    assert_eq!(status, 0, "{response}");
+    never_echoed("the start response", &response.to_string());
+    let events = drain(job);
+    never_echoed("the events", &format!("{{\"ok\":1,\"e\":{events:?}}}"));
+    let (_, response) = result(job);
+    assert_eq!(response["error"]["code"], "connection_failed", "{response}");
+    never_echoed("the error result", &response.to_string());
+    pcm_job_free(job);
+    // A successful validate of the same request, and an invalid one (its error names the parameter, not the value).
+    let (status, response) = call(
+        serde_json::json!({"operation": "validate", "params": request})
+            .to_string()
+            .as_bytes(),
+    );
+    assert_eq!(status, 0, "{response}");
+    never_echoed("the validate result", &response.to_string());
+    let mut bad = connection.clone();
+    bad["connectTimeoutSeconds"] = 0.into();
+    let (status, response) = call(
+        serde_json::json!({"operation": "validate", "params": {"operation": "probe", "params": bad}})
+            .to_string()
+            .as_bytes(),
+    );
+    assert_ne!(status, 0, "{response}");
+    never_echoed("the validation error", &response.to_string());
+}
+
+#[test]
+fn a_request_shows_its_password_as_stars_and_wipes_it_on_drop() {
+    let text = serde_json::json!({"operation": "probe", "params": {"dbInstance": "a", "user": "u",
+        "password": MARKER_PASSWORD}})
+    .to_string();
+    let request = crate::operations::Request::parse(&text).expect("parses");
+    let shown = format!("{request:?}");
+    assert!(
+        !shown.contains("9f3c1e77") && shown.contains("***"),
+        "{shown}"
+    );
+    let mut params = request.params.clone();
+    crate::operations::wipe_passwords(&mut params);
+    let wiped = params["password"].as_str().expect("still a string");
+    assert!(wiped.is_empty(), "wiped: {wiped:?}");
+    assert_eq!(params["user"], "u", "other fields are left alone");
+}
+
+#[test]
+fn the_secret_buffer_is_zeroed_by_zeroize() {
+    use zeroize::Zeroize;
+    let secret = crate::connection::Secret::new(String::from(MARKER_PASSWORD));
+    let mut text = secret.into_text().expect("the only holder");
+    let (ptr, capacity) = text.allocation();
+    assert!(capacity >= MARKER_PASSWORD.len());
+    text.zeroize();
+    // The allocation is still owned by `text` (zeroize keeps the capacity), so reading it is sound.
+    let (after, _) = text.allocation();
+    assert_eq!(after, ptr, "zeroize must wipe in place, not reallocate");
+    let bytes = unsafe { std::slice::from_raw_parts(ptr, capacity) };
+    assert!(bytes.iter().all(|b| *b == 0), "left: {bytes:?}");
+    // Drop runs the same wipe (ZeroizeOnDrop is the marker; Drop calls zeroize()).
+    fn zeroized_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+    zeroized_on_drop::<crate::connection::params::SecretText>();
+}

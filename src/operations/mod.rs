@@ -23,6 +23,7 @@ use crate::error::PcmError;
 use crate::jobs::Job;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use zeroize::Zeroize;
 
 pub use databases::{ChatDatabase, SkippedDatabase};
 pub use inspect::{InspectParams, InspectResult};
@@ -31,8 +32,10 @@ pub use registry::{Kind, OPERATIONS};
 pub use validate::ValidateResult;
 pub use version::{version_info, VersionInfo};
 
-/// A parsed request.
-#[derive(Debug, Deserialize)]
+/// A parsed request. Its `params` may hold passwords (any `"password"` string): they are wiped when the request is
+/// dropped, and `Debug` shows them as `***`. Operations take typed parameters from it ([`Request::params`]), whose
+/// passwords are [`crate::connection::Secret`]s; the request itself lives only for the call or the job start.
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Request {
     pub operation: String,
@@ -54,24 +57,69 @@ impl Request {
                 "the request must be a JSON object {\"operation\": ..., \"params\": {...}}",
             ));
         }
-        serde_json::from_value(value).map_err(|e| {
+        // Read in place, then wipe the caller's tree: a failed `from_value(value)` would drop it unwiped.
+        let mut value = value;
+        let request = Request::deserialize(&value).map_err(|e| {
             PcmError::invalid_parameter("request", format!("the request is malformed: {e}"))
-        })
+        });
+        wipe_passwords(&mut value);
+        request
     }
 
-    /// Deserializes `params` into the operation's parameter type, naming the operation in the error.
+    /// Deserializes `params` into the operation's parameter type, naming the operation in the error. Reads the
+    /// params in place (no clone of the whole tree, which would be one more unwiped copy of each password).
     pub fn params<T: serde::de::DeserializeOwned>(&self) -> Result<T, PcmError> {
+        let empty = json!({});
         let params = if self.params.is_null() {
-            json!({})
+            &empty
         } else {
-            self.params.clone()
+            &self.params
         };
-        serde_json::from_value(params).map_err(|e| {
+        T::deserialize(params).map_err(|e| {
             PcmError::invalid_parameter(
                 "params",
                 format!("the parameters of '{}' are not valid: {e}", self.operation),
             )
         })
+    }
+}
+
+impl Drop for Request {
+    fn drop(&mut self) {
+        wipe_passwords(&mut self.params);
+    }
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut params = self.params.clone();
+        visit_passwords(&mut params, &mut |text| *text = "***".to_string());
+        f.debug_struct("Request")
+            .field("operation", &self.operation)
+            .field("params", &params)
+            .finish()
+    }
+}
+
+/// Zeroizes, in place, every string value under a `"password"` key (any case, any depth) of `value`.
+pub fn wipe_passwords(value: &mut Value) {
+    visit_passwords(value, &mut |text| text.zeroize());
+}
+
+fn visit_passwords(value: &mut Value, action: &mut dyn FnMut(&mut String)) {
+    match value {
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                match item {
+                    Value::String(text) if key.eq_ignore_ascii_case("password") => action(text),
+                    other => visit_passwords(other, action),
+                }
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| visit_passwords(item, action)),
+        _ => {}
     }
 }
 

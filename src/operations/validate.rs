@@ -38,7 +38,7 @@ impl SyncOperation for Validate {
         let checked = lookup(&inner.operation)?.check(&inner)?;
         Ok(ValidateResult {
             valid: true,
-            operation: inner.operation,
+            operation: inner.operation.clone(),
             checked,
         })
     }

@@ -13,7 +13,9 @@
 //
 // Marshalling rules (see docs/c-abi.md, "Conventions"):
 //   - strings passed in are NUL-terminated UTF-8 byte[] (never `string`, whose default marshalling is ANSI/UTF-16
-//     depending on the runtime);
+//     depending on the runtime); the one exception is pcm_call_ptr / pcm_job_start_ptr (EntryPoint pcm_call /
+//     pcm_job_start), which take an IntPtr to a UTF-8 buffer SecureRequest built in unmanaged memory so that a
+//     password never sits in a managed array (docs/secrets.md);
 //   - strings returned are IntPtr: `char **` out-parameters are owned by the caller and released with
 //     pcm_string_free (never by the .NET marshaller, which would call CoTaskMemFree); `const char *` returns
 //     (pcm_version, pcm_status_name) are static and never freed;
@@ -23,7 +25,9 @@
 // JSON is not parsed here: ConvertFrom-PChatResponse parses the text this class returns with PChatMigrationJson.cs.
 
 using System;
+using System.Collections.Generic;
 using System.Runtime.InteropServices;
+using System.Security;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 
@@ -52,6 +56,14 @@ namespace PChatMigration
         public static extern int pcm_call(byte[] request_json, out IntPtr response_out);
 
         // int32_t pcm_legacy_clients_plan(const char *facts_json, char **response_out);
+        /// <summary>pcm_call with a request in unmanaged memory (SecureRequest builds it there).</summary>
+        [DllImport(Lib, EntryPoint = "pcm_call", CallingConvention = CallingConvention.Cdecl)]
+        public static extern int pcm_call_ptr(IntPtr request_json, out IntPtr response_out);
+
+        /// <summary>pcm_job_start with a request in unmanaged memory (SecureRequest builds it there).</summary>
+        [DllImport(Lib, EntryPoint = "pcm_job_start", CallingConvention = CallingConvention.Cdecl)]
+        public static extern int pcm_job_start_ptr(IntPtr request_json, out IntPtr job_out, out IntPtr response_out);
+
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         public static extern int pcm_legacy_clients_plan(byte[] facts_json, out IntPtr response_out);
 
@@ -404,6 +416,26 @@ namespace PChatMigration
             return Start(NativeMethods.pcm_inspect_package_start, paramsJson);
         }
 
+        internal static NativeJob StartFromPointer(IntPtr request)
+        {
+            IntPtr job = IntPtr.Zero;
+            IntPtr response = IntPtr.Zero;
+            PcmJobHandle handle = null;
+            int status;
+            try
+            {
+                status = NativeMethods.pcm_job_start_ptr(request, out job, out response);
+            }
+            finally
+            {
+                if (job != IntPtr.Zero)
+                {
+                    handle = new PcmJobHandle(job);
+                }
+            }
+            return new NativeJob(handle, new NativeResponse(status, TakeString(response)));
+        }
+
         private static NativeJob Start(StartFunction start, string json)
         {
             IntPtr job = IntPtr.Zero;
@@ -474,6 +506,270 @@ namespace PChatMigration
             {
                 NativeMethods.pcm_string_free(value);
             }
+        }
+    }
+
+    /// <summary>
+    /// Requests whose passwords never become managed strings (docs/secrets.md). The caller builds the request JSON
+    /// with a placeholder string (from <see cref="NewPlaceholder"/>) where each password goes; the call copies the
+    /// request into unmanaged memory as UTF-8, writing each SecureString's characters, JSON-escaped, in place of its
+    /// placeholder straight from Marshal.SecureStringToGlobalAllocUnicode's buffer, makes the native call, then
+    /// zeroes and frees both unmanaged buffers. A placeholder is "pchat-secret-" and a fresh random GUID, and must
+    /// occur exactly once as a whole JSON string, so it cannot be confused with user data.
+    /// </summary>
+    public static class SecureRequest
+    {
+        private const string PlaceholderPrefix = "pchat-secret-";
+
+        /// <summary>Test hook: called with the request buffer and its length after it was zeroed, before it is freed.</summary>
+        internal static Action<IntPtr, int> AfterZeroed;
+
+        /// <summary>A new placeholder string value for one password of one request.</summary>
+        public static string NewPlaceholder()
+        {
+            return PlaceholderPrefix + Guid.NewGuid().ToString("N");
+        }
+
+        /// <summary>pcm_call with each placeholder of <paramref name="requestJson"/> replaced by its secret.</summary>
+        public static NativeResponse Call(string requestJson, string[] placeholders, SecureString[] secrets)
+        {
+            int length;
+            IntPtr request = Build(requestJson, placeholders, secrets, out length);
+            try
+            {
+                IntPtr response;
+                int status = NativeMethods.pcm_call_ptr(request, out response);
+                return new NativeResponse(status, Native.TakeString(response));
+            }
+            finally
+            {
+                ZeroAndFree(request, length);
+            }
+        }
+
+        /// <summary>pcm_job_start with each placeholder replaced by its secret (see <see cref="Native.StartJob"/>).</summary>
+        public static NativeJob StartJob(string requestJson, string[] placeholders, SecureString[] secrets)
+        {
+            int length;
+            IntPtr request = Build(requestJson, placeholders, secrets, out length);
+            try
+            {
+                return Native.StartFromPointer(request);
+            }
+            finally
+            {
+                ZeroAndFree(request, length);
+            }
+        }
+
+        private struct Slot
+        {
+            public int Start;
+            public int End;
+            public SecureString Secret;
+        }
+
+        /// <summary>Where each quoted placeholder sits, in request order; refuses missing or repeated ones.</summary>
+        private static List<Slot> FindSlots(string json, string[] placeholders, SecureString[] secrets)
+        {
+            if (json == null || placeholders == null || secrets == null || placeholders.Length != secrets.Length)
+            {
+                throw new ArgumentException("SecureRequest needs the request text and one placeholder per secret.");
+            }
+            List<Slot> slots = new List<Slot>();
+            for (int i = 0; i < placeholders.Length; i++)
+            {
+                if (placeholders[i] == null || !placeholders[i].StartsWith(PlaceholderPrefix, StringComparison.Ordinal)
+                    || secrets[i] == null)
+                {
+                    throw new ArgumentException("A placeholder must come from SecureRequest.NewPlaceholder() and have a secret.");
+                }
+                string token = "\"" + placeholders[i] + "\"";
+                int at = json.IndexOf(token, StringComparison.Ordinal);
+                if (at < 0 || json.IndexOf(token, at + 1, StringComparison.Ordinal) >= 0)
+                {
+                    throw new ArgumentException("Each password placeholder must occur exactly once in the request.");
+                }
+                Slot slot = new Slot();
+                slot.Start = at;
+                slot.End = at + token.Length;
+                slot.Secret = secrets[i];
+                slots.Add(slot);
+            }
+            slots.Sort(delegate(Slot a, Slot b) { return a.Start.CompareTo(b.Start); });
+            return slots;
+        }
+
+        /// <summary>The NUL-terminated UTF-8 request in HGlobal memory; the caller zeroes and frees it.</summary>
+        private static IntPtr Build(string json, string[] placeholders, SecureString[] secrets, out int length)
+        {
+            List<Slot> slots = FindSlots(json, placeholders, secrets);
+            List<IntPtr> unicode = new List<IntPtr>();
+            IntPtr buffer = IntPtr.Zero;
+            length = 0;
+            try
+            {
+                int total = 1;
+                int previous = 0;
+                foreach (Slot slot in slots)
+                {
+                    IntPtr chars = Marshal.SecureStringToGlobalAllocUnicode(slot.Secret);
+                    unicode.Add(chars);
+                    total += Encoding.UTF8.GetByteCount(json.Substring(previous, slot.Start - previous));
+                    total += 2 + EscapedLength(chars, slot.Secret.Length);
+                    previous = slot.End;
+                }
+                total += Encoding.UTF8.GetByteCount(json.Substring(previous));
+                buffer = Marshal.AllocHGlobal(total);
+                length = total;
+                int offset = 0;
+                previous = 0;
+                for (int i = 0; i < slots.Count; i++)
+                {
+                    offset = WritePlain(buffer, offset, json.Substring(previous, slots[i].Start - previous));
+                    Marshal.WriteByte(buffer, offset++, (byte)'"');
+                    offset = WriteEscaped(buffer, offset, unicode[i], slots[i].Secret.Length);
+                    Marshal.WriteByte(buffer, offset++, (byte)'"');
+                    previous = slots[i].End;
+                }
+                offset = WritePlain(buffer, offset, json.Substring(previous));
+                Marshal.WriteByte(buffer, offset, 0);
+                IntPtr result = buffer;
+                buffer = IntPtr.Zero;
+                return result;
+            }
+            finally
+            {
+                foreach (IntPtr chars in unicode)
+                {
+                    Marshal.ZeroFreeGlobalAllocUnicode(chars);
+                }
+                if (buffer != IntPtr.Zero)
+                {
+                    ZeroAndFree(buffer, length);
+                    length = 0;
+                }
+            }
+        }
+
+        private static int WritePlain(IntPtr buffer, int offset, string text)
+        {
+            byte[] bytes = Encoding.UTF8.GetBytes(text);
+            Marshal.Copy(bytes, 0, new IntPtr(buffer.ToInt64() + offset), bytes.Length);
+            return offset + bytes.Length;
+        }
+
+        /// <summary>Reads UTF-16 unit <paramref name="index"/> of an unmanaged string.</summary>
+        private static char CharAt(IntPtr chars, int index)
+        {
+            return (char)Marshal.ReadInt16(chars, index * 2);
+        }
+
+        /// <summary>
+        /// The code point at <paramref name="index"/> and how many UTF-16 units it takes; refuses an unpaired
+        /// surrogate (it has no UTF-8 form, and the library would refuse the JSON).
+        /// </summary>
+        private static int CodePointAt(IntPtr chars, int count, int index, out int units)
+        {
+            char c = CharAt(chars, index);
+            units = 1;
+            if (char.IsHighSurrogate(c) && index + 1 < count && char.IsLowSurrogate(CharAt(chars, index + 1)))
+            {
+                units = 2;
+                return char.ConvertToUtf32(c, CharAt(chars, index + 1));
+            }
+            if (char.IsSurrogate(c))
+            {
+                throw new ArgumentException("The password contains an unpaired UTF-16 surrogate; it cannot be sent as UTF-8.");
+            }
+            return c;
+        }
+
+        /// <summary>UTF-8 bytes of one code point as a JSON string character ("\\" and "\"" escaped, controls as \u00XX).</summary>
+        private static int EncodedLength(int cp)
+        {
+            if (cp == '"' || cp == '\\') { return 2; }
+            if (cp < 0x20) { return 6; }
+            if (cp < 0x80) { return 1; }
+            if (cp < 0x800) { return 2; }
+            if (cp < 0x10000) { return 3; }
+            return 4;
+        }
+
+        private static int EscapedLength(IntPtr chars, int count)
+        {
+            int total = 0;
+            int units;
+            for (int i = 0; i < count; i += units)
+            {
+                total += EncodedLength(CodePointAt(chars, count, i, out units));
+            }
+            return total;
+        }
+
+        private static int WriteEscaped(IntPtr buffer, int offset, IntPtr chars, int count)
+        {
+            const string hex = "0123456789abcdef";
+            int units;
+            for (int i = 0; i < count; i += units)
+            {
+                int cp = CodePointAt(chars, count, i, out units);
+                if (cp == '"' || cp == '\\')
+                {
+                    Marshal.WriteByte(buffer, offset++, (byte)'\\');
+                    Marshal.WriteByte(buffer, offset++, (byte)cp);
+                }
+                else if (cp < 0x20)
+                {
+                    Marshal.WriteByte(buffer, offset++, (byte)'\\');
+                    Marshal.WriteByte(buffer, offset++, (byte)'u');
+                    Marshal.WriteByte(buffer, offset++, (byte)'0');
+                    Marshal.WriteByte(buffer, offset++, (byte)'0');
+                    Marshal.WriteByte(buffer, offset++, (byte)hex[cp >> 4]);
+                    Marshal.WriteByte(buffer, offset++, (byte)hex[cp & 0xF]);
+                }
+                else if (cp < 0x80)
+                {
+                    Marshal.WriteByte(buffer, offset++, (byte)cp);
+                }
+                else if (cp < 0x800)
+                {
+                    Marshal.WriteByte(buffer, offset++, (byte)(0xC0 | (cp >> 6)));
+                    Marshal.WriteByte(buffer, offset++, (byte)(0x80 | (cp & 0x3F)));
+                }
+                else if (cp < 0x10000)
+                {
+                    Marshal.WriteByte(buffer, offset++, (byte)(0xE0 | (cp >> 12)));
+                    Marshal.WriteByte(buffer, offset++, (byte)(0x80 | ((cp >> 6) & 0x3F)));
+                    Marshal.WriteByte(buffer, offset++, (byte)(0x80 | (cp & 0x3F)));
+                }
+                else
+                {
+                    Marshal.WriteByte(buffer, offset++, (byte)(0xF0 | (cp >> 18)));
+                    Marshal.WriteByte(buffer, offset++, (byte)(0x80 | ((cp >> 12) & 0x3F)));
+                    Marshal.WriteByte(buffer, offset++, (byte)(0x80 | ((cp >> 6) & 0x3F)));
+                    Marshal.WriteByte(buffer, offset++, (byte)(0x80 | (cp & 0x3F)));
+                }
+            }
+            return offset;
+        }
+
+        private static void ZeroAndFree(IntPtr buffer, int length)
+        {
+            if (buffer == IntPtr.Zero)
+            {
+                return;
+            }
+            for (int i = 0; i < length; i++)
+            {
+                Marshal.WriteByte(buffer, i, 0);
+            }
+            Action<IntPtr, int> hook = AfterZeroed;
+            if (hook != null)
+            {
+                hook(buffer, length);
+            }
+            Marshal.FreeHGlobal(buffer);
         }
     }
 }

@@ -13,8 +13,9 @@ function ConvertTo-PChatConnectionParameter {
     Authentication: Windows (integrated, the current account) when there is no -Credential, SqlServer when there
     is one; Ntlm signs in with the Windows account given in -Credential (DOMAIN\user).
 
-    The password is read from the PSCredential here, when the request is built right before the native call, and
-    only into the returned dictionary. It is never written to the verbose, warning, debug or error streams.
+    The password stays the PSCredential's SecureString: "password" holds that SecureString, never its text.
+    Invoke-PChatNativeCall / Invoke-PChatNativeJob hand it to [PChatMigration.SecureRequest] at call time (after any
+    -Confirm prompt), which writes it into the native request in unmanaged memory (docs/secrets.md).
     Remember that ConvertTo-Json on Windows PowerShell 3.0 needs -Depth for nested objects (this dictionary sits
     inside "params"); ConvertTo-PChatRequestJson passes it.
     #>
@@ -105,8 +106,8 @@ function ConvertTo-PChatConnectionParameter {
             $user = $user.TrimStart('\')
         }
         $connection['user'] = $user
-        # The only place the password leaves the SecureString: into the request, at call time.
-        $connection['password'] = $Credential.GetNetworkCredential().Password
+        # The SecureString itself: its text is written only into the unmanaged request buffer, at call time.
+        $connection['password'] = $Credential.Password
         $userText = (' as {0}' -f $user)
     }
     $connection['encryption'] = $Encryption

@@ -9,7 +9,7 @@ function Invoke-PChatNativeCall {
     (see New-PChatErrorRecord): the message is the library's message, the error id is its code, and the exception
     (PChatMigration.PChatNativeException) carries Code, Status and Details.
 
-    The request text can contain a password; it is never written to any stream.
+    The request text never contains a password: SecureStrings in -Params travel through [PChatMigration.SecureRequest].
     #>
     [CmdletBinding()]
     [OutputType([System.Management.Automation.PSObject])]
@@ -29,10 +29,16 @@ function Invoke-PChatNativeCall {
     )
 
     Write-Verbose -Message ("Calling native operation '{0}'." -f $Operation)
-    $requestJson = ConvertTo-PChatRequestJson -Operation $Operation -Params $Params
-    $response = [PChatMigration.Native]::Call($requestJson)
-    # The request may hold a password: drop the reference at once.
-    $requestJson = $null
+    # Built here, at call time (after any -Confirm prompt of the cmdlet): passwords stay SecureStrings until
+    # SecureRequest writes them into the unmanaged request buffer, which it zeroes after the call.
+    $request = ConvertTo-PChatSecureRequest -Operation $Operation -Params $Params
+    if ($request.Secrets.Length -gt 0) {
+        $response = [PChatMigration.SecureRequest]::Call($request.Json, $request.Placeholders, $request.Secrets)
+    }
+    else {
+        $response = [PChatMigration.Native]::Call($request.Json)
+    }
+    $request = $null
 
     $envelope = ConvertFrom-PChatResponse -Response $response
     if ($response.IsOk -and ($envelope.ok -eq $true)) {

@@ -13,7 +13,7 @@ function Invoke-PChatNativeJob {
     At the end it writes Write-Progress -Completed, then outputs the final result's "data" (type name
     -ResultTypeName) or throws a terminating error built from the error envelope (see New-PChatErrorRecord).
 
-    The request text can contain a password; it is never written to any stream.
+    The request text never contains a password: SecureStrings in -Params travel through [PChatMigration.SecureRequest].
     #>
     [CmdletBinding()]
     [OutputType([System.Management.Automation.PSObject])]
@@ -59,10 +59,16 @@ function Invoke-PChatNativeJob {
 
     try {
         Write-Verbose -Message ("Starting native job '{0}'." -f $Operation)
-        $requestJson = ConvertTo-PChatRequestJson -Operation $Operation -Params $Params
-        $job = [PChatMigration.Native]::StartJob($requestJson)
-        # The request may hold a password: drop the reference at once.
-        $requestJson = $null
+        # Built at call time (after any -Confirm prompt): passwords stay SecureStrings until SecureRequest writes
+        # them into the unmanaged request buffer, which it zeroes once pcm_job_start returns.
+        $request = ConvertTo-PChatSecureRequest -Operation $Operation -Params $Params
+        if ($request.Secrets.Length -gt 0) {
+            $job = [PChatMigration.SecureRequest]::StartJob($request.Json, $request.Placeholders, $request.Secrets)
+        }
+        else {
+            $job = [PChatMigration.Native]::StartJob($request.Json)
+        }
+        $request = $null
         if (-not $job.IsStarted) {
             $startResponse = $job.StartResponse
             $envelope = ConvertFrom-PChatResponse -Response $startResponse

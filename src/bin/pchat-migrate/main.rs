@@ -490,7 +490,11 @@ fn request_for(command: &Command) -> Result<Request, PcmError> {
             json!({ "operation": "client_access", "params": args.to_params()? })
         }
         Command::Archive(args) => json!({ "operation": "archive", "params": args.to_params() }),
-        Command::Request { request } => return Request::parse(&read_request_text(request)?),
+        Command::Request { request } => {
+            // The text may hold a password: wiped once parsed (docs/secrets.md).
+            let text = zeroize::Zeroizing::new(read_request_text(request)?);
+            return Request::parse(&text);
+        }
         // Several requests, one per stage (migrate::run); never one request.
         Command::Migrate(_) => {
             return Err(PcmError::invalid_parameter(

@@ -56,6 +56,8 @@ namespace PChatMigration.Harness
             string verifyDatabaseParams = null;
             string verifyLegacyPool = null;
             string legacyClientFacts = null;
+            string secretProbe = null;
+            string secretPassword = null;
             string migrationConfig = null;
             string archiveRequest = null;
             string archiveRefusedParams = null;
@@ -116,6 +118,14 @@ namespace PChatMigration.Harness
                 else if (args[i] == "--verify-legacy-pool" && i + 1 < args.Length)
                 {
                     verifyLegacyPool = args[++i];
+                }
+                else if (args[i] == "--secret-probe" && i + 1 < args.Length)
+                {
+                    secretProbe = File.ReadAllText(args[++i]);
+                }
+                else if (args[i] == "--secret-password" && i + 1 < args.Length)
+                {
+                    secretPassword = File.ReadAllText(args[++i], new UTF8Encoding(false));
                 }
                 else if (args[i] == "--legacy-client-facts" && i + 1 < args.Length)
                 {
@@ -225,6 +235,10 @@ namespace PChatMigration.Harness
             {
                 Run("validate verify (Test-PChatMigration)", delegate { ValidateVerify(verifyParams, verifyDatabaseParams); });
                 Run("verify against an empty target (Test-PChatMigration)", delegate { VerifyAgainstAnEmptyTarget(verifyParams, verifyLegacyPool); });
+            }
+            if (secretProbe != null && secretPassword != null)
+            {
+                Run("passwords from a SecureString (SecureRequest)", delegate { SecretChecks(secretProbe, secretPassword); });
             }
             if (legacyClientFacts != null)
             {
