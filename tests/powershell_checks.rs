@@ -3487,3 +3487,30 @@ fn no_script_reads_a_password_as_plain_text() {
         plaintext_password_reads("c", "# never GetNetworkCredential()\n<# .Password #>").is_empty()
     );
 }
+
+/// Start-PChatMigration's stage progress is the parent of every native job's progress (stage -> room): it sets
+/// the module's parent id around its stages, writes its own record under that id, and clears it in `finally`
+/// (Ctrl+C included); Invoke-PChatNativeJob passes it as -ParentId; the module initializes it.
+#[test]
+fn native_progress_nests_under_the_migration_stage() {
+    let start = public_script("Start-PChatMigration");
+    let set = start
+        .find("$script:PChatProgressParentId = $stageProgressId")
+        .expect("Start-PChatMigration sets the parent id");
+    let finally = start[set..]
+        .find("finally {\n            $script:PChatProgressParentId = $null")
+        .expect("and clears it in a finally block");
+    let stages = &start[set..set + finally];
+    assert!(
+        stages.contains("foreach ($planned in @($plan.stages))"),
+        "the stages run inside the try whose finally clears the parent id"
+    );
+    assert!(start.contains("Write-Progress -Id $stageProgressId -Activity"));
+    let job = private_script("Invoke-PChatNativeJob");
+    assert!(
+        job.contains("$progressArgs['ParentId'] = [int]$script:PChatProgressParentId"),
+        "Invoke-PChatNativeJob nests its records"
+    );
+    let psm1 = read(&module_dir().join("PersistentChatMigration.psm1"));
+    assert!(psm1.contains("$script:PChatProgressParentId = $null"));
+}

@@ -29,6 +29,10 @@ $script:PChatExpectedAbiVersion = 2
 # Placeholder in Native/PChatMigrationNative.cs that is replaced with the library path before Add-Type.
 $script:PChatNativeLibraryToken = '@@PCHAT_MIGRATE_NATIVE_LIBRARY@@'
 
+# The Write-Progress id native job progress nests under (-ParentId), set by Start-PChatMigration around its
+# stages; $null: top-level records.
+$script:PChatProgressParentId = $null
+
 # Windows PowerShell 3.0-5.1 only runs on Windows and has no $IsWindows/$IsLinux/$IsMacOS automatic variables.
 # Define them in the module scope; code below reads them unqualified, so that PowerShell 7 finds its automatic
 # (global) variables ($script:IsWindows would be empty there).

@@ -106,6 +106,10 @@ function Invoke-PChatNativeJob {
                         Id = $progressIds[$progressActivity]
                         Activity = $progressActivity
                     }
+                    # Nested under the caller's own progress (Start-PChatMigration's stage record) when it set one.
+                    if ($null -ne $script:PChatProgressParentId) {
+                        $progressArgs['ParentId'] = [int]$script:PChatProgressParentId
+                    }
                     # Write-Progress rejects an empty -Status on Windows PowerShell.
                     if (-not [string]::IsNullOrEmpty([string]$nativeEvent.status)) {
                         $progressArgs['Status'] = [string]$nativeEvent.status

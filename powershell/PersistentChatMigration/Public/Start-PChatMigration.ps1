@@ -498,209 +498,217 @@ function Start-PChatMigration {
         $failure = $null
         $importPlan = $null
         $declined = $false
-        foreach ($planned in @($plan.stages)) {
-            $stageName = [string]$planned.stage
-            $action = [string]$planned.action
-            $status = [string]$planned.status
-            $notes = [string]$planned.note
-            $outputs = @()
-            $stageStarted = [System.DateTime]::UtcNow
-            $stageError = $null
-            # Set where the stage cmdlet was called for its result: no result object is a failure, never a success.
-            $expectsResult = $false
-            Write-Progress -Activity 'Migrating Group Chat to Persistent Chat' -Status $stageName -PercentComplete ([int](100 * $stages.Count / 6))
-            try {
-                if ($action -eq 'run' -or $action -eq 'whatIf') {
-                    switch ($stageName) {
-                        'Readiness' {
-                            $stageArgs = $shared.Clone()
-                            if ([string]$planned.input -eq 'package') {
+        # The stages' native progress (Invoke-PChatNativeJob) nests under this one: stage -> room.
+        $stageProgressId = 4700
+        $script:PChatProgressParentId = $stageProgressId
+        try {
+            foreach ($planned in @($plan.stages)) {
+                $stageName = [string]$planned.stage
+                $action = [string]$planned.action
+                $status = [string]$planned.status
+                $notes = [string]$planned.note
+                $outputs = @()
+                $stageStarted = [System.DateTime]::UtcNow
+                $stageError = $null
+                # Set where the stage cmdlet was called for its result: no result object is a failure, never a success.
+                $expectsResult = $false
+                Write-Progress -Id $stageProgressId -Activity 'Migrating Group Chat to Persistent Chat' -Status $stageName -PercentComplete ([int](100 * $stages.Count / 6))
+                try {
+                    if ($action -eq 'run' -or $action -eq 'whatIf') {
+                        switch ($stageName) {
+                            'Readiness' {
+                                $stageArgs = $shared.Clone()
+                                if ([string]$planned.input -eq 'package') {
+                                    $stageArgs['FileName'] = $packagePath
+                                }
+                                else {
+                                    foreach ($key in @($sourceArgs.Keys)) {
+                                        $stageArgs[$key] = $sourceArgs[$key]
+                                    }
+                                }
+                                $stageArgs['TargetDBInstance'] = $DBInstance
+                                $stageArgs['TargetDBName'] = $DBName
+                                if ($PSBoundParameters.ContainsKey('Credential')) {
+                                    $stageArgs['TargetCredential'] = $Credential
+                                }
+                                if ($PSBoundParameters.ContainsKey('StartDate') -and [string]$planned.input -ne 'package') {
+                                    $stageArgs['StartDate'] = $StartDate
+                                }
+                                $stageArgs = & $withReport ($stageArgs + $conversion) $planned 'Readiness'
+                                $expectsResult = $true
+                                $outputs = @(Test-PChatMigrationReadiness @stageArgs -ErrorAction Stop)
+                                $summary = & $lastOf $outputs
+                                $notes = ('{0} error(s), {1} warning(s), {2} info(s)' -f $summary.Errors, $summary.Warnings, $summary.Infos)
+                                if ([int64]$summary.Errors -gt 0) {
+                                    $stageError = ('{0} finding(s) with Severity Error (see this stage''s Output)' -f $summary.Errors)
+                                }
+                            }
+                            'Export' {
+                                $stageArgs = $sourceArgs.Clone()
                                 $stageArgs['FileName'] = $packagePath
-                            }
-                            else {
-                                foreach ($key in @($sourceArgs.Keys)) {
-                                    $stageArgs[$key] = $sourceArgs[$key]
+                                $stageArgs['Level'] = $Level
+                                $stageArgs['ThrottleLimit'] = $ThrottleLimit
+                                foreach ($name in @('Scope', 'Room', 'StartDate')) {
+                                    if ($PSBoundParameters.ContainsKey($name)) {
+                                        $stageArgs[$name] = $PSBoundParameters[$name]
+                                    }
+                                }
+                                $stageArgs = & $withReport $stageArgs $planned 'Export'
+                                # A present package reaches this stage only when it cannot be reused and -Force is given
+                                # (the plan's replacePackage): -Force replaces it, and existing report files.
+                                $stageArgs['Force'] = [bool]$Force.IsPresent
+                                if ($action -eq 'whatIf') {
+                                    # Checks the parameters only (the library's validate); writes nothing.
+                                    $outputs = @(Export-PChatMigrationData @stageArgs -WhatIf:$true -ErrorAction Stop)
+                                }
+                                elseif ($PSCmdlet.ShouldProcess($packagePath, ('Export {0} ({1})' -f $source, $notes))) {
+                                    $expectsResult = $true
+                                    $outputs = @(Export-PChatMigrationData @stageArgs -Confirm:$false -ErrorAction Stop)
+                                    $result = & $lastOf $outputs
+                                    $notes = ('{0} room(s), {1} message(s) to {2}; {3} room(s) reused from an interrupted run' -f
+                                        $result.Counts.rooms, $result.Counts.messages, $result.Path, $result.ReusedRooms)
+                                    # Resumed only when an interrupted run's staging folder gave rooms back.
+                                    $status = 'Succeeded'
+                                    if ([int64]$result.ReusedRooms -gt 0) {
+                                        $status = 'Resumed'
+                                    }
+                                }
+                                else {
+                                    $status = 'Skipped'
+                                    $notes = 'declined at the confirmation prompt'
                                 }
                             }
-                            $stageArgs['TargetDBInstance'] = $DBInstance
-                            $stageArgs['TargetDBName'] = $DBName
-                            if ($PSBoundParameters.ContainsKey('Credential')) {
-                                $stageArgs['TargetCredential'] = $Credential
-                            }
-                            if ($PSBoundParameters.ContainsKey('StartDate') -and [string]$planned.input -ne 'package') {
-                                $stageArgs['StartDate'] = $StartDate
-                            }
-                            $stageArgs = & $withReport ($stageArgs + $conversion) $planned 'Readiness'
-                            $expectsResult = $true
-                            $outputs = @(Test-PChatMigrationReadiness @stageArgs -ErrorAction Stop)
-                            $summary = & $lastOf $outputs
-                            $notes = ('{0} error(s), {1} warning(s), {2} info(s)' -f $summary.Errors, $summary.Warnings, $summary.Infos)
-                            if ([int64]$summary.Errors -gt 0) {
-                                $stageError = ('{0} finding(s) with Severity Error (see this stage''s Output)' -f $summary.Errors)
-                            }
-                        }
-                        'Export' {
-                            $stageArgs = $sourceArgs.Clone()
-                            $stageArgs['FileName'] = $packagePath
-                            $stageArgs['Level'] = $Level
-                            $stageArgs['ThrottleLimit'] = $ThrottleLimit
-                            foreach ($name in @('Scope', 'Room', 'StartDate')) {
-                                if ($PSBoundParameters.ContainsKey($name)) {
-                                    $stageArgs[$name] = $PSBoundParameters[$name]
+                            'ImportPlan' {
+                                $stageArgs = & $withReport ($targetArgs.Clone() + $conversion) $planned 'ImportPlan'
+                                $stageArgs['FileName'] = $packagePath
+                                if ($Force.IsPresent) {
+                                    $stageArgs['Force'] = $true
                                 }
-                            }
-                            $stageArgs = & $withReport $stageArgs $planned 'Export'
-                            # A present package reaches this stage only when it cannot be reused and -Force is given
-                            # (the plan's replacePackage): -Force replaces it, and existing report files.
-                            $stageArgs['Force'] = [bool]$Force.IsPresent
-                            if ($action -eq 'whatIf') {
-                                # Checks the parameters only (the library's validate); writes nothing.
-                                $outputs = @(Export-PChatMigrationData @stageArgs -WhatIf:$true -ErrorAction Stop)
-                            }
-                            elseif ($PSCmdlet.ShouldProcess($packagePath, ('Export {0} ({1})' -f $source, $notes))) {
+                                # The plan's Error findings are non-terminating errors: the summary counts them.
+                                $planErrors = $null
                                 $expectsResult = $true
-                                $outputs = @(Export-PChatMigrationData @stageArgs -Confirm:$false -ErrorAction Stop)
-                                $result = & $lastOf $outputs
-                                $notes = ('{0} room(s), {1} message(s) to {2}; {3} room(s) reused from an interrupted run' -f
-                                    $result.Counts.rooms, $result.Counts.messages, $result.Path, $result.ReusedRooms)
-                                # Resumed only when an interrupted run's staging folder gave rooms back.
-                                $status = 'Succeeded'
-                                if ([int64]$result.ReusedRooms -gt 0) {
-                                    $status = 'Resumed'
+                                $outputs = @(Import-PChatMigrationData @stageArgs -WhatIf:$true -ErrorAction SilentlyContinue -ErrorVariable planErrors)
+                                $importPlan = & $lastOf $outputs
+                                if ($null -eq $importPlan -and $null -ne $planErrors -and $planErrors.Count -gt 0) {
+                                    throw $planErrors[0]
+                                }
+                                $errors = @($importPlan.Findings | Where-Object { $null -ne $_ -and [string]$_.severity -eq 'Error' })
+                                $notes = ('{0} room(s) to create, {1} to update or resume, {2} message(s) to write' -f
+                                    $importPlan.Rooms.created, $importPlan.Rooms.updated, $importPlan.Estimate.messages)
+                                if ($errors.Count -gt 0) {
+                                    $stageError = ('the import plan has {0} finding(s) with Severity Error, for example [{1}] {2}' -f $errors.Count, $errors[0].code, $errors[0].message)
                                 }
                             }
-                            else {
-                                $status = 'Skipped'
-                                $notes = 'declined at the confirmation prompt'
+                            'Import' {
+                                $stageArgs = & $withReport ($targetArgs.Clone() + $conversion) $planned 'Import'
+                                $stageArgs['FileName'] = $packagePath
+                                if ($Force.IsPresent) {
+                                    $stageArgs['Force'] = $true
+                                }
+                                $prompt = ('Import {0} message(s) into {1} rooms from {2}' -f $importPlan.Estimate.messages,
+                                    ([int64]$importPlan.Rooms.created + [int64]$importPlan.Rooms.updated), $packagePath)
+                                if ($PSCmdlet.ShouldProcess($target, $prompt)) {
+                                    $expectsResult = $true
+                                    $outputs = @(Import-PChatMigrationData @stageArgs -WhatIf:$false -Confirm:$false -ErrorAction Stop)
+                                    $result = & $lastOf $outputs
+                                    $notes = ('{0} message(s) imported, {1} already present' -f $result.MessagesImported, $result.MessagesAlreadyPresent)
+                                    if ([int64]$result.MessagesAlreadyPresent -gt 0) {
+                                        # The target already held part of the package: the native import resumed.
+                                        $status = 'Resumed'
+                                    }
+                                }
+                                else {
+                                    $status = 'Skipped'
+                                    $notes = 'declined at the confirmation prompt'
+                                }
                             }
-                        }
-                        'ImportPlan' {
-                            $stageArgs = & $withReport ($targetArgs.Clone() + $conversion) $planned 'ImportPlan'
-                            $stageArgs['FileName'] = $packagePath
-                            if ($Force.IsPresent) {
-                                $stageArgs['Force'] = $true
-                            }
-                            # The plan's Error findings are non-terminating errors: the summary counts them.
-                            $planErrors = $null
-                            $expectsResult = $true
-                            $outputs = @(Import-PChatMigrationData @stageArgs -WhatIf:$true -ErrorAction SilentlyContinue -ErrorVariable planErrors)
-                            $importPlan = & $lastOf $outputs
-                            if ($null -eq $importPlan -and $null -ne $planErrors -and $planErrors.Count -gt 0) {
-                                throw $planErrors[0]
-                            }
-                            $errors = @($importPlan.Findings | Where-Object { $null -ne $_ -and [string]$_.severity -eq 'Error' })
-                            $notes = ('{0} room(s) to create, {1} to update or resume, {2} message(s) to write' -f
-                                $importPlan.Rooms.created, $importPlan.Rooms.updated, $importPlan.Estimate.messages)
-                            if ($errors.Count -gt 0) {
-                                $stageError = ('the import plan has {0} finding(s) with Severity Error, for example [{1}] {2}' -f $errors.Count, $errors[0].code, $errors[0].message)
-                            }
-                        }
-                        'Import' {
-                            $stageArgs = & $withReport ($targetArgs.Clone() + $conversion) $planned 'Import'
-                            $stageArgs['FileName'] = $packagePath
-                            if ($Force.IsPresent) {
-                                $stageArgs['Force'] = $true
-                            }
-                            $prompt = ('Import {0} message(s) into {1} rooms from {2}' -f $importPlan.Estimate.messages,
-                                ([int64]$importPlan.Rooms.created + [int64]$importPlan.Rooms.updated), $packagePath)
-                            if ($PSCmdlet.ShouldProcess($target, $prompt)) {
+                            'Verify' {
+                                $stageArgs = & $withReport ($targetArgs.Clone() + $conversion) $planned 'Verify'
+                                $stageArgs['FileName'] = $packagePath
+                                if ($PSBoundParameters.ContainsKey('PersistentChatPoolFqdn')) {
+                                    $stageArgs['PersistentChatPoolFqdn'] = $PersistentChatPoolFqdn
+                                }
+                                $verifyErrors = $null
                                 $expectsResult = $true
-                                $outputs = @(Import-PChatMigrationData @stageArgs -WhatIf:$false -Confirm:$false -ErrorAction Stop)
+                                $outputs = @(Test-PChatMigration @stageArgs -ErrorAction SilentlyContinue -ErrorVariable verifyErrors)
                                 $result = & $lastOf $outputs
-                                $notes = ('{0} message(s) imported, {1} already present' -f $result.MessagesImported, $result.MessagesAlreadyPresent)
-                                if ([int64]$result.MessagesAlreadyPresent -gt 0) {
-                                    # The target already held part of the package: the native import resumed.
-                                    $status = 'Resumed'
+                                if ($null -eq $result -and $null -ne $verifyErrors -and $verifyErrors.Count -gt 0) {
+                                    throw $verifyErrors[0]
+                                }
+                                $notes = ('{0} verified, {1} mismatched, {2} missing, {3} extra' -f $result.Verified, $result.Mismatched, $result.Missing, $result.Extra)
+                                if (-not [bool]$result.Passed) {
+                                    $stageError = ('the target does not match the package ({0})' -f $notes)
                                 }
                             }
-                            else {
-                                $status = 'Skipped'
-                                $notes = 'declined at the confirmation prompt'
-                            }
-                        }
-                        'Verify' {
-                            $stageArgs = & $withReport ($targetArgs.Clone() + $conversion) $planned 'Verify'
-                            $stageArgs['FileName'] = $packagePath
-                            if ($PSBoundParameters.ContainsKey('PersistentChatPoolFqdn')) {
-                                $stageArgs['PersistentChatPoolFqdn'] = $PersistentChatPoolFqdn
-                            }
-                            $verifyErrors = $null
-                            $expectsResult = $true
-                            $outputs = @(Test-PChatMigration @stageArgs -ErrorAction SilentlyContinue -ErrorVariable verifyErrors)
-                            $result = & $lastOf $outputs
-                            if ($null -eq $result -and $null -ne $verifyErrors -and $verifyErrors.Count -gt 0) {
-                                throw $verifyErrors[0]
-                            }
-                            $notes = ('{0} verified, {1} mismatched, {2} missing, {3} extra' -f $result.Verified, $result.Mismatched, $result.Missing, $result.Extra)
-                            if (-not [bool]$result.Passed) {
-                                $stageError = ('the target does not match the package ({0})' -f $notes)
-                            }
-                        }
-                        'LegacyClientAccess' {
-                            if ($action -eq 'whatIf') {
-                                $expectsResult = $true
-                                $outputs = @(Enable-PChatLegacyClientAccess @legacyArgs -PlanOnly -ErrorAction Stop)
-                                $result = & $lastOf $outputs
-                                $notes = ('plan {0}: {1} step(s)' -f $result.Status, @($result.Steps).Count)
-                                if ([string]$result.Status -eq 'blocked') {
-                                    $stageError = ('the legacy-client plan is blocked: {0}' -f (@($result.Blockers) -join ' '))
+                            'LegacyClientAccess' {
+                                if ($action -eq 'whatIf') {
+                                    $expectsResult = $true
+                                    $outputs = @(Enable-PChatLegacyClientAccess @legacyArgs -PlanOnly -ErrorAction Stop)
+                                    $result = & $lastOf $outputs
+                                    $notes = ('plan {0}: {1} step(s)' -f $result.Status, @($result.Steps).Count)
+                                    if ([string]$result.Status -eq 'blocked') {
+                                        $stageError = ('the legacy-client plan is blocked: {0}' -f (@($result.Blockers) -join ' '))
+                                    }
                                 }
-                            }
-                            elseif ($PSCmdlet.ShouldProcess($PersistentChatPoolFqdn, 'Enable legacy Group Chat client access')) {
-                                # Each of its steps is confirmed again by Enable-PChatLegacyClientAccess itself.
-                                $outputs = @(Enable-PChatLegacyClientAccess @legacyArgs -ErrorAction Stop)
-                                $notes = ('{0} endpoint(s) for {1}' -f $outputs.Count, $PersistentChatPoolFqdn)
-                            }
-                            else {
-                                $status = 'Skipped'
-                                $notes = 'declined at the confirmation prompt'
+                                elseif ($PSCmdlet.ShouldProcess($PersistentChatPoolFqdn, 'Enable legacy Group Chat client access')) {
+                                    # Each of its steps is confirmed again by Enable-PChatLegacyClientAccess itself.
+                                    $outputs = @(Enable-PChatLegacyClientAccess @legacyArgs -ErrorAction Stop)
+                                    $notes = ('{0} endpoint(s) for {1}' -f $outputs.Count, $PersistentChatPoolFqdn)
+                                }
+                                else {
+                                    $status = 'Skipped'
+                                    $notes = 'declined at the confirmation prompt'
+                                }
                             }
                         }
                     }
                 }
-            }
-            catch [System.Management.Automation.PipelineStoppedException] {
-                throw
-            }
-            catch {
-                $failure = $_
-                $stageError = $_.Exception.Message
-            }
-            if ($null -eq $stageError -and $expectsResult -and $outputs.Count -eq 0) {
-                $stageError = ('{0} returned no result' -f $stageName)
-            }
-            if ($null -ne $stageError) {
-                $status = 'Failed'
-                $notes = $stageError
-            }
-            $result = $null
-            if ($outputs.Count -gt 0) {
-                $result = & $lastOf $outputs
-            }
-            $stage = [pscustomobject]@{
-                Stage = $stageName
-                Status = $status
-                Notes = $notes
-                Duration = ([System.DateTime]::UtcNow - $stageStarted)
-                Result = $result
-                Output = $outputs
-                Resume = [string]$planned.resume
-            }
-            $stage.PSObject.TypeNames.Insert(0, 'PChatMigration.MigrationStage')
-            $stages.Add($stage)
-            Write-Output -InputObject $stage
-            if ($status -eq 'Failed') {
-                $failedStage = $stageName
-                $resume = [string]$planned.resume
-                break
-            }
-            if ($notes -eq 'declined at the confirmation prompt') {
-                # Later stages depend on this one: stop, without an error (the administrator chose it).
-                $declined = $true
-                break
+                catch [System.Management.Automation.PipelineStoppedException] {
+                    throw
+                }
+                catch {
+                    $failure = $_
+                    $stageError = $_.Exception.Message
+                }
+                if ($null -eq $stageError -and $expectsResult -and $outputs.Count -eq 0) {
+                    $stageError = ('{0} returned no result' -f $stageName)
+                }
+                if ($null -ne $stageError) {
+                    $status = 'Failed'
+                    $notes = $stageError
+                }
+                $result = $null
+                if ($outputs.Count -gt 0) {
+                    $result = & $lastOf $outputs
+                }
+                $stage = [pscustomobject]@{
+                    Stage = $stageName
+                    Status = $status
+                    Notes = $notes
+                    Duration = ([System.DateTime]::UtcNow - $stageStarted)
+                    Result = $result
+                    Output = $outputs
+                    Resume = [string]$planned.resume
+                }
+                $stage.PSObject.TypeNames.Insert(0, 'PChatMigration.MigrationStage')
+                $stages.Add($stage)
+                Write-Output -InputObject $stage
+                if ($status -eq 'Failed') {
+                    $failedStage = $stageName
+                    $resume = [string]$planned.resume
+                    break
+                }
+                if ($notes -eq 'declined at the confirmation prompt') {
+                    # Later stages depend on this one: stop, without an error (the administrator chose it).
+                    $declined = $true
+                    break
+                }
             }
         }
-        Write-Progress -Activity 'Migrating Group Chat to Persistent Chat' -Completed
+        finally {
+            $script:PChatProgressParentId = $null
+        }
+        Write-Progress -Id $stageProgressId -Activity 'Migrating Group Chat to Persistent Chat' -Completed
 
         # Completed: every stage ran or was left out by choice (-SkipLegacyClientAccess), nothing failed or was declined.
         $completed = ($null -eq $failedStage) -and (-not $declined) -and (-not $dryRun) -and (-not $StopAfterWhatIf.IsPresent) -and
