@@ -258,7 +258,7 @@ async fn read_members(
     };
     let sql = format!(
         "SELECT r.{node}, {uri}, {ptype}, {path}, {display}, {disabled} FROM {role} AS r \
-         INNER JOIN {prin} AS p ON p.{id} = r.{prin_id} WHERE r.{rtype} = @P1 ORDER BY r.{node}, {uri}",
+         INNER JOIN {prin} AS p ON p.{id} = r.{prin_id} WHERE r.{rtype} = @P1 ORDER BY r.{node}, {order}",
         node = c.col("tblPrincipalRole", "prinRoleNodeID"),
         prin_id = c.col("tblPrincipalRole", "prinRolePrinID"),
         rtype = c.col("tblPrincipalRole", "prinRoleTypeID"),
@@ -270,6 +270,12 @@ async fn read_members(
         path = p("prinADPath"),
         display = p("prinDisplayName"),
         disabled = p("prinDisabled"),
+        // T-SQL refuses a constant in ORDER BY (error 408): without prinUri, the principal id orders.
+        order = if c.has_column("tblPrincipal", "prinUri") {
+            p("prinUri")
+        } else {
+            format!("p.{}", c.col("tblPrincipal", "prinID"))
+        },
     );
     let mut out = Vec::new();
     for row in rows(client, &sql, &[&member_role]).await? {
