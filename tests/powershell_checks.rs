@@ -1979,6 +1979,16 @@ fn declaration_comparison_reports_mismatches() {
 // 4. The import and readiness cmdlets against the library's contracts
 // ---------------------------------------------------------------------------------------------------------------
 
+/// The text of the Format.ps1xml view named `name`, from its `<Name>` to its `</View>`.
+fn format_view(name: &str) -> String {
+    let format = read(&module_dir().join("PersistentChatMigration.Format.ps1xml"));
+    let start = format
+        .find(&format!("<Name>{name}</Name>"))
+        .unwrap_or_else(|| panic!("no view {name}"));
+    let end = start + format[start..].find("</View>").expect("view end");
+    format[start..end].to_string()
+}
+
 fn public_script(name: &str) -> String {
     read(&module_dir().join("Public").join(format!("{name}.ps1")))
 }
@@ -2496,14 +2506,7 @@ fn verify_cmdlet_has_its_shape_views_and_help() {
         "Test-PChatMigration not exported"
     );
     // The table view the issue asks for: Status, Kind, Name, FirstDifference, the names control-escaped.
-    let format = read(&module_dir().join("PersistentChatMigration.Format.ps1xml"));
-    let view = |name: &str| -> String {
-        let start = format
-            .find(&format!("<Name>{name}</Name>"))
-            .unwrap_or_else(|| panic!("no view {name}"));
-        let end = start + format[start..].find("</View>").expect("view end");
-        format[start..end].to_string()
-    };
+    let view = format_view;
     let items = view("PChatMigration.VerifyItem");
     let labels: Vec<&str> = items
         .split("<Label>")
@@ -3195,14 +3198,7 @@ fn client_access_cmdlet_sends_the_params_and_has_its_shape() {
         manifest.contains("'Test-PChatClientAccess'"),
         "Test-PChatClientAccess not exported"
     );
-    let format = read(&module_dir().join("PersistentChatMigration.Format.ps1xml"));
-    let view = |name: &str| -> String {
-        let start = format
-            .find(&format!("<Name>{name}</Name>"))
-            .unwrap_or_else(|| panic!("no view {name}"));
-        let end = start + format[start..].find("</View>").expect("view end");
-        format[start..end].to_string()
-    };
+    let view = format_view;
     let rooms = view("PChatMigration.ClientAccessRoom");
     for label in [
         "Category",
