@@ -810,7 +810,7 @@ fn plan_executor_checks_fail_when_a_change_escapes_should_process() {
             "outside its",
         ),
         (public, " -Cmdlet $PSCmdlet", "", "without -Cmdlet $PSCmdlet"),
-        (public, "-Session $Session)\n    if ($WhatIfPreference)", "-Session $Session -WhatIf:$false)\n    if ($WhatIfPreference)", "-WhatIf:$false"),
+        (public, "-Cmdlet $PSCmdlet -Session $Session)\n", "-Cmdlet $PSCmdlet -Session $Session -WhatIf:$false)\n", "-WhatIf:$false"),
         (public, "-Name 'Get-CsPersistentChatEndpoint'", "-Name 'Remove-CsPersistentChatEndpoint'", "may only read"),
         (facts, "    $cs = @{ Session = $Session }\n", "    $cs = @{ Session = $Session }\n    Disable-CsUser -Identity 'x'\n", "directly"),
     ];
@@ -2182,7 +2182,7 @@ fn legacy_client_cmdlet_and_helpers_have_their_shape() {
         "$arguments[[string]$argument.name] = $argument.value",
         "$arguments['Confirm'] = $false",
         "$arguments['ErrorAction'] = 'Stop'",
-        "$Cmdlet.ThrowTerminatingError($record)",
+        "throw $record",
         "'legacy_client_step_failed'",
     ] {
         assert!(
@@ -2483,20 +2483,21 @@ fn verify_cmdlet_has_its_shape_views_and_help() {
     ] {
         assert!(script.contains(needle), "Test-PChatMigration lacks `{needle}`");
     }
-    // The error comes after the summary is written; -FailOnMismatch makes it terminating, otherwise WriteError.
+    // The summary says Success or Failure like Test-Cs*, the report of a failure comes after it: a warning, an
+    // error with -EnableException, terminating with -FailOnMismatch (Stop-PChatCommand does each).
+    let verdict = script
+        .find("Add-PChatTestOutcome -InputObject $result -TargetFqdn $target -Result $verdict")
+        .expect("the summary has Result, Error and Diagnosis");
     let summary = script
         .find("Write-Output -InputObject $result")
         .expect("the summary is written");
     let failed = script
-        .find("if (-not $result.Passed) {")
+        .rfind("if (-not $result.Passed) {")
         .expect("a failed verification is reported");
-    let terminating = script
-        .find("if ($FailOnMismatch.IsPresent) {\n                $PSCmdlet.ThrowTerminatingError($record)")
-        .expect("-FailOnMismatch throws");
-    let written = script
-        .find("$PSCmdlet.WriteError($record)")
-        .expect("a non-terminating error otherwise");
-    assert!(summary < failed && failed < terminating && terminating < written);
+    let reported = script
+        .find("Stop-PChatCommand -Cmdlet $PSCmdlet -ErrorRecord $record -EnableException:($EnableException.IsPresent -or $FailOnMismatch.IsPresent) -Continue:(-not $FailOnMismatch.IsPresent)")
+        .expect("-FailOnMismatch throws, -EnableException writes the error, otherwise a warning");
+    assert!(verdict < summary && summary < failed && failed < reported);
     // Items come from the result, problems first as the library sorts them (not re-sorted here).
     assert!(!script.contains("Sort-Object"));
 
@@ -2796,7 +2797,7 @@ fn start_migration_has_its_shape_views_and_help() {
         );
     }
     // Each stage object is written as it completes, the run stops at the first failure, and the error comes after
-    // the summary: terminating with -EnableException, otherwise WriteError.
+    // the summary: terminating with -EnableException, otherwise a warning (Stop-PChatCommand).
     let emitted = script
         .find("Write-Output -InputObject $stage")
         .expect("each stage is written");
@@ -2806,13 +2807,23 @@ fn start_migration_has_its_shape_views_and_help() {
     let summary = script
         .find("Write-Output -InputObject $summary")
         .expect("the summary");
-    let terminating = script
-        .find("if ($EnableException.IsPresent) {\n                $PSCmdlet.ThrowTerminatingError($record)")
-        .expect("-EnableException throws");
-    let written = script
-        .find("$PSCmdlet.WriteError($record)")
-        .expect("a non-terminating error otherwise");
-    assert!(emitted < stops && stops < summary && summary < terminating && terminating < written);
+    let reported = script
+        .rfind("Stop-PChatCommand -Cmdlet $PSCmdlet -ErrorRecord $record -EnableException:$EnableException\n            return")
+        .expect("the failed stage is reported: a warning, or terminating with -EnableException");
+    assert!(emitted < stops && stops < summary && summary < reported);
+    // The stages run with -EnableException, so their failures reach the run as errors whatever its own switch.
+    for stage in [
+        "Test-PChatMigrationReadiness @stageArgs -EnableException",
+        "Export-PChatMigrationData @stageArgs -EnableException",
+        "Import-PChatMigrationData @stageArgs -EnableException",
+        "Test-PChatMigration @stageArgs -EnableException",
+        "Enable-PChatLegacyClientAccess @legacyArgs -EnableException",
+    ] {
+        assert!(
+            script.contains(stage),
+            "Start-PChatMigration lacks `{stage}`"
+        );
+    }
     assert!(
         script[stops..summary].contains("break"),
         "the stage loop stops at a failed stage"
@@ -2896,11 +2907,15 @@ fn start_migration_what_if_checks_fail_when_a_change_escapes_should_process() {
             "outside an",
         ),
         (
-            "Import-PChatMigrationData @stageArgs -WhatIf:$true -ErrorAction SilentlyContinue",
-            "Import-PChatMigrationData @stageArgs -ErrorAction SilentlyContinue",
+            "Import-PChatMigrationData @stageArgs -EnableException -WhatIf:$true -ErrorAction SilentlyContinue",
+            "Import-PChatMigrationData @stageArgs -EnableException -ErrorAction SilentlyContinue",
             "outside an",
         ),
-        ("@legacyArgs -PlanOnly -ErrorAction Stop", "@legacyArgs -ErrorAction Stop", "outside an"),
+        (
+            "@legacyArgs -EnableException -PlanOnly -ErrorAction Stop",
+            "@legacyArgs -EnableException -ErrorAction Stop",
+            "outside an",
+        ),
         ("-Operation 'migration_plan'", "-Operation 'import'", "only direct native call"),
         (
             "        $stages = New-Object -TypeName 'System.Collections.Generic.List[object]'\n",
@@ -2908,8 +2923,8 @@ fn start_migration_what_if_checks_fail_when_a_change_escapes_should_process() {
             "not one of the read-only commands",
         ),
         (
-            "Export-PChatMigrationData @stageArgs -WhatIf:$true -ErrorAction Stop",
-            "Export-PChatMigrationData @stageArgs -WhatIf:$true -WhatIf:$false -ErrorAction Stop",
+            "Export-PChatMigrationData @stageArgs -EnableException -WhatIf:$true -ErrorAction Stop",
+            "Export-PChatMigrationData @stageArgs -EnableException -WhatIf:$true -WhatIf:$false -ErrorAction Stop",
             "turns -WhatIf off outside",
         ),
     ];

@@ -179,10 +179,57 @@ fn check_job<O: JobOperation>(request: &Request) -> Result<Checked, PcmError> {
 
 fn start<O: JobOperation>(request: &Request) -> Result<Job, PcmError> {
     let prepared = O::prepare(request.params::<O::Params>()?)?;
+    let about = verbose_description(O::NAME, &O::describe(&prepared));
     Job::spawn(O::NAME, move |ctx| async move {
-        let output = O::run(prepared, ctx).await?;
-        to_value(&output)
+        // -Verbose (and the CLI's --verbose) show what every job works on and how it ended, whatever it reports
+        // itself.
+        let started = std::time::Instant::now();
+        ctx.verbose(about);
+        let outcome = O::run(prepared, ctx.clone()).await;
+        let seconds = started.elapsed().as_secs_f64();
+        match &outcome {
+            Ok(_) => ctx.verbose(format!("{} finished in {seconds:.1} s", O::NAME)),
+            Err(e) => ctx.verbose(format!(
+                "{} failed after {seconds:.1} s ({})",
+                O::NAME,
+                e.code().as_str()
+            )),
+        }
+        to_value(&outcome?)
     })
+}
+
+/// One line naming what a job works on, from its checked parameters (which never hold a secret).
+fn verbose_description(operation: &str, checked: &Checked) -> String {
+    let mut parts = Vec::new();
+    if let Some(instance) = &checked.db_instance {
+        let database = checked
+            .db_name
+            .as_deref()
+            .unwrap_or("the login's default database");
+        parts.push(format!("database '{database}' on {instance}"));
+    }
+    let mut connection = Vec::new();
+    if let Some(authentication) = checked.authentication {
+        connection.push(format!("{authentication:?} authentication"));
+    }
+    if let Some(encryption) = checked.encryption {
+        connection.push(format!("encryption {encryption:?}"));
+    }
+    if !connection.is_empty() {
+        parts.push(connection.join(", "));
+    }
+    if let Some(file) = &checked.file_name {
+        parts.push(format!("file '{file}'"));
+    }
+    if let Some(level) = checked.level {
+        parts.push(format!("level {level:?}"));
+    }
+    if parts.is_empty() {
+        format!("starting {operation}")
+    } else {
+        format!("starting {operation}: {}", parts.join("; "))
+    }
 }
 
 impl Registration {
@@ -272,6 +319,60 @@ mod tests {
                 "client_access"
             ]
         );
+    }
+
+    #[test]
+    fn every_job_says_in_verbose_what_it_works_on_and_how_it_ended() {
+        let missing = std::env::temp_dir().join(format!("pcm-verbose-{}.zip", std::process::id()));
+        let request = Request::parse(
+            &serde_json::json!({
+                "operation": "inspect_package",
+                "params": { "fileName": missing.display().to_string() }
+            })
+            .to_string(),
+        )
+        .expect("parses");
+        let job = lookup("inspect_package")
+            .expect("registered")
+            .start(&request)
+            .expect("starts");
+        let mut verbose = Vec::new();
+        let error = job
+            .wait(|event| {
+                if let crate::jobs::JobEvent::Verbose { message } = event {
+                    verbose.push(message.clone());
+                }
+            })
+            .expect_err("no such package");
+        assert_eq!(
+            verbose.first().map(String::as_str),
+            Some("starting inspect_package")
+        );
+        let last = verbose.last().expect("an ending line");
+        assert!(
+            last.starts_with("inspect_package failed after ")
+                && last.ends_with(&format!("({})", error.code())),
+            "{verbose:?}"
+        );
+    }
+
+    #[test]
+    fn the_verbose_description_names_database_connection_and_file_but_no_secret() {
+        let request = Request::parse(
+            r#"{"operation":"import","params":{"connection":{"dbInstance":"sql01\\rtc","user":"sa","password":"hunter2"},"fileName":"p.zip"}}"#,
+        )
+        .expect("parses");
+        let checked = lookup("import")
+            .expect("registered")
+            .check(&request)
+            .expect("valid");
+        let line = verbose_description("import", &checked);
+        assert!(
+            line.starts_with("starting import: database 'mgc' on sql01\\rtc"),
+            "{line}"
+        );
+        assert!(line.contains("file 'p.zip'"), "{line}");
+        assert!(!line.contains("hunter2"), "{line}");
     }
 
     #[test]

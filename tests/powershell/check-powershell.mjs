@@ -419,7 +419,7 @@ const STAGE_READ_ONLY = new Map([
   ['enable-pchatlegacyclientaccess', (c) => argumentText(c, 'PlanOnly') !== null],
 ]);
 // Commands Start-PChatMigration may call anywhere: they read only (or only shape output).
-const MIGRATION_READ_ONLY = /^(Test-PChatMigrationReadiness|Test-PChatMigration|Get-PChatMigrationPackageFact|Resolve-PChatFilePath|Invoke-PChatNativeCall|Join-Path|Write-\w+|New-Object|Where-Object|ForEach-Object)$/i;
+const MIGRATION_READ_ONLY = /^(Test-PChatMigrationReadiness|Test-PChatMigration|Get-PChatMigrationPackageFact|Resolve-PChatFilePath|Invoke-PChatNativeCall|Stop-PChatCommand|Join-Path|Write-\w+|New-Object|Where-Object|ForEach-Object)$/i;
 
 // The then-blocks of `if ($PSCmdlet.ShouldProcess(...))` and `elseif ($PSCmdlet.ShouldProcess(...))` under node.
 function selfGatedBlocks(node) {

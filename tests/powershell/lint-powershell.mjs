@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import {
   newParser, parseSource, walk, findAll, listFiles, stringValue, functionName, scriptParameters,
   functionParameters, functionAttributeNodes, attributeName, attributeArguments, methodCalls, functionHelp,
-  helpSections, helpBodies, commandName, commandsNamed, passesCmdlet, inside,
+  helpSections, helpBodies, commandName, commandsNamed, passesCmdlet, inside, argumentText,
 } from './ps-tree.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -324,10 +324,95 @@ function outputTypeRule({ file, functions, isPublic }) {
   }
 }
 
-const RULES = [parseErrors, compatibleSyntax, approvedVerbsRule, singularNouns, noAliases, shouldProcessRule, highImpactRule, completeHelp, outputTypeRule];
+// dbatools' convention (anchors.md section 2): a public cmdlet reports every failure through Stop-PChatCommand, which
+// writes a friendly warning by default and the error itself with -EnableException. So every public cmdlet has
+// -EnableException, never writes or throws an error record itself, passes its -EnableException to each call, calls
+// it outside a try block (there its own catch would take the error a second time), and returns or continues right
+// after it (without -EnableException nothing stops the cmdlet there).
+const DIRECT_ERROR_CALLS = [
+  { pattern: /^\$PSCmdlet\s*\.\s*ThrowTerminatingError\b/i, what: '$PSCmdlet.ThrowTerminatingError()' },
+  { pattern: /^\$PSCmdlet\s*\.\s*WriteError\b/i, what: '$PSCmdlet.WriteError()' },
+];
+const FLOW_AFTER_STOP = /^(return|continue|break)\b/i;
+
+function statementOf(node) {
+  let statement = node;
+  while (statement.parent && statement.parent.type !== 'statement_list') statement = statement.parent;
+  return statement.parent ? statement : null;
+}
+
+function insideTryBody(node, fn) {
+  for (let p = node.parent; p && p.id !== fn.id; p = p.parent) {
+    if (p.type === 'statement_block' && p.parent && p.parent.type === 'try_statement') return true;
+  }
+  return false;
+}
+
+function friendlyFailures({ file, functions, isPublic }) {
+  if (!isPublic) return;
+  const rule = 'PChatReportFailureThroughStop';
+  for (const fn of functions) {
+    const name = functionName(fn);
+    if (!functionParameters(fn).some((p) => p.toLowerCase() === 'enableexception')) {
+      report(rule, file, fn, `${name} has no [switch] $EnableException: friendly warnings by default, errors on request (dbatools' convention)`);
+    }
+    for (const call of [...methodCalls(fn, 'ThrowTerminatingError'), ...methodCalls(fn, 'WriteError')]) {
+      const direct = DIRECT_ERROR_CALLS.find(({ pattern }) => pattern.test(call.text));
+      if (direct) report(rule, file, call, `${name} calls ${direct.what} itself: report the failure with Stop-PChatCommand -Cmdlet $PSCmdlet -ErrorRecord ... -EnableException:$EnableException`);
+    }
+    for (const command of commandsNamed(fn, 'Write-Error')) {
+      report(rule, file, command, `${name} calls Write-Error: report the failure with Stop-PChatCommand (a warning unless -EnableException)`);
+    }
+    for (const command of commandsNamed(fn, 'Stop-PChatCommand')) {
+      if (!/-Cmdlet\s+\$PSCmdlet\b/i.test(command.text)) report(rule, file, command, `${name}: pass -Cmdlet $PSCmdlet to Stop-PChatCommand (the error is the cmdlet's own)`);
+      if (!/-EnableException:\s*(\$EnableException\b|\([^)]*\$EnableException\b)/i.test(command.text)) {
+        report(rule, file, command, `${name}: pass -EnableException:$EnableException to Stop-PChatCommand, or the switch does nothing`);
+      }
+      if (insideTryBody(command, fn)) report(rule, file, command, `${name} calls Stop-PChatCommand inside a try block: with -EnableException its own catch would take the error again; call it in the catch block or after the try`);
+      const statement = statementOf(command);
+      let next = statement ? statement.nextNamedSibling : null;
+      while (next && next.type === 'comment') next = next.nextNamedSibling;
+      if (!next || !FLOW_AFTER_STOP.test(next.text.trim())) {
+        report(rule, file, command, `${name}: return (or continue) right after Stop-PChatCommand; without -EnableException it only warns, and the cmdlet would go on`);
+      }
+    }
+  }
+}
+
+// Output objects read like the Cs cmdlets' (docs/powershell-objects.md): the properties the module builds itself —
+// [pscustomobject]@{ ... } keys and Add-Member -Name literals — are PascalCase, as the JSON reader makes the
+// library's. (Request hashtables stay camelCase: they are not cast to [pscustomobject].)
+const PASCAL_CASE = /^[A-Z][A-Za-z0-9]*$/;
+
+function pascalCaseProperties({ file, tree }) {
+  const rule = 'PChatPascalCaseProperty';
+  // Pester files build stand-ins for the library's data, which has the library's names.
+  if (/\.Tests\.ps1$/i.test(file)) return;
+  for (const cast of findAll(tree.rootNode, 'cast_expression')) {
+    const type = cast.children.find((c) => c.type === 'type_literal');
+    if (!type || type.text.replace(/\s+/g, '').toLowerCase() !== '[pscustomobject]') continue;
+    const operand = cast.children.find((c) => c.type === 'unary_expression');
+    const hash = operand && operand.children.find((c) => c.type === 'hash_literal_expression');
+    const body = hash && hash.children.find((c) => c.type === 'hash_literal_body');
+    if (!body) continue;
+    for (const entry of body.children.filter((c) => c.type === 'hash_entry')) {
+      const key = entry.children.find((c) => c.type === 'key_expression');
+      const name = key ? stringValue(key).trim() : '';
+      if (key && !PASCAL_CASE.test(name)) report(rule, file, key, `output property '${name}' is not PascalCase; write it as the Cs cmdlets do (for example '${name.charAt(0).toUpperCase()}${name.slice(1)}')`);
+    }
+  }
+  for (const command of commandsNamed(tree.rootNode, 'Add-Member')) {
+    const value = argumentText(command, 'Name');
+    if (!value || value.startsWith('$') || value.startsWith('(')) continue;
+    const name = value.replace(/^['"]|['"]$/g, '');
+    if (!PASCAL_CASE.test(name)) report(rule, file, command, `Add-Member adds the property '${name}', which is not PascalCase`);
+  }
+}
+
+const RULES = [parseErrors, compatibleSyntax, approvedVerbsRule, singularNouns, noAliases, shouldProcessRule, highImpactRule, completeHelp, outputTypeRule, friendlyFailures, pascalCaseProperties];
 // The rule names the functions above report (--list-rules; every one has a bad sample in bad-samples/).
 const RULE_NAMES = ['PSParseError', 'PSUseCompatibleSyntax', 'PSUseApprovedVerbs', 'PSUseSingularNouns', 'PSAvoidUsingCmdletAliases',
-  'PSUseShouldProcessForStateChangingFunctions', 'PChatConfirmImpactHigh', 'PSProvideCommentHelp', 'PChatDeclareOutputType'];
+  'PSUseShouldProcessForStateChangingFunctions', 'PChatConfirmImpactHigh', 'PSProvideCommentHelp', 'PChatDeclareOutputType', 'PChatReportFailureThroughStop', 'PChatPascalCaseProperty'];
 
 // --- parameter sets ------------------------------------------------------------------------------------------------------
 const unquote = (text) => (text || '').trim().replace(/^['"]|['"]$/g, '');

@@ -13,7 +13,8 @@ function Invoke-PChatPlanStep {
     nothing, -Confirm asks for each step, and the step's own confirmation is turned off (-Confirm:$false) because
     the question was already asked here. tests/powershell/check-powershell.mjs checks this structure.
 
-    It stops at the first failure with a terminating error that says which steps ran and how to undo them. A
+    It stops at the first failure by throwing an error record (legacy_client_step_failed) that says which steps
+    ran and how to undo them; the public cmdlet reports it with Stop-PChatCommand. A
     step declined at the confirmation prompt skips the later steps of the same address (the endpoint cannot take
     an address its owner still holds). It returns one object per step: Number, Id, CommandLine and Status
     (Completed, Skipped, WhatIf).
@@ -67,7 +68,8 @@ function Invoke-PChatPlanStep {
                         'undo the completed steps in reverse order.') -f $item.number, $item.commandLine, $_.Exception.Message, $doneText
                     $exception = New-Object -TypeName 'System.InvalidOperationException' -ArgumentList @($message, $_.Exception)
                     $record = New-Object -TypeName 'System.Management.Automation.ErrorRecord' -ArgumentList @($exception, 'legacy_client_step_failed', [System.Management.Automation.ErrorCategory]::InvalidOperation, $item.target)
-                    $Cmdlet.ThrowTerminatingError($record)
+                    # The caller reports it (Stop-PChatCommand: a warning, or the error with -EnableException).
+                    throw $record
                 }
                 $status = 'Completed'
             }

@@ -13,7 +13,7 @@ function Copy-PChatFileStore {
     that was stopped (Ctrl+C, a reboot) resumes without copying the verified files again.
 
     A destination file that differs from the source is never replaced unless -Overwrite is given; it is reported
-    as a conflict (a non-terminating error with the id file_conflict). With -Overwrite the old file is kept
+    as a conflict (a warning, or with -EnableException a non-terminating error, with the id file_conflict). With -Overwrite the old file is kept
     beside the new one as <name>.pchat-old-<n>. A second run against the same destination is refused while the
     first one runs.
 
@@ -74,6 +74,13 @@ function Copy-PChatFileStore {
     .PARAMETER CACertificatePath
     A PEM or DER file with a certification authority to trust besides the system's certificate store.
 
+    .PARAMETER EnableException
+    Turns the friendly warning into a terminating error, for try/catch in runbooks. Without it a failure is one
+    warning naming the cause and the fix, the cmdlet returns without output, and the error record
+    (FullyQualifiedErrorId: the library's error code; TargetObject: the instance, file or room) is still added to
+    $Error. With it the same record is thrown; a conflict or a file that failed to copy is then a non-terminating
+    error (file_conflict, file_copy_failed; TargetObject: the file), so the other files are still copied.
+
     .EXAMPLE
     Copy-PChatFileStore -Source "\\atl-gc-001\GroupChatFiles" -Destination "\\atl-fs-001\PChatFileStore" -FileName "C:\Exports\GroupChat.zip" -Report "C:\Logs\FileCopy.html"
 
@@ -98,9 +105,10 @@ function Copy-PChatFileStore {
     Get-PChatMigrationPackage or Export-PChatMigrationData) binds to -FileName.
 
     .OUTPUTS
-    PChatMigration.FileCopySummary. One object with the properties Succeeded, WhatIf, Source, Destination,
+    PChatMigration.FileCopySummary. One object with the properties Status (Succeeded, Failed or WhatIf), Notes
+    (the counts in one line), Succeeded, WhatIf, Source, Destination,
     Copied, CopiedBytes, SkippedIdentical, Conflicts, Failed, MissingAtSource (by room), Unreferenced,
-    RefusedReferences, WouldCopy, Duration, MiBPerSecond, Journal, Report and Result (the library's whole
+    RefusedReferences, WouldCopy, Duration, MiBPerSecond, Journal, Report and Details (the library's whole
     result).
 
     .LINK
@@ -172,7 +180,10 @@ function Copy-PChatFileStore {
 
         [Parameter(ParameterSetName = 'Database')]
         [ValidateNotNullOrEmpty()]
-        [string] $CACertificatePath
+        [string] $CACertificatePath,
+
+        [Parameter()]
+        [switch] $EnableException
     )
 
     process {
@@ -226,7 +237,8 @@ function Copy-PChatFileStore {
         }
         catch {
             $params = $null
-            $PSCmdlet.ThrowTerminatingError($_)
+            Stop-PChatCommand -Cmdlet $PSCmdlet -ErrorRecord $_ -EnableException:$EnableException
+            return
         }
         if ($null -eq $data) {
             return
@@ -244,16 +256,20 @@ function Copy-PChatFileStore {
                 continue
             }
             $exception = New-Object -TypeName 'System.IO.IOException' -ArgumentList @(('{0}: {1}' -f $issue.path, $issue.reason))
-            $PSCmdlet.WriteError((New-Object -TypeName 'System.Management.Automation.ErrorRecord' -ArgumentList @(
-                        $exception, 'file_conflict', [System.Management.Automation.ErrorCategory]::ResourceExists, [string]$issue.path)))
+            $record = New-Object -TypeName 'System.Management.Automation.ErrorRecord' -ArgumentList @(
+                $exception, 'file_conflict', [System.Management.Automation.ErrorCategory]::ResourceExists, [string]$issue.path)
+            Stop-PChatCommand -Cmdlet $PSCmdlet -ErrorRecord $record -EnableException:$EnableException -Continue
+            continue
         }
         foreach ($issue in @($data.failed)) {
             if ($null -eq $issue) {
                 continue
             }
             $exception = New-Object -TypeName 'System.IO.IOException' -ArgumentList @(('{0}: {1}' -f $issue.path, $issue.reason))
-            $PSCmdlet.WriteError((New-Object -TypeName 'System.Management.Automation.ErrorRecord' -ArgumentList @(
-                        $exception, 'file_copy_failed', [System.Management.Automation.ErrorCategory]::WriteError, [string]$issue.path)))
+            $record = New-Object -TypeName 'System.Management.Automation.ErrorRecord' -ArgumentList @(
+                $exception, 'file_copy_failed', [System.Management.Automation.ErrorCategory]::WriteError, [string]$issue.path)
+            Stop-PChatCommand -Cmdlet $PSCmdlet -ErrorRecord $record -EnableException:$EnableException -Continue
+            continue
         }
         foreach ($room in @($data.missingAtSource)) {
             if ($null -ne $room) {
@@ -261,7 +277,22 @@ function Copy-PChatFileStore {
             }
         }
         $counts = $data.counts
+        # Status and Notes as dbatools' migration objects have them: what happened, in one line.
+        $status = 'Failed'
+        if ([bool]$data.whatIf) {
+            $status = 'WhatIf'
+        }
+        elseif ([bool]$data.succeeded) {
+            $status = 'Succeeded'
+        }
+        $notes = ('{0} copied, {1} already identical, {2} conflict(s), {3} failed' -f $counts.copied, $counts.skippedIdentical,
+            @($data.conflicts | Where-Object { $null -ne $_ }).Count, @($data.failed | Where-Object { $null -ne $_ }).Count)
+        if ([bool]$data.whatIf) {
+            $notes = ('{0} file(s) would be copied' -f @($data.wouldCopy | Where-Object { $null -ne $_ }).Count)
+        }
         $summary = [pscustomobject]@{
+            Status = $status
+            Notes = $notes
             Succeeded = [bool]$data.succeeded
             WhatIf = [bool]$data.whatIf
             Source = [string]$data.source
@@ -279,7 +310,7 @@ function Copy-PChatFileStore {
             MiBPerSecond = $data.mibPerSecond
             Journal = $data.journal
             Report = $data.report
-            Result = $data
+            Details = $data
         }
         $summary.PSObject.TypeNames.Insert(0, 'PChatMigration.FileCopySummary')
         Write-Output -InputObject $summary

@@ -55,6 +55,12 @@ function Enable-PChatLegacyClientAccess {
     Outputs the plan (a PChatMigration.LegacyClientPlan object with its steps, blockers and warnings) and runs
     nothing, also when the plan is blocked.
 
+    .PARAMETER EnableException
+    Turns the friendly warning into a terminating error, for try/catch in runbooks. Without it a failure is one
+    warning naming the cause and the fix, the cmdlet returns without output, and the error record
+    (FullyQualifiedErrorId: the library's error code; TargetObject: the instance, file or room) is still added to
+    $Error. With it the same record is thrown.
+
     .EXAMPLE
     Enable-PChatLegacyClientAccess -PersistentChatPoolFqdn "pcpool.contoso.com"
 
@@ -126,7 +132,10 @@ function Enable-PChatLegacyClientAccess {
         [System.Management.Automation.Runspaces.PSSession] $Session,
 
         [Parameter()]
-        [switch] $PlanOnly
+        [switch] $PlanOnly,
+
+        [Parameter()]
+        [switch] $EnableException
     )
 
     try {
@@ -149,7 +158,8 @@ function Enable-PChatLegacyClientAccess {
         throw
     }
     catch {
-        $PSCmdlet.ThrowTerminatingError($_)
+        Stop-PChatCommand -Cmdlet $PSCmdlet -ErrorRecord $_ -EnableException:$EnableException
+        return
     }
 
     foreach ($warning in @($plan.warnings)) {
@@ -200,10 +210,26 @@ function Enable-PChatLegacyClientAccess {
         $message = ("Legacy-client access for {0} cannot be enabled; nothing was changed. Fix these first:`n{1}" -f $PersistentChatPoolFqdn, ($lines -join "`n"))
         $exception = New-Object -TypeName 'System.InvalidOperationException' -ArgumentList @($message)
         $record = New-Object -TypeName 'System.Management.Automation.ErrorRecord' -ArgumentList @($exception, 'legacy_client_plan_blocked', [System.Management.Automation.ErrorCategory]::InvalidOperation, $PersistentChatPoolFqdn)
-        $PSCmdlet.ThrowTerminatingError($record)
+        Stop-PChatCommand -Cmdlet $PSCmdlet -ErrorRecord $record -EnableException:$EnableException
+        return
     }
 
-    $executed = @(Invoke-PChatPlanStep -Step @($plan.steps) -Cmdlet $PSCmdlet -Session $Session)
+    $executed = @()
+    $stepFailure = $null
+    try {
+        $executed = @(Invoke-PChatPlanStep -Step @($plan.steps) -Cmdlet $PSCmdlet -Session $Session)
+    }
+    catch [System.Management.Automation.PipelineStoppedException] {
+        throw
+    }
+    catch {
+        # The record names the failed step, the steps completed before it and how to undo them.
+        $stepFailure = $_
+    }
+    if ($null -ne $stepFailure) {
+        Stop-PChatCommand -Cmdlet $PSCmdlet -ErrorRecord $stepFailure -EnableException:$EnableException
+        return
+    }
     if ($WhatIfPreference) {
         return
     }
@@ -222,7 +248,8 @@ function Enable-PChatLegacyClientAccess {
             throw
         }
         catch {
-            $PSCmdlet.ThrowTerminatingError($_)
+            Stop-PChatCommand -Cmdlet $PSCmdlet -ErrorRecord $_ -EnableException:$EnableException
+            return
         }
     }
 }

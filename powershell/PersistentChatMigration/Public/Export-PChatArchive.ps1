@@ -61,6 +61,12 @@ function Export-PChatArchive {
     .PARAMETER Force
     Replaces the contents of a non-empty -OutputFolder.
 
+    .PARAMETER EnableException
+    Turns the friendly warning into a terminating error, for try/catch in runbooks. Without it a failure is one
+    warning naming the cause and the fix, the cmdlet returns without output, and the error record
+    (FullyQualifiedErrorId: the library's error code; TargetObject: the instance, file or room) is still added to
+    $Error. With it the same record is thrown.
+
     .EXAMPLE
     Export-PChatArchive -FileName "C:\Exports\GroupChat.zip" -OutputFolder "D:\Archive\GroupChat" -FileStoreUrl "\\atl-fs-001\PChatFiles"
 
@@ -84,7 +90,7 @@ function Export-PChatArchive {
     .OUTPUTS
     PChatMigration.Archive. One object per archive, with the properties OutputFolder, Index (the page to open),
     Manifest, Rooms, Messages, Pages, Files, Bytes, SkippedRooms, FileLinks, RefusedFileLinks, TimeZone,
-    FileStoreUrl and Result (the library's whole result, with the archived and the left-out rooms).
+    FileStoreUrl and Details (the library's whole result, with the archived and the left-out rooms).
 
     .LINK
     Export-PChatMigrationData
@@ -127,7 +133,10 @@ function Export-PChatArchive {
         [int] $MessagesPerPage,
 
         [Parameter()]
-        [switch] $Force
+        [switch] $Force,
+
+        [Parameter()]
+        [switch] $EnableException
     )
 
     process {
@@ -170,7 +179,8 @@ function Export-PChatArchive {
             throw
         }
         catch {
-            $PSCmdlet.ThrowTerminatingError($_)
+            Stop-PChatCommand -Cmdlet $PSCmdlet -ErrorRecord $_ -EnableException:$EnableException
+            return
         }
         if ($outputs.Count -eq 0) {
             return
@@ -191,7 +201,7 @@ function Export-PChatArchive {
             RefusedFileLinks = $counts.refusedFileLinks
             TimeZone = [string]$data.timeZone
             FileStoreUrl = $data.fileStoreUrl
-            Result = $data
+            Details = $data
         }
         $archive.PSObject.TypeNames.Insert(0, 'PChatMigration.Archive')
         Write-Output -InputObject $archive

@@ -152,6 +152,12 @@ function Export-PChatMigrationData {
     .PARAMETER HostNameInCertificate
     The name expected in the server's TLS certificate when it differs from the host name in -DBInstance.
 
+    .PARAMETER EnableException
+    Turns the friendly warning into a terminating error, for try/catch in runbooks. Without it a failure is one
+    warning naming the cause and the fix, the cmdlet returns without output, and the error record
+    (FullyQualifiedErrorId: the library's error code; TargetObject: the instance, file or room) is still added to
+    $Error. With it the same record is thrown.
+
     .EXAMPLE
     Export-PChatMigrationData -DBInstance "atl-sql-001.litwareinc.com\rtc" -DBName "GroupChat" -FileName "C:\Exports\GroupChat.zip"
 
@@ -200,14 +206,14 @@ function Export-PChatMigrationData {
     None. You cannot pipe objects to Export-PChatMigrationData.
 
     .OUTPUTS
-    PChatMigration.ExportResult. With -FileName, one object with the properties Path (the package), SizeBytes,
-    Level, Counts (principals, categories, rooms, roles, scopes, addins and messages exported), Duration (a
-    TimeSpan), MessagesPerSecond, ReusedRooms (rooms taken from an interrupted earlier run), RoomsDisabledInSource (with
-    -DisableExportedNodes), NonUnicodeMessages and NonUnicodeMessageList (messages whose content is not valid
-    Unicode, kept as exact bytes in the package; the list holds roomId and chatId of the first 100), Warnings
-    (objects with code and message), Report (the html and json report paths, or
-    $null) and Source (dbInstance, database and kind of the source database). Pipe it to Get-PChatMigrationPackage
-    to check the package.
+    PChatMigration.ExportResult. With -FileName, one object with the properties Status (Succeeded, or Resumed when
+    rooms were taken from an interrupted earlier run), Notes (what was exported, in one line), Path (the package),
+    SizeBytes, Level, Counts (Principals, Categories, Rooms, Roles, Scopes, Addins and Messages exported),
+    Duration (a TimeSpan), MessagesPerSecond, ReusedRooms, RoomsDisabledInSource (with -DisableExportedNodes),
+    NonUnicodeMessages and NonUnicodeMessageList (messages whose content is not valid Unicode, kept as exact bytes
+    in the package; the list holds RoomId and ChatId of the first 100), Warnings (objects with Code and Message),
+    Report (the Html and Json report paths, or $null) and Source (DBInstance, Database and Kind of the source
+    database). Pipe it to Get-PChatMigrationPackage to check the package.
 
     System.Byte[]. With -AsBytes, the package as one byte array.
 
@@ -311,7 +317,10 @@ function Export-PChatMigrationData {
 
         [Parameter()]
         [ValidateNotNullOrEmpty()]
-        [string] $HostNameInCertificate
+        [string] $HostNameInCertificate,
+
+        [Parameter()]
+        [switch] $EnableException
     )
 
     process {
@@ -386,7 +395,8 @@ function Export-PChatMigrationData {
         }
         catch {
             $exportParams = $null
-            $PSCmdlet.ThrowTerminatingError($_)
+            Stop-PChatCommand -Cmdlet $PSCmdlet -ErrorRecord $_ -EnableException:$EnableException
+            return
         }
 
         # Describe the export for -WhatIf, -Confirm and -Verbose (no password in it).
@@ -449,7 +459,8 @@ function Export-PChatMigrationData {
                     throw
                 }
                 catch {
-                    $PSCmdlet.ThrowTerminatingError($_)
+                    Stop-PChatCommand -Cmdlet $PSCmdlet -ErrorRecord $_ -EnableException:$EnableException
+                    return
                 }
                 finally {
                     # The request held the password; drop it.
@@ -503,7 +514,8 @@ function Export-PChatMigrationData {
             throw
         }
         catch {
-            $PSCmdlet.ThrowTerminatingError($_)
+            Stop-PChatCommand -Cmdlet $PSCmdlet -ErrorRecord $_ -EnableException:$EnableException
+            return
         }
         finally {
             # The request held the password; drop it.
@@ -534,7 +546,21 @@ function Export-PChatMigrationData {
         if ($null -ne $data.PSObject.Properties['report']) {
             $reportFiles = $data.report
         }
+        # Status and Notes as dbatools' migration objects have them: what happened, in one line.
+        $status = 'Succeeded'
+        if ($null -ne $data.reusedRooms -and [int64]$data.reusedRooms -gt 0) {
+            $status = 'Resumed'
+        }
+        $notes = ('{0} room(s), {1} message(s)' -f $data.counts.rooms, $data.counts.messages)
+        if ($null -ne $data.reusedRooms -and [int64]$data.reusedRooms -gt 0) {
+            $notes = ('{0}; {1} room(s) reused from an interrupted run' -f $notes, $data.reusedRooms)
+        }
+        if (@($data.warnings | Where-Object { $null -ne $_ }).Count -gt 0) {
+            $notes = ('{0}; {1} warning(s)' -f $notes, @($data.warnings | Where-Object { $null -ne $_ }).Count)
+        }
         $result = [pscustomobject]@{
+            Status = $status
+            Notes = $notes
             Path = [string]$data.path
             SizeBytes = $data.sizeBytes
             Level = [string]$data.level

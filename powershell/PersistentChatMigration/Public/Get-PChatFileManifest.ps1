@@ -54,6 +54,12 @@ function Get-PChatFileManifest {
     .PARAMETER CACertificatePath
     A PEM or DER file with a certification authority to trust besides the system's certificate store.
 
+    .PARAMETER EnableException
+    Turns the friendly warning into a terminating error, for try/catch in runbooks. Without it a failure is one
+    warning naming the cause and the fix, the cmdlet returns without output, and the error record
+    (FullyQualifiedErrorId: the library's error code; TargetObject: the instance, file or room) is still added to
+    $Error. With it the same record is thrown.
+
     .EXAMPLE
     Get-PChatFileManifest -FileName "C:\Exports\GroupChat.zip" | Format-Table -Property RoomName, MessagesWithLinks, DistinctFiles
 
@@ -74,7 +80,7 @@ function Get-PChatFileManifest {
     Links, DistinctFiles and RefusedLinks.
 
     PChatMigration.FileManifest. One object at the end: Totals, Entries (every reference, empty with
-    -OutputPath), OutputPath, Format and Result (the library's whole result).
+    -OutputPath), OutputPath, Format and Details (the library's whole result).
 
     .LINK
     Copy-PChatFileStore
@@ -131,7 +137,10 @@ function Get-PChatFileManifest {
 
         [Parameter(ParameterSetName = 'Database')]
         [ValidateNotNullOrEmpty()]
-        [string] $CACertificatePath
+        [string] $CACertificatePath,
+
+        [Parameter()]
+        [switch] $EnableException
     )
 
     process {
@@ -174,7 +183,8 @@ function Get-PChatFileManifest {
         }
         catch {
             $params = $null
-            $PSCmdlet.ThrowTerminatingError($_)
+            Stop-PChatCommand -Cmdlet $PSCmdlet -ErrorRecord $_ -EnableException:$EnableException
+            return
         }
         if ($null -eq $data) {
             return
@@ -200,7 +210,7 @@ function Get-PChatFileManifest {
             Entries = @($data.entries)
             OutputPath = $data.output
             Format = $data.format
-            Result = $data
+            Details = $data
         }
         $manifest.PSObject.TypeNames.Insert(0, 'PChatMigration.FileManifest')
         Write-Output -InputObject $manifest

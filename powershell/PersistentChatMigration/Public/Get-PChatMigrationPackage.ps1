@@ -16,17 +16,24 @@ function Get-PChatMigrationPackage {
     to know that the package is complete and what it holds. It only reads the package. The check of a large
     package shows its progress (Write-Progress, one step per file in the package) and can be stopped with Ctrl+C.
 
-    A damaged, incomplete or foreign file is reported as an error with the id invalid_package whose message names
-    the problem (for example a checksum that does not match, a truncated file or a message posted by an unknown
-    principal); a file that cannot be opened is reported with the id io_error. These errors are non-terminating,
-    so that every package on the pipeline is checked; use -ErrorAction Stop to stop at the first bad package. The
-    exception (PChatMigration.PChatNativeException) carries the code and the details.
+    A damaged, incomplete or foreign file is reported with the id invalid_package and a message naming the problem
+    (for example a checksum that does not match, a truncated file or a message posted by an unknown principal); a
+    file that cannot be opened is reported with the id io_error. By default the report is a warning and the next
+    package on the pipeline is checked; with -EnableException it is a non-terminating error (use -ErrorAction Stop
+    to stop at the first bad package) whose exception (PChatMigration.PChatNativeException) carries the code and
+    the details.
 
     .PARAMETER FileName
     The path of the package to check, for example "C:\Exports\GroupChat.zip". A relative path is resolved against
     the current PowerShell location; wildcards are not expanded (pipe Get-ChildItem to check several files). Accepts
     several paths, and pipeline input by value (strings) and by the property names FileName, Path (the result of
     Export-PChatMigrationData) and FullName (the files from Get-ChildItem).
+
+    .PARAMETER EnableException
+    Turns the friendly warning into an error, for try/catch, $? or -ErrorVariable in runbooks. Without it a
+    failure is one warning naming the cause and the fix, and the error record (FullyQualifiedErrorId: the
+    library's error code; TargetObject: the file) is still added to $Error. With it a failed input is a
+    non-terminating error (-ErrorAction Stop makes it terminating) and the cmdlet goes on with the next input.
 
     .EXAMPLE
     Get-PChatMigrationPackage -FileName "C:\Exports\GroupChat.zip"
@@ -41,10 +48,10 @@ function Get-PChatMigrationPackage {
     of their first and last messages.
 
     .EXAMPLE
-    Get-ChildItem -Path "D:\Exports" -Filter "*.zip" | Get-PChatMigrationPackage -ErrorAction Continue
+    Get-ChildItem -Path "D:\Exports" -Filter "*.zip" | Get-PChatMigrationPackage -EnableException -ErrorVariable bad
 
-    Example 3 checks every package in D:\Exports. A bad package writes an error naming the problem, and the
-    remaining packages are still checked.
+    Example 3 checks every package in D:\Exports. A bad package writes an error naming the problem, the remaining
+    packages are still checked, and $bad holds one error record per bad package.
 
     .EXAMPLE
     Export-PChatMigrationData -DBInstance "atl-sql-001.litwareinc.com\rtc" -DBName "GroupChat" -FileName "C:\Exports\GroupChat.zip" | Get-PChatMigrationPackage | Format-List
@@ -90,7 +97,10 @@ function Get-PChatMigrationPackage {
         [Parameter(Mandatory = $true, Position = 0, ValueFromPipeline = $true, ValueFromPipelineByPropertyName = $true)]
         [Alias('Path', 'FullName')]
         [ValidateNotNullOrEmpty()]
-        [string[]] $FileName
+        [string[]] $FileName,
+
+        [Parameter()]
+        [switch] $EnableException
     )
 
     process {
@@ -116,7 +126,7 @@ function Get-PChatMigrationPackage {
             }
             catch {
                 # A bad package must not stop the check of the others on the pipeline.
-                $PSCmdlet.WriteError($_)
+                Stop-PChatCommand -Cmdlet $PSCmdlet -ErrorRecord $_ -EnableException:$EnableException -Continue
                 continue
             }
 

@@ -29,17 +29,19 @@ function Import-PChatMigrationData {
       where it stopped (the target itself is the ledger), never duplicating a message.
     - It outputs one PChatMigration.ImportEntity object per entity (Type, Name, Status, Notes), like dbatools'
       migration commands, and a PChatMigration.ImportSummary object at the end.
-    - The conversion findings go to the warning stream (Warning severity), the verbose stream (Info) and, for
-      errors in a -WhatIf plan, the error stream (non-terminating, id = the finding's code).
+    - The conversion findings go to the warning stream (Warning severity) and the verbose stream (Info); an
+      Error finding of a -WhatIf plan is a warning too, or with -EnableException a non-terminating error (id =
+      the finding's code), and the summary's Status is Blocked.
 
     The real import asks for confirmation (ConfirmImpact High), naming the database, the number of rooms and
     messages and the package: the cmdlet first plans the import without writing (as -WhatIf does) to count
     them. Give -Confirm:$false in runbooks; the plan is then not run twice.
 
-    If the import fails, the cmdlet writes a terminating error whose FullyQualifiedErrorId starts with the
-    library's error code (for example import_refused, target_not_ready, target_state_conflict, invalid_package
-    or connection_failed), whose category is the library's, and whose exception
-    (PChatMigration.PChatNativeException) carries the code and the details.
+    If the import fails, the cmdlet writes a warning naming the cause and the fix and returns; with
+    -EnableException it throws a terminating error instead, whose FullyQualifiedErrorId is the library's error
+    code (for example import_refused, target_not_ready, target_state_conflict, invalid_package or
+    connection_failed), whose category is the library's, and whose exception (PChatMigration.PChatNativeException)
+    carries the code and the details. The record is in $Error either way.
 
     .PARAMETER DBInstance
     The SQL Server instance of the Lync Server 2013 Persistent Chat database, as for
@@ -137,6 +139,12 @@ function Import-PChatMigrationData {
     .PARAMETER HostNameInCertificate
     The name expected in the server's TLS certificate when it differs from the host name in -DBInstance.
 
+    .PARAMETER EnableException
+    Turns the friendly warning into a terminating error, for try/catch in runbooks. Without it a failure is one
+    warning naming the cause and the fix, the cmdlet returns without output, and the error record
+    (FullyQualifiedErrorId: the library's error code; TargetObject: the instance, file or room) is still added to
+    $Error. With it the same record is thrown.
+
     .EXAMPLE
     Import-PChatMigrationData -DBInstance "atl-sql-002.litwareinc.com\rtc" -FileName "C:\Exports\GroupChat.zip" -WhatIf
 
@@ -174,12 +182,14 @@ function Import-PChatMigrationData {
     (Principal, AddIn, Category, Room), Name (the name in Lync 2013), Status (Successful, Skipped, Failed, or
     WouldCreate, WouldUpdate, WouldSkip with -WhatIf) and Notes (conversions, renames, messages imported).
 
-    PChatMigration.ImportSummary. One object at the end, with the properties WhatIf, DBInstance, Database,
-    Package (path, sourceKind, sourceDatabase, createdUtc), Principals, AddIns, Categories and Rooms (each with
-    created, updated, skipped and failed counts), MessagesImported, MessagesAlreadyPresent, MessagesTotal,
-    BytesImported, Duration (a TimeSpan), MessagesPerSecond, Estimate (messages, bytes, seconds and basis of the
-    time estimate), EstimatedDuration (a TimeSpan), Preflight (servers, adminLock, backup), Findings (every
-    finding: severity, code, message, entityType, entity, rooms) and Report (the html and json paths, or $null).
+    PChatMigration.ImportSummary. One object at the end, with the properties Status (WhatIf, Succeeded, Resumed
+    when part of the package was already in the target, or Blocked while a finding has Severity Error), Notes
+    (the outcome in one line), WhatIf, DBInstance, Database, Package (Path, SourceKind, SourceDatabase,
+    CreatedUtc), Principals, AddIns, Categories and Rooms (each with Created, Updated, Skipped and Failed
+    counts), MessagesImported, MessagesAlreadyPresent, MessagesTotal, BytesImported, Duration (a TimeSpan),
+    MessagesPerSecond, Estimate (Messages, Bytes, Seconds and Basis of the time estimate), EstimatedDuration (a
+    TimeSpan), Preflight (Servers, AdminLock, Backup), Findings (every finding: Severity, Code, Message,
+    EntityType, Entity, Rooms) and Report (the Html and Json paths, or $null).
 
     .LINK
     Test-PChatMigrationReadiness
@@ -287,12 +297,17 @@ function Import-PChatMigrationData {
 
         [Parameter()]
         [ValidateNotNullOrEmpty()]
-        [string] $HostNameInCertificate
+        [string] $HostNameInCertificate,
+
+        [Parameter()]
+        [switch] $EnableException
     )
 
     begin {
         # -ByteInput from the pipeline arrives one byte (or one array) per process call: collect it all.
         $byteBuffer = $null
+        # Set when begin failed without -EnableException (a warning, not an exception): process and end do nothing.
+        $stopped = $false
 
         # Parameter mapping: the import request without the package path (the library's ImportParams).
         $connectionArgs = @{
@@ -321,7 +336,9 @@ function Import-PChatMigrationData {
             }
         }
         catch {
-            $PSCmdlet.ThrowTerminatingError($_)
+            $stopped = $true
+            Stop-PChatCommand -Cmdlet $PSCmdlet -ErrorRecord $_ -EnableException:$EnableException
+            return
         }
         if ($PSBoundParameters.ContainsKey('NameSeparator')) {
             $options['nameSeparator'] = $NameSeparator
@@ -379,9 +396,12 @@ function Import-PChatMigrationData {
                 }
                 switch ([string]$finding.severity) {
                     'Error' {
+                        # A blocking finding of the plan: a warning, or with -EnableException a non-terminating error.
                         $exception = New-Object -TypeName 'System.InvalidOperationException' -ArgumentList @($text)
-                        $PSCmdlet.WriteError((New-Object -TypeName 'System.Management.Automation.ErrorRecord' -ArgumentList @(
-                                    $exception, [string]$finding.code, [System.Management.Automation.ErrorCategory]::InvalidData, $finding.entity)))
+                        $record = New-Object -TypeName 'System.Management.Automation.ErrorRecord' -ArgumentList @(
+                            $exception, [string]$finding.code, [System.Management.Automation.ErrorCategory]::InvalidData, $finding.entity)
+                        Stop-PChatCommand -Cmdlet $PSCmdlet -ErrorRecord $record -EnableException:$EnableException -Continue
+                        continue
                     }
                     'Warning' { Write-Warning -Message $text }
                     default { Write-Verbose -Message $text }
@@ -406,7 +426,29 @@ function Import-PChatMigrationData {
             if ($null -ne $estimate -and $null -ne $estimate.seconds) {
                 $estimated = [System.TimeSpan]::FromSeconds([double]$estimate.seconds)
             }
+            # Status and Notes as dbatools' migration objects have them: what happened, in one line.
+            $status = 'Succeeded'
+            if ([bool]$Data.whatIf) {
+                $status = 'WhatIf'
+            }
+            elseif ($null -ne $summary.messagesAlreadyPresent -and [int64]$summary.messagesAlreadyPresent -gt 0) {
+                $status = 'Resumed'
+            }
+            $blocking = @(@($Data.findings) | Where-Object { $null -ne $_ -and [string]$_.severity -eq 'Error' }).Count
+            if ($blocking -gt 0) {
+                $status = 'Blocked'
+            }
+            $notes = ('{0} message(s) imported, {1} already present, of {2}' -f $summary.messagesImported, $summary.messagesAlreadyPresent, $summary.messagesTotal)
+            if ([bool]$Data.whatIf) {
+                $notes = ('plan: {0} room(s) to create, {1} to update or resume, {2} message(s) to write' -f
+                    $summary.rooms.created, $summary.rooms.updated, $estimate.messages)
+            }
+            if ($blocking -gt 0) {
+                $notes = ('{0}; {1} finding(s) with Severity Error block the import' -f $notes, $blocking)
+            }
             $result = [pscustomobject]@{
+                Status = $status
+                Notes = $notes
                 WhatIf = [bool]$Data.whatIf
                 DBInstance = [string]$Data.target.dbInstance
                 Database = [string]$Data.target.database
@@ -456,6 +498,9 @@ function Import-PChatMigrationData {
     }
 
     process {
+        if ($stopped) {
+            return
+        }
         if ($PSCmdlet.ParameterSetName -eq 'ByteInput') {
             if ($null -eq $byteBuffer) {
                 $byteBuffer = New-Object -TypeName 'System.IO.MemoryStream'
@@ -471,12 +516,14 @@ function Import-PChatMigrationData {
             throw
         }
         catch {
-            $PSCmdlet.ThrowTerminatingError($_)
+            $stopped = $true
+            Stop-PChatCommand -Cmdlet $PSCmdlet -ErrorRecord $_ -EnableException:$EnableException
+            return
         }
     }
 
     end {
-        if ($null -eq $byteBuffer) {
+        if ($stopped -or $null -eq $byteBuffer) {
             return
         }
         # .NET calls, not New-Item/Remove-Item: those would obey -WhatIf and leave the file behind.
@@ -491,7 +538,8 @@ function Import-PChatMigrationData {
             throw
         }
         catch {
-            $PSCmdlet.ThrowTerminatingError($_)
+            Stop-PChatCommand -Cmdlet $PSCmdlet -ErrorRecord $_ -EnableException:$EnableException
+            return
         }
         finally {
             if ([System.IO.File]::Exists($tempFile)) {

@@ -31,7 +31,8 @@ function Start-PChatMigration {
 
     Each stage outputs one PChatMigration.MigrationStage object as it completes (Stage, Status, Notes, Duration,
     Result), and the run ends with one PChatMigration.MigrationSummary object. When a stage fails, the run stops
-    there and writes an error naming the stage and how to resume (a terminating error with -EnableException).
+    there and writes a warning naming the stage and how to resume (a terminating error with -EnableException;
+    either way the summary object comes first, with FailedStage and Resume).
 
     With -WhatIf only the read-only stages run: the readiness check, the export's parameter check, the import
     plan when the package already exists (otherwise the stage says it would be planned), and the legacy-client
@@ -133,7 +134,10 @@ function Start-PChatMigration {
     import run although a Persistent Chat server pinged the target recently (as Import-PChatMigrationData -Force).
 
     .PARAMETER EnableException
-    Makes a failed stage a terminating error (for try/catch in runbooks) instead of a non-terminating one.
+    Makes a failed stage, or a plan that cannot start, a terminating error (for try/catch in runbooks) instead of
+    the friendly warning. Without it the warning names the stage and how to resume, and the error record is still
+    added to $Error (FullyQualifiedErrorId migration_stage_failed_<Stage>, or the blocker's code). The stages
+    themselves always run with -EnableException, so their failures reach this command as errors.
 
     .PARAMETER Encryption
     TLS encryption of the connections: Mandatory (the default), Strict, Optional or Plaintext.
@@ -461,15 +465,18 @@ function Start-PChatMigration {
             throw
         }
         catch {
-            $PSCmdlet.ThrowTerminatingError($_)
+            Stop-PChatCommand -Cmdlet $PSCmdlet -ErrorRecord $_ -EnableException:$EnableException
+            return
         }
         $blockers = @($plan.blockers | Where-Object { $null -ne $_ })
         if ($blockers.Count -gt 0) {
             $lines = @($blockers | ForEach-Object { '  [{0}] {1}' -f $_.code, $_.message })
             $message = ("The migration cannot start; nothing was done. Fix these first:`n{0}" -f ($lines -join "`n"))
             $exception = New-Object -TypeName 'System.InvalidOperationException' -ArgumentList @($message)
-            $PSCmdlet.ThrowTerminatingError((New-Object -TypeName 'System.Management.Automation.ErrorRecord' -ArgumentList @(
-                        $exception, [string]$blockers[0].code, [System.Management.Automation.ErrorCategory]::InvalidOperation, $packagePath)))
+            $record = New-Object -TypeName 'System.Management.Automation.ErrorRecord' -ArgumentList @(
+                $exception, [string]$blockers[0].code, [System.Management.Automation.ErrorCategory]::InvalidOperation, $packagePath)
+            Stop-PChatCommand -Cmdlet $PSCmdlet -ErrorRecord $record -EnableException:$EnableException
+            return
         }
         Write-Verbose -Message ('Migration plan: {0} ({1}).' -f $plan.exportDecision, $plan.exportReason)
 
@@ -536,7 +543,7 @@ function Start-PChatMigration {
                                 }
                                 $stageArgs = & $withReport ($stageArgs + $conversion) $planned 'Readiness'
                                 $expectsResult = $true
-                                $outputs = @(Test-PChatMigrationReadiness @stageArgs -ErrorAction Stop)
+                                $outputs = @(Test-PChatMigrationReadiness @stageArgs -EnableException -ErrorAction Stop)
                                 $summary = & $lastOf $outputs
                                 $notes = ('{0} error(s), {1} warning(s), {2} info(s)' -f $summary.Errors, $summary.Warnings, $summary.Infos)
                                 if ([int64]$summary.Errors -gt 0) {
@@ -559,11 +566,11 @@ function Start-PChatMigration {
                                 $stageArgs['Force'] = [bool]$Force.IsPresent
                                 if ($action -eq 'whatIf') {
                                     # Checks the parameters only (the library's validate); writes nothing.
-                                    $outputs = @(Export-PChatMigrationData @stageArgs -WhatIf:$true -ErrorAction Stop)
+                                    $outputs = @(Export-PChatMigrationData @stageArgs -EnableException -WhatIf:$true -ErrorAction Stop)
                                 }
                                 elseif ($PSCmdlet.ShouldProcess($packagePath, ('Export {0} ({1})' -f $source, $notes))) {
                                     $expectsResult = $true
-                                    $outputs = @(Export-PChatMigrationData @stageArgs -Confirm:$false -ErrorAction Stop)
+                                    $outputs = @(Export-PChatMigrationData @stageArgs -EnableException -Confirm:$false -ErrorAction Stop)
                                     $result = & $lastOf $outputs
                                     $notes = ('{0} room(s), {1} message(s) to {2}; {3} room(s) reused from an interrupted run' -f
                                         $result.Counts.rooms, $result.Counts.messages, $result.Path, $result.ReusedRooms)
@@ -587,7 +594,7 @@ function Start-PChatMigration {
                                 # The plan's Error findings are non-terminating errors: the summary counts them.
                                 $planErrors = $null
                                 $expectsResult = $true
-                                $outputs = @(Import-PChatMigrationData @stageArgs -WhatIf:$true -ErrorAction SilentlyContinue -ErrorVariable planErrors)
+                                $outputs = @(Import-PChatMigrationData @stageArgs -EnableException -WhatIf:$true -ErrorAction SilentlyContinue -ErrorVariable planErrors)
                                 $importPlan = & $lastOf $outputs
                                 if ($null -eq $importPlan -and $null -ne $planErrors -and $planErrors.Count -gt 0) {
                                     throw $planErrors[0]
@@ -609,7 +616,7 @@ function Start-PChatMigration {
                                     ([int64]$importPlan.Rooms.created + [int64]$importPlan.Rooms.updated), $packagePath)
                                 if ($PSCmdlet.ShouldProcess($target, $prompt)) {
                                     $expectsResult = $true
-                                    $outputs = @(Import-PChatMigrationData @stageArgs -WhatIf:$false -Confirm:$false -ErrorAction Stop)
+                                    $outputs = @(Import-PChatMigrationData @stageArgs -EnableException -WhatIf:$false -Confirm:$false -ErrorAction Stop)
                                     $result = & $lastOf $outputs
                                     $notes = ('{0} message(s) imported, {1} already present' -f $result.MessagesImported, $result.MessagesAlreadyPresent)
                                     if ([int64]$result.MessagesAlreadyPresent -gt 0) {
@@ -630,9 +637,11 @@ function Start-PChatMigration {
                                 }
                                 $verifyErrors = $null
                                 $expectsResult = $true
-                                $outputs = @(Test-PChatMigration @stageArgs -ErrorAction SilentlyContinue -ErrorVariable verifyErrors)
+                                $outputs = @(Test-PChatMigration @stageArgs -EnableException -ErrorAction SilentlyContinue -ErrorVariable verifyErrors)
                                 $result = & $lastOf $outputs
-                                if ($null -eq $result -and $null -ne $verifyErrors -and $verifyErrors.Count -gt 0) {
+                                # A verification that could not run answers with a Failure object without the counts.
+                                $ran = ($null -ne $result) -and ($null -ne $result.PSObject.Properties['Passed'])
+                                if ((-not $ran) -and $null -ne $verifyErrors -and $verifyErrors.Count -gt 0) {
                                     throw $verifyErrors[0]
                                 }
                                 $notes = ('{0} verified, {1} mismatched, {2} missing, {3} extra' -f $result.Verified, $result.Mismatched, $result.Missing, $result.Extra)
@@ -643,7 +652,7 @@ function Start-PChatMigration {
                             'LegacyClientAccess' {
                                 if ($action -eq 'whatIf') {
                                     $expectsResult = $true
-                                    $outputs = @(Enable-PChatLegacyClientAccess @legacyArgs -PlanOnly -ErrorAction Stop)
+                                    $outputs = @(Enable-PChatLegacyClientAccess @legacyArgs -EnableException -PlanOnly -ErrorAction Stop)
                                     $result = & $lastOf $outputs
                                     $notes = ('plan {0}: {1} step(s)' -f $result.Status, @($result.Steps).Count)
                                     if ([string]$result.Status -eq 'blocked') {
@@ -652,7 +661,7 @@ function Start-PChatMigration {
                                 }
                                 elseif ($PSCmdlet.ShouldProcess($PersistentChatPoolFqdn, 'Enable legacy Group Chat client access')) {
                                     # Each of its steps is confirmed again by Enable-PChatLegacyClientAccess itself.
-                                    $outputs = @(Enable-PChatLegacyClientAccess @legacyArgs -ErrorAction Stop)
+                                    $outputs = @(Enable-PChatLegacyClientAccess @legacyArgs -EnableException -ErrorAction Stop)
                                     $notes = ('{0} endpoint(s) for {1}' -f $outputs.Count, $PersistentChatPoolFqdn)
                                 }
                                 else {
@@ -736,10 +745,8 @@ function Start-PChatMigration {
             }
             $record = New-Object -TypeName 'System.Management.Automation.ErrorRecord' -ArgumentList @(
                 $exception, ('migration_stage_failed_{0}' -f $failedStage), [System.Management.Automation.ErrorCategory]::InvalidResult, $failedStage)
-            if ($EnableException.IsPresent) {
-                $PSCmdlet.ThrowTerminatingError($record)
-            }
-            $PSCmdlet.WriteError($record)
+            Stop-PChatCommand -Cmdlet $PSCmdlet -ErrorRecord $record -EnableException:$EnableException
+            return
         }
     }
 }

@@ -87,6 +87,12 @@ function Test-PChatClientAccess {
     .PARAMETER HostNameInCertificate
     The name expected in the server's certificate.
 
+    .PARAMETER EnableException
+    Turns the friendly warning of an analysis that could not run into a terminating error, for try/catch in
+    runbooks (FullyQualifiedErrorId: the library's error code). Without it the Failure result and the warning are
+    written, and the error record is still added to $Error. Users who depend on the legacy endpoint are a finding,
+    never an error: read Result.
+
     .EXAMPLE
     Test-PChatClientAccess -DBInstance "atl-sql-002.litwareinc.com\rtc"
 
@@ -121,7 +127,10 @@ function Test-PChatClientAccess {
 
     PChatMigration.ClientAccessResult. TargetFqdn (the database and instance), Result (Success or Failure), Latency,
     Error, Diagnosis, Rooms, RoomsNewClientsOnly, CanUseNewClient, DependsOnLegacy, NoAccess, UnexpandedPrincipals,
-    LegacyEndpointPresent, Warnings, Report and the library's whole result in Data.
+    LegacyEndpointPresent, Warnings, Report and the library's whole result in Details. When the analysis cannot run
+    (the Cs cmdlets, the connection or a parameter failed), only TargetFqdn, Result (Failure), Latency, Error and
+    Diagnosis (the error code, category and details), followed by a warning (a terminating error with
+    -EnableException).
 
     .LINK
     Enable-PChatLegacyClientAccess
@@ -197,12 +206,17 @@ function Test-PChatClientAccess {
 
         [Parameter()]
         [ValidateNotNullOrEmpty()]
-        [string] $HostNameInCertificate
+        [string] $HostNameInCertificate,
+
+        [Parameter()]
+        [switch] $EnableException
     )
 
     $target = ('{0} on {1}' -f $DBName, $DBInstance)
     $started = [System.DateTime]::UtcNow
     $params = $null
+    $failure = $null
+    $outputs = @()
     try {
         Write-Verbose -Message 'Gathering the client-access facts (Get-CsUser, Get-CsPersistentChatPolicy, Get-CsPool, Get-CsService -Registrar, Get-CsPersistentChatEndpoint).'
         $facts = Get-PChatClientAccessFact -GroupMember $GroupMember -Session $Session
@@ -230,14 +244,24 @@ function Test-PChatClientAccess {
             TargetObject = $target
         }
         $outputs = @(Invoke-PChatNativeJob @jobArgs)
-        $params = $null
     }
     catch [System.Management.Automation.PipelineStoppedException] {
         throw
     }
     catch {
+        $failure = $_
+    }
+    finally {
         $params = $null
-        $PSCmdlet.ThrowTerminatingError($_)
+    }
+    if ($null -ne $failure) {
+        # The analysis could not run: a result whose Result is Failure, then the warning (or the error).
+        $failed = New-Object -TypeName 'System.Management.Automation.PSObject'
+        $failed.PSObject.TypeNames.Insert(0, 'PChatMigration.ClientAccessResult')
+        Add-PChatTestOutcome -InputObject $failed -TargetFqdn $target -Result 'Failure' -Latency ([System.DateTime]::UtcNow - $started) -ErrorRecord $failure
+        Write-Output -InputObject $failed
+        Stop-PChatCommand -Cmdlet $PSCmdlet -ErrorRecord $failure -EnableException:$EnableException
+        return
     }
     if ($outputs.Count -eq 0) {
         return
@@ -285,7 +309,7 @@ function Test-PChatClientAccess {
         LegacyEndpointPresent = [bool]$data.summary.legacyEndpointPresent
         Warnings = $warnings
         Report = $data.report
-        Data = $data
+        Details = $data
     }
     $summaryObject.PSObject.TypeNames.Insert(0, 'PChatMigration.ClientAccessResult')
     Write-Output -InputObject $summaryObject

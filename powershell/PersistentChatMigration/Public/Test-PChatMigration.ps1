@@ -26,12 +26,14 @@ function Test-PChatMigration {
     -PersistentChatPoolFqdn and -LookupSipAddress where given, and <placeholders> where not. With -Report the
     same result is written as an HTML page (ending with the checklist) and a JSON file.
 
-    When anything is not Verified, the cmdlet writes a non-terminating error after the output, with the error id
-    verification_failed, the category InvalidResult and the counts in its message, so a runbook can test $? or
-    use -ErrorVariable; -FailOnMismatch (or -ErrorAction Stop) makes it terminating. The CLI's equivalent is
+    Like the Lync Test-Cs* cmdlets, the summary has TargetFqdn, Result (Success when every item is Verified,
+    otherwise Failure), Latency, Error (the counts, in a sentence) and Diagnosis. When anything is not Verified
+    the cmdlet also writes a warning after the output; with -EnableException it writes a non-terminating error
+    instead (error id verification_failed, category InvalidResult), so a runbook can test $? or use
+    -ErrorVariable, and -ErrorAction Stop stops; -FailOnMismatch makes it terminating. The CLI's equivalent is
     exit code 5 of pchat-migrate verify. If the verification cannot run (a connection, a package or a parameter
-    problem), the cmdlet writes a terminating error whose FullyQualifiedErrorId starts with the library's error
-    code, as the other cmdlets do.
+    problem), the summary's Result is Failure with the library's error code in Diagnosis, and the same warning
+    or error follows, its FullyQualifiedErrorId the library's code.
 
     .PARAMETER DBInstance
     The SQL Server instance of the Lync Server 2013 Persistent Chat database to verify, for example
@@ -120,7 +122,13 @@ function Test-PChatMigration {
     Outputs only the PChatMigration.VerifySummary object, not one object per item.
 
     .PARAMETER FailOnMismatch
-    Makes the verification_failed error terminating, after the output has been written.
+    Makes a failed verification a terminating error (verification_failed, or the library's code when it could not
+    run), after the output has been written, with or without -EnableException.
+
+    .PARAMETER EnableException
+    Turns the friendly warning into an error, for runbooks that use try/catch, $? or -ErrorVariable: a failed or
+    impossible verification is then a non-terminating error (FullyQualifiedErrorId verification_failed or the
+    library's code). Without it the error record is still added to $Error.
 
     .PARAMETER Credential
     A SQL Server login (with -Authentication SqlServer, the default when -Credential is given) or a Windows account
@@ -182,13 +190,16 @@ function Test-PChatMigration {
     properties Status (Verified, Mismatch, Missing, Extra), Kind (Principal, Addin, Category, Room), Name (the
     name in Lync 2013; a principal's URI), FirstDifference, Differences (how many were found), Key (the GUID or
     add-in name both sides are matched by), SourceName, TargetId and, for rooms, SourceHistory and TargetHistory
-    (messages, firstChatId, lastChatId, firstChatDateUtc, lastChatDateUtc, sha256).
+    (Messages, FirstChatId, LastChatId, FirstChatDateUtc, LastChatDateUtc, SHA256), and Notes (the first
+    difference, $null when Verified).
 
     PChatMigration.VerifySummary. One object at the end, with the properties Passed, Quick, Verified, Mismatched,
     Missing, Extra, Principals, AddIns, Categories, Rooms, SourceMessages, TargetMessages, Duration (a TimeSpan),
-    Source (kind, location, sourceKind), Target (dbInstance, database, kind), Decommission (the checklist: one
+    Source (Kind, Location, SourceKind), Target (DBInstance, Database, Kind), Decommission (the checklist: one
     PChatMigration.DecommissionStep per step with Title, Command, Note and Complete), Report (the html and json
-    paths, or $null) and Result (the library's whole result).
+    paths, or $null), Details (the library's whole result), and the test members TargetFqdn, Result (Success or
+    Failure), Latency, Error and Diagnosis. When the verification cannot run the summary has only the test
+    members.
 
     .LINK
     Import-PChatMigrationData
@@ -334,7 +345,10 @@ function Test-PChatMigration {
 
         [Parameter()]
         [ValidateNotNullOrEmpty()]
-        [string] $HostNameInCertificate
+        [string] $HostNameInCertificate,
+
+        [Parameter()]
+        [switch] $EnableException
     )
 
     process {
@@ -348,6 +362,9 @@ function Test-PChatMigration {
         }
         $target = ('{0} on {1}' -f $DBName, $DBInstance)
         $params = $null
+        $failure = $null
+        $outputs = @()
+        $started = [System.Diagnostics.Stopwatch]::StartNew()
         try {
             # The library's VerifyParams (camelCase; it refuses unknown fields). Passwords are read here, at call time.
             $targetArgs = $shared.Clone()
@@ -431,14 +448,24 @@ function Test-PChatMigration {
                 TargetObject = $target
             }
             $outputs = @(Invoke-PChatNativeJob @jobArgs)
-            $params = $null
         }
         catch [System.Management.Automation.PipelineStoppedException] {
             throw
         }
         catch {
+            $failure = $_
+        }
+        finally {
             $params = $null
-            $PSCmdlet.ThrowTerminatingError($_)
+        }
+        if ($null -ne $failure) {
+            # The verification could not run: like the Test-Cs* cmdlets, a summary whose Result is Failure.
+            $failed = New-Object -TypeName 'System.Management.Automation.PSObject'
+            $failed.PSObject.TypeNames.Insert(0, 'PChatMigration.VerifySummary')
+            Add-PChatTestOutcome -InputObject $failed -TargetFqdn $target -Result 'Failure' -Latency $started.Elapsed -ErrorRecord $failure
+            Write-Output -InputObject $failed
+            Stop-PChatCommand -Cmdlet $PSCmdlet -ErrorRecord $failure -EnableException:($EnableException.IsPresent -or $FailOnMismatch.IsPresent) -Continue:(-not $FailOnMismatch.IsPresent)
+            return
         }
         if ($outputs.Count -eq 0) {
             return
@@ -457,6 +484,11 @@ function Test-PChatMigration {
                     $sourceHistory = $entry.history.source
                     $targetHistory = $entry.history.target
                 }
+                # Notes: what a reader of the table needs, as in dbatools' migration objects.
+                $notes = $null
+                if (-not [string]::IsNullOrEmpty([string]$entry.firstDifference)) {
+                    $notes = [string]$entry.firstDifference
+                }
                 $item = [pscustomobject]@{
                     Status = [string]$entry.status
                     Kind = [string]$entry.kind
@@ -468,6 +500,7 @@ function Test-PChatMigration {
                     TargetId = $entry.targetId
                     SourceHistory = $sourceHistory
                     TargetHistory = $targetHistory
+                    Notes = $notes
                 }
                 $item.PSObject.TypeNames.Insert(0, 'PChatMigration.VerifyItem')
                 Write-Output -InputObject $item
@@ -507,22 +540,28 @@ function Test-PChatMigration {
             Target = $data.target
             Decommission = $steps
             Report = $data.report
-            Result = $data
+            Details = $data
         }
         $result.PSObject.TypeNames.Insert(0, 'PChatMigration.VerifySummary')
+        $verdict = 'Success'
+        $message = $null
+        if (-not $result.Passed) {
+            $verdict = 'Failure'
+            $message = ('The migration did not verify: {0} mismatched, {1} missing and {2} extra item(s) ({3} verified) in {4}. The items with Status Mismatch, Missing or Extra name the first difference of each.' -f
+                $result.Mismatched, $result.Missing, $result.Extra, $result.Verified, $target)
+        }
+        $diagnosis = ('Code=verification_failed; Mismatched={0}; Missing={1}; Extra={2}; Verified={3}' -f $result.Mismatched, $result.Missing, $result.Extra, $result.Verified)
+        Add-PChatTestOutcome -InputObject $result -TargetFqdn $target -Result $verdict -Latency $result.Duration -ErrorMessage $message -Diagnosis $diagnosis
         Write-Output -InputObject $result
 
         if (-not $result.Passed) {
-            # Usable in runbooks: $? is false, -ErrorVariable holds it, -ErrorAction Stop or -FailOnMismatch stop.
-            $message = ('The migration did not verify: {0} mismatched, {1} missing and {2} extra item(s) ({3} verified) in {4}. The items with Status Mismatch, Missing or Extra name the first difference of each.' -f
-                $result.Mismatched, $result.Missing, $result.Extra, $result.Verified, $target)
+            # Usable in runbooks: Result is Failure; with -EnableException $? is false and -ErrorVariable holds the
+            # error, -ErrorAction Stop stops; -FailOnMismatch always stops.
             $exception = New-Object -TypeName 'System.InvalidOperationException' -ArgumentList @($message)
             $record = New-Object -TypeName 'System.Management.Automation.ErrorRecord' -ArgumentList @(
                 $exception, 'verification_failed', [System.Management.Automation.ErrorCategory]::InvalidResult, $target)
-            if ($FailOnMismatch.IsPresent) {
-                $PSCmdlet.ThrowTerminatingError($record)
-            }
-            $PSCmdlet.WriteError($record)
+            Stop-PChatCommand -Cmdlet $PSCmdlet -ErrorRecord $record -EnableException:($EnableException.IsPresent -or $FailOnMismatch.IsPresent) -Continue:(-not $FailOnMismatch.IsPresent)
+            return
         }
     }
 }

@@ -22,6 +22,9 @@ function Test-PChatMigrationReadiness {
     and a JSON file. Fix every Error before the import: Import-PChatMigrationData refuses to write while one
     remains.
 
+    If the check cannot run, the summary's Result is Failure and a warning follows (a non-terminating error with
+    -EnableException, whose FullyQualifiedErrorId is the library's code).
+
     The target is reached with the same encryption, certificate and timeout parameters as the source, and with
     -TargetCredential (or the current Windows account) to sign in.
 
@@ -110,6 +113,11 @@ function Test-PChatMigrationReadiness {
     .PARAMETER HostNameInCertificate
     The name expected in the source server's TLS certificate when it differs from the host name in -DBInstance.
 
+    .PARAMETER EnableException
+    Turns the friendly warning of a check that could not run into a non-terminating error (for try/catch with
+    -ErrorAction Stop, $? or -ErrorVariable in runbooks). Without it the error record is still added to $Error.
+    Findings are never errors: read the summary's Result, or the findings' Severity.
+
     .EXAMPLE
     Test-PChatMigrationReadiness -DBInstance "atl-sql-001.litwareinc.com\rtc" -DBName "GroupChat" -TargetDBInstance "atl-sql-002.litwareinc.com\rtc" -Report "C:\Logs\Readiness.html"
 
@@ -138,8 +146,11 @@ function Test-PChatMigrationReadiness {
 
     PChatMigration.ReadinessSummary. One object at the end, with the properties Errors, Warnings and Infos (finding
     counts), Counts (the expected principals, categories, rooms, roles and messages), Estimate (the estimated
-    export and import time and its basis), Report (the html and json paths, or $null) and Result (the library's
-    whole result, with the monthly histogram and the file-link counts).
+    export and import time and its basis), Report (the html and json paths, or $null), Details (the library's
+    whole result, with the monthly histogram and the file-link counts), and, as the Lync Test-Cs* cmdlets,
+    TargetFqdn, Result (Success, or Failure while a finding has Severity Error), Latency, Error and Diagnosis (the
+    blocking codes). When the check cannot run (a connection or package problem) the summary has only those five
+    members, Result Failure, with the library's error code in Diagnosis.
 
     .LINK
     Import-PChatMigrationData
@@ -249,7 +260,10 @@ function Test-PChatMigrationReadiness {
 
         [Parameter()]
         [ValidateNotNullOrEmpty()]
-        [string] $HostNameInCertificate
+        [string] $HostNameInCertificate,
+
+        [Parameter()]
+        [switch] $EnableException
     )
 
     process {
@@ -262,6 +276,13 @@ function Test-PChatMigrationReadiness {
             }
         }
         $params = $null
+        $failure = $null
+        $outputs = @()
+        $shown = $FileName
+        if ($PSCmdlet.ParameterSetName -eq 'Database') {
+            $shown = ("database '{0}' on {1}" -f $DBName, $DBInstance)
+        }
+        $started = [System.Diagnostics.Stopwatch]::StartNew()
         try {
             $params = [ordered]@{}
             if ($PSCmdlet.ParameterSetName -eq 'Database') {
@@ -324,14 +345,24 @@ function Test-PChatMigrationReadiness {
                 TargetObject = $shown
             }
             $outputs = @(Invoke-PChatNativeJob @jobArgs)
-            $params = $null
         }
         catch [System.Management.Automation.PipelineStoppedException] {
             throw
         }
         catch {
+            $failure = $_
+        }
+        finally {
             $params = $null
-            $PSCmdlet.ThrowTerminatingError($_)
+        }
+        if ($null -ne $failure) {
+            # Like the Test-Cs* cmdlets: a summary whose Result is Failure, then the warning (or the error).
+            $failed = New-Object -TypeName 'System.Management.Automation.PSObject'
+            $failed.PSObject.TypeNames.Insert(0, 'PChatMigration.ReadinessSummary')
+            Add-PChatTestOutcome -InputObject $failed -TargetFqdn $shown -Result 'Failure' -Latency $started.Elapsed -ErrorRecord $failure
+            Write-Output -InputObject $failed
+            Stop-PChatCommand -Cmdlet $PSCmdlet -ErrorRecord $failure -EnableException:$EnableException -Continue
+            return
         }
         if ($outputs.Count -eq 0) {
             return
@@ -362,10 +393,18 @@ function Test-PChatMigrationReadiness {
             Errors = $severities['Error']
             Warnings = $severities['Warning']
             Infos = $severities['Info']
-            Counts = $data.counts
-            Estimate = $data.estimate
-            Report = $data.report
-            Result = $data
+            Counts = $data.Counts
+            Estimate = $data.Estimate
+            Report = $data.Report
+            Details = $data
+        }
+        $blocking = @(@($data.Findings) | Where-Object { $null -ne $_ -and [string]$_.Severity -eq 'Error' } | ForEach-Object { [string]$_.Code } | Select-Object -Unique)
+        if ($blocking.Count -eq 0) {
+            Add-PChatTestOutcome -InputObject $summary -TargetFqdn $shown -Result 'Success' -Latency $started.Elapsed
+        }
+        else {
+            $message = ('{0} finding(s) of severity Error block the import of {1}; fix them (the ReadinessFinding objects with Severity Error say how) and run the check again.' -f $severities['Error'], $shown)
+            Add-PChatTestOutcome -InputObject $summary -TargetFqdn $shown -Result 'Failure' -Latency $started.Elapsed -ErrorMessage $message -Diagnosis ('Codes={0}' -f ($blocking -join ','))
         }
         $summary.PSObject.TypeNames.Insert(0, 'PChatMigration.ReadinessSummary')
         Write-Output -InputObject $summary

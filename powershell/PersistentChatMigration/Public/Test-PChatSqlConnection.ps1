@@ -19,10 +19,14 @@ function Test-PChatSqlConnection {
     that this library can reach the server with the settings you give. Progress and diagnostic messages are written
     to the progress and verbose streams (use -Verbose). Press Ctrl+C to cancel a test that is waiting for a server.
 
-    If the connection fails, the cmdlet writes an error whose FullyQualifiedErrorId starts with the library's error
-    code (for example connection_failed, tls_failed, login_failed or timeout) and whose exception (PChatMigration.PChatNativeException) carries the code
-    and the details. The error is non-terminating, so that every instance passed on the pipeline is tested; use
-    -ErrorAction Stop to stop at the first failure. Invalid parameter combinations are terminating errors.
+    Like the Lync Test-Cs* cmdlets, every result has TargetFqdn (the instance, and the database with -DBName), Result
+    (Success or Failure), Latency (a TimeSpan), Error and Diagnosis. If the connection fails, the cmdlet still
+    returns an object for that instance: Result is Failure, Error says what went wrong and how to fix it, and
+    Diagnosis holds the library's error code (for example connection_failed, tls_failed, login_failed or timeout),
+    its category and details. It also writes a warning, and goes on with the next instance on the pipeline. With
+    -EnableException the failure is a non-terminating error instead of the warning (FullyQualifiedErrorId is the
+    code, the exception a PChatMigration.PChatNativeException carrying the code and the details), so
+    -ErrorAction Stop stops at the first failure. Invalid parameter combinations fail the whole command.
 
     Your password is read from -Credential only when the request is sent to the library, and it is never written
     to the verbose, warning or error output.
@@ -39,10 +43,10 @@ function Test-PChatSqlConnection {
     .PARAMETER DBName
     The name of the database to open, for example mgc (Lync Server 2013 Persistent Chat) or the name of a legacy
     Group Chat database. When omitted, the library opens the sign-in's default database, reports which one, and
-    looks at every database on the instance that the sign-in can open: the result's databases property lists the
-    chat databases it found (PChatMigration.ChatDatabase objects with name, kind and counts), so you can find the
-    Group Chat database when you do not know its name. otherDatabasesExamined counts the databases that are not
-    chat databases, and skippedDatabases names those that could not be opened, with the reason.
+    looks at every database on the instance that the sign-in can open: the result's Databases property lists the
+    chat databases it found (PChatMigration.ChatDatabase objects with Name, Kind and Counts), so you can find the
+    Group Chat database when you do not know its name. OtherDatabasesExamined counts the databases that are not
+    chat databases, and SkippedDatabases names those that could not be opened, with the reason.
 
     .PARAMETER Credential
     A SQL Server login (with -Authentication SqlServer, the default when -Credential is given) or a Windows account
@@ -87,6 +91,12 @@ function Test-PChatSqlConnection {
     The name expected in the server's TLS certificate when it differs from the host name in -DBInstance (for
     example when you connect by IP address or through an alias).
 
+    .PARAMETER EnableException
+    Turns the friendly warning into an error, for runbooks that use try/catch or -ErrorAction Stop. Without it a
+    failure is one warning (the error record is still added to $Error) and the Failure result object. With it a
+    failed instance is a non-terminating error (FullyQualifiedErrorId: the library's error code), and invalid
+    parameters a terminating one.
+
     .EXAMPLE
     Test-PChatSqlConnection -DBInstance "atl-sql-001.litwareinc.com\rtc"
 
@@ -100,7 +110,7 @@ function Test-PChatSqlConnection {
     verbose stream.
 
     .EXAMPLE
-    (Test-PChatSqlConnection -DBInstance "legacysql.litwareinc.com\rtc").databases
+    (Test-PChatSqlConnection -DBInstance "legacysql.litwareinc.com\rtc").Databases
 
     Example 3 looks for chat databases on the instance: it shows each Group Chat or Persistent Chat database the
     sign-in can open, with its kind and how many categories, rooms, principals and messages it holds.
@@ -123,13 +133,14 @@ function Test-PChatSqlConnection {
     DBInstance property.
 
     .OUTPUTS
-    PChatMigration.ConnectionTest. One object per instance tested. The native library decides the exact
-    properties; they include dbInstance, server, port, instance, productVersion, productLevel, edition, database,
-    databaseKind (OcsGroupChat2007R2, LyncGroupChat2010, PersistentChat2013 or NotChat), databaseKindName,
-    encrypted, authentication, counts (row counts of the main tables; may be null) and durationMs; without -DBName
-    also databases (PChatMigration.ChatDatabase objects: name, kind, kindName, counts, DBInstance),
-    otherDatabasesExamined and skippedDatabases. The default view is a table; use Format-List * to see every
-    property.
+    PChatMigration.ConnectionTest. One object per instance tested, with TargetFqdn, Result (Success or Failure),
+    Latency, Error and Diagnosis. A success also has every property of the library's result: DBInstance, Server,
+    Port, Instance, ProductVersion, ProductLevel, Edition, Database, DatabaseKind (OcsGroupChat2007R2,
+    LyncGroupChat2010, PersistentChat2013 or NotChat), DatabaseKindName, Encrypted, Authentication, Counts (row
+    counts of the main tables; may be null) and DurationMs; without -DBName also Databases
+    (PChatMigration.ChatDatabase objects: Name, Kind, KindName, Counts, DBInstance), OtherDatabasesExamined and
+    SkippedDatabases. A failure has DBInstance, Database and the five test members. The default view is a table;
+    use Format-List * to see every property.
 
     .LINK
     about_PersistentChatMigration
@@ -185,7 +196,10 @@ function Test-PChatSqlConnection {
 
         [Parameter()]
         [ValidateNotNullOrEmpty()]
-        [string] $HostNameInCertificate
+        [string] $HostNameInCertificate,
+
+        [Parameter()]
+        [switch] $EnableException
     )
 
     process {
@@ -202,13 +216,17 @@ function Test-PChatSqlConnection {
         }
 
         try {
-            # Invalid parameter combinations are the same for every input: terminating.
+            # Invalid parameter combinations are the same for every input: the whole command fails.
             $connection = ConvertTo-PChatConnectionParameter @connectionArgs
         }
         catch {
-            $PSCmdlet.ThrowTerminatingError($_)
+            Stop-PChatCommand -Cmdlet $PSCmdlet -ErrorRecord $_ -EnableException:$EnableException
+            return
         }
 
+        $started = [System.Diagnostics.Stopwatch]::StartNew()
+        $failure = $null
+        $result = $null
         try {
             $jobArgs = @{
                 Operation = 'probe'
@@ -218,26 +236,50 @@ function Test-PChatSqlConnection {
                 TargetObject = $DBInstance
             }
             $result = Invoke-PChatNativeJob @jobArgs
-            if ($null -ne $result -and $null -ne $result.PSObject.Properties['databases']) {
-                # Without -DBName the library lists the chat databases of the instance: give them their own view.
-                foreach ($database in @($result.databases)) {
-                    $database.PSObject.TypeNames.Insert(0, 'PChatMigration.ChatDatabase')
-                    Add-Member -InputObject $database -MemberType NoteProperty -Name DBInstance -Value $DBInstance
-                }
-            }
-            $result
         }
         catch [System.Management.Automation.PipelineStoppedException] {
             # Ctrl+C: let PowerShell stop the pipeline (the job was cancelled and freed by Invoke-PChatNativeJob).
             throw
         }
         catch {
-            # A failed test of one instance must not stop the others on the pipeline.
-            $PSCmdlet.WriteError($_)
+            $failure = $_
         }
         finally {
             # The request held the password; drop it.
             $connection = $null
         }
+
+        $target = $DBInstance
+        if ($PSBoundParameters.ContainsKey('DBName')) {
+            $target = ('{0}/{1}' -f $DBInstance, $DBName)
+        }
+        if ($null -ne $failure) {
+            # Like Test-CsDatabase: the answer is an object whose Result is Failure, with Error and Diagnosis.
+            $failed = New-Object -TypeName 'System.Management.Automation.PSObject'
+            $failed.PSObject.TypeNames.Insert(0, 'PChatMigration.ConnectionTest')
+            Add-Member -InputObject $failed -MemberType NoteProperty -Name 'DBInstance' -Value $DBInstance
+            Add-Member -InputObject $failed -MemberType NoteProperty -Name 'Database' -Value $DBName
+            Add-PChatTestOutcome -InputObject $failed -TargetFqdn $target -Result 'Failure' -Latency $started.Elapsed -ErrorRecord $failure
+            Write-Output -InputObject $failed
+            # A failed test of one instance must not stop the others on the pipeline.
+            Stop-PChatCommand -Cmdlet $PSCmdlet -ErrorRecord $failure -EnableException:$EnableException -Continue
+            return
+        }
+        if ($null -eq $result) {
+            return
+        }
+        if ($null -ne $result.PSObject.Properties['Databases']) {
+            # Without -DBName the library lists the chat databases of the instance: give them their own view.
+            foreach ($database in @($result.Databases)) {
+                $database.PSObject.TypeNames.Insert(0, 'PChatMigration.ChatDatabase')
+                Add-Member -InputObject $database -MemberType NoteProperty -Name DBInstance -Value $DBInstance
+            }
+        }
+        $latency = $started.Elapsed
+        if ($null -ne $result.PSObject.Properties['DurationMs']) {
+            $latency = [System.TimeSpan]::FromMilliseconds([double]$result.DurationMs)
+        }
+        Add-PChatTestOutcome -InputObject $result -TargetFqdn $target -Result 'Success' -Latency $latency
+        Write-Output -InputObject $result
     }
 }

@@ -11,6 +11,9 @@ function Start-PChatSample {
     .PARAMETER Name
     A name.
 
+    .PARAMETER EnableException
+    Errors instead of warnings.
+
     .EXAMPLE
     Start-PChatSample -Name 'a'
 
@@ -34,7 +37,10 @@ function Start-PChatSample {
     [OutputType([string])]
     param(
         [Parameter(Mandatory = $true)]
-        [string] $Name
+        [string] $Name,
+
+        [Parameter()]
+        [switch] $EnableException
     )
     if ($PSCmdlet.ShouldProcess($Name, "Import")) {
         $jobArgs = @{ Operation = 'import'; Params = @{ fileName = $Name } }

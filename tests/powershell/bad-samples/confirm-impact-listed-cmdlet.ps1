@@ -11,6 +11,9 @@ function Import-PChatMigrationData {
     .PARAMETER Name
     A name.
 
+    .PARAMETER EnableException
+    Errors instead of warnings.
+
     .EXAMPLE
     Import-PChatMigrationData -Name 'a'
 
@@ -34,7 +37,10 @@ function Import-PChatMigrationData {
     [OutputType([string])]
     param(
         [Parameter(Mandatory = $true)]
-        [string] $Name
+        [string] $Name,
+
+        [Parameter()]
+        [switch] $EnableException
     )
     if ($PSCmdlet.ShouldProcess($Name, "Import")) {
         Write-Output -InputObject $Name

@@ -14,6 +14,9 @@ function Export-PChatMigrationData {
     .PARAMETER DisableExportedNodes
     Disables the exported rooms in the source.
 
+    .PARAMETER EnableException
+    Errors instead of warnings.
+
     .EXAMPLE
     Export-PChatMigrationData -Name 'a'
 
@@ -40,7 +43,10 @@ function Export-PChatMigrationData {
         [string] $Name,
 
         [Parameter()]
-        [switch] $DisableExportedNodes
+        [switch] $DisableExportedNodes,
+
+        [Parameter()]
+        [switch] $EnableException
     )
     if ($PSCmdlet.ShouldProcess($Name, 'Export')) {
         Write-Output -InputObject $Name

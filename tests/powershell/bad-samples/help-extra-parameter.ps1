@@ -14,6 +14,9 @@ function Get-PChatSample {
     .PARAMETER Force
     Not a parameter of this function.
 
+    .PARAMETER EnableException
+    Errors instead of warnings.
+
     .EXAMPLE
     Get-PChatSample -Name 'a'
 
@@ -37,7 +40,10 @@ function Get-PChatSample {
     [OutputType([string])]
     param(
         [Parameter(Mandatory = $true)]
-        [string] $Name
+        [string] $Name,
+
+        [Parameter()]
+        [switch] $EnableException
     )
     Write-Output -InputObject $Name
 }

@@ -11,6 +11,9 @@ function Get-PChatSample {
     .PARAMETER Name
     A name.
 
+    .PARAMETER EnableException
+    Errors instead of warnings.
+
     .EXAMPLE
     Get-PChatSample -Name 'a'
 
@@ -37,7 +40,10 @@ function Get-PChatSample {
         [string] $Name,
 
         [Parameter()]
-        [switch] $Force
+        [switch] $Force,
+
+        [Parameter()]
+        [switch] $EnableException
     )
     Write-Output -InputObject $Name
 }

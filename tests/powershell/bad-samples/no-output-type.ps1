@@ -11,6 +11,9 @@ function Get-PChatSample {
     .PARAMETER Name
     A name.
 
+    .PARAMETER EnableException
+    Errors instead of warnings.
+
     .EXAMPLE
     Get-PChatSample -Name 'a'
 
@@ -33,7 +36,10 @@ function Get-PChatSample {
     [CmdletBinding()]
     param(
         [Parameter(Mandatory = $true)]
-        [string] $Name
+        [string] $Name,
+
+        [Parameter()]
+        [switch] $EnableException
     )
     Write-Output -InputObject $Name
 }

@@ -11,6 +11,9 @@ function Get-PChatRooms {
     .PARAMETER Name
     A name.
 
+    .PARAMETER EnableException
+    Errors instead of warnings.
+
     .EXAMPLE
     Get-PChatRooms -Name 'a'
 
@@ -34,7 +37,10 @@ function Get-PChatRooms {
     [OutputType([string])]
     param(
         [Parameter(Mandatory = $true)]
-        [string] $Name
+        [string] $Name,
+
+        [Parameter()]
+        [switch] $EnableException
     )
     Write-Output -InputObject $Name
 }

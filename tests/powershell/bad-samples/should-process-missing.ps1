@@ -11,6 +11,9 @@ function Set-PChatSample {
     .PARAMETER Name
     A name.
 
+    .PARAMETER EnableException
+    Errors instead of warnings.
+
     .EXAMPLE
     Set-PChatSample -Name 'a'
 
@@ -34,7 +37,10 @@ function Set-PChatSample {
     [OutputType([string])]
     param(
         [Parameter(Mandatory = $true)]
-        [string] $Name
+        [string] $Name,
+
+        [Parameter()]
+        [switch] $EnableException
     )
     Write-Output -InputObject $Name
 }

@@ -11,6 +11,9 @@ function Get-PChatSample {
     .PARAMETER Name
     A name.
 
+    .PARAMETER EnableException
+    Errors instead of warnings.
+
     .EXAMPLE
     Get-PChatSample -Name 'a'
 
@@ -34,7 +37,10 @@ function Get-PChatSample {
     [OutputType([string])]
     param(
         [Parameter(Mandatory = $true)]
-        [string] $Name
+        [string] $Name,
+
+        [Parameter()]
+        [switch] $EnableException
     )
     if ($PSCmdlet.ShouldProcess($Name)) {
         Write-Output -InputObject $Name

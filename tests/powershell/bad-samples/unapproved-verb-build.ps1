@@ -11,6 +11,9 @@ function Build-PChatSample {
     .PARAMETER Name
     A name.
 
+    .PARAMETER EnableException
+    Errors instead of warnings.
+
     .EXAMPLE
     Build-PChatSample -Name 'a'
 
@@ -34,7 +37,10 @@ function Build-PChatSample {
     [OutputType([string])]
     param(
         [Parameter(Mandatory = $true)]
-        [string] $Name
+        [string] $Name,
+
+        [Parameter()]
+        [switch] $EnableException
     )
     Write-Output -InputObject $Name
 }

@@ -1,0 +1,53 @@
+# Violates: PChatReportFailureThroughStop
+# Does not pass its -EnableException on: the switch would do nothing.
+function Get-PChatSample {
+    <#
+    .SYNOPSIS
+    A sample cmdlet for the rule tests.
+
+    .DESCRIPTION
+    Complete in every respect except the one the header names.
+
+    .PARAMETER Name
+    A name.
+
+    .PARAMETER EnableException
+    Errors instead of warnings.
+
+    .EXAMPLE
+    Get-PChatSample -Name 'a'
+
+    Runs the sample.
+
+    .EXAMPLE
+    Get-PChatSample -Name 'b'
+
+    Runs it again.
+
+    .INPUTS
+    None.
+
+    .OUTPUTS
+    System.String
+
+    .LINK
+    about_PersistentChatMigration
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory = $true)]
+        [string] $Name,
+
+        [Parameter()]
+        [switch] $EnableException
+    )
+    try {
+        $item = Get-Item -LiteralPath $Name -ErrorAction Stop
+    }
+    catch {
+        Stop-PChatCommand -Cmdlet $PSCmdlet -ErrorRecord $_
+        return
+    }
+    Write-Output -InputObject $item.FullName
+}

@@ -1,0 +1,52 @@
+# Violates: PChatReportFailureThroughStop
+# Writes its own error records ($PSCmdlet.WriteError and Write-Error) instead of the friendly warning.
+function Get-PChatSample {
+    <#
+    .SYNOPSIS
+    A sample cmdlet for the rule tests.
+
+    .DESCRIPTION
+    Complete in every respect except the one the header names.
+
+    .PARAMETER Name
+    A name.
+
+    .PARAMETER EnableException
+    Errors instead of warnings.
+
+    .EXAMPLE
+    Get-PChatSample -Name 'a'
+
+    Runs the sample.
+
+    .EXAMPLE
+    Get-PChatSample -Name 'b'
+
+    Runs it again.
+
+    .INPUTS
+    None.
+
+    .OUTPUTS
+    System.String
+
+    .LINK
+    about_PersistentChatMigration
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory = $true)]
+        [string] $Name,
+
+        [Parameter()]
+        [switch] $EnableException
+    )
+    try {
+        Get-Item -LiteralPath $Name -ErrorAction Stop
+    }
+    catch {
+        $PSCmdlet.WriteError($_)
+        Write-Error -ErrorRecord $_
+    }
+}
