@@ -258,6 +258,23 @@ fn map_posters(run: &Apply<'_>, rows: &[ChatRow], room: &str) -> Result<Vec<i32>
         .collect()
 }
 
+/// The longest UTF-16 payload, in bytes, tiberius' bulk load sends for an nvarchar(max) column: it measures a
+/// value against the column length the server reports, 0xFFFF for `max`, before choosing the PLP form. Longer
+/// values (a 1 MiB message) go through the row INSERT, whose parameter is sent as nvarchar(max).
+const BULK_MAX_UTF16_BYTES: usize = 0xFFFF;
+
+fn too_long_for_bulk(text: &str) -> bool {
+    // UTF-16 never takes more units than UTF-8 takes bytes: short text needs no count.
+    text.len() * 2 > BULK_MAX_UTF16_BYTES && text.encode_utf16().count() * 2 > BULK_MAX_UTF16_BYTES
+}
+
+/// Whether a row goes through the row INSERT: exact bytes (not valid Unicode) or text the bulk load refuses.
+fn needs_row_insert(r: &ChatRow) -> bool {
+    r.exact_utf16le.is_some()
+        || too_long_for_bulk(&r.content)
+        || r.rtf.as_deref().is_some_and(too_long_for_bulk)
+}
+
 /// One batch (inside the caller's transaction).
 async fn insert_batch(
     client: &mut SqlClient,
@@ -268,7 +285,7 @@ async fn insert_batch(
 ) -> Result<(), PcmError> {
     let with_rtf = s.columns.len() > 6;
     let plain: Vec<usize> = (0..rows.len())
-        .filter(|&i| rows[i].exact_utf16le.is_none())
+        .filter(|&i| !needs_row_insert(&rows[i]))
         .collect();
     if !plain.is_empty() {
         let columns: Vec<&str> = s.columns.iter().map(String::as_str).collect();
@@ -292,9 +309,11 @@ async fn insert_batch(
         }
         load.finalize().await.map_err(sql_error)?;
     }
-    for (i, r) in rows.iter().enumerate() {
-        let Some(exact) = &r.exact_utf16le else {
-            continue;
+    for (i, r) in rows.iter().enumerate().filter(|(_, r)| needs_row_insert(r)) {
+        // CAST(@P6 AS nvarchar(max)) takes the exact bytes as varbinary, or the text as nvarchar(max).
+        let content: &dyn tiberius::ToSql = match &r.exact_utf16le {
+            Some(exact) => exact,
+            None => &r.content,
         };
         let mut params: Vec<&dyn tiberius::ToSql> = vec![
             &node,
@@ -302,7 +321,7 @@ async fn insert_batch(
             &r.chat_date,
             &posters[i],
             &r.is_alert,
-            exact,
+            content,
         ];
         if with_rtf {
             params.push(&r.rtf);
@@ -363,6 +382,38 @@ mod tests {
                 .contains("highest chatId 9 is not a message of the package"),
             "{foreign}"
         );
+    }
+
+    #[test]
+    fn rows_the_bulk_load_would_refuse_take_the_row_insert() {
+        let row = |content: String, rtf: Option<String>, exact: Option<Vec<u8>>| ChatRow {
+            chat_id: 1,
+            chat_date: 0,
+            poster: 1,
+            is_alert: false,
+            content,
+            exact_utf16le: exact,
+            rtf,
+        };
+        let limit_units = BULK_MAX_UTF16_BYTES / 2;
+        assert!(!needs_row_insert(&row("x".repeat(limit_units), None, None)));
+        assert!(needs_row_insert(&row(
+            "x".repeat(limit_units + 1),
+            None,
+            None
+        )));
+        // Three UTF-8 bytes, one UTF-16 unit: counted in units, not bytes.
+        assert!(!needs_row_insert(&row("€".repeat(limit_units), None, None)));
+        assert!(needs_row_insert(&row(
+            String::new(),
+            Some("r".repeat(1 << 20)),
+            None
+        )));
+        assert!(needs_row_insert(&row(
+            "a".into(),
+            None,
+            Some(vec![0x00, 0xD8])
+        )));
     }
 
     #[test]

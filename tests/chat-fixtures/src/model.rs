@@ -49,7 +49,16 @@ pub enum Size {
     Large,
     /// Exactly this many messages; the structure is that of the nearest named size.
     Messages(u64),
+    /// The shape that hurts real migrations (benchmarks): 40,000 rooms, about 100,000 principals, this many
+    /// messages of which three rooms hold 60 % (a few rooms with millions at 5,000,000) and the others a few
+    /// each (thousands of small rooms).
+    Realistic(u64),
 }
+
+/// Rooms of a [`Size::Realistic`] deployment.
+pub const REALISTIC_ROOMS: usize = 40_000;
+/// Rooms of a [`Size::Realistic`] deployment that hold most of the history.
+pub const REALISTIC_BIG_ROOMS: usize = 3;
 
 impl Size {
     /// Number of messages the deployment holds.
@@ -59,11 +68,24 @@ impl Size {
             Size::Small => 2_000,
             Size::Medium => 100_000,
             Size::Large => 2_000_000,
-            Size::Messages(n) => n,
+            Size::Messages(n) | Size::Realistic(n) => n,
         }
     }
 
     fn shape(self) -> Shape {
+        if let Size::Realistic(_) = self {
+            return Shape {
+                users: 98_100,
+                fed_users: 1_000,
+                fed_groups: 4,
+                groups: 900,
+                folders: 60,
+                domains: 2,
+                extra_top: 400,
+                max_depth: 3,
+                rooms: (4, 16),
+            };
+        }
         let named = match self {
             Size::Messages(n) if n <= 500 => Size::Tiny,
             Size::Messages(n) if n <= 20_000 => Size::Small,
@@ -122,7 +144,7 @@ impl Size {
 
 impl std::str::FromStr for Size {
     type Err = String;
-    /// `tiny`, `small`, `medium`, `large` or `messages:N`.
+    /// `tiny`, `small`, `medium`, `large`, `messages:N` or `realistic:N`.
     fn from_str(s: &str) -> Result<Self, String> {
         let lower = s.to_ascii_lowercase();
         match lower.as_str() {
@@ -130,6 +152,12 @@ impl std::str::FromStr for Size {
             "small" => Ok(Size::Small),
             "medium" => Ok(Size::Medium),
             "large" => Ok(Size::Large),
+            _ if lower.starts_with("realistic:") => lower["realistic:".len()..]
+                .trim()
+                .replace('_', "")
+                .parse()
+                .map(Size::Realistic)
+                .map_err(|e| format!("bad message count in {s:?}: {e}")),
             _ => match lower.strip_prefix("messages:") {
                 Some(n) => n
                     .trim()
@@ -138,7 +166,7 @@ impl std::str::FromStr for Size {
                     .map(Size::Messages)
                     .map_err(|e| format!("bad message count in {s:?}: {e}")),
                 None => Err(format!(
-                    "unknown size {s:?} (expected tiny, small, medium, large or messages:N)"
+                    "unknown size {s:?} (expected tiny, small, medium, large, messages:N or realistic:N)"
                 )),
             },
         }
@@ -558,17 +586,26 @@ pub struct Deployment {
     pub edge: EdgeCases,
 }
 
+/// The item with `id`: a binary search (the generator pushes ids in increasing order; 40,000 rooms and 100,000
+/// principals make a linear search per lookup quadratic), a scan when the order was changed.
+fn by_id<T>(items: &[T], id: i32, key: impl Fn(&T) -> i32) -> Option<&T> {
+    match items.binary_search_by_key(&id, &key) {
+        Ok(i) => Some(&items[i]),
+        Err(_) => items.iter().find(|x| key(x) == id),
+    }
+}
+
 impl Deployment {
     pub fn principal(&self, id: i32) -> Option<&Principal> {
-        self.principals.iter().find(|p| p.id == id)
+        by_id(&self.principals, id, |p| p.id)
     }
 
     pub fn category(&self, id: i32) -> Option<&Category> {
-        self.categories.iter().find(|c| c.id == id)
+        by_id(&self.categories, id, |c| c.id)
     }
 
     pub fn room(&self, id: i32) -> Option<&Room> {
-        self.rooms.iter().find(|r| r.id == id)
+        by_id(&self.rooms, id, |r| r.id)
     }
 
     /// Names of the categories from the top level (root excluded) down to `category_id`.
@@ -831,6 +868,9 @@ impl Generator {
         self.addins();
         self.servers();
         self.tree();
+        if let Size::Realistic(_) = self.size {
+            self.realistic_rooms();
+        }
         self.distribute_messages();
         self.invites();
         let mut seen = std::collections::BTreeSet::new();
@@ -1123,23 +1163,11 @@ impl Generator {
 
         // tblPrincipalMembers for groups and folders (domains would list everybody).
         for &(group, member) in &members {
-            let kind = self
-                .d
-                .principals
-                .iter()
-                .find(|p| p.id == group)
-                .unwrap()
-                .kind;
+            let kind = self.d.principal(group).unwrap().kind;
             if !matches!(kind, PrincipalKind::Group | PrincipalKind::Folder) {
                 continue;
             }
-            if let Some(path) = self
-                .d
-                .principals
-                .iter()
-                .find(|p| p.id == member)
-                .and_then(|p| p.ad_path.clone())
-            {
+            if let Some(path) = self.d.principal(member).and_then(|p| p.ad_path.clone()) {
                 self.d.group_members.push(GroupMember {
                     group_id: group,
                     member_ad_path: path,
@@ -1369,7 +1397,11 @@ impl Generator {
     }
 
     fn room_mut(&mut self, id: i32) -> &mut Room {
-        self.d.rooms.iter_mut().find(|r| r.id == id).unwrap()
+        // Rooms are pushed in id order (alloc_node counts up), so a binary search finds them.
+        match self.d.rooms.binary_search_by_key(&id, |r| r.id) {
+            Ok(i) => &mut self.d.rooms[i],
+            Err(_) => self.d.rooms.iter_mut().find(|r| r.id == id).unwrap(),
+        }
     }
 
     fn role(&mut self, node: i32, principal: i32, role: Role) {
@@ -1731,6 +1763,20 @@ impl Generator {
     fn posters(&mut self) {
         let all_users: Vec<i32> = self.users.iter().chain(&self.fed_users).copied().collect();
         let is_user: std::collections::BTreeSet<i32> = all_users.iter().copied().collect();
+        // The roles by node, in their order (the same posters as a scan of every role, without 40,000 scans).
+        let mut roles_by_node: std::collections::HashMap<i32, Vec<i32>> = Default::default();
+        for r in &self.d.roles {
+            roles_by_node
+                .entry(r.node_id)
+                .or_default()
+                .push(r.principal_id);
+        }
+        let parents: std::collections::HashMap<i32, i32> = self
+            .d
+            .categories
+            .iter()
+            .map(|c| (c.id, c.parent_id))
+            .collect();
         let mut result = Vec::new();
         for (n, room) in self.d.rooms.iter().enumerate() {
             let mut nodes = vec![room.id];
@@ -1741,21 +1787,15 @@ impl Generator {
                     if cur == ROOT_NODE_ID {
                         break;
                     }
-                    cur = self
-                        .d
-                        .categories
-                        .iter()
-                        .find(|c| c.id == cur)
-                        .unwrap()
-                        .parent_id;
+                    cur = parents[&cur];
                 }
             }
-            let mut posters: Vec<i32> = self
-                .d
-                .roles
+            let mut posters: Vec<i32> = nodes
                 .iter()
-                .filter(|r| nodes.contains(&r.node_id) && is_user.contains(&r.principal_id))
-                .map(|r| r.principal_id)
+                .filter_map(|n| roles_by_node.get(n))
+                .flatten()
+                .copied()
+                .filter(|p| is_user.contains(p))
                 .collect();
             posters.sort_unstable();
             posters.dedup();
@@ -1771,6 +1811,23 @@ impl Generator {
         }
         for (room, posters) in self.d.rooms.iter_mut().zip(result) {
             room.posters = posters;
+        }
+    }
+
+    /// Fills a [`Size::Realistic`] tree up to [`REALISTIC_ROOMS`] rooms (spread over its categories), then gives
+    /// three rooms 60 % of the messages and every other room an equal small share.
+    fn realistic_rooms(&mut self) {
+        let categories: Vec<i32> = self.d.categories.iter().map(|c| c.id).collect();
+        while self.d.rooms.len() < REALISTIC_ROOMS {
+            let category = categories[self.d.rooms.len() % categories.len()];
+            let name = format!("{} {}", self.phrase(2), self.next_node);
+            self.add_room(category, name);
+        }
+        let small = (self.weights.len() - REALISTIC_BIG_ROOMS) as u64;
+        // Each big room weighs 20 % of all messages: 0.2 / 0.4 * small rooms' weight of 1 each.
+        let big = small / 2;
+        for (i, w) in self.weights.iter_mut().enumerate() {
+            w.1 = if i < REALISTIC_BIG_ROOMS { big } else { 1 };
         }
     }
 
@@ -1824,7 +1881,7 @@ impl Generator {
             }
             let mut seen = std::collections::BTreeSet::new();
             for &p in room.posters.iter().take(50) {
-                let prin = self.d.principals.iter().find(|x| x.id == p).unwrap();
+                let prin = self.d.principal(p).unwrap();
                 if prin.kind != PrincipalKind::User || !seen.insert(p) {
                     continue;
                 }

@@ -550,3 +550,29 @@ fn scopes_are_unique_per_node_and_principal() {
         .collect();
     assert_eq!(s.len(), d.scopes.len());
 }
+
+#[test]
+fn the_realistic_shape_has_40000_rooms_100000_principals_and_three_big_rooms() {
+    let started = std::time::Instant::now();
+    let model = chat_fixtures::generate_model(7, chat_fixtures::Size::Realistic(1_000_000));
+    eprintln!("generated in {:.1} s", started.elapsed().as_secs_f64());
+    assert_eq!(model.rooms.len(), chat_fixtures::REALISTIC_ROOMS);
+    assert!(
+        model.principals.len() >= 100_000,
+        "{} principals",
+        model.principals.len()
+    );
+    assert_eq!(model.message_count(), 1_000_000);
+    let mut counts: Vec<u64> = model.rooms.iter().map(|r| r.message_count).collect();
+    counts.sort_unstable_by(|a, b| b.cmp(a));
+    let big: u64 = counts[..chat_fixtures::REALISTIC_BIG_ROOMS].iter().sum();
+    assert!(
+        (550_000..=650_000).contains(&big),
+        "the three big rooms hold {big}"
+    );
+    assert!(
+        counts[chat_fixtures::REALISTIC_BIG_ROOMS] < 100,
+        "the largest small room holds {}",
+        counts[3]
+    );
+}
