@@ -136,8 +136,8 @@ fn check_envelope(status: i32, answer: &str) {
 fn enter_scratch_folder() {
     static ENTERED: std::sync::Once = std::sync::Once::new();
     ENTERED.call_once(|| {
-        let folder =
-            std::env::temp_dir().join(format!("pchat-fuzz-scratch-{}", std::process::id()));
+        // One name for every run: the probes the checks make are named by process and removed at once.
+        let folder = std::env::temp_dir().join("pchat-fuzz-scratch");
         if let Err(e) =
             std::fs::create_dir_all(&folder).and_then(|()| std::env::set_current_dir(&folder))
         {
