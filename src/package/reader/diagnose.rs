@@ -110,7 +110,8 @@ fn replace_invalid_utf8(line: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The path of the first field whose key or string value holds the marker (`content`, `path[2]`, `tool.name`).
+/// The path of the first field whose key or string value holds the marker (`content`, `path[2]`, `tool.name`;
+/// a key that holds it is shown with U+FFFD in its place).
 fn field_of(repaired: &[u8]) -> Option<String> {
     let value: Value = serde_json::from_slice(repaired).ok()?;
     find(&value, "")
@@ -130,7 +131,8 @@ fn find(value: &Value, at: &str) -> Option<String> {
                 format!("{at}.{key}")
             };
             if key.contains(MARKER) {
-                Some(path)
+                // The bad bytes are in the key itself: name it with U+FFFD where they were, never the marker.
+                Some(path.replace(MARKER, "\u{FFFD}"))
             } else {
                 find(v, &path)
             }
@@ -171,6 +173,24 @@ mod tests {
         let m = error_for(b"{\"name\":\"ok\",\"uri\":\"sip:\xff\"}");
         assert!(m.contains("is not valid UTF-8"), "{m}");
         assert!(m.contains("field 'uri'"), "{m}");
+    }
+
+    /// Found by fuzzing (docs/fuzzing.md): bad bytes in a key named the field with the internal marker.
+    #[test]
+    fn bad_text_in_a_key_is_named_without_the_marker() {
+        let invalid_utf8 = error_for(b"{\"name\":\"ok\",\"ur\xffi\":\"sip:a\"}");
+        assert!(
+            invalid_utf8.contains("field 'ur\u{FFFD}i'"),
+            "{invalid_utf8}"
+        );
+        let lone = error_for(br#"{"tool":{"na\udc00me":"x"}}"#);
+        assert!(lone.contains("in field 'tool.na\u{FFFD}me'"), "{lone}");
+        for m in [invalid_utf8, lone] {
+            assert!(
+                !m.contains("pcm-bad-text") && !m.contains('\u{FDD0}'),
+                "{m}"
+            );
+        }
     }
 
     #[test]

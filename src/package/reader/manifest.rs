@@ -7,8 +7,7 @@ use crate::package::format::{Manifest, FORMAT_MAJOR, FORMAT_NAME, MANIFEST_ENTRY
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
-use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Seek};
 use zip::ZipArchive;
 
 /// Above this size a manifest that fails to parse is not read again to find the field at fault.
@@ -53,11 +52,9 @@ impl<R: Read> Read for Counted<R> {
     }
 }
 
-type Archive = ZipArchive<BufReader<File>>;
-
 /// Parses manifest.json as `T`, reading at most `limit + 1` bytes of it.
-fn parse_as<T: DeserializeOwned>(
-    archive: &mut Archive,
+fn parse_as<T: DeserializeOwned, R: Read + Seek>(
+    archive: &mut ZipArchive<R>,
     index: usize,
     limit: u64,
 ) -> Result<T, String> {
@@ -83,7 +80,11 @@ fn parse_as<T: DeserializeOwned>(
 
 /// A parse error of manifest.json, with lone surrogates and invalid UTF-8 named (the text is read again for
 /// that, only when it is small).
-fn parse_error(archive: &mut Archive, index: usize, e: &serde_json::Error) -> String {
+fn parse_error<R: Read + Seek>(
+    archive: &mut ZipArchive<R>,
+    index: usize,
+    e: &serde_json::Error,
+) -> String {
     if e.is_io() {
         return format!("manifest.json is damaged: {e}");
     }
@@ -120,7 +121,7 @@ fn check_version(version: &str) -> Result<(), String> {
 }
 
 /// Checks the format name and version, then reads the whole manifest.
-pub fn read(archive: &mut Archive) -> Result<Manifest, String> {
+pub fn read<R: Read + Seek>(archive: &mut ZipArchive<R>) -> Result<Manifest, String> {
     let limit = limits::manifest_limit(archive.len());
     let index = archive
         .index_for_name(MANIFEST_ENTRY)

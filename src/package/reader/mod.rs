@@ -18,7 +18,7 @@ use serde::Serialize;
 use sha2::Digest;
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read, Seek};
 use std::path::{Path, PathBuf};
 use tokio_util::sync::CancellationToken;
 use zip::ZipArchive;
@@ -36,10 +36,11 @@ pub const ENTITY_ENTRIES: [&str; 6] = [
 /// How often (in lines) a long entry looks at the cancellation flag.
 const CANCEL_CHECK_LINES: u64 = 4096;
 
-/// An opened package whose structure and manifest were checked.
-pub struct PackageReader {
+/// An opened package whose structure and manifest were checked. `R` is the zip's bytes: a file
+/// ([`PackageReader::open`]) or, for tests and fuzzing, any `Read + Seek` ([`PackageReader::from_reader`]).
+pub struct PackageReader<R = BufReader<File>> {
     path: PathBuf,
-    archive: ZipArchive<BufReader<File>>,
+    archive: ZipArchive<R>,
     manifest: Manifest,
     /// Position of each entry in `manifest.entries`, by name.
     entry_index: HashMap<String, usize>,
@@ -83,16 +84,24 @@ pub struct Entities {
 }
 
 impl PackageReader {
-    fn invalid(&self, message: impl Into<String>) -> PcmError {
-        invalid(&self.path, message)
-    }
-
     /// Opens a package and checks its structure: a readable, unambiguous zip of plain files with safe names, a
     /// manifest of a supported version within its size limit, and exactly the entries the manifest lists, each
     /// of a kind the format defines.
     pub fn open(path: &Path) -> Result<PackageReader, PcmError> {
         let file = File::open(path).map_err(|e| PcmError::io("opening", path, e))?;
-        let mut archive = ZipArchive::new(BufReader::new(file)).map_err(|e| {
+        PackageReader::from_reader(BufReader::new(file), path)
+    }
+}
+
+impl<R: Read + Seek> PackageReader<R> {
+    fn invalid(&self, message: impl Into<String>) -> PcmError {
+        invalid(&self.path, message)
+    }
+
+    /// [`PackageReader::open`] on bytes already open (`path` only names the package in messages): the same
+    /// checks, so that tests and the fuzz targets (fuzz/) exercise exactly what a file gets.
+    pub fn from_reader(reader: R, path: &Path) -> Result<PackageReader<R>, PcmError> {
+        let mut archive = ZipArchive::new(reader).map_err(|e| {
             invalid(
                 path,
                 format!("it is not a readable zip file ({e}); it may be truncated"),

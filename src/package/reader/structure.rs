@@ -5,8 +5,7 @@
 use super::ENTITY_ENTRIES;
 use crate::package::format::{messages_entry, Manifest, MANIFEST_ENTRY};
 use std::collections::{HashMap, HashSet};
-use std::fs::File;
-use std::io::BufReader;
+use std::io::{Read, Seek};
 use zip::ZipArchive;
 
 /// Rejects names that could escape a folder when extracted, or that no writer of this format produces.
@@ -49,7 +48,7 @@ fn header_problem(e: &zip::result::ZipError) -> String {
 }
 
 /// Header consistency, then every entry's name and type; returns the names.
-pub fn check_zip(archive: &mut ZipArchive<BufReader<File>>) -> Result<HashSet<String>, String> {
+pub fn check_zip<R: Read + Seek>(archive: &mut ZipArchive<R>) -> Result<HashSet<String>, String> {
     archive
         .validate_header_consistency()
         .map_err(|e| header_problem(&e))?;
