@@ -3,8 +3,8 @@
 //! thousands of rooms takes seconds, so the host sees progress per entry and can cancel. The reading itself is
 //! blocking file IO, inflate and SHA-256, so it runs on the blocking pool, never on an async worker.
 
-use crate::error::PcmError;
 use super::registry::{Checked, JobOperation};
+use crate::error::PcmError;
 use crate::jobs::JobContext;
 use crate::package::format::{EntityCounts, SourceInfo, ToolInfo};
 use crate::package::{Manifest, PackageReader, RoomFigures};
