@@ -467,7 +467,9 @@ pub unsafe extern "C" fn pcm_job_poll(
     })
 }
 
-/// Requests cancellation; the job ends with state `cancelled`. `PCM_STATUS_JOB_FINISHED` if it already ended.
+/// Requests cancellation; the job ends with state `cancelled`, unless its work was already done when the cancel
+/// came (then it ends `succeeded` with its result: a cancel does not undo finished work). `PCM_STATUS_JOB_FINISHED`
+/// if it already ended.
 #[no_mangle]
 pub extern "C" fn pcm_job_cancel(job: *mut pcm_job) -> i32 {
     let outcome = catch_unwind(|| {
