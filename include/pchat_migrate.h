@@ -173,7 +173,9 @@ int32_t pcm_job_poll(struct pcm_job *job,
                      char **response_out);
 
 /*
- Requests cancellation; the job ends with state `cancelled`. `PCM_STATUS_JOB_FINISHED` if it already ended.
+ Requests cancellation; the job ends with state `cancelled`, unless its work was already done when the cancel
+ came (then it ends `succeeded` with its result: a cancel does not undo finished work). `PCM_STATUS_JOB_FINISHED`
+ if it already ended.
  */
 int32_t pcm_job_cancel(struct pcm_job *job);
 

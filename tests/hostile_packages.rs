@@ -102,10 +102,14 @@ fn every_hostile_package_is_refused_naming_the_problem_and_nothing_is_written() 
 }
 
 #[test]
-fn an_empty_file_name_is_refused_before_anything_is_read() {
-    let error = run_job(json!({ "operation": "inspect_package", "params": { "fileName": " " } }))
-        .0
-        .expect_err("refused");
+fn an_empty_file_name_is_refused_before_a_job_exists() {
+    let request = pchat_migrate::operations::Request::from_value(
+        json!({ "operation": "inspect_package", "params": { "fileName": " " } }),
+    )
+    .expect("well-formed");
+    let error = pchat_migrate::operations::start_job(&request)
+        .err()
+        .expect("refused");
     assert_eq!(error.code(), "invalid_parameter", "{error}");
     assert!(error.to_string().contains("fileName"), "{error}");
 }

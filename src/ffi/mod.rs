@@ -7,6 +7,8 @@
 #![allow(clippy::missing_safety_doc)]
 
 mod handles;
+#[doc(hidden)]
+pub mod test_hooks;
 
 use crate::error::{ErrorCode, PcmError};
 use crate::jobs::{panic_message, JobProtocolError};
@@ -127,7 +129,11 @@ unsafe fn respond(out: *mut *mut c_char, body: impl FnOnce() -> Result<Value, Fa
         return PCM_STATUS_NULL_ARGUMENT as i32;
     }
     *out = std::ptr::null_mut();
-    let (status, envelope) = match catch_unwind(AssertUnwindSafe(body)) {
+    let guarded = || {
+        test_hooks::panic_if_armed();
+        body()
+    };
+    let (status, envelope) = match catch_unwind(AssertUnwindSafe(guarded)) {
         Ok(Ok(data)) => (PCM_STATUS_OK, ok_envelope(data)),
         Ok(Err(failure)) => (failure.status, error_envelope(failure.error)),
         Err(panic) => {
@@ -461,15 +467,20 @@ pub unsafe extern "C" fn pcm_job_poll(
     })
 }
 
-/// Requests cancellation; the job ends with state `cancelled`. `PCM_STATUS_JOB_FINISHED` if it already ended.
+/// Requests cancellation; the job ends with state `cancelled`, unless its work was already done when the cancel
+/// came (then it ends `succeeded` with its result: a cancel does not undo finished work). `PCM_STATUS_JOB_FINISHED`
+/// if it already ended.
 #[no_mangle]
 pub extern "C" fn pcm_job_cancel(job: *mut pcm_job) -> i32 {
-    let outcome = catch_unwind(|| match JobRegistry::global().get(job as usize) {
-        None => PCM_STATUS_INVALID_HANDLE,
-        Some(job) => match job.cancel() {
-            Ok(()) => PCM_STATUS_OK,
-            Err(_) => PCM_STATUS_JOB_FINISHED,
-        },
+    let outcome = catch_unwind(|| {
+        test_hooks::panic_if_armed();
+        match JobRegistry::global().get(job as usize) {
+            None => PCM_STATUS_INVALID_HANDLE,
+            Some(job) => match job.cancel() {
+                Ok(()) => PCM_STATUS_OK,
+                Err(_) => PCM_STATUS_JOB_FINISHED,
+            },
+        }
     });
     outcome.unwrap_or(PCM_STATUS_PANIC) as i32
 }
@@ -495,6 +506,7 @@ const FREE_WAIT: Duration = Duration::from_secs(120);
 #[no_mangle]
 pub extern "C" fn pcm_job_free(job: *mut pcm_job) {
     let _ = catch_unwind(|| {
+        test_hooks::panic_if_armed();
         if let Some(job) = JobRegistry::global().remove(job as usize) {
             if !job.state().is_finished() {
                 job.cancel_and_wait(FREE_WAIT);
@@ -509,7 +521,10 @@ pub unsafe extern "C" fn pcm_string_free(s: *mut c_char) {
     if s.is_null() {
         return;
     }
-    let _ = catch_unwind(AssertUnwindSafe(|| drop(CString::from_raw(s))));
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        test_hooks::panic_if_armed();
+        drop(CString::from_raw(s));
+    }));
 }
 
 #[cfg(test)]

@@ -399,6 +399,10 @@ impl Job {
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
             inner = guard;
         }
+        // Several threads may wait on one job: when it ends, all wake, and only the first reports the end.
+        if inner.end_reported {
+            return Err(JobProtocolError::Finished);
+        }
         let events: Vec<JobEvent> = inner.events.drain(..).collect();
         if inner.state.is_finished() {
             inner.end_reported = true;

@@ -14,8 +14,15 @@ impl JobOperation for Export {
     type Prepared = (ConnectionSettings, ExportPlan);
     type Output = ExportOutcome;
 
+    /// A missing `dbName` is refused here, before a job exists (the job itself cannot do without it either).
     fn prepare(params: ExportParams) -> Result<Self::Prepared, PcmError> {
         let settings = params.connection.validate()?;
+        if settings.database.is_none() {
+            return Err(PcmError::invalid_parameter(
+                "DBName",
+                "-DBName (the legacy Group Chat database) is required for an export",
+            ));
+        }
         Ok((settings, params.plan()?))
     }
 

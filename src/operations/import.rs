@@ -15,7 +15,9 @@ impl JobOperation for Import {
     type Prepared = (ConnectionSettings, ImportParams);
     type Output = ImportResult;
 
+    /// The checks that need no I/O run here, before a job exists, so that `validate` reports them too.
     fn prepare(params: ImportParams) -> Result<Self::Prepared, PcmError> {
+        params.validate()?;
         Ok((params.target_settings()?, params))
     }
 

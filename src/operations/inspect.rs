@@ -3,6 +3,7 @@
 //! thousands of rooms takes seconds, so the host sees progress per entry and can cancel. The reading itself is
 //! blocking file IO, inflate and SHA-256, so it runs on the blocking pool, never on an async worker.
 
+use super::registry::{Checked, JobOperation};
 use crate::error::PcmError;
 use crate::jobs::JobContext;
 use crate::package::format::{EntityCounts, SourceInfo, ToolInfo};
@@ -61,14 +62,19 @@ fn reports(done: usize, total: usize) -> bool {
     done * PROGRESS_STEPS / total != (done - 1) * PROGRESS_STEPS / total
 }
 
-/// Inspects on the calling thread, reporting progress to `ctx` and stopping when `ctx` is cancelled.
-pub fn inspect(params: &InspectParams, ctx: &JobContext) -> Result<InspectResult, PcmError> {
+fn check_file_name(params: &InspectParams) -> Result<(), PcmError> {
     if params.file_name.trim().is_empty() {
         return Err(PcmError::invalid_parameter(
             "fileName",
             "fileName is empty; give the path of the package to inspect",
         ));
     }
+    Ok(())
+}
+
+/// Inspects on the calling thread, reporting progress to `ctx` and stopping when `ctx` is cancelled.
+pub fn inspect(params: &InspectParams, ctx: &JobContext) -> Result<InspectResult, PcmError> {
+    check_file_name(params)?;
     let path = PathBuf::from(&params.file_name);
     let size = std::fs::metadata(&path)
         .map_err(|e| PcmError::io("opening", &path, e))?
@@ -121,13 +127,31 @@ pub fn inspect(params: &InspectParams, ctx: &JobContext) -> Result<InspectResult
     })
 }
 
-crate::plain_job!(
-    Inspect,
-    "inspect_package",
-    InspectParams,
-    InspectResult,
-    inspect_job
-);
+pub struct Inspect;
+
+impl JobOperation for Inspect {
+    const NAME: &'static str = "inspect_package";
+    type Params = InspectParams;
+    type Prepared = InspectParams;
+    type Output = InspectResult;
+
+    /// An empty `fileName` is refused before a job exists, so that `validate` reports it too.
+    fn prepare(params: InspectParams) -> Result<InspectParams, PcmError> {
+        check_file_name(&params)?;
+        Ok(params)
+    }
+
+    fn describe(_params: &InspectParams) -> Checked {
+        Checked::default()
+    }
+
+    fn run(
+        params: InspectParams,
+        ctx: JobContext,
+    ) -> impl std::future::Future<Output = Result<InspectResult, PcmError>> + Send {
+        inspect_job(params, ctx)
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -68,12 +68,24 @@ impl Request {
 
     /// Deserializes `params` into the operation's parameter type, naming the operation in the error. Reads the
     /// params in place (no clone of the whole tree, which would be one more unwiped copy of each password).
+    ///
+    /// The params must be an object (or absent/null, meaning `{}`): serde would otherwise bind a JSON array to a
+    /// struct's fields by position, so `["sql01"]` would be read as a connection to `sql01`.
     pub fn params<T: serde::de::DeserializeOwned>(&self) -> Result<T, PcmError> {
         let empty = json!({});
-        let params = if self.params.is_null() {
-            &empty
-        } else {
-            &self.params
+        let params = match &self.params {
+            Value::Null => &empty,
+            object @ Value::Object(_) => object,
+            other => {
+                return Err(PcmError::invalid_parameter(
+                    "params",
+                    format!(
+                        "the parameters of '{}' must be a JSON object {{...}}, not {}",
+                        self.operation,
+                        json_kind(other)
+                    ),
+                ))
+            }
         };
         T::deserialize(params).map_err(|e| {
             PcmError::invalid_parameter(
@@ -98,6 +110,18 @@ impl std::fmt::Debug for Request {
             .field("operation", &self.operation)
             .field("params", &params)
             .finish()
+    }
+}
+
+/// The kind of a JSON value, for messages that must not echo the value (it may hold a password).
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
 }
 

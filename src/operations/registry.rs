@@ -15,9 +15,8 @@ use std::future::Future;
 
 /// Every operation the library answers, in the order `version().operations` lists them.
 ///
-/// An operation whose parameters need no preparation beyond parsing is declared in one line with
-/// [`plain_job!`] (see [`super::inspect`]); one that validates before the job starts implements [`JobOperation`]
-/// itself (see [`super::import`], [`super::readiness`]).
+/// Each job operation implements [`JobOperation`]; its `prepare` refuses what needs no I/O to refuse, before a job
+/// exists (see [`super::inspect`], [`super::import`], [`super::readiness`]).
 pub static OPERATIONS: &[Registration] = &[
     sync::<version::Version>(),
     sync::<validate::Validate>(),
@@ -34,37 +33,6 @@ pub static OPERATIONS: &[Registration] = &[
     job::<files::CopyFiles>(),
     job::<client_access::ClientAccess>(),
 ];
-
-/// Declares a [`JobOperation`] named `$name` whose parameters are used as parsed (no preparation, nothing to
-/// report to `validate` beyond their validity) and whose work is `$run(params, ctx)`.
-#[macro_export]
-macro_rules! plain_job {
-    ($operation:ident, $name:literal, $params:ty, $output:ty, $run:path) => {
-        pub struct $operation;
-
-        impl $crate::operations::registry::JobOperation for $operation {
-            const NAME: &'static str = $name;
-            type Params = $params;
-            type Prepared = $params;
-            type Output = $output;
-
-            fn prepare(params: $params) -> Result<$params, $crate::PcmError> {
-                Ok(params)
-            }
-
-            fn describe(_params: &$params) -> $crate::operations::registry::Checked {
-                $crate::operations::registry::Checked::default()
-            }
-
-            fn run(
-                params: $params,
-                ctx: $crate::jobs::JobContext,
-            ) -> impl std::future::Future<Output = Result<$output, $crate::PcmError>> + Send {
-                $run(params, ctx)
-            }
-        }
-    };
-}
 
 /// An operation answered at once (`pcm_call`).
 pub trait SyncOperation: 'static {
