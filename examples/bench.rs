@@ -13,10 +13,13 @@
 //!
 //! Default sizes: 100000, 1M, 10M and realistic.
 
+#[path = "../tests/common/name_map.rs"]
+mod name_map;
 #[path = "bench_support/mod.rs"]
 mod support;
 
 use futures_util::TryStreamExt;
+use name_map::write_name_map;
 use pchat_migrate::operations::{start_job, Request};
 use pchat_migrate::package::*;
 use pchat_migrate::util::ticks::ticks_to_iso;
@@ -218,7 +221,13 @@ fn bench_size(size: &str) -> (String, Vec<(String, u64)>) {
     );
     peaks.push(("raw-bulk".into(), bulk["peakRssKib"].as_u64().unwrap_or(0)));
 
-    let import = phase("import", &[port_arg.clone(), file.clone()]);
+    let names = dir.join("names.json");
+    write_name_map(&package, &names);
+    let names_arg = ("names", names.display().to_string());
+    let import = phase(
+        "import",
+        &[port_arg.clone(), file.clone(), names_arg.clone()],
+    );
     let import_rate = rate(&import, "messages");
     println!(
         "import: {import_rate:.0} messages/s = {:.0}% of the raw bulk insert; {} messages, client CPU {:.1} s, \
@@ -230,7 +239,7 @@ fn bench_size(size: &str) -> (String, Vec<(String, u64)>) {
     );
     peaks.push(("import".into(), import["peakRssKib"].as_u64().unwrap_or(0)));
 
-    let verify = phase("verify", &[port_arg, file]);
+    let verify = phase("verify", &[port_arg, file, names_arg]);
     println!(
         "verify (package against mgc): {:.0} messages/s, passed {}, peak RSS {:.1} MiB",
         rate(&verify, "messages"),
@@ -269,8 +278,8 @@ fn run_phase(name: &str, options: &BTreeMap<String, String>) -> Value {
             &get("file"),
             get("throttle").parse().expect("a ThrottleLimit"),
         ),
-        "import" => import(port(), &get("file")),
-        "verify" => verify(port(), &get("file")),
+        "import" => import(port(), &get("file"), &get("names")),
+        "verify" => verify(port(), &get("file"), &get("names")),
         "inspect" => inspect(&get("file")),
         "codec-write" => codec_write(
             Path::new(&get("file")),
@@ -403,15 +412,15 @@ fn export(port: u16, file: &str, throttle: u32) -> Value {
     json!({ "messages": result["counts"]["messages"], "bytes": result["sizeBytes"], "secs": secs, "cpuSecs": cpu })
 }
 
-fn import(port: u16, file: &str) -> Value {
+fn import(port: u16, file: &str, names: &str) -> Value {
     let (result, secs, cpu) = job(json!({ "operation": "import", "params": {
-        "connection": connection(port, "Target"), "fileName": file } }));
+        "connection": connection(port, "Target"), "fileName": file, "nameMapFile": names, "includeDisabledRooms": true } }));
     json!({ "messages": result["summary"]["messagesImported"], "secs": secs, "cpuSecs": cpu })
 }
 
-fn verify(port: u16, file: &str) -> Value {
+fn verify(port: u16, file: &str, names: &str) -> Value {
     let (result, secs, cpu) = job(json!({ "operation": "verify", "params": {
-        "connection": connection(port, "Target"), "fileName": file } }));
+        "connection": connection(port, "Target"), "fileName": file, "nameMapFile": names, "includeDisabledRooms": true } }));
     json!({ "messages": result["summary"]["targetMessages"], "passed": result["summary"]["passed"],
             "secs": secs, "cpuSecs": cpu })
 }

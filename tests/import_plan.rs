@@ -7,6 +7,9 @@
 #[path = "common/checksums.rs"]
 mod checksums;
 mod common;
+#[path = "common/name_map.rs"]
+mod name_map;
+use name_map::write_name_map;
 
 use chat_fixtures::{create_database, generate_model, write_legacy, DatabaseKind, Size};
 use checksums::checksum_all;
@@ -25,33 +28,6 @@ struct Fixture {
     dir: PathBuf,
     /// A -NameMap file resolving the generator's over-long and colliding flattened names.
     name_map: PathBuf,
-}
-
-/// Maps every node whose flattened name (docs/conversion-rules.md) is over 256 characters, or
-/// repeats an earlier one case-insensitively, to `Mapped <id>`.
-fn write_name_map(package: &std::path::Path, file: &std::path::Path) -> usize {
-    let mut reader = pchat_migrate::package::PackageReader::open(package).expect("open");
-    let entities = reader.entities().expect("entities");
-    let mut seen = std::collections::BTreeSet::new();
-    let mut map = serde_json::Map::new();
-    for node in entities.categories.iter().chain(&entities.rooms) {
-        if node.is_root {
-            continue;
-        }
-        let mut parts = node.path.clone();
-        parts.push(node.name.clone());
-        // docs/conversion-rules.md: a room in a top-level category keeps its own name.
-        let flat = if node.kind == pchat_migrate::package::NodeKind::Room && node.path.len() <= 1 {
-            node.name.clone()
-        } else {
-            parts.join(" - ")
-        };
-        if flat.chars().count() > 256 || !seen.insert(flat.to_lowercase()) {
-            map.insert(parts.join("\\"), json!(format!("Mapped {}", node.id)));
-        }
-    }
-    std::fs::write(file, serde_json::to_string(&map).expect("json")).expect("name map");
-    map.len()
 }
 
 /// A Lync 2010 deployment exported to a package.

@@ -269,7 +269,7 @@ impl Staging {
             entry.as_str(),
             SimpleFileOptions::default()
                 .compression_method(CompressionMethod::Deflated)
-                .compression_level(Some(6)),
+                .compression_level(Some(crate::package::writer::DEFLATE_LEVEL)),
         )
         .map_err(|e| PcmError::io("writing", &temp_path, e))?;
         Ok(FragmentWriter {

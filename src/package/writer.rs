@@ -58,10 +58,16 @@ pub fn digest_reader(name: &str, mut reader: impl Read) -> std::io::Result<Entry
     Ok(digest.finish(name))
 }
 
+/// The deflate level of every entry the project writes (a plain deflate stream: every reader takes any level).
+/// A profile of the export showed deflate at level 6 taking 45 % of the client's CPU; on 300,000 generated
+/// messages level 2 exports in 2.5 s instead of 3.6-4.1 s (client CPU 1.8 s instead of 3.0 s) for a package
+/// 19 % larger (16.8 MB instead of 14.2 MB); level 1 was 2.97 s and 52 % larger (docs/benchmarks.md).
+pub const DEFLATE_LEVEL: i64 = 2;
+
 fn options() -> SimpleFileOptions {
     SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
-        .compression_level(Some(6))
+        .compression_level(Some(DEFLATE_LEVEL))
         .large_file(false)
 }
 

@@ -756,30 +756,10 @@ pub async fn prepare_transformed(
     (prepared, model)
 }
 
-/// A -NameMap file resolving every flattened name over 256 characters or repeated (docs/conversion-rules.md),
-/// as an admin writes one from the readiness report.
-pub fn write_name_map(package: &Path, file: &Path) {
-    let mut reader = PackageReader::open(package).expect("open");
-    let entities = reader.entities().expect("entities");
-    let mut seen = HashSet::new();
-    let mut map = serde_json::Map::new();
-    for node in entities.categories.iter().chain(&entities.rooms) {
-        if node.is_root {
-            continue;
-        }
-        let mut parts = node.path.clone();
-        parts.push(node.name.clone());
-        let flat = if node.kind == NodeKind::Room && node.path.len() <= 1 {
-            node.name.clone()
-        } else {
-            parts.join(" - ")
-        };
-        if flat.chars().count() > 256 || !seen.insert(flat.to_lowercase()) {
-            map.insert(parts.join("\\"), json!(format!("Mapped {}", node.id)));
-        }
-    }
-    std::fs::write(file, serde_json::to_string(&map).expect("json")).expect("name map");
-}
+#[path = "../common/name_map.rs"]
+mod name_map;
+#[allow(unused_imports)] // not every test binary that includes apply_support maps names
+pub use name_map::write_name_map;
 
 /// The `import` operation (planner, writes, report) as a host runs it.
 pub async fn import_operation(

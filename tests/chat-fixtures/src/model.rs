@@ -1823,6 +1823,8 @@ impl Generator {
             let name = format!("{} {}", self.phrase(2), self.next_node);
             self.add_room(category, name);
         }
+        // The rooms added here need posters too (tree() gave the others theirs).
+        self.posters();
         let small = (self.weights.len() - REALISTIC_BIG_ROOMS) as u64;
         // Each big room weighs 20 % of all messages: 0.2 / 0.4 * small rooms' weight of 1 each.
         let big = small / 2;

@@ -554,7 +554,7 @@ fn scopes_are_unique_per_node_and_principal() {
 #[test]
 fn the_realistic_shape_has_40000_rooms_100000_principals_and_three_big_rooms() {
     let started = std::time::Instant::now();
-    let model = chat_fixtures::generate_model(7, chat_fixtures::Size::Realistic(1_000_000));
+    let model = chat_fixtures::generate_model(42, chat_fixtures::Size::Realistic(1_000_000));
     eprintln!("generated in {:.1} s", started.elapsed().as_secs_f64());
     assert_eq!(model.rooms.len(), chat_fixtures::REALISTIC_ROOMS);
     assert!(
@@ -575,4 +575,8 @@ fn the_realistic_shape_has_40000_rooms_100000_principals_and_three_big_rooms() {
         "the largest small room holds {}",
         counts[3]
     );
+    // Every room's history can be generated: the rooms added to reach 40,000 have posters too.
+    let last = model.rooms.last().expect("rooms");
+    assert!(!last.posters.is_empty(), "room {} has no posters", last.id);
+    assert_eq!(model.room_messages(last).count() as u64, last.message_count);
 }
