@@ -279,9 +279,13 @@ fn one_job_polled_cancelled_and_freed_from_eight_threads() {
                 0,
                 "the first cancel finds it running"
             );
+            // Still running, already ended, or already freed by threads 1 and 2 (a loaded machine lets the end
+            // and the frees come between the two cancels; a freed handle is refused, never used).
             let again = pcm_job_cancel(job as *mut pcm_job);
             assert!(
-                again == 0 || again == status(PCM_STATUS_JOB_FINISHED),
+                again == 0
+                    || again == status(PCM_STATUS_JOB_FINISHED)
+                    || again == status(PCM_STATUS_INVALID_HANDLE),
                 "{again}"
             );
             Seen::default()
