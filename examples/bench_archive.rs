@@ -7,6 +7,9 @@
 //!
 //! Run: `bash scripts/bench-archive.sh [MESSAGES] [ROOMS]` (defaults 1000000 and 100).
 
+#[path = "bench_support/mod.rs"]
+mod support;
+
 use pchat_migrate::operations::{start_job, Request};
 use pchat_migrate::package::*;
 use pchat_migrate::util::ticks::ticks_to_iso;
@@ -14,18 +17,7 @@ use serde_json::{json, Value};
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
-
-/// Peak resident set size of this process in KiB (Linux VmHWM); 0 elsewhere.
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        })
-        .unwrap_or(0)
-}
+use support::peak_rss_kib;
 
 fn node(id: i32, kind: NodeKind, parent: Option<i32>, name: &str, path: &[&str]) -> Node {
     Node {

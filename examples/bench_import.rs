@@ -11,6 +11,9 @@
 //!
 //! Run: `bash scripts/bench-import.sh [MESSAGES] [BATCH]` (defaults 1,000,000 and 5,000).
 
+#[path = "bench_support/mod.rs"]
+mod support;
+
 use chat_fixtures::{create_database, DatabaseKind};
 use pchat_migrate::connection::ConnectionParams;
 use pchat_migrate::jobs::Job;
@@ -24,17 +27,13 @@ use pchat_migrate::util::ticks::ticks_to_iso;
 use serde_json::json;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tiberius::{AuthMethod, Client, ColumnData, Config, EncryptionLevel, TokenRow};
-use tokio::net::TcpStream;
-use tokio_util::compat::TokioAsyncWriteCompatExt;
+use support::{client, start_standin, PASSWORD};
+use tiberius::{ColumnData, TokenRow};
 
-const PASSWORD: &str = "Standin-Passw0rd!";
 const ROOMS: i32 = 100;
 /// Ticks of 2012-01-01, the first message's date.
 const T0: i64 = 634_609_728_000_000_000;
@@ -82,54 +81,6 @@ impl PeakMemory {
         }
         self.peak.load(Ordering::Relaxed)
     }
-}
-
-fn sibling(name: &str) -> std::path::PathBuf {
-    let exe = std::env::current_exe().expect("exe");
-    exe.parent()
-        .and_then(|p| p.parent())
-        .expect("target/<profile>")
-        .join(name)
-}
-
-fn start_standin() -> (Child, u16) {
-    let mut child = Command::new(sibling("sqlserver-standin"))
-        .arg("--plaintext")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("build the stand-in first: cargo build --release --workspace --bins");
-    let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    let mut port = 0;
-    for _ in 0..100 {
-        line.clear();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            std::thread::sleep(Duration::from_millis(50));
-            continue;
-        }
-        if let Some(p) = line.trim().rsplit(':').next().and_then(|p| p.parse().ok()) {
-            port = p;
-            break;
-        }
-    }
-    assert!(port > 0, "the stand-in did not start");
-    (child, port)
-}
-
-async fn client(port: u16, database: &str) -> chat_fixtures::TdsClient {
-    let mut config = Config::new();
-    config.host("127.0.0.1");
-    config.port(port);
-    config.database(database);
-    config.encryption(EncryptionLevel::NotSupported);
-    config.authentication(AuthMethod::sql_server("sa", PASSWORD));
-    let tcp = TcpStream::connect(config.get_addr()).await.expect("tcp");
-    tcp.set_nodelay(true).expect("nodelay");
-    Client::connect(config, tcp.compat_write())
-        .await
-        .expect("login")
 }
 
 /// Message `i` (0-based) of the benchmark: room, chatId within the room, content (~110 characters).

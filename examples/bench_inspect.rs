@@ -7,6 +7,9 @@
 //!
 //! Run: `bash scripts/bench-inspect.sh [ROOMS] [BOMB_BYTES]` (defaults 40000 and 2147483648).
 
+#[path = "bench_support/mod.rs"]
+mod support;
+
 #[path = "../tests/hostile/mod.rs"]
 mod hostile;
 
@@ -17,18 +20,7 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
-
-/// Peak resident set size of this process in KiB (Linux VmHWM); 0 elsewhere.
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        })
-        .unwrap_or(0)
-}
+use support::peak_rss_kib;
 
 /// Child mode: inspect one file and print one JSON line with the figures.
 fn inspect_child(file: &str) {

@@ -151,24 +151,7 @@ async fn hostile_content_survives_export_import_and_verify_exactly_and_renders_i
         "the markup is not shown as text"
     );
     let shot = dir.join("hostile.png");
-    let out = std::process::Command::new(&chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--window-size=1024,768",
-        ])
-        .arg(format!("--user-data-dir={}", dir.join("profile").display()))
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .expect("chromium runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    browser::screenshot(&chromium, &page, &shot);
     let png = std::fs::read(&shot).expect("a screenshot");
     assert!(
         png.len() > 1000 && png.starts_with(b"\x89PNG"),

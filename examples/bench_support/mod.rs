@@ -1,5 +1,7 @@
 //! What the benchmark's phases share: the stand-in process, tiberius clients, seeding, memory and CPU figures.
-//! (A folder without `main.rs`, so cargo does not take it for an example of its own.)
+//! (A folder without `main.rs`, so cargo does not take it for an example of its own.) Each example uses a part.
+
+#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;

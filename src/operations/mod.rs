@@ -82,7 +82,7 @@ impl Request {
                     format!(
                         "the parameters of '{}' must be a JSON object {{...}}, not {}",
                         self.operation,
-                        json_kind(other)
+                        crate::util::text::json_kind(other)
                     ),
                 ))
             }
@@ -110,18 +110,6 @@ impl std::fmt::Debug for Request {
             .field("operation", &self.operation)
             .field("params", &params)
             .finish()
-    }
-}
-
-/// The kind of a JSON value, for messages that must not echo the value (it may hold a password).
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

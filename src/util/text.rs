@@ -63,6 +63,19 @@ pub fn json_terminal_safe(json: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// What a JSON value is, for messages that must not echo the value (it may hold a password): "a number", "null".
+pub fn json_kind(value: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,21 +30,24 @@ pub fn chromium() -> Option<PathBuf> {
     );
 }
 
-/// The DOM chromium builds from `page` after loading it (scripts would have run by then).
-pub fn dump_dom(chromium: &Path, page: &Path, extra: &[&str]) -> String {
+/// Headless chromium in a 1024x768 window, with a profile of its own beside `page`.
+fn headless(chromium: &Path, page: &Path) -> std::process::Command {
     let profile = page.with_extension("profile");
-    let out = std::process::Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--window-size=1024,768",
-            "--virtual-time-budget=5000",
-            &format!("--user-data-dir={}", profile.display()),
-        ])
-        .args(extra)
-        .arg("--dump-dom")
+    let mut command = std::process::Command::new(chromium);
+    command.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--window-size=1024,768",
+        "--virtual-time-budget=5000",
+        &format!("--user-data-dir={}", profile.display()),
+    ]);
+    command
+}
+
+fn run_on(mut command: std::process::Command, page: &Path) -> Vec<u8> {
+    let out = command
         .arg(format!("file://{}", page.display()))
         .output()
         .expect("chromium runs");
@@ -53,7 +56,21 @@ pub fn dump_dom(chromium: &Path, page: &Path, extra: &[&str]) -> String {
         "chromium failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout).expect("utf-8 DOM")
+    out.stdout
+}
+
+/// The DOM chromium builds from `page` after loading it (scripts would have run by then).
+pub fn dump_dom(chromium: &Path, page: &Path, extra: &[&str]) -> String {
+    let mut command = headless(chromium, page);
+    command.args(extra).arg("--dump-dom");
+    String::from_utf8(run_on(command, page)).expect("utf-8 DOM")
+}
+
+/// A PNG of `page` as chromium renders it, written to `png`.
+pub fn screenshot(chromium: &Path, page: &Path, png: &Path) {
+    let mut command = headless(chromium, page);
+    command.arg(format!("--screenshot={}", png.display()));
+    run_on(command, page);
 }
 
 /// A page of the test's own (not the report) that loads `report` in a 1024-px-wide frame and writes the

@@ -548,15 +548,14 @@ function Export-PChatMigrationData {
         }
         # Status and Notes as dbatools' migration objects have them: what happened, in one line.
         $status = 'Succeeded'
-        if ($null -ne $data.reusedRooms -and [int64]$data.reusedRooms -gt 0) {
-            $status = 'Resumed'
-        }
         $notes = ('{0} room(s), {1} message(s)' -f $data.counts.rooms, $data.counts.messages)
         if ($null -ne $data.reusedRooms -and [int64]$data.reusedRooms -gt 0) {
+            $status = 'Resumed'
             $notes = ('{0}; {1} room(s) reused from an interrupted run' -f $notes, $data.reusedRooms)
         }
-        if (@($data.warnings | Where-Object { $null -ne $_ }).Count -gt 0) {
-            $notes = ('{0}; {1} warning(s)' -f $notes, @($data.warnings | Where-Object { $null -ne $_ }).Count)
+        $warningCount = @($data.warnings | Where-Object { $null -ne $_ }).Count
+        if ($warningCount -gt 0) {
+            $notes = ('{0}; {1} warning(s)' -f $notes, $warningCount)
         }
         $result = [pscustomobject]@{
             Status = $status

@@ -26,18 +26,6 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::E
     Value::deserialize(d).map(Some)
 }
 
-/// What a JSON value is, for messages ("a number", "null").
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 /// Counts the bytes that pass, so that reaching the limit is told apart from a parse error.
 struct Counted<R> {
     inner: R,
@@ -144,7 +132,7 @@ pub fn read<R: Read + Seek>(archive: &mut ZipArchive<R>) -> Result<Manifest, Str
         Some(other) => {
             return Err(format!(
                 "manifest.json's formatVersion is {} ({other}), not a string \"major.minor\" such as \"1.0\"",
-                json_kind(other)
+                crate::util::text::json_kind(other)
             ))
         }
     };
