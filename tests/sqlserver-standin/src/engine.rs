@@ -879,8 +879,11 @@ impl Session {
 
     pub fn begin_tran(&mut self, out: &mut Out<'_>) -> Result<(), SqlErr> {
         if self.trancount == 0 {
+            // IMMEDIATE: a transaction takes SQLite's write lock when it begins, so it can write after reading
+            // even when another session committed in between, as SQL Server's row locks allow. A deferred
+            // transaction would get SQLITE_BUSY (snapshot stale) at its first write, at once and for good.
             self.conn
-                .execute_batch("BEGIN")
+                .execute_batch("BEGIN IMMEDIATE")
                 .map_err(|e| map_sqlite_err(&e, &self.db, "begin"))?;
             self.tran_desc = self.shared.next_tran.fetch_add(1, Ordering::SeqCst) as u64;
             let d = self.tran_desc.to_le_bytes();

@@ -426,3 +426,42 @@ async fn injected_faults_surface_as_errors() {
     assert!(t.elapsed() >= Duration::from_millis(300));
     f.clear();
 }
+
+/// SQL Server's row locks let a transaction that has already read write after another session committed a
+/// write to an unrelated row (the import's admin-lock keeper extends its row every 30 s while the import's
+/// transactions read and write). A deferred SQLite transaction would fail that write at once with
+/// "database is locked" (1222); the stand-in must not.
+#[tokio::test]
+async fn a_transaction_that_read_can_write_after_another_session_committed() {
+    let s = plaintext();
+    let mut a = connect(&s, "testdb").await;
+    let mut b = connect(&s, "testdb").await;
+    exec(
+        &mut a,
+        "CREATE TABLE lockrow (id INT NOT NULL PRIMARY KEY, v INT NOT NULL); \
+         CREATE TABLE data (id INT NOT NULL PRIMARY KEY, v INT NOT NULL); \
+         INSERT INTO lockrow VALUES (1, 0)",
+    )
+    .await;
+    exec(&mut a, "BEGIN TRAN").await;
+    assert_eq!(
+        rows(&mut a, "SELECT COUNT(*) FROM data").await[0].get::<i32, _>(0),
+        Some(0)
+    );
+    let keeper = tokio::spawn(async move {
+        exec(&mut b, "UPDATE lockrow SET v = v + 1 WHERE id = 1").await;
+        b
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    exec(&mut a, "INSERT INTO data VALUES (1, 1)").await;
+    exec(&mut a, "COMMIT TRAN").await;
+    let mut b = keeper.await.expect("the other session's update");
+    assert_eq!(
+        rows(&mut b, "SELECT v FROM lockrow WHERE id = 1").await[0].get::<i32, _>(0),
+        Some(1)
+    );
+    assert_eq!(
+        rows(&mut b, "SELECT COUNT(*) FROM data").await[0].get::<i32, _>(0),
+        Some(1)
+    );
+}
