@@ -177,7 +177,9 @@ impl FaultHandle {
     }
     fn wait_listening(&self, want: bool) {
         let deadline = std::time::Instant::now() + Duration::from_secs(5);
-        while self.0.listening.load(Ordering::SeqCst) != want && std::time::Instant::now() < deadline {
+        while self.0.listening.load(Ordering::SeqCst) != want
+            && std::time::Instant::now() < deadline
+        {
             std::thread::sleep(Duration::from_millis(5));
         }
     }

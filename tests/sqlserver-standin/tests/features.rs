@@ -430,7 +430,11 @@ async fn injected_faults_surface_as_errors() {
 /// `SELECT 1` on `c`: its outcome, which must come within 10 s.
 async fn answer_within_10_s(c: &mut Conn) -> tiberius::Result<()> {
     tokio::time::timeout(Duration::from_secs(10), async {
-        c.simple_query("SELECT 1").await?.into_results().await.map(|_| ())
+        c.simple_query("SELECT 1")
+            .await?
+            .into_results()
+            .await
+            .map(|_| ())
     })
     .await
     .expect("an answer (or an error) within 10 s")
@@ -443,10 +447,17 @@ async fn killed_sessions_and_a_stopped_service_close_live_connections() {
     let s = plaintext();
     let f = s.faults();
     let mut a = connect(&s, "testdb").await;
-    exec(&mut a, "CREATE TABLE kept (i INT NOT NULL); INSERT INTO kept VALUES (1)").await;
+    exec(
+        &mut a,
+        "CREATE TABLE kept (i INT NOT NULL); INSERT INTO kept VALUES (1)",
+    )
+    .await;
     exec(&mut a, "BEGIN TRAN; INSERT INTO kept VALUES (2)").await;
     f.kill_sessions();
-    assert!(answer_within_10_s(&mut a).await.is_err(), "the killed session still answers");
+    assert!(
+        answer_within_10_s(&mut a).await.is_err(),
+        "the killed session still answers"
+    );
     let mut b = connect(&s, "testdb").await;
     // The killed transaction rolled back and released its lock: another session writes at once.
     exec(&mut b, "INSERT INTO kept VALUES (3)").await;
@@ -457,7 +468,9 @@ async fn killed_sessions_and_a_stopped_service_close_live_connections() {
 
     f.stop_service();
     assert!(answer_within_10_s(&mut b).await.is_err());
-    let refused = tokio::net::TcpStream::connect(s.addr()).await.expect_err("the port refuses");
+    let refused = tokio::net::TcpStream::connect(s.addr())
+        .await
+        .expect_err("the port refuses");
     assert_eq!(refused.kind(), std::io::ErrorKind::ConnectionRefused);
     f.start_service();
     let mut c = connect(&s, "testdb").await;
