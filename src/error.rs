@@ -32,7 +32,11 @@ pub enum PcmError {
     ConnectionFailed { instance: String, reason: String },
 
     /// An established connection broke (network, server restart, failover).
-    #[error("the connection to SQL Server broke: {0}")]
+    #[error(
+        "the connection to SQL Server broke ({0}): the server stopped or restarted, failed over, or the network \
+         dropped. Once the server is reachable again, run the command again (an export or import resumes where \
+         it stopped)"
+    )]
     ConnectionLost(String),
 
     /// The TLS handshake failed.
@@ -72,6 +76,17 @@ pub enum PcmError {
     /// A connect or command timeout expired.
     #[error("{0}")]
     Timeout(String),
+
+    /// A statement waited longer than the server's lock timeout for a lock another session holds (SQL Server
+    /// 1222). Same code as [`PcmError::Timeout`]: a command that ran out of -CommandTimeoutSeconds while
+    /// blocked is the same fault seen from the client.
+    #[error(
+        "SQL Server error {number}: {message} A statement waited too long for a lock that another session \
+         holds on the same table (another administrative tool, a Persistent Chat server, or a transaction left \
+         open in Management Studio). Find it with sp_who2 or sys.dm_exec_requests (blocking_session_id), let it \
+         finish or end it, then run the command again (an import resumes where it stopped)"
+    )]
+    LockTimeout { number: u32, message: String },
 
     /// The database is not a chat database of a known kind.
     #[error("{0}")]
@@ -179,7 +194,7 @@ impl PcmError {
             PcmError::DatabaseUnavailable { .. } => ErrorCode::DatabaseNotFound,
             PcmError::AuthenticationUnavailable(_) => ErrorCode::AuthenticationUnavailable,
             PcmError::Sql { .. } => ErrorCode::SqlError,
-            PcmError::Timeout(_) => ErrorCode::Timeout,
+            PcmError::Timeout(_) | PcmError::LockTimeout { .. } => ErrorCode::Timeout,
             PcmError::NotAChatDatabase(_) => ErrorCode::NotAChatDatabase,
             PcmError::InvalidSourceData(_) => ErrorCode::InvalidSourceData,
             PcmError::InvalidPackage { .. } => ErrorCode::InvalidPackage,
@@ -216,7 +231,9 @@ impl PcmError {
                 class,
                 ..
             } => json!({ "number": number, "state": state, "class": class }),
-            PcmError::DatabaseUnavailable { number, .. } => json!({ "number": number }),
+            PcmError::DatabaseUnavailable { number, .. } | PcmError::LockTimeout { number, .. } => {
+                json!({ "number": number })
+            }
             PcmError::PackageInUse { package, lock } => {
                 json!({ "path": package, "lockFile": lock })
             }

@@ -440,6 +440,9 @@ fn tls_hint(settings: &ConnectionSettings, reason: &str) -> String {
 /// exist").
 const UNKNOWN_DATABASE_ERRORS: &[u32] = &[911, 4060];
 
+/// SQL Server's "Lock request time out period exceeded".
+const LOCK_TIMEOUT_ERROR: u32 = 1222;
+
 /// Turns a statement error into the library's error.
 pub fn sql_error(error: tiberius::error::Error) -> PcmError {
     match error {
@@ -451,22 +454,45 @@ pub fn sql_error(error: tiberius::error::Error) -> PcmError {
                 message: token.message().to_string(),
             }
         }
+        tiberius::error::Error::Server(token) if token.code() == LOCK_TIMEOUT_ERROR => {
+            PcmError::LockTimeout {
+                number: token.code(),
+                message: token.message().to_string(),
+            }
+        }
         tiberius::error::Error::Server(token) => PcmError::Sql {
             number: token.code(),
             state: token.state(),
             class: token.class(),
             message: token.message().to_string(),
         },
-        tiberius::error::Error::Io { message, .. }
-            if message.to_ascii_lowercase().contains("timed out") =>
+        tiberius::error::Error::Io { kind, message }
+            if kind == std::io::ErrorKind::TimedOut
+                || message.to_ascii_lowercase().contains("timed out") =>
         {
-            PcmError::Timeout(format!(
-                "a statement did not finish within -CommandTimeoutSeconds: {message}"
-            ))
+            PcmError::Timeout(command_timeout_message(&message))
         }
         tiberius::error::Error::Io { message, .. } => PcmError::ConnectionLost(message),
         other => PcmError::Internal(format!("protocol error: {other}")),
     }
+}
+
+/// A statement that ran out of -CommandTimeoutSeconds, worded for an administrator: tiberius' own message names
+/// its Rust API (`Config::command_timeout`); only the limit it states ("within 2s") is kept.
+fn command_timeout_message(tiberius_message: &str) -> String {
+    let limit = tiberius_message
+        .split_once("within ")
+        .and_then(|(_, rest)| rest.split([' ', ';', ',']).next())
+        .filter(|limit| limit.ends_with('s') && limit.starts_with(|c: char| c.is_ascii_digit()))
+        .map(|limit| format!(" ({limit})"))
+        .unwrap_or_default();
+    format!(
+        "SQL Server did not answer a statement within the command timeout{limit}: the server is overloaded, or \
+         the statement waits for a lock that another session holds (find it with sp_who2 or \
+         sys.dm_exec_requests, blocking_session_id). Raise -CommandTimeoutSeconds (--command-timeout-seconds; 0 \
+         waits without limit) or end the blocking session, then run the command again (an export or import \
+         resumes where it stopped)"
+    )
 }
 
 #[cfg(test)]
@@ -481,6 +507,30 @@ mod tests {
         )
         .expect("params");
         build_config(&params.validate().expect("valid"), None).expect("config")
+    }
+
+    #[test]
+    fn a_command_timeout_names_the_limit_and_the_parameter_not_the_rust_api() {
+        let error = sql_error(tiberius::error::Error::Io {
+            kind: std::io::ErrorKind::TimedOut,
+            message: "the server did not send the next part of the command result within 2s (it may have \
+                      stalled); adjust the bound with `Config::command_timeout`"
+                .into(),
+        });
+        assert_eq!(error.code(), "timeout");
+        let message = error.to_string();
+        assert!(message.contains("command timeout (2s)"), "{message}");
+        assert!(message.contains("-CommandTimeoutSeconds"), "{message}");
+        assert!(!message.contains("Config::"), "{message}");
+        let error = sql_error(tiberius::error::Error::Io {
+            kind: std::io::ErrorKind::UnexpectedEof,
+            message: "No more packets in the wire".into(),
+        });
+        assert_eq!(error.code(), "connection_failed");
+        assert!(
+            error.to_string().contains("run the command again"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -79,15 +79,32 @@ pub fn readiness(state: &TargetState, force: bool) -> Vec<Finding> {
         findings.push(finding(
             Severity::Error,
             "admin_lock_held",
-            format!(
-                "the admin lock (tblAdminLock) is held by server id {} for actor id {} until {}; wait until it \
-                 expires or the other administrative task ends, then run the import again",
-                lock.server_id, lock.actor_id, lock.expires
-            ),
+            admin_lock_message(lock),
             None,
         ));
     }
     findings
+}
+
+/// Who holds the lock and what to do. A row with this tool's server id is another import's (or one that was
+/// interrupted and could not release it): the planner cannot tell them apart, and a row no keeper extends
+/// expires within 2 minutes.
+fn admin_lock_message(lock: &super::model::AdminLockHolder) -> String {
+    if lock.server_id == super::apply::LOCK_SERVER_ID {
+        format!(
+            "the admin lock (tblAdminLock) is held by pchat-migrate (server id {}, actor id {}) until {}: another \
+             import into this database is running, or an import that was interrupted (server stopped, \
+             connection lost) could not release it. A lock no import extends expires within 2 minutes; run the \
+             import again after {}",
+            lock.server_id, lock.actor_id, lock.expires, lock.expires
+        )
+    } else {
+        format!(
+            "the admin lock (tblAdminLock) is held by server id {} for actor id {} until {}; wait until it \
+             expires or the other administrative task ends, then run the import again",
+            lock.server_id, lock.actor_id, lock.expires
+        )
+    }
 }
 
 /// The newest full backup, reported either way.
@@ -280,6 +297,17 @@ mod tests {
         let refused = refusal(&f).expect("refused");
         assert_eq!(refused.code(), "target_not_ready");
         assert!(refused.to_string().contains("server id 3"));
+        // This tool's own row (an interrupted import's) says so, and when it frees itself.
+        s.admin_lock = Some(AdminLockHolder {
+            server_id: crate::target::apply::LOCK_SERVER_ID,
+            actor_id: 1,
+            expires: "2026-01-01T00:02:00".into(),
+        });
+        let message = refusal(&readiness(&s, true)).expect("refused").to_string();
+        assert!(
+            message.contains("pchat-migrate") && message.contains("within 2 minutes"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -143,3 +143,19 @@ async fn release_on(client: &mut SqlClient, s: &LockSql, system: i32) -> Result<
     .await;
     end(client, outcome).await
 }
+
+/// The error of a run that stopped and could not release its lock (the server stopped or stopped answering):
+/// the same error, saying that the next run waits for the lock to expire.
+pub fn left_behind(error: PcmError) -> PcmError {
+    match error {
+        PcmError::Cancelled => PcmError::Cancelled,
+        other => PcmError::Reported {
+            code: other.code(),
+            message: format!(
+                "{other}. The admin lock (tblAdminLock, server id {LOCK_SERVER_ID}) could not be released either: \
+                 it expires by itself within 2 minutes, and the import refuses to run again until then"
+            ),
+            details: other.details(),
+        },
+    }
+}

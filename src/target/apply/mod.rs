@@ -177,9 +177,11 @@ pub async fn apply(
     let written = write_all(&mut run, &mut client, &pending, ctx).await;
     let released =
         lock::release(client, keeper, settings, prepared, run.system, &run.catalog).await;
-    written?;
-    released?;
-    Ok(run.finish(started))
+    match (written, released) {
+        (Err(error), Err(_)) => Err(lock::left_behind(error)),
+        (Err(error), Ok(())) | (Ok(()), Err(error)) => Err(error),
+        (Ok(()), Ok(())) => Ok(run.finish(started)),
+    }
 }
 
 /// The stages in order; each stops at the first error (whole units written: see each stage).

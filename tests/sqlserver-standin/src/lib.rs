@@ -62,6 +62,12 @@ pub struct FaultState {
     /// Databases (lower-case names) the login may not open: HAS_DBACCESS gives 0, USE gives 916, a login to
     /// them gives 4060.
     denied_databases: Mutex<BTreeSet<String>>,
+    /// Bumped by [`FaultHandle::kill_sessions`]: every live session watches it and closes its connection.
+    pub(crate) kill_generation: tokio::sync::watch::Sender<u64>,
+    /// True while the service is stopped ([`FaultHandle::stop_service`]): the listener is closed.
+    pub(crate) service_down: tokio::sync::watch::Sender<bool>,
+    /// Whether the listener is open (set by the accept loop, so stop/start can wait for it).
+    pub(crate) listening: AtomicBool,
 }
 
 impl FaultState {
@@ -73,7 +79,14 @@ impl FaultState {
             fail_next_commit: AtomicBool::new(false),
             refuse_logins: AtomicBool::new(false),
             denied_databases: Mutex::new(BTreeSet::new()),
+            kill_generation: tokio::sync::watch::Sender::new(0),
+            service_down: tokio::sync::watch::Sender::new(false),
+            listening: AtomicBool::new(true),
         }
+    }
+    /// Whether the service is stopped.
+    pub(crate) fn is_down(&self) -> bool {
+        *self.service_down.borrow()
     }
     /// Whether the login may not open database `name`.
     pub(crate) fn is_denied(&self, name: &str) -> bool {
@@ -144,8 +157,37 @@ impl FaultHandle {
             denied.insert(name.to_lowercase());
         }
     }
-    /// Turns every fault off.
+    /// Closes every live session's connection at once, as a `KILL` of each session or a cluster failover does:
+    /// their open transactions roll back, the server keeps accepting new connections.
+    pub fn kill_sessions(&self) {
+        self.0.kill_generation.send_modify(|g| *g += 1);
+    }
+    /// Stops the service as `net stop MSSQLSERVER` does: every live session is closed (open transactions roll
+    /// back) and the port refuses connections until [`FaultHandle::start_service`]. The databases are kept.
+    /// Returns once the port refuses connections (or after 5 s).
+    pub fn stop_service(&self) {
+        self.0.service_down.send_replace(true);
+        self.kill_sessions();
+        self.wait_listening(false);
+    }
+    /// Starts a stopped service again on the same port; returns once it accepts connections (or after 5 s).
+    pub fn start_service(&self) {
+        self.0.service_down.send_replace(false);
+        self.wait_listening(true);
+    }
+    fn wait_listening(&self, want: bool) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while self.0.listening.load(Ordering::SeqCst) != want
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    /// Turns every fault off (a stopped service is started again).
     pub fn clear(&self) {
+        if self.0.is_down() {
+            self.start_service();
+        }
         if let Ok(mut denied) = self.0.denied_databases.lock() {
             denied.clear();
         }

@@ -199,9 +199,27 @@ pub async fn serve(
     tls: Option<Arc<rustls::ServerConfig>>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
+    let Ok(addr) = listener.local_addr() else {
+        return;
+    };
+    let mut down = shared.faults.service_down.subscribe();
+    let mut listener = Some(listener);
     loop {
+        let Some(open) = listener.as_ref() else {
+            // The service is stopped: the port refuses connections until it is started again.
+            tokio::select! {
+                _ = down.changed() => {
+                    if !*down.borrow_and_update() {
+                        listener = rebind(addr).await;
+                        shared.faults.listening.store(listener.is_some(), Ordering::SeqCst);
+                    }
+                }
+                _ = stop.changed() => break,
+            }
+            continue;
+        };
         tokio::select! {
-            r = listener.accept() => {
+            r = open.accept() => {
                 if let Ok((tcp, _)) = r {
                     let shared = shared.clone();
                     let tls = tls.clone();
@@ -215,9 +233,37 @@ pub async fn serve(
                     });
                 }
             }
+            _ = down.changed() => {
+                if *down.borrow_and_update() {
+                    listener = None;
+                    shared.faults.listening.store(false, Ordering::SeqCst);
+                }
+            }
             _ = stop.changed() => break,
         }
     }
+}
+
+/// Listens on `addr` again after a stopped service is started (SO_REUSEADDR: the closed sessions' sockets may
+/// still be in TIME_WAIT on that port). Retries for up to 5 s.
+async fn rebind(addr: std::net::SocketAddr) -> Option<TcpListener> {
+    for _ in 0..100 {
+        let socket = match addr {
+            std::net::SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4(),
+            std::net::SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6(),
+        };
+        let listener = socket.and_then(|s| {
+            s.set_reuseaddr(true)?;
+            s.bind(addr)?;
+            s.listen(1024)
+        });
+        match listener {
+            Ok(l) => return Some(l),
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+        }
+    }
+    eprintln!("sqlserver-standin: could not listen on {addr} again");
+    None
 }
 
 struct ChanSink {
@@ -239,6 +285,7 @@ async fn handle(
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> io::Result<()> {
     tcp.set_nodelay(true)?;
+    let mut killed = shared.faults.kill_generation.subscribe();
     let ver = version_bytes(&shared.config.product_version);
     let pre = read_expect(&mut tcp, tds::PKT_PRELOGIN).await?;
     let client_enc = tds::parse_prelogin(&pre.data)?;
@@ -325,6 +372,10 @@ async fn handle(
         write_msg(&mut conn, tds::PKT_TABULAR, &b, packet_size).await?;
         return Ok(());
     };
+    if shared.faults.is_down() || killed.has_changed().unwrap_or(true) {
+        // Killed (or the service stopped) while logging in.
+        return Ok(());
+    }
     let spid = shared.next_spid.fetch_add(1, Ordering::SeqCst);
     let mut b = Vec::new();
     tds::envchange_str(&mut b, 1, &real_db, "master");
@@ -391,6 +442,7 @@ async fn handle(
                 _ => break,
             },
             _ = stop.changed() => break,
+            _ = killed.changed() => break,
         }
     }
     let _ = wr.shutdown().await;

@@ -427,6 +427,64 @@ async fn injected_faults_surface_as_errors() {
     f.clear();
 }
 
+/// `SELECT 1` on `c`: its outcome, which must come within 10 s.
+async fn answer_within_10_s(c: &mut Conn) -> tiberius::Result<()> {
+    tokio::time::timeout(Duration::from_secs(10), async {
+        c.simple_query("SELECT 1")
+            .await?
+            .into_results()
+            .await
+            .map(|_| ())
+    })
+    .await
+    .expect("an answer (or an error) within 10 s")
+}
+
+/// `kill_sessions` closes every live session (an open transaction rolls back) while new connections work;
+/// `stop_service` also refuses connections until `start_service`, and the data is kept.
+#[tokio::test]
+async fn killed_sessions_and_a_stopped_service_close_live_connections() {
+    let s = plaintext();
+    let f = s.faults();
+    let mut a = connect(&s, "testdb").await;
+    exec(
+        &mut a,
+        "CREATE TABLE kept (i INT NOT NULL); INSERT INTO kept VALUES (1)",
+    )
+    .await;
+    exec(&mut a, "BEGIN TRAN; INSERT INTO kept VALUES (2)").await;
+    f.kill_sessions();
+    assert!(
+        answer_within_10_s(&mut a).await.is_err(),
+        "the killed session still answers"
+    );
+    let mut b = connect(&s, "testdb").await;
+    // The killed transaction rolled back and released its lock: another session writes at once.
+    exec(&mut b, "INSERT INTO kept VALUES (3)").await;
+    assert_eq!(
+        rows(&mut b, "SELECT COUNT(*) FROM kept").await[0].get::<i32, _>(0),
+        Some(2)
+    );
+
+    f.stop_service();
+    assert!(answer_within_10_s(&mut b).await.is_err());
+    let refused = tokio::net::TcpStream::connect(s.addr())
+        .await
+        .expect_err("the port refuses");
+    assert_eq!(refused.kind(), std::io::ErrorKind::ConnectionRefused);
+    f.start_service();
+    let mut c = connect(&s, "testdb").await;
+    assert_eq!(
+        rows(&mut c, "SELECT COUNT(*) FROM kept").await[0].get::<i32, _>(0),
+        Some(2),
+        "the data survives the restart"
+    );
+    f.stop_service();
+    f.clear();
+    let mut d = connect(&s, "testdb").await;
+    assert_eq!(rows(&mut d, "SELECT 7").await[0].get::<i32, _>(0), Some(7));
+}
+
 /// SQL Server's row locks let a transaction that has already read write after another session committed a
 /// write to an unrelated row (the import's admin-lock keeper extends its row every 30 s while the import's
 /// transactions read and write). A deferred SQLite transaction would fail that write at once with
