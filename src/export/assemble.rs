@@ -3,6 +3,7 @@
 //! and last before the rename: the partial file is removed and no package appears (the staging folder stays,
 //! so the next run resumes).
 
+use super::bundles::OpenArchives;
 use super::fragments::{FragmentMeta, Staging};
 use crate::error::PcmError;
 use crate::jobs::JobContext;
@@ -24,13 +25,14 @@ pub fn write_package(
     let mut writer = PackageWriter::create(path)?;
     writer.write_entities(entities, || ctx.check_cancelled())?;
     test_hooks::pause_if_asked(path, ctx);
-    for (room_id, (meta, _)) in fragments {
+    let mut archives = OpenArchives::default();
+    for (meta, _) in fragments.values() {
         ctx.check_cancelled()?;
-        writer.copy_entry_from(
-            &staging.fragment_path(*room_id),
-            &meta.entry.name,
-            meta.entry.clone(),
-        )?;
+        let path = staging.entry_file(meta);
+        let archive = archives
+            .open(&path)
+            .map_err(|e| PcmError::io("reading", &path, e))?;
+        writer.copy_entry_from(archive, &path, &meta.entry.name, meta.entry.clone())?;
     }
     ctx.check_cancelled()?;
     writer.finish_unless(manifest, || ctx.check_cancelled())

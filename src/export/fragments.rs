@@ -5,6 +5,7 @@
 //! name, `database_id` and `create_date`), the room's fingerprint (snapshot bound, message count, start date)
 //! is unchanged, and its content still hashes right. Anything else is discarded, never reused.
 
+use super::bundles::{bundle_number, BundledRooms, OpenArchives};
 use crate::error::PcmError;
 use crate::package::format::{messages_entry, EntryInfo, Message, RoomHistory};
 use crate::package::reader::limits::MAX_LINE_BYTES;
@@ -15,6 +16,8 @@ use serde_json::Value;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
@@ -74,6 +77,10 @@ pub struct FragmentMeta {
     /// Messages with `ma-filelink:` links and the distinct files they name (the export report's File links).
     #[serde(default)]
     pub file_links: crate::files::tally::FileLinkCounts,
+    /// The bundle file (in the staging folder) that holds the room's entry among other small rooms'; `None`:
+    /// the room has a fragment of its own (`room-<id>.zip`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<String>,
 }
 
 /// How many messages of a room were carried as exact bytes, with the first [`NonUnicode::LIST_LIMIT`] chatIds.
@@ -133,6 +140,8 @@ pub enum Reuse {
 #[derive(Debug, Clone)]
 pub struct Staging {
     dir: PathBuf,
+    /// The number the next bundle gets: above every bundle an earlier run left, so a newer one wins.
+    next_bundle: Arc<AtomicU64>,
 }
 
 impl Staging {
@@ -144,8 +153,9 @@ impl Staging {
         parameters: Value,
         mut discarded: impl FnMut(String),
     ) -> Result<Staging, PcmError> {
-        let staging = Staging {
+        let mut staging = Staging {
             dir: dir.to_path_buf(),
+            next_bundle: Arc::new(AtomicU64::new(1)),
         };
         if dir.is_dir() {
             if let Some(reason) = staging.mismatch(source) {
@@ -170,7 +180,34 @@ impl Staging {
         let temp = dir.join(format!("{LEDGER_FILE}.tmp"));
         std::fs::write(&temp, text).map_err(|e| PcmError::io("writing", &temp, e))?;
         std::fs::rename(&temp, &path).map_err(|e| PcmError::io("renaming", &path, e))?;
+        staging.next_bundle = Arc::new(AtomicU64::new(staging.highest_bundle() + 1));
         Ok(staging)
+    }
+
+    /// The highest bundle number of any file in the folder (0 when none).
+    fn highest_bundle(&self) -> u64 {
+        std::fs::read_dir(&self.dir)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok())
+            .filter_map(|e| bundle_number(&e.file_name().to_string_lossy()))
+            .max()
+            .unwrap_or(0)
+    }
+
+    pub(super) fn next_bundle_number(&self) -> u64 {
+        self.next_bundle.fetch_add(1, Ordering::SeqCst)
+    }
+
+    /// The rooms finished bundles hold (read once, before the rooms are checked for reuse).
+    pub fn bundled_rooms(&self, skipped: impl FnMut(String)) -> BundledRooms {
+        BundledRooms::read(&self.dir, skipped)
+    }
+
+    /// Removes a room's own fragment and record, when a newer entry for it goes to a bundle.
+    pub(super) fn forget_fragment(&self, room_id: i32) {
+        let _ = std::fs::remove_file(self.meta_path(room_id));
+        let _ = std::fs::remove_file(self.fragment_path(room_id));
     }
 
     /// Why the folder's content cannot be trusted for `source`, or `None` when it can (or holds nothing).
@@ -218,29 +255,56 @@ impl Staging {
         self.dir.join(format!("room-{room_id}.json"))
     }
 
-    /// The finished fragment of this room if it was exported with this very fingerprint and still hashes right.
-    pub fn reusable(&self, room_id: i32, fingerprint: &RoomFingerprint) -> Reuse {
-        let Ok(text) = std::fs::read(self.meta_path(room_id)) else {
-            return Reuse::Absent;
-        };
-        let meta: FragmentMeta = match serde_json::from_slice(&text) {
-            Ok(meta) => meta,
-            Err(e) => return Reuse::Discarded(format!("its record cannot be read ({e})")),
+    /// The file that holds a finished room's entry: its own fragment or its bundle.
+    pub fn entry_file(&self, meta: &FragmentMeta) -> PathBuf {
+        match &meta.bundle {
+            Some(bundle) => self.dir.join(bundle),
+            None => self.fragment_path(meta.room_id),
+        }
+    }
+
+    pub(super) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The finished entry of this room if it was exported with this very fingerprint and still hashes right:
+    /// the room's own fragment record first (written after any bundle that held the room), else the newest
+    /// bundle's.
+    pub fn reusable(
+        &self,
+        room_id: i32,
+        fingerprint: &RoomFingerprint,
+        bundled: &mut BundledRooms,
+        archives: &mut OpenArchives,
+    ) -> Reuse {
+        let meta = match std::fs::read(self.meta_path(room_id)) {
+            Ok(text) => match serde_json::from_slice::<FragmentMeta>(&text) {
+                Ok(meta) => meta,
+                Err(e) => return Reuse::Discarded(format!("its record cannot be read ({e})")),
+            },
+            Err(_) => match bundled.take(room_id) {
+                Some(meta) => meta,
+                None => return Reuse::Absent,
+            },
         };
         if let Some(reason) = fingerprint_mismatch(&meta, room_id, fingerprint) {
             return Reuse::Discarded(reason);
         }
-        match self.content_matches(&meta) {
+        match self.content_matches(&meta, archives) {
             Ok(()) => Reuse::Reused(Box::new(meta)),
             Err(reason) => Reuse::Discarded(reason),
         }
     }
 
-    fn content_matches(&self, meta: &FragmentMeta) -> Result<(), String> {
-        let path = self.fragment_path(meta.room_id);
-        let file = File::open(&path).map_err(|e| format!("its fragment cannot be opened ({e})"))?;
-        let mut archive =
-            zip::ZipArchive::new(file).map_err(|e| format!("its fragment is damaged ({e})"))?;
+    fn content_matches(
+        &self,
+        meta: &FragmentMeta,
+        archives: &mut OpenArchives,
+    ) -> Result<(), String> {
+        let path = self.entry_file(meta);
+        let archive = archives
+            .open(&path)
+            .map_err(|e| format!("its fragment cannot be opened ({e})"))?;
         let entry = archive
             .by_name(&meta.entry.name)
             .map_err(|e| format!("its fragment lacks {} ({e})", meta.entry.name))?;
@@ -264,29 +328,14 @@ impl Staging {
         let temp_path = self.dir.join(format!("room-{room_id}.zip.tmp"));
         let file = File::create(&temp_path).map_err(|e| PcmError::io("creating", &temp_path, e))?;
         let mut zip = ZipWriter::new(BufWriter::with_capacity(256 * 1024, file));
-        let entry = messages_entry(room_id);
-        zip.start_file(
-            entry.as_str(),
-            SimpleFileOptions::default()
-                .compression_method(CompressionMethod::Deflated)
-                .compression_level(Some(crate::package::writer::DEFLATE_LEVEL)),
-        )
-        .map_err(|e| PcmError::io("writing", &temp_path, e))?;
+        zip.start_file(messages_entry(room_id), entry_options())
+            .map_err(|e| PcmError::io("writing", &temp_path, e))?;
         Ok(FragmentWriter {
             zip: Some(zip),
-            entry,
             temp_path,
             final_path,
             meta_path: self.meta_path(room_id),
-            room_id,
-            fingerprint,
-            digest: EntryDigest::default(),
-            line: Vec::with_capacity(1024),
-            first: None,
-            last: None,
-            count: 0,
-            non_unicode: NonUnicode::default(),
-            links: Default::default(),
+            lines: RoomLines::new(room_id, fingerprint),
         })
     }
 
@@ -341,15 +390,18 @@ fn fingerprint_mismatch(
     None
 }
 
-/// One room's fragment being written; dropped unfinished, it deletes its temporary file.
-pub struct FragmentWriter {
-    zip: Option<ZipWriter<BufWriter<File>>>,
-    entry: String,
-    temp_path: PathBuf,
-    final_path: PathBuf,
-    meta_path: PathBuf,
+/// The options of every history entry the export writes.
+pub(super) fn entry_options() -> SimpleFileOptions {
+    SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .compression_level(Some(crate::package::writer::DEFLATE_LEVEL))
+}
+
+/// One room's history entry as it is written: its lines, checksum and figures (a fragment's or a bundle's).
+pub(super) struct RoomLines {
     room_id: i32,
     fingerprint: RoomFingerprint,
+    entry: String,
     digest: EntryDigest,
     line: Vec<u8>,
     first: Option<(i64, i64)>,
@@ -359,9 +411,24 @@ pub struct FragmentWriter {
     links: crate::files::tally::LinkTally,
 }
 
-impl FragmentWriter {
-    /// Appends a message; returns the bytes written (uncompressed).
-    pub fn write(&mut self, message: &Message) -> Result<u64, PcmError> {
+impl RoomLines {
+    pub(super) fn new(room_id: i32, fingerprint: RoomFingerprint) -> RoomLines {
+        RoomLines {
+            room_id,
+            fingerprint,
+            entry: messages_entry(room_id),
+            digest: EntryDigest::default(),
+            line: Vec::with_capacity(1024),
+            first: None,
+            last: None,
+            count: 0,
+            non_unicode: NonUnicode::default(),
+            links: Default::default(),
+        }
+    }
+
+    /// The message as its package line (checked against the format's line limit), counted in the figures.
+    pub(super) fn line_of(&mut self, message: &Message) -> Result<&[u8], PcmError> {
         self.line.clear();
         serde_json::to_writer(&mut self.line, message)
             .map_err(|e| PcmError::Internal(e.to_string()))?;
@@ -385,13 +452,55 @@ impl FragmentWriter {
         self.count += 1;
         self.non_unicode.note(message);
         self.links.note(&message.content);
+        Ok(&self.line)
+    }
+
+    /// The record of the finished entry, held by `bundle` or by the room's own fragment (the figures are
+    /// taken: call it once).
+    pub(super) fn take_meta(&mut self, bundle: Option<String>) -> FragmentMeta {
+        let mut entry = std::mem::take(&mut self.digest).finish(&self.entry);
+        entry.records = self.count;
+        FragmentMeta {
+            room_id: self.room_id,
+            fingerprint: self.fingerprint,
+            history: RoomHistory {
+                room_id: self.room_id,
+                entry: std::mem::take(&mut self.entry),
+                messages: self.count,
+                first_chat_id: self.first.map(|f| f.0),
+                last_chat_id: self.last.map(|l| l.0),
+                chat_id_bound: self.fingerprint.chat_id_bound,
+                first_message_utc: self.first.and_then(|f| ticks_to_iso(f.1)),
+                last_message_utc: self.last.and_then(|l| ticks_to_iso(l.1)),
+            },
+            entry,
+            non_unicode: std::mem::take(&mut self.non_unicode),
+            file_links: self.links.counts(),
+            bundle,
+        }
+    }
+}
+
+/// One room's fragment being written; dropped unfinished, it deletes its temporary file.
+pub struct FragmentWriter {
+    zip: Option<ZipWriter<BufWriter<File>>>,
+    temp_path: PathBuf,
+    final_path: PathBuf,
+    meta_path: PathBuf,
+    lines: RoomLines,
+}
+
+impl FragmentWriter {
+    /// Appends a message; returns the bytes written (uncompressed).
+    pub fn write(&mut self, message: &Message) -> Result<u64, PcmError> {
+        let line = self.lines.line_of(message)?;
         let zip = self
             .zip
             .as_mut()
             .ok_or_else(|| PcmError::Internal("fragment already finished".to_string()))?;
-        zip.write_all(&self.line)
+        zip.write_all(line)
             .map_err(|e| PcmError::io("writing", &self.temp_path, e))?;
-        Ok(self.line.len() as u64)
+        Ok(line.len() as u64)
     }
 
     /// Closes the fragment, renames it into place and records its meta.
@@ -412,25 +521,7 @@ impl FragmentWriter {
         drop(file);
         std::fs::rename(&self.temp_path, &self.final_path)
             .map_err(|e| PcmError::io("renaming", &self.final_path, e))?;
-        let mut entry = std::mem::take(&mut self.digest).finish(&self.entry);
-        entry.records = self.count;
-        let meta = FragmentMeta {
-            room_id: self.room_id,
-            fingerprint: self.fingerprint,
-            history: RoomHistory {
-                room_id: self.room_id,
-                entry: self.entry.clone(),
-                messages: self.count,
-                first_chat_id: self.first.map(|f| f.0),
-                last_chat_id: self.last.map(|l| l.0),
-                chat_id_bound: self.fingerprint.chat_id_bound,
-                first_message_utc: self.first.and_then(|f| ticks_to_iso(f.1)),
-                last_message_utc: self.last.and_then(|l| ticks_to_iso(l.1)),
-            },
-            entry,
-            non_unicode: std::mem::take(&mut self.non_unicode),
-            file_links: self.links.counts(),
-        };
+        let meta = self.lines.take_meta(None);
         let text = serde_json::to_vec(&meta).map_err(|e| PcmError::Internal(e.to_string()))?;
         std::fs::write(&self.meta_path, text)
             .map_err(|e| PcmError::io("writing", &self.meta_path, e))?;

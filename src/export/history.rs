@@ -3,6 +3,7 @@
 //! JSON, deflate, SHA-256 and fsync of each fragment run on the blocking pool, fed in batches. A cancel stops
 //! the workers and waits for them, so every half-written fragment is removed before the export returns.
 
+use super::bundles::{self, BundleWriter, OpenArchives};
 use super::fragments::{FragmentMeta, FragmentWriter, Reuse, RoomFingerprint, Staging};
 use super::ExportPlan;
 use crate::connection::{connect, ConnectionSettings};
@@ -68,8 +69,10 @@ fn partition(
 ) -> (BTreeMap<i32, (FragmentMeta, bool)>, VecDeque<RoomTask>) {
     let mut done = BTreeMap::new();
     let mut queue = VecDeque::new();
+    let mut bundled = staging.bundled_rooms(|why| ctx.verbose(why));
+    let mut archives = OpenArchives::default();
     for task in tasks {
-        match staging.reusable(task.room_id, &task.fingerprint) {
+        match staging.reusable(task.room_id, &task.fingerprint, &mut bundled, &mut archives) {
             Reuse::Reused(meta) => {
                 ctx.verbose(format!(
                     "{}: reusing the history exported by an earlier run",
@@ -232,21 +235,119 @@ fn progress(
     }
 }
 
-/// One worker: takes rooms off the queue until it is empty.
+/// One worker: takes rooms off the queue until it is empty; small rooms go to the worker's bundle, big ones
+/// to a fragment of their own (the open bundle is finished first, so it is never held open for long).
 async fn worker(
     shared: &Arc<WorkerShared>,
     sender: mpsc::UnboundedSender<(i32, FragmentMeta)>,
 ) -> Result<(), PcmError> {
     let mut connection = connect(&shared.settings, None).await?;
+    let mut bundle = OpenBundle::default();
     loop {
         let next = shared.queue.lock().ok().and_then(|mut q| q.pop_front());
         let Some(task) = next else { break };
-        let meta = export_room(shared, &mut connection.client, &task).await?;
-        if sender.send((task.room_id, meta)).is_err() {
+        let finished = if bundles::is_small(&task.fingerprint) {
+            let messages = read_small_room(shared, &mut connection.client, &task).await?;
+            bundle.add(shared, &task, messages).await?
+        } else {
+            let mut finished = bundle.finish(shared).await?;
+            finished.push(export_room(shared, &mut connection.client, &task).await?);
+            finished
+        };
+        if finished
+            .into_iter()
+            .any(|meta| sender.send((meta.room_id, meta)).is_err())
+        {
+            return Ok(());
+        }
+    }
+    for meta in bundle.finish(shared).await? {
+        if sender.send((meta.room_id, meta)).is_err() {
             break;
         }
     }
     Ok(())
+}
+
+/// A worker's bundle between two small rooms (written on the blocking pool; see [`bundles`]).
+#[derive(Default)]
+struct OpenBundle {
+    writer: Option<BundleWriter>,
+}
+
+impl OpenBundle {
+    /// Adds a small room; returns the rooms of the bundle if that finished it.
+    async fn add(
+        &mut self,
+        shared: &Arc<WorkerShared>,
+        task: &RoomTask,
+        messages: Vec<Message>,
+    ) -> Result<Vec<FragmentMeta>, PcmError> {
+        let open = self.writer.take();
+        let for_writer = shared.clone();
+        let (room_id, fingerprint) = (task.room_id, task.fingerprint);
+        let (still_open, finished) = shared
+            .ctx
+            .spawn_blocking(move || {
+                let staging = &for_writer.staging;
+                let mut writer = match open {
+                    Some(writer) => writer,
+                    None => BundleWriter::create(staging)?,
+                };
+                let bytes = writer.add_room(staging, room_id, fingerprint, &messages)?;
+                for_writer
+                    .counters
+                    .bytes
+                    .fetch_add(bytes, Ordering::Relaxed);
+                if writer.is_due() {
+                    Ok((None, writer.finish()?))
+                } else {
+                    Ok((Some(writer), Vec::new()))
+                }
+            })
+            .await?;
+        self.writer = still_open;
+        Ok(finished)
+    }
+
+    /// Finishes the open bundle, if any; returns its rooms.
+    async fn finish(&mut self, shared: &Arc<WorkerShared>) -> Result<Vec<FragmentMeta>, PcmError> {
+        match self.writer.take() {
+            Some(writer) => shared.ctx.spawn_blocking(move || writer.finish()).await,
+            None => Ok(Vec::new()),
+        }
+    }
+}
+
+/// A small room's whole history (at most [`bundles::SMALL_ROOM_MESSAGES`] at snapshot time, the snapshot bound
+/// keeping later posts out).
+async fn read_small_room(
+    shared: &Arc<WorkerShared>,
+    client: &mut crate::connection::SqlClient,
+    task: &RoomTask,
+) -> Result<Vec<Message>, PcmError> {
+    let mut messages = Vec::new();
+    if let Some(bound) = task.fingerprint.chat_id_bound {
+        let slice = RoomSlice {
+            room_id: task.room_id,
+            label: &task.label,
+            bound,
+            start_ticks: task.fingerprint.start_ticks,
+        };
+        stream_room(
+            client,
+            &shared.catalog,
+            &slice,
+            &shared.poster_uris,
+            |message| {
+                shared.counters.messages.fetch_add(1, Ordering::Relaxed);
+                messages.push(message);
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    Ok(messages)
 }
 
 /// Streams one room into its fragment: rows are read here, written by a blocking closure fed in batches.

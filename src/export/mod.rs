@@ -7,6 +7,7 @@
 //! A cancel is honoured up to the package's final rename and leaves the staging folder for a resumed run.
 
 pub mod assemble;
+mod bundles;
 mod fragments;
 pub mod history;
 mod identity;

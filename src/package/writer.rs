@@ -187,16 +187,15 @@ impl PackageWriter {
         self.end_entry()
     }
 
-    /// Copies an entry, still compressed, from another zip (a finished room fragment), with its known digest.
+    /// Copies an entry, still compressed, from another zip (a finished room fragment or bundle at `source`),
+    /// with its known digest.
     pub fn copy_entry_from(
         &mut self,
+        archive: &mut zip::ZipArchive<File>,
         source: &Path,
         entry: &str,
         info: EntryInfo,
     ) -> Result<(), PcmError> {
-        let file = File::open(source).map_err(|e| PcmError::io("opening", source, e))?;
-        let mut archive =
-            zip::ZipArchive::new(file).map_err(|e| PcmError::io("reading", source, e))?;
         let zipped = archive
             .by_name(entry)
             .map_err(|e| PcmError::io("reading", source, e))?;
