@@ -22,7 +22,7 @@ pub(super) async fn run(
     ctx: &JobContext,
 ) -> Result<ExportResult, PcmError> {
     let started = Instant::now();
-    let read = read_source(settings, plan, ctx).await?;
+    let mut read = read_source(settings, plan, ctx).await?;
     let selection = select(&read.source, plan)?;
     let mut warnings = selection_warnings(&selection, ctx);
     let (tasks, expected_messages) = plan_rooms(&selection, &read.bounds, plan);
@@ -38,6 +38,8 @@ pub(super) async fn run(
         ctx,
     )
     .await?;
+    // The selection holds what the package needs; the source's whole entity set is not needed any more.
+    read.source = Default::default();
     ctx.check_cancelled()?;
     let (non_unicode, non_unicode_list) =
         fragments::non_unicode_summary(fragments.values().map(|(meta, _)| meta));
@@ -52,7 +54,7 @@ pub(super) async fn run(
     let fragments = Arc::new(fragments);
     let path = assemble::write_package_blocking(
         plan.file.clone(),
-        Arc::new(selection.entities.clone()),
+        selection.entities.clone(),
         fragments.clone(),
         staging.clone(),
         manifest,

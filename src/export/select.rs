@@ -10,9 +10,18 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 /// The entities to write and the rooms whose history to export.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
-    pub entities: Entities,
+    /// Shared with the package writer, which runs on the blocking pool (no copy of a large deployment's
+    /// entities).
+    pub entities: std::sync::Arc<Entities>,
     /// Rooms whose history is exported (empty unless the level has content).
     pub content_rooms: Vec<Node>,
+}
+
+impl Selection {
+    /// The selected entities, owned (no copy: nothing else shares them yet).
+    pub fn into_entities(self) -> Entities {
+        std::sync::Arc::try_unwrap(self.entities).unwrap_or_else(|shared| (*shared).clone())
+    }
 }
 
 /// `Category\Sub\Name` of a node.
@@ -209,14 +218,14 @@ pub fn select(source: &SourceEntities, plan: &ExportPlan) -> Result<Selection, P
         rooms
     };
     Ok(Selection {
-        entities: Entities {
+        entities: std::sync::Arc::new(Entities {
             principals,
             categories,
             rooms,
             roles,
             scopes,
             addins,
-        },
+        }),
         content_rooms,
     })
 }
