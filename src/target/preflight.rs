@@ -76,13 +76,20 @@ pub fn readiness(state: &TargetState, force: bool) -> Vec<Finding> {
         });
     }
     if let Some(lock) = &state.admin_lock {
+        // Our own row is reported only while a live run keeps extending it (target/lock_state.rs).
+        let holder = if lock.server_id == super::apply::LOCK_SERVER_ID {
+            "another import run (server id 0: an import of this tool, still extending it)"
+                .to_string()
+        } else {
+            format!("server id {}", lock.server_id)
+        };
         findings.push(finding(
             Severity::Error,
             "admin_lock_held",
             format!(
-                "the admin lock (tblAdminLock) is held by server id {} for actor id {} until {}; wait until it \
+                "the admin lock (tblAdminLock) is held by {holder} for actor id {} until {}; wait until it \
                  expires or the other administrative task ends, then run the import again",
-                lock.server_id, lock.actor_id, lock.expires
+                lock.actor_id, lock.expires
             ),
             None,
         ));

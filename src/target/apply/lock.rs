@@ -1,9 +1,10 @@
 //! The admin lock (`tblAdminLock`), taken as the admin tools take it: in a transaction, refused while another
 //! holder's row has not expired (by either GETDATE() or GETUTCDATE(), since the docs do not say which clock
 //! the column uses), our row inserted with lockServerID 0 (no Persistent Chat server has id 0) and the target's
-//! system principal as actor, expiring 2 minutes ahead, extended every 30 s from a task on its own connection,
+//! system principal as actor, expiring 2 minutes ahead, extended every 5 s from a task on its own connection,
 //! deleted at the end (also after an error or a cancel, best effort), and `tblSystemRevision` incremented so
-//! running servers reload. A row of ours (server 0) left by an interrupted run is taken over (docs/import.md).
+//! running servers reload. A row of ours (server 0) left by an interrupted run is taken over (docs/import.md);
+//! the planner tells it from a live run's by whether it is still being extended (target/lock_state.rs).
 
 use super::sql::{exec, scalar_i64};
 use crate::connection::transaction::{begin, end};
@@ -17,12 +18,15 @@ use tokio_util::sync::CancellationToken;
 
 /// The lock's `lockServerID`: not a Persistent Chat server's.
 pub const LOCK_SERVER_ID: i32 = 0;
-/// How often the keeper extends the lock (it expires 2 minutes after each extension).
-const EXTEND_EVERY: Duration = Duration::from_secs(30);
+/// How often the keeper extends the lock (it expires [`LIFETIME_SECONDS`] after each extension). Often, so
+/// that a row no longer extended is soon known to be an interrupted run's (target/lock_state.rs).
+pub const EXTEND_EVERY: Duration = Duration::from_secs(5);
+/// How far ahead each extension sets the expiry: the 2 minutes of [`EXPIRY`].
+pub const LIFETIME_SECONDS: i64 = 120;
 
-/// The later of the two clocks, plus 2 minutes.
+/// The later of the two clocks, plus [`LIFETIME_SECONDS`].
 const EXPIRY: &str =
-    "DATEADD(minute, 2, CASE WHEN GETDATE() > GETUTCDATE() THEN GETDATE() ELSE GETUTCDATE() END)";
+    "DATEADD(second, 120, CASE WHEN GETDATE() > GETUTCDATE() THEN GETDATE() ELSE GETUTCDATE() END)";
 
 struct LockSql {
     holders: String,
