@@ -19,6 +19,10 @@ use std::time::Duration;
 /// and some slack, so a keeper that is late once is not mistaken for a dead one.
 pub const STALE_AFTER_SECONDS: i64 = 2 * EXTEND_EVERY.as_secs() as i64 + 2;
 
+// A live keeper extends at least twice before its row looks stale, and the watch is short next to the lifetime.
+const _: () = assert!(STALE_AFTER_SECONDS > 2 * EXTEND_EVERY.as_secs() as i64);
+const _: () = assert!(STALE_AFTER_SECONDS * 4 < LIFETIME_SECONDS);
+
 /// The later of the two server clocks (the one the keeper's expiry is computed from).
 const NOW: &str = "CASE WHEN GETDATE() > GETUTCDATE() THEN GETDATE() ELSE GETUTCDATE() END";
 
@@ -106,17 +110,4 @@ fn int(row: &tiberius::Row, index: usize, what: &str) -> Result<i32, PcmError> {
     let value = i64_at(row, index)?;
     i32::try_from(value)
         .map_err(|_| PcmError::Internal(format!("{what} {value} is out of range for an int")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_live_keeper_always_extends_before_its_row_looks_stale() {
-        // The keeper extends every EXTEND_EVERY; a row is stale only after two missed extensions.
-        assert!(STALE_AFTER_SECONDS > 2 * EXTEND_EVERY.as_secs() as i64);
-        // The wait for a fresh row is short next to the lifetime it saves.
-        assert!(STALE_AFTER_SECONDS * 4 < LIFETIME_SECONDS);
-    }
 }
