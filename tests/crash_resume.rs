@@ -62,28 +62,33 @@ fn faults(fixture: &Fixture) -> FaultHandle {
 struct Ranges {
     requests: u64,
     rows: u64,
+    /// The import's requests before its chat writes began (0 for the export, whose history is most of it).
+    chat_from: u64,
 }
 
 /// Counts what `run` (an uninterrupted run, which must succeed) sends and receives, with the stand-in's
 /// counters: searching for the count by cutting runs would mislead, since a cut that falls on a new
 /// connection's first exchanges is absorbed by the connect retry (the run then finishes).
-async fn measure<F, T>(what: &str, fixture: &Fixture, run: F) -> Ranges
+/// `run` gives the stand-in's request count when the chat writes began, if it has one.
+async fn measure<F>(what: &str, fixture: &Fixture, run: F) -> Ranges
 where
-    F: Future<Output = Result<T, pchat_migrate::PcmError>>,
+    F: Future<Output = Result<Option<u64>, pchat_migrate::PcmError>>,
 {
     let f = faults(fixture);
     f.clear();
     let (requests, rows) = (f.requests_seen(), f.rows_seen());
-    if let Err(e) = run.await {
-        panic!("{what}: the uninterrupted run failed: {e}");
-    }
+    let chat = match run.await {
+        Ok(chat) => chat,
+        Err(e) => panic!("{what}: the uninterrupted run failed: {e}"),
+    };
     let ranges = Ranges {
         requests: f.requests_seen() - requests,
         rows: f.rows_seen() - rows,
+        chat_from: chat.map_or(0, |at| at - requests),
     };
     println!(
-        "SWEEP-CALIBRATION\t{what}\t{} requests, {} rows",
-        ranges.requests, ranges.rows
+        "SWEEP-CALIBRATION\t{what}\t{} requests (chat from {}), {} rows",
+        ranges.requests, ranges.chat_from, ranges.rows
     );
     assert!(
         ranges.requests > 10 && ranges.rows > 10,
@@ -95,15 +100,21 @@ where
 /// The cut ranges of the export: requests and rows of an uninterrupted export.
 async fn calibrate_export(fixture: &Arc<Fixture>) -> Ranges {
     let file = fixture.package_for("calibrate", 0);
-    let ranges = measure("export", fixture, fixture.export(&file)).await;
+    let run = async { fixture.export(&file).await.map(|_| None) };
+    let ranges = measure("export", fixture, run).await;
     remove_package(&file);
     ranges
 }
 
-/// A cut drawn from the calibrated ranges: requests or rows, one of them at random.
-fn draw_cut(rng: &mut Rng, ranges: Ranges, rows_percent: u64) -> Cut {
-    if rng.chance(rows_percent) {
+/// A cut drawn from the calibrated ranges: after `rows_percent` of points a row count, else a request count;
+/// `chat_percent` of points a request of the chat writes (so the import's resume inside a room is swept, not
+/// only its planning, whose per-principal lookups are most of its requests).
+fn draw_cut(rng: &mut Rng, ranges: Ranges, rows_percent: u64, chat_percent: u64) -> Cut {
+    let roll = rng.between(0, 99);
+    if roll < rows_percent {
         Cut::Rows(rng.between(0, ranges.rows - 1))
+    } else if roll < rows_percent + chat_percent {
+        Cut::Requests(rng.between(ranges.chat_from, ranges.requests - 1))
     } else {
         Cut::Requests(rng.between(0, ranges.requests - 1))
     }
@@ -149,7 +160,7 @@ async fn connection_cuts_during_the_export_resume_to_the_complete_package() {
     let fixture = Fixture::new("export-cut").await;
     let ranges = calibrate_export(&fixture).await;
     let sweep = Sweep::run("export-cut", config, |index, rng| {
-        let cut = draw_cut(rng, ranges, 50);
+        let cut = draw_cut(rng, ranges, 50, 0);
         let file = fixture.package_for("export-cut", index);
         (cut.describe(), export_cut_point(fixture.clone(), file, cut))
     })
@@ -160,7 +171,10 @@ async fn connection_cuts_during_the_export_resume_to_the_complete_package() {
 /// The cut ranges of the import: requests and rows of an uninterrupted import into a fresh target.
 async fn calibrate_import(fixture: &Arc<Fixture>) -> Ranges {
     let target = fixture.fresh_target().await;
-    measure("import", fixture, fixture.import(&target)).await
+    let run = async { Ok(fixture.import_marking_chat(&target).await?.1) };
+    let ranges = measure("import", fixture, run).await;
+    assert!(ranges.chat_from > 0, "the chat writes were seen to begin");
+    ranges
 }
 
 /// Cuts the import into a fresh target, then imports again: the re-run resumes what the first one wrote.
@@ -198,7 +212,7 @@ async fn connection_cuts_during_the_import_resume_to_a_verified_target() {
     let fixture = Fixture::new("import-cut").await;
     let ranges = calibrate_import(&fixture).await;
     let sweep = Sweep::run("import-cut", config, |_, rng| {
-        let cut = draw_cut(rng, ranges, 25);
+        let cut = draw_cut(rng, ranges, 25, 40);
         (cut.describe(), import_cut_point(fixture.clone(), cut))
     })
     .await;

@@ -12,6 +12,8 @@ use crate::apply_support::{fresh_target, scalar, write_name_map};
 use crate::common::{fresh_dir, run_job, unique_db_name, TestServer};
 use crate::unpacked::unpack;
 use chat_fixtures::{DatabaseKind, Schema, Size};
+use pchat_migrate::jobs::JobEvent;
+use pchat_migrate::operations::{self, Request};
 use pchat_migrate::package::Message;
 use pchat_migrate::util::sibling_path;
 use pchat_migrate::PcmError;
@@ -99,16 +101,42 @@ impl Fixture {
         job(self.export_request(file)).await
     }
 
-    /// Imports the clean package into `target`, disabled rooms too, so every source room is compared.
-    pub async fn import(&self, target: &str) -> Result<Value, PcmError> {
-        job(json!({"operation": "import", "params": {
+    /// The import of the clean package into `target`, disabled rooms too, so every source room is compared.
+    fn import_request(&self, target: &str) -> Value {
+        json!({"operation": "import", "params": {
             "connection": self.server.connection_params(Some(target)),
             "fileName": self.clean.display().to_string(),
             "nameMapFile": self.names.display().to_string(),
             "includeDisabledRooms": true,
             "batchSize": 100,
-        }}))
+        }})
+    }
+
+    pub async fn import(&self, target: &str) -> Result<Value, PcmError> {
+        job(self.import_request(target)).await
+    }
+
+    /// [`Fixture::import`], also returning the stand-in's request count when the chat writes began (the first
+    /// "Writing chat" progress event): where the sweep aims part of its import cuts.
+    pub async fn import_marking_chat(
+        &self,
+        target: &str,
+    ) -> Result<(Value, Option<u64>), PcmError> {
+        let request = Request::from_value(self.import_request(target)).expect("request");
+        let faults = self.server.as_standin().expect("a stand-in").faults();
+        tokio::task::spawn_blocking(move || {
+            let job = operations::start_job(&request)?;
+            let mut mark = None;
+            let result = job.wait(|e| {
+                let chat = matches!(e, JobEvent::Progress { status, .. } if status.starts_with("Writing chat"));
+                if chat && mark.is_none() {
+                    mark = Some(faults.requests_seen());
+                }
+            });
+            result.map(|value| (value, mark))
+        })
         .await
+        .expect("join")
     }
 
     /// Full verify of `target` against the legacy database itself (not the package).
