@@ -300,6 +300,96 @@ async fn running_servers_are_refused_unless_forced_and_a_held_lock_always() {
     f.drop_all(&[&target]).await;
 }
 
+/// Issue 11 (the crash/resume sweep found it): a killed import leaves its own admin-lock row (server id 0, the
+/// target's system principal), which nobody deletes. The next run must take it over rather than wait the 2
+/// minutes out; a row of ours that a live run keeps extending still refuses, naming the other run.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interrupted_runs_lock_is_taken_over_and_a_live_runs_refuses() {
+    let f = fixture("our-lock", 5);
+    let f = f.await;
+    let target = f.target().await;
+    let later_clock = "CASE WHEN GETDATE() > GETUTCDATE() THEN GETDATE() ELSE GETUTCDATE() END";
+    let system =
+        "(SELECT TOP 1 p.prinID FROM dbo.tblPrincipal AS p INNER JOIN dbo.tblPrincipalType AS t \
+                  ON t.ptypeID = p.prinTypeID WHERE t.ptypeIsSystemUser = 1)";
+    // Killed 30 s after its last extension: 90 s left, no longer extended.
+    f.exec(
+        &target,
+        &format!(
+            "INSERT INTO dbo.tblAdminLock (lockExpiresTime, lockServerID, lockActorID) \
+             VALUES (DATEADD(second, 90, {later_clock}), 0, {system})"
+        ),
+    )
+    .await;
+    let plan = f
+        .what_if(&target, json!({}))
+        .await
+        .expect("the killed run's lock is no obstacle");
+    assert!(
+        plan.preflight.admin_lock.is_none(),
+        "{:?}",
+        plan.preflight.admin_lock
+    );
+    let imported = f
+        .import(&target, json!({}))
+        .await
+        .expect("the import takes it over");
+    assert!(imported.summary.messages_imported > 0);
+    assert_eq!(
+        apply_count(&f, &target, "SELECT COUNT(*) FROM dbo.tblAdminLock").await,
+        0,
+        "and releases it"
+    );
+    // A live run of ours: its keeper extends the row every second while the planner watches it.
+    let extend = format!(
+        "UPDATE dbo.tblAdminLock SET lockExpiresTime = DATEADD(second, 120, {later_clock}) \
+         WHERE lockServerID = 0"
+    );
+    f.exec(
+        &target,
+        &format!(
+            "INSERT INTO dbo.tblAdminLock (lockExpiresTime, lockServerID, lockActorID) \
+             VALUES (DATEADD(second, 120, {later_clock}), 0, {system})"
+        ),
+    )
+    .await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let keeper = {
+        let (stop, mut admin) = (stop.clone(), f.server.admin(&target).await);
+        tokio::spawn(async move {
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                admin.execute(extend.as_str(), &[]).await.expect("extend");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        })
+    };
+    let refused = f
+        .what_if(&target, json!({}))
+        .await
+        .expect_err("a live run holds it");
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    keeper.await.expect("keeper");
+    assert_eq!(refused.code(), "target_not_ready");
+    assert!(
+        refused.to_string().contains("another import run"),
+        "{refused}"
+    );
+    f.drop_all(&[&target]).await;
+}
+
+async fn apply_count(f: &Fixture, db: &str, sql: &str) -> i32 {
+    let mut admin = f.server.admin(db).await;
+    let row = admin
+        .simple_query(sql)
+        .await
+        .expect(sql)
+        .into_row()
+        .await
+        .expect(sql)
+        .expect("a row");
+    row.get::<i32, _>(0).expect("a count")
+}
+
 /// A target holding a category and a room named like the package's, and an add-in of the package's name.
 async fn colliding_target(
     f: &Fixture,

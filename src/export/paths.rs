@@ -88,12 +88,27 @@ impl OutputPaths {
             "FileName",
             format!(
                 "-FileName '{}' already exists ({}, {} bytes); give -Force (--force) to replace it, or another \
-                 file name",
+                 file name{}",
                 path.display(),
                 describe_existing(path),
-                meta.len()
+                meta.len(),
+                self.leftover_staging()
             ),
         ))
+    }
+
+    /// A staging folder beside an existing package: the run that wrote the package was killed before it could
+    /// remove the folder (the package is renamed into place first). Named, so it does not linger unnoticed.
+    fn leftover_staging(&self) -> String {
+        if !self.staging.is_dir() {
+            return String::new();
+        }
+        format!(
+            ". The staging folder '{}' beside it was left by a run stopped after it wrote the package: check \
+             the package with Get-PChatMigrationPackage (`inspect`) and delete the folder, or export again with \
+             -Force, which reuses it",
+            self.staging.display()
+        )
     }
 
     fn check_report(&self, report: &ReportPaths) -> Result<(), PcmError> {
@@ -310,6 +325,18 @@ mod tests {
             "{e}"
         );
         assert!(e.to_string().contains("not a package"), "{e}");
+        assert!(!e.to_string().contains("staging folder"), "{e}");
+        // A staging folder left beside it (a run killed after the rename) is named.
+        let staging = OutputPaths::new(&package, None).staging;
+        std::fs::create_dir_all(&staging).expect("staging");
+        let e = OutputPaths::new(&package, None)
+            .check(false)
+            .expect_err("exists");
+        assert!(
+            e.to_string().contains("staging folder") && e.to_string().contains("delete the folder"),
+            "{e}"
+        );
+        std::fs::remove_dir_all(&staging).expect("staging removed");
         OutputPaths::new(&package, None).check(true).expect("force");
         let e = OutputPaths::new(&d, None).check(true).expect_err("folder");
         assert!(e.to_string().contains("is a folder"), "{e}");

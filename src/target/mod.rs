@@ -6,6 +6,7 @@ pub mod apply;
 pub mod collisions;
 pub mod estimate;
 pub mod import;
+pub mod lock_state;
 pub mod model;
 pub mod params;
 pub mod plan;

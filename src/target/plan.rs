@@ -4,6 +4,7 @@
 //! [`prepare`] does the I/O (package on the blocking pool, target over TDS) and hands the pure part to
 //! [`build_plan`], which unit tests drive with hand-built models and target states.
 
+use super::lock_state;
 use super::params::ImportParams;
 use super::preflight;
 use super::report::{self, ReportTarget};
@@ -187,7 +188,7 @@ pub async fn read_target(
         .map(|p| (p.uri.to_lowercase(), p))
         .collect();
     let servers = state::read_servers(client, &c).await?;
-    let admin_lock = state::read_admin_lock(client, &c).await?;
+    let admin_lock = lock_state::read_admin_lock(client, &c, system_principal_id).await?;
     let system_revision = state::read_system_revision(client, &c).await?;
     // Last: an error reading msdb must leave nothing else unread.
     let backup = state::read_backup(client, database).await;

@@ -76,6 +76,7 @@ pub fn readiness(state: &TargetState, force: bool) -> Vec<Finding> {
         });
     }
     if let Some(lock) = &state.admin_lock {
+        // Our own row is reported only while a live run keeps extending it (target/lock_state.rs).
         findings.push(finding(
             Severity::Error,
             "admin_lock_held",
@@ -86,17 +87,15 @@ pub fn readiness(state: &TargetState, force: bool) -> Vec<Finding> {
     findings
 }
 
-/// Who holds the lock and what to do. A row with this tool's server id is another import's (or one that was
-/// interrupted and could not release it): the planner cannot tell them apart, and a row no keeper extends
-/// expires within 2 minutes.
+/// Who holds the lock and what to do. A row with this tool's server id is reported only while a live run keeps
+/// extending it (a row an interrupted run left is taken over: target/lock_state.rs), so it is another import's.
 fn admin_lock_message(lock: &super::model::AdminLockHolder) -> String {
     if lock.server_id == super::apply::LOCK_SERVER_ID {
         format!(
-            "the admin lock (tblAdminLock) is held by pchat-migrate (server id {}, actor id {}) until {}: another \
-             import into this database is running, or an import that was interrupted (server stopped, \
-             connection lost) could not release it. A lock no import extends expires within 2 minutes; run the \
-             import again after {}",
-            lock.server_id, lock.actor_id, lock.expires, lock.expires
+            "the admin lock (tblAdminLock) is held by another import run of pchat-migrate (server id {}, actor \
+             id {}), which is still extending it (until {}): another import into this database is running. Wait \
+             until it ends, then run the import again",
+            lock.server_id, lock.actor_id, lock.expires
         )
     } else {
         format!(
@@ -297,7 +296,7 @@ mod tests {
         let refused = refusal(&f).expect("refused");
         assert_eq!(refused.code(), "target_not_ready");
         assert!(refused.to_string().contains("server id 3"));
-        // This tool's own row (an interrupted import's) says so, and when it frees itself.
+        // This tool's own row, still extended (an interrupted run's is taken over instead), names the other run.
         s.admin_lock = Some(AdminLockHolder {
             server_id: crate::target::apply::LOCK_SERVER_ID,
             actor_id: 1,
@@ -305,7 +304,7 @@ mod tests {
         });
         let message = refusal(&readiness(&s, true)).expect("refused").to_string();
         assert!(
-            message.contains("pchat-migrate") && message.contains("within 2 minutes"),
+            message.contains("another import run of pchat-migrate") && message.contains("still extending"),
             "{message}"
         );
     }

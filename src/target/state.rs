@@ -1,10 +1,10 @@
 //! Reading the target (`mgc`) before planning: its root, system principal, lookup tables, identity metadata,
-//! nodes with their message counts, add-ins, the principals the package names, server pings, the admin lock,
-//! the system revision and the newest full backup. Read-only: every statement is a SELECT, parameterized, its
+//! nodes with their message counts, add-ins, the principals the package names, server pings (the admin lock is
+//! lock_state.rs), the system revision and the newest full backup. Read-only: every statement is a SELECT, parameterized, its
 //! identifiers spelled from the catalog. The assumptions (clocks, ping window, backup query) are in
 //! docs/import.md.
 
-use super::{AdminLockHolder, BackupStatus, ServerPing, TargetAddin, TargetNode, TargetPrincipal};
+use super::{BackupStatus, ServerPing, TargetAddin, TargetNode, TargetPrincipal};
 use crate::connection::{sql_error, SqlClient};
 use crate::error::PcmError;
 use crate::schema::Catalog;
@@ -348,33 +348,6 @@ pub async fn read_servers(
         });
     }
     Ok(servers)
-}
-
-/// The first `tblAdminLock` row not expired by either server clock (expired per both = free).
-pub async fn read_admin_lock(
-    client: &mut SqlClient,
-    c: &Catalog,
-) -> Result<Option<AdminLockHolder>, PcmError> {
-    if !c.has_table("tblAdminLock") {
-        return Ok(None);
-    }
-    let l = |col: &str| c.col("tblAdminLock", col);
-    let expires = l("lockExpiresTime");
-    let sql = format!(
-        "SELECT TOP 1 {}, {}, CONVERT(nvarchar(30), {expires}, 126) FROM {} \
-         WHERE {expires} > GETDATE() OR {expires} > GETUTCDATE() ORDER BY {expires} DESC",
-        l("lockServerID"),
-        l("lockActorID"),
-        c.table_ref("tblAdminLock"),
-    );
-    match rows(client, &sql, &[]).await?.first() {
-        Some(row) => Ok(Some(AdminLockHolder {
-            server_id: i32_of(row, 0, "lockServerID")?,
-            actor_id: i32_of(row, 1, "lockActorID")?,
-            expires: opt_string(row, 2)?.unwrap_or_default(),
-        })),
-        None => Ok(None),
-    }
 }
 
 pub async fn read_system_revision(

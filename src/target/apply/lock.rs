@@ -1,15 +1,17 @@
 //! The admin lock (`tblAdminLock`), taken as the admin tools take it: in a transaction, refused while another
 //! holder's row has not expired (by either GETDATE() or GETUTCDATE(), since the docs do not say which clock
 //! the column uses), our row inserted with lockServerID 0 (no Persistent Chat server has id 0) and the target's
-//! system principal as actor, expiring 2 minutes ahead, extended every 30 s from a task on its own connection,
+//! system principal as actor, expiring 2 minutes ahead, extended every 5 s from a task on its own connection,
 //! deleted at the end (also after an error or a cancel, best effort), and `tblSystemRevision` incremented so
-//! running servers reload. A row of ours (server 0) left by an interrupted run is taken over (docs/import.md).
+//! running servers reload. A row of ours (server 0) left by an interrupted run is taken over (docs/import.md);
+//! the planner tells it from a live run's by whether it is still being extended (target/lock_state.rs).
 
 use super::sql::{exec, scalar_i64};
 use crate::connection::transaction::{begin, end};
 use crate::connection::{connect, ConnectionSettings, SqlClient};
 use crate::error::PcmError;
 use crate::schema::Catalog;
+use crate::target::lock_state::STALE_AFTER_SECONDS;
 use crate::target::plan::PreparedImport;
 use std::time::Duration;
 use tokio::task::JoinHandle;
@@ -17,12 +19,15 @@ use tokio_util::sync::CancellationToken;
 
 /// The lock's `lockServerID`: not a Persistent Chat server's.
 pub const LOCK_SERVER_ID: i32 = 0;
-/// How often the keeper extends the lock (it expires 2 minutes after each extension).
-const EXTEND_EVERY: Duration = Duration::from_secs(30);
+/// How often the keeper extends the lock (it expires [`LIFETIME_SECONDS`] after each extension). Often, so
+/// that a row no longer extended is soon known to be an interrupted run's (target/lock_state.rs).
+pub const EXTEND_EVERY: Duration = Duration::from_secs(5);
+/// How far ahead each extension sets the expiry: the 2 minutes of [`EXPIRY`].
+pub const LIFETIME_SECONDS: i64 = 120;
 
-/// The later of the two clocks, plus 2 minutes.
+/// The later of the two clocks, plus [`LIFETIME_SECONDS`].
 const EXPIRY: &str =
-    "DATEADD(minute, 2, CASE WHEN GETDATE() > GETUTCDATE() THEN GETDATE() ELSE GETUTCDATE() END)";
+    "DATEADD(second, 120, CASE WHEN GETDATE() > GETUTCDATE() THEN GETDATE() ELSE GETUTCDATE() END)";
 
 struct LockSql {
     holders: String,
@@ -145,7 +150,7 @@ async fn release_on(client: &mut SqlClient, s: &LockSql, system: i32) -> Result<
 }
 
 /// The error of a run that stopped and could not release its lock (the server stopped or stopped answering):
-/// the same error, saying that the next run waits for the lock to expire.
+/// the same error, saying that the next run takes the lock over once no keeper extends it.
 pub fn left_behind(error: PcmError) -> PcmError {
     match error {
         PcmError::Cancelled => PcmError::Cancelled,
@@ -153,7 +158,8 @@ pub fn left_behind(error: PcmError) -> PcmError {
             code: other.code(),
             message: format!(
                 "{other}. The admin lock (tblAdminLock, server id {LOCK_SERVER_ID}) could not be released either: \
-                 it expires by itself within 2 minutes, and the import refuses to run again until then"
+                 the next import takes it over once it has gone {STALE_AFTER_SECONDS} s without an extension (it \
+                 waits up to that long), and it expires by itself within 2 minutes"
             ),
             details: other.details(),
         },

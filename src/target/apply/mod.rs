@@ -6,7 +6,7 @@
 mod chat;
 mod chat_feed;
 mod finish;
-mod lock;
+pub(crate) mod lock;
 mod node_access;
 mod node_row;
 mod nodes;

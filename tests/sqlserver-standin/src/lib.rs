@@ -56,6 +56,9 @@ pub enum TlsMode {
 pub struct FaultState {
     drop_after_requests: AtomicI64,
     drop_after_rows: AtomicI64,
+    /// Requests and result rows seen so far (any session), for sizing the faults above.
+    requests_seen: AtomicU64,
+    rows_seen: AtomicU64,
     delay_ms: AtomicU64,
     fail_next_commit: AtomicBool,
     refuse_logins: AtomicBool,
@@ -75,6 +78,8 @@ impl FaultState {
         FaultState {
             drop_after_requests: AtomicI64::new(-1),
             drop_after_rows: AtomicI64::new(-1),
+            requests_seen: AtomicU64::new(0),
+            rows_seen: AtomicU64::new(0),
             delay_ms: AtomicU64::new(0),
             fail_next_commit: AtomicBool::new(false),
             refuse_logins: AtomicBool::new(false),
@@ -110,9 +115,11 @@ impl FaultState {
         }
     }
     pub(crate) fn take_request(&self) -> bool {
+        self.requests_seen.fetch_add(1, Ordering::SeqCst);
         Self::take_counter(&self.drop_after_requests)
     }
     pub(crate) fn take_row(&self) -> bool {
+        self.rows_seen.fetch_add(1, Ordering::SeqCst);
         Self::take_counter(&self.drop_after_rows)
     }
     pub(crate) fn delay(&self) -> Duration {
@@ -135,6 +142,15 @@ impl FaultHandle {
     /// Send `n` more result rows (any session), then drop the connection instead of sending the next row.
     pub fn drop_after_rows(&self, n: u64) {
         self.0.drop_after_rows.store(n as i64, Ordering::SeqCst);
+    }
+    /// Requests received so far (any session, since the server started): the difference across an
+    /// uninterrupted run is how far `drop_after_requests` can reach into it.
+    pub fn requests_seen(&self) -> u64 {
+        self.0.requests_seen.load(Ordering::SeqCst)
+    }
+    /// Result rows sent (or about to be) so far, any session: sizes `drop_after_rows` the same way.
+    pub fn rows_seen(&self) -> u64 {
+        self.0.rows_seen.load(Ordering::SeqCst)
     }
     /// Delay every answer by `d` (`Duration::ZERO` turns it off).
     pub fn delay_responses(&self, d: Duration) {
