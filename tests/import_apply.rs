@@ -1068,3 +1068,51 @@ async fn a_2013_package_through_the_import_operation_equals_its_source() {
         );
     }
 }
+
+/// Two imports that passed the planner at the same moment: the second to take the lock finds the first's row
+/// (ours, freshly extended) under the table lock and is refused before writing anything.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_that_finds_a_live_runs_fresh_lock_when_taking_it_writes_nothing() {
+    let server = TestServer::start();
+    let dir = fresh_dir("import_apply", "concurrent-take");
+    let package = exported_mgc(&server, &dir, 21, Size::Tiny).await;
+    let db = fresh_target(&server).await;
+    let prepared = prepare(&server, &db, &package, 50).await;
+    // The other run took the lock after this one was planned, and its keeper just extended it.
+    let mut admin = server.admin(&db).await;
+    admin
+        .execute(
+            "INSERT INTO dbo.tblAdminLock (lockExpiresTime, lockServerID, lockActorID) \
+             VALUES (DATEADD(second, 118, CASE WHEN GETDATE() > GETUTCDATE() THEN GETDATE() ELSE GETUTCDATE() END), \
+             0, @P1)",
+            &[&prepared.state.system_principal_id],
+        )
+        .await
+        .expect("the other run's lock");
+    let before = checksums(&server, &db, &[]).await;
+    let (result, _) = run(&server, &db, prepared).await;
+    let error = result.expect_err("refused");
+    assert_eq!(error.code(), "target_not_ready", "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("another import run of pchat-migrate"),
+        "{error}"
+    );
+    assert_same(&before, &checksums(&server, &db, &[]).await);
+    // Once that run is gone (its row unextended for longer than the stale bound), the import takes it over.
+    admin
+        .execute(
+            "UPDATE dbo.tblAdminLock SET lockExpiresTime = DATEADD(second, 60, GETUTCDATE())",
+            &[],
+        )
+        .await
+        .expect("the other run stopped extending");
+    let prepared = prepare(&server, &db, &package, 50).await;
+    run(&server, &db, prepared).await.0.expect("takes it over");
+    assert_eq!(
+        scalar(&server, &db, "SELECT COUNT(*) FROM dbo.tblAdminLock").await,
+        0,
+        "lock released"
+    );
+}

@@ -6,7 +6,7 @@
 //! than 2 minutes minus [`STALE_AFTER_SECONDS`] left has gone unextended that long: it is an interrupted run's,
 //! and the writes take it over. A row still fresher than that is watched until it should have been extended.
 
-use super::apply::lock::{EXTEND_EVERY, LIFETIME_SECONDS, LOCK_SERVER_ID};
+use super::apply::lock::{EXTEND_EVERY, LIFETIME_SECONDS, LOCK_SERVER_ID, NOW};
 use super::state::rows;
 use super::AdminLockHolder;
 use crate::connection::SqlClient;
@@ -22,9 +22,6 @@ pub const STALE_AFTER_SECONDS: i64 = 2 * EXTEND_EVERY.as_secs() as i64 + 2;
 // A live keeper extends at least twice before its row looks stale, and the watch is short next to the lifetime.
 const _: () = assert!(STALE_AFTER_SECONDS > 2 * EXTEND_EVERY.as_secs() as i64);
 const _: () = assert!(STALE_AFTER_SECONDS * 4 < LIFETIME_SECONDS);
-
-/// The later of the two server clocks (the one the keeper's expiry is computed from).
-const NOW: &str = "CASE WHEN GETDATE() > GETUTCDATE() THEN GETDATE() ELSE GETUTCDATE() END";
 
 /// The holder of the admin lock, or `None` when it is free (or held only by an interrupted run of ours).
 pub async fn read_admin_lock(

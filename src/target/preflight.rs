@@ -304,7 +304,8 @@ mod tests {
         });
         let message = refusal(&readiness(&s, true)).expect("refused").to_string();
         assert!(
-            message.contains("another import run of pchat-migrate") && message.contains("still extending"),
+            message.contains("another import run of pchat-migrate")
+                && message.contains("still extending"),
             "{message}"
         );
     }

@@ -25,6 +25,8 @@ pub const EXTEND_EVERY: Duration = Duration::from_secs(5);
 /// How far ahead each extension sets the expiry: the 2 minutes of [`EXPIRY`].
 pub const LIFETIME_SECONDS: i64 = 120;
 
+/// The later of the two server clocks (the docs do not say which one the column uses).
+pub const NOW: &str = "CASE WHEN GETDATE() > GETUTCDATE() THEN GETDATE() ELSE GETUTCDATE() END";
 /// The later of the two clocks, plus [`LIFETIME_SECONDS`].
 const EXPIRY: &str =
     "DATEADD(second, 120, CASE WHEN GETDATE() > GETUTCDATE() THEN GETDATE() ELSE GETUTCDATE() END)";
@@ -47,9 +49,13 @@ impl LockSql {
             c.col(l, "lockActorID"),
         );
         LockSql {
+            // Another holder's unexpired row, or a row of ours a live run extended less than
+            // STALE_AFTER_SECONDS ago (@P3 seconds or more left): two imports that passed the planner at the
+            // same moment are told apart here, under the table lock.
             holders: format!(
                 "SELECT COUNT(*) FROM {t} WITH (TABLOCKX, HOLDLOCK) \
-                 WHERE ({exp} > GETDATE() OR {exp} > GETUTCDATE()) AND NOT ({srv} = @P1 AND {act} = @P2)"
+                 WHERE (({exp} > GETDATE() OR {exp} > GETUTCDATE()) AND NOT ({srv} = @P1 AND {act} = @P2)) \
+                 OR ({srv} = @P1 AND {act} = @P2 AND DATEDIFF(second, {NOW}, {exp}) > @P3)"
             ),
             clear_ours: format!("DELETE FROM {t} WHERE {srv} = @P1 AND {act} = @P2"),
             insert: format!("INSERT INTO {t} ({exp}, {srv}, {act}) VALUES ({EXPIRY}, @P1, @P2)"),
@@ -101,13 +107,15 @@ pub async fn take(
 }
 
 async fn take_rows(client: &mut SqlClient, s: &LockSql, system: i32) -> Result<(), PcmError> {
-    let held = scalar_i64(client, &s.holders, &[&LOCK_SERVER_ID, &system])
+    let fresh_left = i32::try_from(LIFETIME_SECONDS - STALE_AFTER_SECONDS).unwrap_or(i32::MAX);
+    let held = scalar_i64(client, &s.holders, &[&LOCK_SERVER_ID, &system, &fresh_left])
         .await?
         .unwrap_or(0);
     if held > 0 {
         return Err(PcmError::TargetNotReady(format!(
-            "another holder has the admin lock (tblAdminLock: {held} unexpired row(s)); wait until it is \
-             released or expires, then run the import again"
+            "another holder has the admin lock (tblAdminLock: {held} unexpired row(s) of another tool, or of \
+             another import run of pchat-migrate that is still extending it); wait until it is released or \
+             expires, then run the import again"
         )));
     }
     exec(client, &s.clear_ours, &[&LOCK_SERVER_ID, &system]).await?;
