@@ -278,14 +278,19 @@ fn run_phase(name: &str, options: &BTreeMap<String, String>) -> Value {
             &get("file"),
             get("throttle").parse().expect("a ThrottleLimit"),
         ),
-        "import" => import(port(), &get("file"), &get("names")),
-        "verify" => verify(port(), &get("file"), &get("names")),
+        "import" => import(port(), &get("file"), &get("names"), &target_of(options)),
+        "verify" => verify(port(), &get("file"), &get("names"), &target_of(options)),
         "inspect" => inspect(&get("file")),
         "codec-write" => codec_write(
             Path::new(&get("file")),
             get("messages").parse().expect("a count"),
         ),
         "codec-read" => codec_read(Path::new(&get("file"))),
+        // For profiling one phase by hand: the name map the import and verify phases take.
+        "names" => {
+            write_name_map(Path::new(&get("file")), Path::new(&get("names")));
+            serde_json::json!({"names": get("names")})
+        }
         other => panic!("unknown phase {other}"),
     }
 }
@@ -412,15 +417,23 @@ fn export(port: u16, file: &str, throttle: u32) -> Value {
     json!({ "messages": result["counts"]["messages"], "bytes": result["sizeBytes"], "secs": secs, "cpuSecs": cpu })
 }
 
-fn import(port: u16, file: &str, names: &str) -> Value {
+/// The target database of the import and verify phases: `db=` (for profiling one phase by hand), else Target.
+fn target_of(options: &BTreeMap<String, String>) -> String {
+    options
+        .get("db")
+        .cloned()
+        .unwrap_or_else(|| "Target".to_string())
+}
+
+fn import(port: u16, file: &str, names: &str, target: &str) -> Value {
     let (result, secs, cpu) = job(json!({ "operation": "import", "params": {
-        "connection": connection(port, "Target"), "fileName": file, "nameMapFile": names, "includeDisabledRooms": true } }));
+        "connection": connection(port, target), "fileName": file, "nameMapFile": names, "includeDisabledRooms": true } }));
     json!({ "messages": result["summary"]["messagesImported"], "secs": secs, "cpuSecs": cpu })
 }
 
-fn verify(port: u16, file: &str, names: &str) -> Value {
+fn verify(port: u16, file: &str, names: &str, target: &str) -> Value {
     let (result, secs, cpu) = job(json!({ "operation": "verify", "params": {
-        "connection": connection(port, "Target"), "fileName": file, "nameMapFile": names, "includeDisabledRooms": true } }));
+        "connection": connection(port, target), "fileName": file, "nameMapFile": names, "includeDisabledRooms": true } }));
     json!({ "messages": result["summary"]["targetMessages"], "passed": result["summary"]["passed"],
             "secs": secs, "cpuSecs": cpu })
 }

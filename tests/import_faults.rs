@@ -86,9 +86,22 @@ async fn a_connection_cut_at_several_points_resumes_to_the_uninterrupted_state()
     let dir = fresh_dir("import_faults", "cut");
     let package = exported_mgc(&server, &dir, 21, Size::Tiny).await;
     let want = reference(&server, &package).await;
+    // How many requests an uninterrupted run sends (planned the same way, on a fresh target).
+    let db = fresh_target(&server).await;
+    let prepared = prepare(&server, &db, &package, BATCH).await;
+    let before = standin.faults().requests_seen();
+    run(&server, &db, prepared).await.0.expect("a measured run");
+    let total = standin.faults().requests_seen() - before;
     // Requests into the run: the no-op check, the lock, principals, nodes, and several points of the chat.
     let mut cut_in = Vec::new();
-    for requests in [4, 30, 90, 160, 230, 300] {
+    for requests in [
+        4,
+        total / 10,
+        total / 4,
+        total / 2,
+        total * 7 / 10,
+        total * 9 / 10,
+    ] {
         let db = fresh_target(&server).await;
         let prepared = prepare(&server, &db, &package, BATCH).await;
         standin.faults().drop_after_requests(requests);
@@ -260,13 +273,15 @@ async fn the_import_operation_cut_then_rerun_equals_an_uninterrupted_import() {
     let names = dir.join("names.json");
     write_name_map(&package, &names);
     let reference = fresh_target(&server).await;
+    let before = standin.faults().requests_seen();
     Box::pin(import_operation(&server, &reference, &package, &names))
         .await
         .expect("uninterrupted");
+    let total = standin.faults().requests_seen() - before;
     let want = checksums(&server, &reference, EXCEPT).await;
     let mut cut_in = Vec::new();
     // The planner's reads come first; the writes follow.
-    for requests in [60, 120, 200, 300] {
+    for requests in [total / 5, total * 2 / 5, total * 3 / 5, total * 4 / 5] {
         let db = fresh_target(&server).await;
         standin.faults().drop_after_requests(requests);
         let first = Box::pin(import_operation(&server, &db, &package, &names)).await;

@@ -63,15 +63,21 @@ pub async fn read_scopes(
     Ok(out)
 }
 
-/// Makes node `node`'s roles exactly `want`; the number of rows changed.
+/// Makes node `node`'s roles exactly `want` (`fresh`: the node was inserted in this transaction, so it has
+/// none yet); the number of rows changed.
 pub async fn sync_roles(
     client: &mut SqlClient,
     c: &Catalog,
     node: i32,
     want: &Roles,
     system: i32,
+    fresh: bool,
 ) -> Result<u64, PcmError> {
-    let have = read_roles(client, c, node).await?;
+    let have = if fresh {
+        Roles::default()
+    } else {
+        read_roles(client, c, node).await?
+    };
     let (t, n, p, ty) = (
         c.table_ref(ROLE),
         c.col(ROLE, "prinRoleNodeID"),
@@ -79,32 +85,66 @@ pub async fn sync_roles(
         c.col(ROLE, "prinRoleTypeID"),
     );
     let delete = format!("DELETE FROM {t} WHERE {n} = @P1 AND {p} = @P2 AND {ty} = @P3");
-    let insert = format!(
-        "INSERT INTO {t} ({n}, {p}, {ty}, {}) VALUES (@P1, @P2, @P3, @P4)",
-        c.col(ROLE, "prinRoleUpdatedBy")
-    );
     let mut changed = 0;
     for (prin, role) in have.difference(want) {
         changed += exec(client, &delete, &[&node, prin, role]).await?;
     }
-    for (prin, role) in want.difference(&have) {
-        changed += exec(client, &insert, &[&node, prin, role, &system]).await?;
+    let missing: Vec<&(i32, i32)> = want.difference(&have).collect();
+    let columns = format!("{n}, {p}, {ty}, {}", c.col(ROLE, "prinRoleUpdatedBy"));
+    for chunk in missing.chunks(ROWS_PER_INSERT) {
+        changed += insert_roles(client, &t, &columns, node, chunk, system).await?;
     }
     Ok(changed)
 }
 
-/// Makes category `node`'s scope exactly `want`; the number of rows changed.
+/// Role rows per INSERT: a row constructor of 4 parameters each, within SQL Server's 2,100 parameters and
+/// 1,000 rows per VALUES (a room with thousands of members takes a few statements, not thousands).
+const ROWS_PER_INSERT: usize = 500;
+
+/// One multi-row INSERT of a node's role rows (`node`, principal, role type, updated-by).
+async fn insert_roles(
+    client: &mut SqlClient,
+    table: &str,
+    columns: &str,
+    node: i32,
+    rows: &[&(i32, i32)],
+    system: i32,
+) -> Result<u64, PcmError> {
+    let values: Vec<String> = (0..rows.len())
+        .map(|i| {
+            let at = 4 * i + 1;
+            format!("(@P{at}, @P{}, @P{}, @P{})", at + 1, at + 2, at + 3)
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO {table} ({columns}) VALUES {}",
+        values.join(", ")
+    );
+    let mut params: Vec<&dyn tiberius::ToSql> = Vec::with_capacity(4 * rows.len());
+    for (prin, role) in rows {
+        params.extend([&node as &dyn tiberius::ToSql, prin, role, &system]);
+    }
+    exec(client, &sql, &params).await
+}
+
+/// Makes category `node`'s scope exactly `want` (`fresh`: inserted in this transaction, no scope yet); the
+/// number of rows changed.
 pub async fn sync_scopes(
     client: &mut SqlClient,
     c: &Catalog,
     node: i32,
     want: &Scopes,
     system: i32,
+    fresh: bool,
 ) -> Result<u64, PcmError> {
     if !c.has_table(SCOPE) {
         return Ok(0);
     }
-    let have = read_scopes(client, c, node).await?;
+    let have = if fresh {
+        Scopes::default()
+    } else {
+        read_scopes(client, c, node).await?
+    };
     let (t, n, p) = (
         c.table_ref(SCOPE),
         c.col(SCOPE, "scopeNodeID"),

@@ -5,14 +5,17 @@
 
 use super::node_access::{read_roles, read_scopes, sync_roles, sync_scopes, Roles, Scopes};
 use super::node_row::{self, NodeValues, Stamps};
-use super::sql::{exec, guid, rows, scalar_i64};
+use super::sql::{exec, guid, opt_guid, rows, scalar_i64};
 use super::Apply;
 use crate::connection::transaction::{begin, end};
 use crate::connection::SqlClient;
 use crate::error::PcmError;
 use crate::jobs::JobContext;
 use crate::target::{EntityStatus, StepAction};
+use crate::util::rows::opt_i64;
 use crate::util::ticks::datetime_to_ticks;
+use std::collections::HashMap;
+use tiberius::Uuid;
 
 /// Messages an overwritten room loses per DELETE (keeps each statement's log use bounded).
 const DELETE_BATCH: i32 = 5_000;
@@ -34,21 +37,31 @@ pub async fn write(
 ) -> Result<(), PcmError> {
     write_addins(run, client).await?;
     let prepared = run.prepared;
+    let by_guid = nodes_by_guid(run, client).await?;
     for step in &prepared.plan.categories {
         ctx.check_cancelled()?;
         let key = step.planned.guid.to_ascii_lowercase();
         let wanted = category(run, step)?;
-        if let Some(id) = write_node(run, client, &step.name, &step.action, &wanted, false).await? {
+        let node = NodeWrite {
+            name: &step.name,
+            action: &step.action,
+            wanted: &wanted,
+            delete_messages: false,
+        };
+        if let Some(id) = write_node(run, client, &by_guid, node).await? {
             run.ids.categories.insert(key, id);
         }
     }
     for (index, step) in prepared.plan.rooms.iter().enumerate() {
         ctx.check_cancelled()?;
         let wanted = room(run, index)?;
-        let overwrite = matches!(step.action, StepAction::Overwrite { .. });
-        if let Some(id) =
-            write_node(run, client, &step.name, &step.action, &wanted, overwrite).await?
-        {
+        let node = NodeWrite {
+            name: &step.name,
+            action: &step.action,
+            wanted: &wanted,
+            delete_messages: matches!(step.action, StepAction::Overwrite { .. }),
+        };
+        if let Some(id) = write_node(run, client, &by_guid, node).await? {
             if !matches!(step.action, StepAction::Skip { .. }) {
                 run.ids.rooms.insert(index, id);
             }
@@ -220,22 +233,38 @@ pub async fn differs(
     )
 }
 
+/// One node to write: its plan step and what it must hold.
+struct NodeWrite<'a> {
+    name: &'a str,
+    action: &'a StepAction,
+    wanted: &'a Wanted,
+    delete_messages: bool,
+}
+
 /// Writes one node in its own transaction and records it; its target id (`None`: skipped without one).
 async fn write_node(
     run: &mut Apply<'_>,
     client: &mut SqlClient,
-    name: &str,
-    action: &StepAction,
-    wanted: &Wanted,
-    delete_messages: bool,
+    by_guid: &HashMap<Uuid, i32>,
+    node: NodeWrite<'_>,
 ) -> Result<Option<i32>, PcmError> {
+    let NodeWrite {
+        name,
+        action,
+        wanted,
+        delete_messages,
+    } = node;
     let kind = wanted.entity_type;
     let target = match action {
         StepAction::Skip { reason, target_id } => {
             run.record(kind, name, EntityStatus::Skipped, reason.clone());
             return Ok(*target_id);
         }
-        StepAction::Create => existing_by_guid(run, client, &wanted.values.guid, name).await?,
+        // A node an earlier, interrupted run of this import created has the package GUID.
+        StepAction::Create => {
+            let g = guid(&wanted.values.guid, &format!("'{name}'"))?;
+            by_guid.get(&g).copied()
+        }
         StepAction::Resume { target_id } | StepAction::Overwrite { target_id } => Some(*target_id),
     };
     if let Some(id) = target {
@@ -286,9 +315,11 @@ async fn write_node_rows(
             node_row::insert(client, c, &wanted.values, wanted.stamps, identity).await?
         }
     };
-    sync_roles(client, c, id, &wanted.roles, run.system).await?;
+    // A node inserted just now has no roles or scope yet: nothing to read first.
+    let fresh = target.is_none();
+    sync_roles(client, c, id, &wanted.roles, run.system, fresh).await?;
     if wanted.values.is_category {
-        sync_scopes(client, c, id, &wanted.scopes, run.system).await?;
+        sync_scopes(client, c, id, &wanted.scopes, run.system, fresh).await?;
     }
     let deleted = if delete_messages {
         delete_chat(run, client, id).await?
@@ -298,25 +329,29 @@ async fn write_node_rows(
     Ok((id, deleted))
 }
 
-/// A node with the package GUID already in the target (an earlier, interrupted run created it).
-async fn existing_by_guid(
+/// The target's node ids by GUID, read once before the nodes are written (one query instead of one per node).
+/// Nodes are written one transaction each by this run only (the admin lock is held), so the map stays true
+/// for the nodes it is asked about: those the plan creates, which this run has not written yet.
+async fn nodes_by_guid(
     run: &Apply<'_>,
     client: &mut SqlClient,
-    node_guid: &str,
-    name: &str,
-) -> Result<Option<i32>, PcmError> {
+) -> Result<HashMap<Uuid, i32>, PcmError> {
     let c = &run.catalog;
     let sql = format!(
-        "SELECT {} FROM {} WHERE {} = @P1",
+        "SELECT {}, {} FROM {}",
+        c.col("tblNode", "nodeGuid"),
         c.col("tblNode", "nodeID"),
-        c.table_ref("tblNode"),
-        c.col("tblNode", "nodeGuid")
+        c.table_ref("tblNode")
     );
-    let g = guid(node_guid, &format!("'{name}'"))?;
-    scalar_i64(client, &sql, &[&g])
-        .await?
-        .map(|v| super::sql::to_i32(v, "nodeID"))
-        .transpose()
+    let mut map = HashMap::new();
+    for row in rows(client, &sql, &[]).await? {
+        let (Some(g), Some(id)) = (opt_guid(&row, 0)?, opt_i64(&row, 1)?) else {
+            continue;
+        };
+        let g = guid(&g, "a target node")?;
+        map.insert(g, super::sql::to_i32(id, "nodeID")?);
+    }
+    Ok(map)
 }
 
 /// Deletes an overwritten room's messages in batches of [`DELETE_BATCH`] by key range (the highest chatId of

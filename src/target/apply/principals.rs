@@ -86,8 +86,9 @@ pub async fn write(
                 .insert(prepared.plan.principals[*index].planned.source_id, id);
         }
     }
+    let inserted: std::collections::HashSet<usize> = missing.iter().copied().collect();
     for (index, step) in prepared.plan.principals.iter().enumerate() {
-        let (status, notes) = if missing.contains(&index) {
+        let (status, notes) = if inserted.contains(&index) {
             (EntityStatus::Successful, inserted_note(step))
         } else if step.planned.is_system_user {
             (
