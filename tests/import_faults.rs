@@ -140,7 +140,16 @@ async fn a_legacy_import_cut_at_several_points_resumes_to_the_uninterrupted_stat
     .expect("data");
     let package = export(&server, &db, &dir).await;
     let want = reference(&server, &package).await;
-    for requests in [12, 60, 150, 260] {
+    // How many requests an uninterrupted run sends (planned the same way, on a fresh target).
+    let measured = fresh_target(&server).await;
+    let prepared = plan(&server, &measured, &package).await;
+    let before = standin.faults().requests_seen();
+    run(&server, &measured, prepared)
+        .await
+        .0
+        .expect("a measured run");
+    let total = standin.faults().requests_seen() - before;
+    for requests in [total / 20, total / 4, total / 2, total * 4 / 5] {
         let db = fresh_target(&server).await;
         let prepared = plan(&server, &db, &package).await;
         standin.faults().drop_after_requests(requests);

@@ -5,14 +5,13 @@
 
 use super::node_access::{read_roles, read_scopes, sync_roles, sync_scopes, Roles, Scopes};
 use super::node_row::{self, NodeValues, Stamps};
-use super::sql::{exec, guid, opt_guid, rows, scalar_i64};
+use super::sql::{exec, guid, ids_by_guid, rows, scalar_i64};
 use super::Apply;
 use crate::connection::transaction::{begin, end};
 use crate::connection::SqlClient;
 use crate::error::PcmError;
 use crate::jobs::JobContext;
 use crate::target::{EntityStatus, StepAction};
-use crate::util::rows::opt_i64;
 use crate::util::ticks::datetime_to_ticks;
 use std::collections::HashMap;
 use tiberius::Uuid;
@@ -37,7 +36,9 @@ pub async fn write(
 ) -> Result<(), PcmError> {
     write_addins(run, client).await?;
     let prepared = run.prepared;
-    let by_guid = nodes_by_guid(run, client).await?;
+    // Read once: nodes are written one transaction each by this run only (the admin lock is held), so the map
+    // stays true for the nodes it is asked about, those the plan creates and this run has not written yet.
+    let by_guid = ids_by_guid(client, &run.catalog, "tblNode", "nodeGuid", "nodeID").await?;
     for step in &prepared.plan.categories {
         ctx.check_cancelled()?;
         let key = step.planned.guid.to_ascii_lowercase();
@@ -327,31 +328,6 @@ async fn write_node_rows(
         0
     };
     Ok((id, deleted))
-}
-
-/// The target's node ids by GUID, read once before the nodes are written (one query instead of one per node).
-/// Nodes are written one transaction each by this run only (the admin lock is held), so the map stays true
-/// for the nodes it is asked about: those the plan creates, which this run has not written yet.
-async fn nodes_by_guid(
-    run: &Apply<'_>,
-    client: &mut SqlClient,
-) -> Result<HashMap<Uuid, i32>, PcmError> {
-    let c = &run.catalog;
-    let sql = format!(
-        "SELECT {}, {} FROM {}",
-        c.col("tblNode", "nodeGuid"),
-        c.col("tblNode", "nodeID"),
-        c.table_ref("tblNode")
-    );
-    let mut map = HashMap::new();
-    for row in rows(client, &sql, &[]).await? {
-        let (Some(g), Some(id)) = (opt_guid(&row, 0)?, opt_i64(&row, 1)?) else {
-            continue;
-        };
-        let g = guid(&g, "a target node")?;
-        map.insert(g, super::sql::to_i32(id, "nodeID")?);
-    }
-    Ok(map)
 }
 
 /// Deletes an overwritten room's messages in batches of [`DELETE_BATCH`] by key range (the highest chatId of

@@ -3,7 +3,7 @@
 //! self-affiliation and a `tblPrincipalMeta` row marked dirty, so the Persistent Chat server refreshes them
 //! from AD. System users map to the target's system principal.
 
-use super::sql::{exec, guid, scalar_i64, to_i32};
+use super::sql::{exec, guid, ids_by_guid, scalar_i64, to_i32};
 use super::Apply;
 use crate::connection::transaction::{begin, end};
 use crate::connection::SqlClient;
@@ -25,12 +25,7 @@ pub async fn resolve_existing(
     client: &mut SqlClient,
 ) -> Result<Vec<usize>, PcmError> {
     let mut missing = Vec::new();
-    let lookup = format!(
-        "SELECT {id} FROM {t} WHERE {g} = @P1",
-        id = run.catalog.col("tblPrincipal", "prinID"),
-        t = run.catalog.table_ref("tblPrincipal"),
-        g = run.catalog.col("tblPrincipal", "prinGuid"),
-    );
+    let in_target = ids_by_guid(client, &run.catalog, "tblPrincipal", "prinGuid", "prinID").await?;
     for (index, step) in run.prepared.plan.principals.iter().enumerate() {
         let source = step.planned.source_id;
         if step.planned.is_system_user {
@@ -54,9 +49,9 @@ pub async fn resolve_existing(
                     &step.planned.guid,
                     &format!("Principal {}", step.planned.uri),
                 )?;
-                match scalar_i64(client, &lookup, &[&g]).await? {
+                match in_target.get(&g) {
                     Some(id) => {
-                        run.ids.principals.insert(source, to_i32(id, "prinID")?);
+                        run.ids.principals.insert(source, *id);
                     }
                     None => missing.push(index),
                 }
@@ -122,12 +117,12 @@ fn inserted_note(step: &PrincipalStep) -> String {
 }
 
 /// The statements, spelled from the target's catalog once.
+/// Each insert is one batch: the principal, its self-affiliation and its meta row (one round trip per principal
+/// where `prinID` is an identity column, two where it is not).
 struct Statements {
     next_id: String,
     insert: String,
     insert_with_id: String,
-    affiliation: Option<String>,
-    meta: Option<String>,
     identity: bool,
 }
 
@@ -163,44 +158,55 @@ impl Statements {
             .collect();
         let id = c.col("tblPrincipal", "prinID");
         let n = PRINCIPAL_COLUMNS.len();
+        // @P11 is the system principal (prinAddedBy) in both inserts' parameters.
+        let identity_rows = dependent_rows(c, "@pcm_id", "@P11");
+        let explicit_rows = dependent_rows(c, &format!("@P{n}"), "@P11");
         Statements {
             next_id: format!("SELECT ISNULL(MAX({id}), 0) + 1 FROM {t} WITH (TABLOCKX, HOLDLOCK)"),
             insert: format!(
-                "INSERT INTO {t} ({}) VALUES ({}); SELECT CAST(SCOPE_IDENTITY() AS int)",
+                "INSERT INTO {t} ({}) VALUES ({}); DECLARE @pcm_id int; \
+                 SET @pcm_id = CAST(SCOPE_IDENTITY() AS int);{identity_rows} SELECT @pcm_id",
                 cols.join(", "),
                 values.join(", ")
             ),
             insert_with_id: format!(
-                "INSERT INTO {t} ({id}, {}) VALUES (@P{n}, {})",
+                "INSERT INTO {t} ({id}, {}) VALUES (@P{n}, {});{explicit_rows}",
                 cols.join(", "),
                 values.join(", ")
             ),
-            affiliation: c.has_table("tblPrincipalAffiliations").then(|| {
-                let a = "tblPrincipalAffiliations";
-                format!(
-                    "INSERT INTO {} ({}, {}, {}, {}) VALUES (@P1, @P1, -1, @P2)",
-                    c.table_ref(a),
-                    c.col(a, "principalID"),
-                    c.col(a, "affiliationID"),
-                    c.col(a, "index"),
-                    c.col(a, "updatedBy")
-                )
-            }),
-            meta: c.has_table("tblPrincipalMeta").then(|| {
-                let m = "tblPrincipalMeta";
-                format!(
-                    "INSERT INTO {} ({}, {}, {}, {}, {}) VALUES (@P1, 1, 1, 0, 0)",
-                    c.table_ref(m),
-                    c.col(m, "prinID"),
-                    c.col(m, "prinAffiliationsDirty"),
-                    c.col(m, "prinAttributesDirty"),
-                    c.col(m, "prinDeleted"),
-                    c.col(m, "tryCount")
-                )
-            }),
             identity: run.prepared.state.prin_id_is_identity,
         }
     }
+}
+
+/// The statements that follow a principal's insert in its batch: its self-affiliation and its meta row marked
+/// dirty, where the target has those tables; `id` and `system` are the batch's expressions for them.
+fn dependent_rows(c: &crate::schema::Catalog, id: &str, system: &str) -> String {
+    let mut sql = String::new();
+    if c.has_table("tblPrincipalAffiliations") {
+        let a = "tblPrincipalAffiliations";
+        sql.push_str(&format!(
+            " INSERT INTO {} ({}, {}, {}, {}) VALUES ({id}, {id}, -1, {system});",
+            c.table_ref(a),
+            c.col(a, "principalID"),
+            c.col(a, "affiliationID"),
+            c.col(a, "index"),
+            c.col(a, "updatedBy")
+        ));
+    }
+    if c.has_table("tblPrincipalMeta") {
+        let m = "tblPrincipalMeta";
+        sql.push_str(&format!(
+            " INSERT INTO {} ({}, {}, {}, {}, {}) VALUES ({id}, 1, 1, 0, 0);",
+            c.table_ref(m),
+            c.col(m, "prinID"),
+            c.col(m, "prinAffiliationsDirty"),
+            c.col(m, "prinAttributesDirty"),
+            c.col(m, "prinDeleted"),
+            c.col(m, "tryCount")
+        ));
+    }
+    sql
 }
 
 /// Inserts one chunk of principals (inside the caller's transaction); their new ids in order.
@@ -251,14 +257,7 @@ async fn insert_chunk(
             exec(client, &s.insert_with_id, &with_id).await?;
             i64::from(next)
         };
-        let id = to_i32(id, "prinID")?;
-        if let Some(sql) = &s.affiliation {
-            exec(client, sql, &[&id, &system]).await?;
-        }
-        if let Some(sql) = &s.meta {
-            exec(client, sql, &[&id]).await?;
-        }
-        ids.push(id);
+        ids.push(to_i32(id, "prinID")?);
     }
     Ok(ids)
 }

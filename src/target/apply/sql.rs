@@ -67,3 +67,31 @@ pub fn opt_guid(row: &Row, index: usize) -> Result<Option<String>, PcmError> {
         ))),
     }
 }
+
+/// A table's int ids by GUID column, in one query: matching many package entities against the target at once
+/// instead of one lookup each (100,000 principals took 20 s that way on the stand-in).
+pub async fn ids_by_guid(
+    client: &mut SqlClient,
+    catalog: &crate::schema::Catalog,
+    table: &str,
+    guid_column: &str,
+    id_column: &str,
+) -> Result<std::collections::HashMap<Uuid, i32>, PcmError> {
+    let sql = format!(
+        "SELECT {}, {} FROM {}",
+        catalog.col(table, guid_column),
+        catalog.col(table, id_column),
+        catalog.table_ref(table)
+    );
+    let mut map = std::collections::HashMap::new();
+    for row in rows(client, &sql, &[]).await? {
+        let (Some(g), Some(id)) = (opt_guid(&row, 0)?, opt_i64(&row, 1)?) else {
+            continue;
+        };
+        map.insert(
+            guid(&g, &format!("a row of {table}"))?,
+            to_i32(id, id_column)?,
+        );
+    }
+    Ok(map)
+}
