@@ -444,9 +444,10 @@ async fn cancelled_export_leaves_no_package_and_resume_equals_uninterrupted() {
         .server
         .as_standin()
         .expect("a steerable fixture runs on the stand-in");
+    // Slow enough that the first bundle of small rooms (closed after half a second) is done with rooms left.
     standin
         .faults()
-        .delay_responses(std::time::Duration::from_millis(80));
+        .delay_responses(std::time::Duration::from_millis(250));
     let request = pchat_migrate::operations::Request::from_value(
         f.request(&file, json!({"throttleLimit": 1})),
     )
