@@ -120,26 +120,32 @@ fn draw_cut(rng: &mut Rng, ranges: Ranges, rows_percent: u64, chat_percent: u64)
     }
 }
 
-/// Cuts the export, then exports again to the same file: the re-run resumes from the staging folder.
-async fn export_cut_point(fixture: Arc<Fixture>, file: PathBuf, cut: Cut) -> PointOutcome {
-    cut.arm(&faults(&fixture));
-    let first = fixture.export(&file).await;
-    faults(&fixture).clear();
-    let left = leftovers(&file);
-    let (first, note) = match first {
+/// How a cut first run ended: interrupted with an error that reports the cut (never an internal error), the
+/// note saying so through `interrupted(code)`, or finished before the cut fell.
+fn after_cut<T>(
+    first: Result<T, pchat_migrate::PcmError>,
+    interrupted: impl FnOnce(&str) -> String,
+) -> (FirstRun, String) {
+    match first {
         Err(e) => {
             assert_ne!(
                 e.code(),
                 "internal_error",
                 "the cut is reported as such: {e}"
             );
-            (
-                FirstRun::Interrupted,
-                format!("[{}], left {left}", e.code()),
-            )
+            (FirstRun::Interrupted, interrupted(&e.code().to_string()))
         }
         Ok(_) => (FirstRun::Finished, "finished".to_string()),
-    };
+    }
+}
+
+/// Cuts the export, then exports again to the same file: the re-run resumes from the staging folder.
+async fn export_cut_point(fixture: Arc<Fixture>, file: PathBuf, cut: Cut) -> PointOutcome {
+    cut.arm(&faults(&fixture));
+    let first = fixture.export(&file).await;
+    faults(&fixture).clear();
+    let left = leftovers(&file);
+    let (first, note) = after_cut(first, |code| format!("[{code}], left {left}"));
     let mut reused = String::new();
     if first == FirstRun::Interrupted {
         let again = fixture.export(&file).await.expect("the re-run completes");
@@ -184,20 +190,7 @@ async fn import_cut_point(fixture: Arc<Fixture>, cut: Cut) -> PointOutcome {
     let first = fixture.import(&target).await;
     faults(&fixture).clear();
     let chat = scalar(&fixture.server, &target, "SELECT COUNT(*) FROM dbo.tblChat").await;
-    let (first, note) = match first {
-        Err(e) => {
-            assert_ne!(
-                e.code(),
-                "internal_error",
-                "the cut is reported as such: {e}"
-            );
-            (
-                FirstRun::Interrupted,
-                format!("[{}] with {chat} messages in", e.code()),
-            )
-        }
-        Ok(_) => (FirstRun::Finished, "finished".to_string()),
-    };
+    let (first, note) = after_cut(first, |code| format!("[{code}] with {chat} messages in"));
     fixture.import(&target).await.expect("the re-run completes");
     let held = fixture.check_target(&target).await;
     PointOutcome {

@@ -327,27 +327,41 @@ async fn read_small_room(
     task: &RoomTask,
 ) -> Result<Vec<Message>, PcmError> {
     let mut messages = Vec::new();
-    if let Some(bound) = task.fingerprint.chat_id_bound {
-        let slice = RoomSlice {
-            room_id: task.room_id,
-            label: &task.label,
-            bound,
-            start_ticks: task.fingerprint.start_ticks,
-        };
-        stream_room(
-            client,
-            &shared.catalog,
-            &slice,
-            &shared.poster_uris,
-            |message| {
-                shared.counters.messages.fetch_add(1, Ordering::Relaxed);
-                messages.push(message);
-                Ok(())
-            },
-        )
-        .await?;
-    }
+    stream_task(shared, client, task, |message| {
+        messages.push(message);
+        Ok(())
+    })
+    .await?;
     Ok(messages)
+}
+
+/// Streams a room's messages up to its snapshot bound (none for a room that had none), counting each.
+async fn stream_task(
+    shared: &Arc<WorkerShared>,
+    client: &mut crate::connection::SqlClient,
+    task: &RoomTask,
+    mut each: impl FnMut(Message) -> Result<(), PcmError>,
+) -> Result<(), PcmError> {
+    let Some(bound) = task.fingerprint.chat_id_bound else {
+        return Ok(());
+    };
+    let slice = RoomSlice {
+        room_id: task.room_id,
+        label: &task.label,
+        bound,
+        start_ticks: task.fingerprint.start_ticks,
+    };
+    stream_room(
+        client,
+        &shared.catalog,
+        &slice,
+        &shared.poster_uris,
+        |message| {
+            shared.counters.messages.fetch_add(1, Ordering::Relaxed);
+            each(message)
+        },
+    )
+    .await
 }
 
 /// Streams one room into its fragment: rows are read here, written by a blocking closure fed in batches.
@@ -366,33 +380,18 @@ async fn export_room(
         write_fragment(fragment, inbox, &for_writer.counters.bytes)
     });
     let reading = async {
-        if let Some(bound) = task.fingerprint.chat_id_bound {
-            let slice = RoomSlice {
-                room_id: task.room_id,
-                label: &task.label,
-                bound,
-                start_ticks: task.fingerprint.start_ticks,
-            };
-            let mut batch = Vec::with_capacity(BATCH);
-            stream_room(
-                client,
-                &shared.catalog,
-                &slice,
-                &shared.poster_uris,
-                |message| {
-                    shared.counters.messages.fetch_add(1, Ordering::Relaxed);
-                    batch.push(message);
-                    if batch.len() >= BATCH {
-                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                        hand_over(&batches, Batch::Messages(full))?;
-                    }
-                    Ok(())
-                },
-            )
-            .await?;
-            if !batch.is_empty() {
-                hand_over(&batches, Batch::Messages(batch))?;
+        let mut batch = Vec::with_capacity(BATCH);
+        stream_task(shared, client, task, |message| {
+            batch.push(message);
+            if batch.len() >= BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                hand_over(&batches, Batch::Messages(full))?;
             }
+            Ok(())
+        })
+        .await?;
+        if !batch.is_empty() {
+            hand_over(&batches, Batch::Messages(batch))?;
         }
         hand_over(&batches, Batch::End)?;
         drop(batches);
