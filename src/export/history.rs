@@ -1,7 +1,8 @@
-//! The history phase: every room's messages into its own fragment in the staging folder, `throttle_limit`
-//! rooms at a time, each worker over its own (reused) connection. Rows are read on the async workers; the
-//! JSON, deflate, SHA-256 and fsync of each fragment run on the blocking pool, fed in batches. A cancel stops
-//! the workers and waits for them, so every half-written fragment is removed before the export returns.
+//! The history phase: every room's messages into the staging folder (a bundle shared with other rooms, or a
+//! fragment of its own for a big room), `throttle_limit` rooms at a time, each worker over its own (reused)
+//! connection. Rows are read on the async workers; the JSON, deflate and SHA-256 run on a writer of the
+//! worker's own on the blocking pool, fed in batches. A cancel stops the workers and waits for them, so every
+//! half-written bundle and fragment is removed before the export returns.
 
 use super::bundles::{self, BundleWriter, OpenArchives};
 use super::fragments::{FragmentMeta, FragmentWriter, Reuse, RoomFingerprint, Staging};
@@ -22,9 +23,9 @@ use tokio::task::JoinSet;
 
 const ACTIVITY: &str = super::ACTIVITY;
 
-/// Messages handed to a fragment's blocking writer at once.
+/// Messages handed to a worker's blocking writer at once.
 const BATCH: usize = 256;
-/// Batches queued per room before the reader waits for the writer (bounds memory per worker).
+/// Commands queued per worker before the reader waits for the writer (bounds memory per worker).
 const QUEUED_BATCHES: usize = 8;
 
 /// A room whose history one worker exports.
@@ -42,12 +43,18 @@ struct Counters {
     bytes: AtomicU64,
 }
 
-/// What the reader sends the fragment writer.
-enum Batch {
+/// What a worker's reader sends its writer.
+enum Command {
+    /// A room starts; its messages follow, then [`Command::EndRoom`].
+    BeginRoom {
+        room_id: i32,
+        fingerprint: RoomFingerprint,
+    },
     Messages(Vec<Message>),
-    /// Every message was read: the fragment may be finished. Without it (the reader failed or was dropped),
-    /// the writer removes the fragment instead.
-    End,
+    EndRoom,
+    /// Every room was read: the open bundle may be finished. Without it (the reader failed or was dropped), the
+    /// writer removes what it had not finished instead.
+    Done,
 }
 
 /// Everything a worker needs, shared by all workers.
@@ -235,104 +242,68 @@ fn progress(
     }
 }
 
-/// One worker: takes rooms off the queue until it is empty; small rooms go to the worker's bundle, big ones
-/// to a fragment of their own (the open bundle is finished first, so it is never held open for long).
+/// One worker: takes rooms off the queue until it is empty and reads each over its own connection, while a
+/// writer of its own (on the blocking pool) streams them into the staging folder: rooms up to
+/// [`bundles::BUNDLED_ROOM_MESSAGES`] into the worker's bundle, bigger ones into a fragment each. Reading and
+/// writing overlap across rooms, so the reader waits only when the writer is [`QUEUED_BATCHES`] behind.
 async fn worker(
     shared: &Arc<WorkerShared>,
     sender: mpsc::UnboundedSender<(i32, FragmentMeta)>,
 ) -> Result<(), PcmError> {
     let mut connection = connect(&shared.settings, None).await?;
-    let mut bundle = OpenBundle::default();
-    loop {
-        let next = shared.queue.lock().ok().and_then(|mut q| q.pop_front());
-        let Some(task) = next else { break };
-        let finished = if bundles::is_small(&task.fingerprint) {
-            let messages = read_small_room(shared, &mut connection.client, &task).await?;
-            bundle.add(shared, &task, messages).await?
-        } else {
-            let mut finished = bundle.finish(shared).await?;
-            finished.push(export_room(shared, &mut connection.client, &task).await?);
-            finished
-        };
-        if finished
-            .into_iter()
-            .any(|meta| sender.send((meta.room_id, meta)).is_err())
-        {
-            return Ok(());
+    let (commands, inbox) = sync_channel::<Command>(QUEUED_BATCHES);
+    let for_writer = shared.clone();
+    // Started now, before the first row.
+    let writing = shared
+        .ctx
+        .start_blocking(move || RoomWriter::new(&for_writer, sender).run(inbox));
+    let reading = async {
+        loop {
+            let next = shared.queue.lock().ok().and_then(|mut q| q.pop_front());
+            let Some(task) = next else { break };
+            read_room(shared, &mut connection.client, &task, &commands).await?;
         }
-    }
-    for meta in bundle.finish(shared).await? {
-        if sender.send((meta.room_id, meta)).is_err() {
-            break;
-        }
-    }
-    Ok(())
-}
-
-/// A worker's bundle between two small rooms (written on the blocking pool; see [`bundles`]).
-#[derive(Default)]
-struct OpenBundle {
-    writer: Option<BundleWriter>,
-}
-
-impl OpenBundle {
-    /// Adds a small room; returns the rooms of the bundle if that finished it.
-    async fn add(
-        &mut self,
-        shared: &Arc<WorkerShared>,
-        task: &RoomTask,
-        messages: Vec<Message>,
-    ) -> Result<Vec<FragmentMeta>, PcmError> {
-        let open = self.writer.take();
-        let for_writer = shared.clone();
-        let (room_id, fingerprint) = (task.room_id, task.fingerprint);
-        let (still_open, finished) = shared
-            .ctx
-            .spawn_blocking(move || {
-                let staging = &for_writer.staging;
-                let mut writer = match open {
-                    Some(writer) => writer,
-                    None => BundleWriter::create(staging)?,
-                };
-                let bytes = writer.add_room(staging, room_id, fingerprint, &messages)?;
-                for_writer
-                    .counters
-                    .bytes
-                    .fetch_add(bytes, Ordering::Relaxed);
-                if writer.is_due() {
-                    Ok((None, writer.finish()?))
-                } else {
-                    Ok((Some(writer), Vec::new()))
-                }
-            })
-            .await?;
-        self.writer = still_open;
-        Ok(finished)
-    }
-
-    /// Finishes the open bundle, if any; returns its rooms.
-    async fn finish(&mut self, shared: &Arc<WorkerShared>) -> Result<Vec<FragmentMeta>, PcmError> {
-        match self.writer.take() {
-            Some(writer) => shared.ctx.spawn_blocking(move || writer.finish()).await,
-            None => Ok(Vec::new()),
-        }
+        hand_over(&commands, Command::Done)?;
+        drop(commands);
+        Ok::<(), PcmError>(())
+    };
+    // When the reading fails its sender is dropped and the writer removes what it had not finished. A writer's
+    // own failure (a full disk) is the cause to report, not the reader's "writer stopped".
+    match tokio::join!(reading, writing) {
+        (_, Err(e)) if !matches!(e, PcmError::Cancelled) => Err(e),
+        (Err(e), _) => Err(e),
+        (Ok(()), written) => written,
     }
 }
 
-/// A small room's whole history (at most [`bundles::SMALL_ROOM_MESSAGES`] at snapshot time, the snapshot bound
-/// keeping later posts out).
-async fn read_small_room(
+/// Reads one room and hands it to the writer: its start, its messages in batches of [`BATCH`], its end.
+async fn read_room(
     shared: &Arc<WorkerShared>,
     client: &mut crate::connection::SqlClient,
     task: &RoomTask,
-) -> Result<Vec<Message>, PcmError> {
-    let mut messages = Vec::new();
+    commands: &SyncSender<Command>,
+) -> Result<(), PcmError> {
+    hand_over(
+        commands,
+        Command::BeginRoom {
+            room_id: task.room_id,
+            fingerprint: task.fingerprint,
+        },
+    )?;
+    let mut batch = Vec::with_capacity(BATCH);
     stream_task(shared, client, task, |message| {
-        messages.push(message);
+        batch.push(message);
+        if batch.len() >= BATCH {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+            hand_over(commands, Command::Messages(full))?;
+        }
         Ok(())
     })
     .await?;
-    Ok(messages)
+    if !batch.is_empty() {
+        hand_over(commands, Command::Messages(batch))?;
+    }
+    hand_over(commands, Command::EndRoom)
 }
 
 /// Streams a room's messages up to its snapshot bound (none for a room that had none), counting each.
@@ -364,76 +335,139 @@ async fn stream_task(
     .await
 }
 
-/// Streams one room into its fragment: rows are read here, written by a blocking closure fed in batches.
-async fn export_room(
-    shared: &Arc<WorkerShared>,
-    client: &mut crate::connection::SqlClient,
-    task: &RoomTask,
-) -> Result<FragmentMeta, PcmError> {
-    let ctx = &shared.ctx;
-    let (batches, inbox) = sync_channel::<Batch>(QUEUED_BATCHES);
-    let for_writer = shared.clone();
-    let (room_id, fingerprint) = (task.room_id, task.fingerprint);
-    // Started now, before the first row: the reader waits for the writer once `QUEUED_BATCHES` are queued.
-    let writing = ctx.start_blocking(move || {
-        let fragment = for_writer.staging.begin(room_id, fingerprint)?;
-        write_fragment(fragment, inbox, &for_writer.counters.bytes)
-    });
-    let reading = async {
-        let mut batch = Vec::with_capacity(BATCH);
-        stream_task(shared, client, task, |message| {
-            batch.push(message);
-            if batch.len() >= BATCH {
-                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                hand_over(&batches, Batch::Messages(full))?;
-            }
-            Ok(())
-        })
-        .await?;
-        if !batch.is_empty() {
-            hand_over(&batches, Batch::Messages(batch))?;
-        }
-        hand_over(&batches, Batch::End)?;
-        drop(batches);
-        Ok::<(), PcmError>(())
-    };
-    // Read and write at once; when the reading fails its sender is dropped and the writer removes the fragment.
-    // A writer's own failure (a full disk) is the cause to report, not the reader's "writer stopped".
-    match tokio::join!(reading, writing) {
-        (_, Err(e)) if !matches!(e, PcmError::Cancelled) => Err(e),
-        (Err(e), _) => Err(e),
-        (Ok(()), written) => written,
-    }
-}
-
-/// Gives the writer a batch; waits (off the async scheduler) only when it is `QUEUED_BATCHES` behind.
-fn hand_over(batches: &SyncSender<Batch>, batch: Batch) -> Result<(), PcmError> {
-    let stopped = || PcmError::Internal("the fragment writer stopped".to_string());
-    match batches.try_send(batch) {
+/// Gives the writer a command; waits (off the async scheduler) only when it is `QUEUED_BATCHES` behind.
+fn hand_over(commands: &SyncSender<Command>, command: Command) -> Result<(), PcmError> {
+    let stopped = || PcmError::Internal("the history writer stopped".to_string());
+    match commands.try_send(command) {
         Ok(()) => Ok(()),
-        Err(TrySendError::Full(batch)) => {
-            tokio::task::block_in_place(|| batches.send(batch)).map_err(|_| stopped())
+        Err(TrySendError::Full(command)) => {
+            tokio::task::block_in_place(|| commands.send(command)).map_err(|_| stopped())
         }
         Err(TrySendError::Disconnected(_)) => Err(stopped()),
     }
 }
 
-/// The blocking side: writes every batch, finishes (fsync, rename, record) only after [`Batch::End`].
-fn write_fragment(
-    mut fragment: FragmentWriter,
-    inbox: Receiver<Batch>,
-    bytes: &AtomicU64,
-) -> Result<FragmentMeta, PcmError> {
-    loop {
-        match inbox.recv() {
-            Ok(Batch::Messages(messages)) => {
-                for message in &messages {
+/// Where the writer puts the room it is writing.
+enum OpenRoom {
+    /// In the worker's bundle (the bundle holds its lines).
+    Bundled,
+    Fragment(FragmentWriter),
+}
+
+/// A worker's writer: every room the reader sends, into the bundle or a fragment of its own; each finished room's
+/// record goes to the collector as soon as it is in place.
+struct RoomWriter<'a> {
+    shared: &'a WorkerShared,
+    sender: mpsc::UnboundedSender<(i32, FragmentMeta)>,
+    bundle: Option<BundleWriter>,
+    room: Option<OpenRoom>,
+}
+
+impl<'a> RoomWriter<'a> {
+    fn new(shared: &'a WorkerShared, sender: mpsc::UnboundedSender<(i32, FragmentMeta)>) -> Self {
+        RoomWriter {
+            shared,
+            sender,
+            bundle: None,
+            room: None,
+        }
+    }
+
+    /// Writes until [`Command::Done`]; without it (the reader failed or was dropped), whatever is unfinished is
+    /// dropped, which removes its temporary file.
+    fn run(mut self, inbox: Receiver<Command>) -> Result<(), PcmError> {
+        loop {
+            match inbox.recv() {
+                Ok(Command::BeginRoom {
+                    room_id,
+                    fingerprint,
+                }) => self.begin_room(room_id, fingerprint)?,
+                Ok(Command::Messages(messages)) => self.write(&messages)?,
+                Ok(Command::EndRoom) => self.end_room()?,
+                Ok(Command::Done) => return self.finish_bundle(),
+                Err(_) => return Err(PcmError::Cancelled),
+            }
+        }
+    }
+
+    fn begin_room(&mut self, room_id: i32, fingerprint: RoomFingerprint) -> Result<(), PcmError> {
+        let staging = &self.shared.staging;
+        if bundles::is_bundled(&fingerprint) {
+            let bundle = match self.bundle.take() {
+                Some(bundle) => bundle,
+                None => BundleWriter::create(staging)?,
+            };
+            let bundle = self.bundle.insert(bundle);
+            bundle.begin_room(staging, room_id, fingerprint)?;
+            self.room = Some(OpenRoom::Bundled);
+        } else {
+            // The open bundle is finished first, so a big room never holds it open for long.
+            self.finish_bundle()?;
+            self.room = Some(OpenRoom::Fragment(staging.begin(room_id, fingerprint)?));
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, messages: &[Message]) -> Result<(), PcmError> {
+        let bytes = &self.shared.counters.bytes;
+        match (&mut self.room, &mut self.bundle) {
+            (Some(OpenRoom::Fragment(fragment)), _) => {
+                for message in messages {
                     bytes.fetch_add(fragment.write(message)?, Ordering::Relaxed);
                 }
             }
-            Ok(Batch::End) => return fragment.finish(),
-            // The reader failed or was cancelled: dropping the writer removes the unfinished fragment.
-            Err(_) => return Err(PcmError::Cancelled),
+            (Some(OpenRoom::Bundled), Some(bundle)) => {
+                for message in messages {
+                    bytes.fetch_add(bundle.write(message)?, Ordering::Relaxed);
+                }
+            }
+            _ => {
+                return Err(PcmError::Internal(
+                    "messages came for no open room".to_string(),
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    fn end_room(&mut self) -> Result<(), PcmError> {
+        match self.room.take() {
+            Some(OpenRoom::Fragment(fragment)) => {
+                let meta = fragment.finish()?;
+                self.send(vec![meta]);
+                Ok(())
+            }
+            Some(OpenRoom::Bundled) => {
+                let bundle = self.bundle.as_mut().ok_or_else(|| {
+                    PcmError::Internal("a bundled room ended with no bundle".to_string())
+                })?;
+                bundle.end_room()?;
+                if bundle.is_due() {
+                    self.finish_bundle()?;
+                }
+                Ok(())
+            }
+            None => Err(PcmError::Internal(
+                "a room ended that was not begun".to_string(),
+            )),
+        }
+    }
+
+    /// Finishes the open bundle, if any, and sends its rooms.
+    fn finish_bundle(&mut self) -> Result<(), PcmError> {
+        if let Some(bundle) = self.bundle.take() {
+            let metas = bundle.finish()?;
+            self.send(metas);
+        }
+        Ok(())
+    }
+
+    /// Sends finished rooms to the collector (gone only when the export already stopped).
+    fn send(&self, metas: Vec<FragmentMeta>) {
+        for meta in metas {
+            if self.sender.send((meta.room_id, meta)).is_err() {
+                break;
+            }
         }
     }
 }
