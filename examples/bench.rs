@@ -237,6 +237,11 @@ fn bench_size(size: &str) -> (String, Vec<(String, u64)>) {
         import["cpuSecs"].as_f64().unwrap_or(0.0),
         mib(&import)
     );
+    let stages: Vec<&str> = import["stages"]
+        .as_array()
+        .map(|list| list.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    println!("  import stages: {}", stages.join("; "));
     peaks.push(("import".into(), import["peakRssKib"].as_u64().unwrap_or(0)));
 
     let verify = phase("verify", &[port_arg, file, names_arg]);
@@ -401,14 +406,37 @@ async fn raw_bulk(port: u16, file: PathBuf) -> Value {
 /// Runs a library job to its end (the code path of the C ABI, the CLI and PowerShell); its result, seconds and
 /// client CPU seconds.
 fn job(request: Value) -> (Value, f64, f64) {
+    let (result, secs, cpu, _) = job_with_stages(request);
+    (result, secs, cpu)
+}
+
+/// [`job`], with the stage durations the job reported ("<stage>: done in N s", verbose).
+fn job_with_stages(request: Value) -> (Value, f64, f64, Vec<String>) {
     let request = Request::from_value(request).expect("a request");
     let cpu = cpu_secs();
     let started = Instant::now();
+    let mut stages = Vec::new();
     let result = start_job(&request)
         .expect("the job starts")
-        .wait(|_| {})
+        .wait(|event| {
+            if std::env::var_os("BENCH_TRACE").is_some() {
+                if let pchat_migrate::jobs::JobEvent::Progress { status, .. } = event {
+                    eprintln!("{:8.3} {status}", started.elapsed().as_secs_f64());
+                }
+            }
+            if let pchat_migrate::jobs::JobEvent::Verbose { message } = event {
+                if message.contains(": done in ") {
+                    stages.push(message.clone());
+                }
+            }
+        })
         .expect("the job succeeds");
-    (result, started.elapsed().as_secs_f64(), cpu_secs() - cpu)
+    (
+        result,
+        started.elapsed().as_secs_f64(),
+        cpu_secs() - cpu,
+        stages,
+    )
 }
 
 fn export(port: u16, file: &str, throttle: u32) -> Value {
@@ -426,9 +454,9 @@ fn target_of(options: &BTreeMap<String, String>) -> String {
 }
 
 fn import(port: u16, file: &str, names: &str, target: &str) -> Value {
-    let (result, secs, cpu) = job(json!({ "operation": "import", "params": {
+    let (result, secs, cpu, stages) = job_with_stages(json!({ "operation": "import", "params": {
         "connection": connection(port, target), "fileName": file, "nameMapFile": names, "includeDisabledRooms": true } }));
-    json!({ "messages": result["summary"]["messagesImported"], "secs": secs, "cpuSecs": cpu })
+    json!({ "messages": result["summary"]["messagesImported"], "secs": secs, "cpuSecs": cpu, "stages": stages })
 }
 
 fn verify(port: u16, file: &str, names: &str, target: &str) -> Value {

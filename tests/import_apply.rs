@@ -1116,3 +1116,105 @@ async fn a_run_that_finds_a_live_runs_fresh_lock_when_taking_it_writes_nothing()
         "lock released"
     );
 }
+
+/// A new `mgc` whose `prinID` and `nodeID` are plain `int` columns, not IDENTITY (the import then assigns ids
+/// itself, under a table lock).
+async fn fresh_target_without_identity(server: &TestServer) -> String {
+    let db = common::unique_db_name("apply_noid");
+    let script = chat_fixtures::MGC_2013_SQL
+        .replace("prinID int IDENTITY(1,1) NOT NULL", "prinID int NOT NULL")
+        .replace("nodeID int IDENTITY(1,1) NOT NULL", "nodeID int NOT NULL");
+    assert_ne!(script, chat_fixtures::MGC_2013_SQL, "the fixture's columns");
+    let script: String = script
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("SET IDENTITY_INSERT"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let mut admin = server.admin("master").await;
+    for sql in [format!("CREATE DATABASE [{db}]"), format!("USE [{db}]")] {
+        admin
+            .simple_query(sql)
+            .await
+            .expect("database")
+            .into_results()
+            .await
+            .expect("database");
+    }
+    for batch in chat_fixtures::split_batches(&script) {
+        admin
+            .simple_query(batch)
+            .await
+            .expect("schema batch")
+            .into_results()
+            .await
+            .expect("schema batch");
+    }
+    db
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_target_without_identity_ids_gets_every_principal_node_and_message_once() {
+    let server = TestServer::start();
+    let dir = fresh_dir("import_apply", "no_identity");
+    let package = exported_mgc(&server, &dir, 23, Size::Tiny).await;
+    let names = dir.join("names.json");
+    write_name_map(&package, &names);
+    let db = fresh_target_without_identity(&server).await;
+    for table in ["tblPrincipal", "tblNode"] {
+        let id = if table == "tblNode" {
+            "nodeID"
+        } else {
+            "prinID"
+        };
+        let sql = format!(
+            "SELECT ISNULL(COLUMNPROPERTY(OBJECT_ID(N'dbo.{table}'), N'{id}', 'IsIdentity'), 0)"
+        );
+        assert_eq!(
+            scalar(&server, &db, &sql).await,
+            0,
+            "{table}.{id} is a plain int"
+        );
+    }
+    // The planner reads that from the target: the operation, as a host runs it.
+    let outcome = Box::pin(import_operation(&server, &db, &package, &names))
+        .await
+        .expect("import");
+
+    // Every imported room holds exactly its package history (disabled rooms are not imported by default).
+    let expected = package_chat_ids(&package);
+    let landed = target_chat_ids(&server, &db).await;
+    for (room, ids) in &landed {
+        assert_eq!(Some(ids), expected.get(room), "room {room}");
+    }
+    let total: usize = landed.values().map(Vec::len).sum();
+    assert!(total > 0 && landed.len() > 1);
+    assert_eq!(outcome.summary.messages_imported, total as u64);
+    assert!(outcome.summary.rooms.created > 0);
+    // Each inserted principal has its own id, its self-affiliation and its meta row.
+    let created = outcome.summary.principals.created as i64;
+    assert!(created > 1);
+    let principals = "SELECT COUNT(*) FROM dbo.tblPrincipal AS p INNER JOIN dbo.tblPrincipalMeta AS m \
+                      ON m.prinID = p.prinID INNER JOIN dbo.tblPrincipalAffiliations AS a \
+                      ON a.principalID = p.prinID AND a.affiliationID = p.prinID AND a.[index] = -1 \
+                      WHERE m.prinAffiliationsDirty = 1";
+    assert_eq!(scalar(&server, &db, principals).await, created);
+    assert_eq!(
+        scalar(
+            &server,
+            &db,
+            "SELECT COUNT(*) - COUNT(DISTINCT prinGuid) FROM dbo.tblPrincipal"
+        )
+        .await,
+        0,
+        "no principal twice"
+    );
+
+    // A second import finds everything in place.
+    let before = checksums(&server, &db, &[]).await;
+    let second = Box::pin(import_operation(&server, &db, &package, &names))
+        .await
+        .expect("second import");
+    assert_eq!(second.summary.messages_imported, 0);
+    assert_same(&before, &checksums(&server, &db, &[]).await);
+    server.drop_database(&db).await;
+}

@@ -42,6 +42,41 @@ pub async fn ledger(
     Ok((count, opt_i64(row, 1)?))
 }
 
+/// Rooms per ledger query (one parameter each, well under SQL Server's 2,100 per request).
+const LEDGER_ROOMS: usize = 1_000;
+
+/// [`ledger`] of many rooms, [`LEDGER_ROOMS`] per query (one query per room cost a round trip each); a room
+/// without messages is absent from the map.
+pub async fn ledgers(
+    client: &mut SqlClient,
+    c: &Catalog,
+    nodes: &[i32],
+) -> Result<std::collections::HashMap<i32, (u64, Option<i64>)>, PcmError> {
+    let (chat_id, channel) = (c.col("tblChat", "chatId"), c.col("tblChat", "channelId"));
+    let mut found = std::collections::HashMap::with_capacity(nodes.len());
+    for chunk in nodes.chunks(LEDGER_ROOMS) {
+        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("@P{i}")).collect();
+        let sql = format!(
+            "SELECT {channel}, COUNT_BIG(*), MAX({chat_id}) FROM {} WHERE {channel} IN ({}) GROUP BY {channel}",
+            c.table_ref("tblChat"),
+            list.join(", ")
+        );
+        let params: Vec<&dyn tiberius::ToSql> =
+            chunk.iter().map(|n| n as &dyn tiberius::ToSql).collect();
+        for row in rows(client, &sql, &params).await? {
+            let Some(node) = opt_i64(&row, 0)? else {
+                continue;
+            };
+            let count = u64::try_from(opt_i64(&row, 1)?.unwrap_or(0)).unwrap_or(0);
+            found.insert(
+                super::sql::to_i32(node, "channelId")?,
+                (count, opt_i64(&row, 2)?),
+            );
+        }
+    }
+    Ok(found)
+}
+
 /// A room being written.
 struct RoomJob {
     name: String,
@@ -118,11 +153,15 @@ pub async fn write(
     let prepared = run.prepared;
     let mut jobs = Vec::new();
     let mut feeds = Vec::new();
+    let nodes: Vec<i32> = (0..prepared.plan.rooms.len())
+        .filter_map(|index| run.ids.rooms.get(&index).copied())
+        .collect();
+    let in_targets = ledgers(client, &run.catalog, &nodes).await?;
     for (index, step) in prepared.plan.rooms.iter().enumerate() {
         let Some(&node) = run.ids.rooms.get(&index) else {
             continue;
         };
-        let (in_target, after) = ledger(client, &run.catalog, node).await?;
+        let (in_target, after) = in_targets.get(&node).copied().unwrap_or((0, None));
         feeds.push(RoomFeed {
             slot: jobs.len(),
             source_id: step.planned.source_id,

@@ -191,12 +191,14 @@ async fn write_all(
     pending: &finish::Pending,
     ctx: &JobContext,
 ) -> Result<(), PcmError> {
-    progress::stage(ctx, "Writing principals");
+    let timer = progress::StageTimer::start(ctx, "Writing principals");
     principals::write(run, client, ctx).await?;
-    progress::stage(ctx, "Writing add-ins, categories and rooms");
+    let timer = timer.next("Writing add-ins, categories and rooms");
     nodes::write(run, client, ctx).await?;
-    progress::stage(ctx, progress::CHAT_STAGE);
-    chat::write(run, client, pending, ctx).await
+    let timer = timer.next(progress::CHAT_STAGE);
+    chat::write(run, client, pending, ctx).await?;
+    timer.done();
+    Ok(())
 }
 
 impl Apply<'_> {

@@ -89,28 +89,80 @@ pub async fn sync_roles(
     for (prin, role) in have.difference(want) {
         changed += exec(client, &delete, &[&node, prin, role]).await?;
     }
-    let missing: Vec<&(i32, i32)> = want.difference(&have).collect();
-    let columns = format!("{n}, {p}, {ty}, {}", c.col(ROLE, "prinRoleUpdatedBy"));
-    for chunk in missing.chunks(ROWS_PER_INSERT) {
-        changed += insert_roles(client, &t, &columns, node, chunk, system).await?;
-    }
-    Ok(changed)
+    let missing: Vec<(i32, i32, i32)> = want
+        .difference(&have)
+        .map(|(prin, role)| (node, *prin, *role))
+        .collect();
+    Ok(changed + insert_role_rows(client, c, &missing, system).await?)
 }
 
-/// Role rows per INSERT: a row constructor of 4 parameters each, within SQL Server's 2,100 parameters and
+/// Rows per multi-row INSERT of roles or scopes: 4 parameters each, within SQL Server's 2,100 parameters and
 /// 1,000 rows per VALUES (a room with thousands of members takes a few statements, not thousands).
 const ROWS_PER_INSERT: usize = 500;
 
-/// One multi-row INSERT of a node's role rows (`node`, principal, role type, updated-by).
-async fn insert_roles(
+/// Inserts role rows `(node, principal, role type)` of any number of nodes, [`ROWS_PER_INSERT`] per
+/// statement; the rows inserted.
+pub async fn insert_role_rows(
+    client: &mut SqlClient,
+    c: &Catalog,
+    rows: &[(i32, i32, i32)],
+    system: i32,
+) -> Result<u64, PcmError> {
+    let columns = format!(
+        "{}, {}, {}, {}",
+        c.col(ROLE, "prinRoleNodeID"),
+        c.col(ROLE, "prinRolePrinID"),
+        c.col(ROLE, "prinRoleTypeID"),
+        c.col(ROLE, "prinRoleUpdatedBy")
+    );
+    let mut inserted = 0;
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let mut params: Vec<&dyn tiberius::ToSql> = Vec::with_capacity(4 * chunk.len());
+        for (node, prin, role) in chunk {
+            params.extend([node as &dyn tiberius::ToSql, prin, role, &system]);
+        }
+        inserted += insert_rows(client, &c.table_ref(ROLE), &columns, &params).await?;
+    }
+    Ok(inserted)
+}
+
+/// Inserts scope rows `(category node, principal, denied)` of any number of categories, [`ROWS_PER_INSERT`]
+/// per statement; the rows inserted.
+pub async fn insert_scope_rows(
+    client: &mut SqlClient,
+    c: &Catalog,
+    rows: &[(i32, i32, bool)],
+    system: i32,
+) -> Result<u64, PcmError> {
+    if !c.has_table(SCOPE) {
+        return Ok(0);
+    }
+    let columns = format!(
+        "{}, {}, {}, {}",
+        c.col(SCOPE, "scopeNodeID"),
+        c.col(SCOPE, "scopePrinID"),
+        c.col(SCOPE, "scopeIsDenied"),
+        c.col(SCOPE, "scopeUpdatedBy")
+    );
+    let mut inserted = 0;
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let mut params: Vec<&dyn tiberius::ToSql> = Vec::with_capacity(4 * chunk.len());
+        for (node, prin, denied) in chunk {
+            params.extend([node as &dyn tiberius::ToSql, prin, denied, &system]);
+        }
+        inserted += insert_rows(client, &c.table_ref(SCOPE), &columns, &params).await?;
+    }
+    Ok(inserted)
+}
+
+/// One multi-row INSERT of 4-column rows, `params` four per row.
+async fn insert_rows(
     client: &mut SqlClient,
     table: &str,
     columns: &str,
-    node: i32,
-    rows: &[&(i32, i32)],
-    system: i32,
+    params: &[&dyn tiberius::ToSql],
 ) -> Result<u64, PcmError> {
-    let values: Vec<String> = (0..rows.len())
+    let values: Vec<String> = (0..params.len() / 4)
         .map(|i| {
             let at = 4 * i + 1;
             format!("(@P{at}, @P{}, @P{}, @P{})", at + 1, at + 2, at + 3)
@@ -120,11 +172,7 @@ async fn insert_roles(
         "INSERT INTO {table} ({columns}) VALUES {}",
         values.join(", ")
     );
-    let mut params: Vec<&dyn tiberius::ToSql> = Vec::with_capacity(4 * rows.len());
-    for (prin, role) in rows {
-        params.extend([&node as &dyn tiberius::ToSql, prin, role, &system]);
-    }
-    exec(client, &sql, &params).await
+    exec(client, &sql, params).await
 }
 
 /// Makes category `node`'s scope exactly `want` (`fresh`: inserted in this transaction, no scope yet); the
@@ -151,21 +199,16 @@ pub async fn sync_scopes(
         c.col(SCOPE, "scopePrinID"),
     );
     let delete = format!("DELETE FROM {t} WHERE {n} = @P1 AND {p} = @P2");
-    let insert = format!(
-        "INSERT INTO {t} ({n}, {p}, {}, {}) VALUES (@P1, @P2, @P3, @P4)",
-        c.col(SCOPE, "scopeIsDenied"),
-        c.col(SCOPE, "scopeUpdatedBy")
-    );
     let mut changed = 0;
     for (prin, denied) in &have {
         if want.get(prin) != Some(denied) {
             changed += exec(client, &delete, &[&node, prin]).await?;
         }
     }
-    for (prin, denied) in want {
-        if have.get(prin) != Some(denied) {
-            changed += exec(client, &insert, &[&node, prin, denied, &system]).await?;
-        }
-    }
-    Ok(changed)
+    let missing: Vec<(i32, i32, bool)> = want
+        .iter()
+        .filter(|(prin, denied)| have.get(prin) != Some(denied))
+        .map(|(prin, denied)| (node, *prin, *denied))
+        .collect();
+    Ok(changed + insert_scope_rows(client, c, &missing, system).await?)
 }

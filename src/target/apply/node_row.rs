@@ -177,6 +177,135 @@ pub async fn insert(
     Ok(next)
 }
 
+/// Inserts nodes new to the target in one batch (at most a few dozen: [`INSERT_PARAMS`] parameters each);
+/// their new ids in order. The ids come from the identity when `identity`, else from MAX + 1 on; either way
+/// under an exclusive table lock held to the end of the caller's transaction. Only this batch's rows are read
+/// back: their GUIDs (which the caller keeps distinct within a batch) among the ids above the table's highest
+/// before the insert.
+pub async fn insert_many(
+    client: &mut SqlClient,
+    c: &Catalog,
+    nodes: &[(&NodeValues, Stamps)],
+    identity: bool,
+) -> Result<Vec<i32>, PcmError> {
+    if nodes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let t = c.table_ref("tblNode");
+    let (id_col, guid_col) = (c.col("tblNode", "nodeID"), c.col("tblNode", "nodeGuid"));
+    let mut names = vec![guid_col.clone()];
+    names.extend(cols(c, &SETTINGS));
+    names.extend(cols(c, &STAMPS));
+    let typed: Vec<Params> = nodes
+        .iter()
+        .map(|(v, _)| params_of(v))
+        .collect::<Result<_, _>>()?;
+    let explicit: Vec<i32> = if identity {
+        Vec::new()
+    } else {
+        let next_sql =
+            format!("SELECT ISNULL(MAX({id_col}), 0) + 1 FROM {t} WITH (TABLOCKX, HOLDLOCK)");
+        let next = to_i32(
+            scalar_i64(client, &next_sql, &[]).await?.unwrap_or(1),
+            "nodeID",
+        )?;
+        (0..nodes.len())
+            .map(|i| {
+                i32::try_from(i)
+                    .ok()
+                    .and_then(|i| next.checked_add(i))
+                    .ok_or_else(|| PcmError::Internal("nodeID beyond the int range".into()))
+            })
+            .collect::<Result<_, _>>()?
+    };
+    let per_row = INSERT_PARAMS + usize::from(!identity);
+    let values: Vec<String> = (0..nodes.len())
+        .map(|row| {
+            let first = 1 + row * per_row;
+            let list: Vec<String> = (first..first + per_row).map(|i| format!("@P{i}")).collect();
+            format!("({})", list.join(", "))
+        })
+        .collect();
+    // A row's GUID is its first parameter, or its second after an explicit id.
+    let guid_at = usize::from(!identity);
+    let guids: Vec<String> = (0..nodes.len())
+        .map(|row| format!("@P{}", 1 + row * per_row + guid_at))
+        .collect();
+    let id_list = if identity {
+        String::new()
+    } else {
+        format!("{id_col}, ")
+    };
+    let sql = format!(
+        "DECLARE @pcm_before int; \
+         SELECT @pcm_before = ISNULL(MAX({id_col}), 0) FROM {t} WITH (TABLOCKX, HOLDLOCK); \
+         INSERT INTO {t} ({id_list}{}) VALUES {}; \
+         SELECT {guid_col}, {id_col} FROM {t} WHERE {guid_col} IN ({}) AND {id_col} > @pcm_before",
+        names.join(", "),
+        values.join(", "),
+        guids.join(", ")
+    );
+    let mut params: Vec<&dyn tiberius::ToSql> = Vec::with_capacity(nodes.len() * per_row);
+    for (row, ((v, stamps), p)) in nodes.iter().zip(&typed).enumerate() {
+        if let Some(id) = explicit.get(row) {
+            params.push(id);
+        }
+        params.extend_from_slice(&[
+            &p.guid as &dyn tiberius::ToSql,
+            &v.parent,
+            &v.is_category,
+            &v.name,
+            &v.description,
+            &v.invite,
+            &v.logged,
+            &v.file_post,
+            &v.disabled,
+            &v.behavior,
+            &v.visibility,
+            &p.siop,
+            &stamps.added_by,
+            &stamps.added_on,
+            &stamps.updated_by,
+            &stamps.updated_on,
+        ]);
+    }
+    let found = rows(client, &sql, &params).await?;
+    let mut by_guid = std::collections::HashMap::with_capacity(found.len());
+    for row in &found {
+        if let (Some(g), Some(id)) = (opt_guid(row, 0)?, opt_i64(row, 1)?) {
+            by_guid.insert(g, to_i32(id, "nodeID")?);
+        }
+    }
+    if found.len() != nodes.len() {
+        return Err(PcmError::Internal(format!(
+            "{} nodes were inserted, but {} new rows were found by their GUIDs",
+            nodes.len(),
+            found.len()
+        )));
+    }
+    nodes
+        .iter()
+        .map(|(v, _)| {
+            by_guid.get(&v.guid).copied().ok_or_else(|| {
+                PcmError::Internal(format!(
+                    "node '{}' was inserted but not found by its GUID",
+                    v.name
+                ))
+            })
+        })
+        .collect()
+}
+
+/// Parameters of one inserted node: its GUID, the [`SETTINGS`] and the [`STAMPS`].
+const INSERT_PARAMS: usize = 1 + SETTINGS.len() + STAMPS.len();
+
+const STAMPS: [&str; 4] = [
+    "nodeAddedBy",
+    "nodeAddedOn",
+    "nodeUpdatedBy",
+    "nodeUpdatedOn",
+];
+
 /// Sets node `id` to `v` (GUID included: an overwritten node takes the package's, so a re-run resumes it).
 pub async fn update(
     client: &mut SqlClient,

@@ -1,9 +1,13 @@
-//! Add-ins, categories and rooms: one transaction per node with its roles and (categories) scope. `Create`
+//! Add-ins, categories and rooms: each node lands whole with its roles and (categories) scope, up to
+//! [`NODES_PER_TRANSACTION`] nodes per transaction. `Create`
 //! inserts with the package's GUID (the resume ledger); `Resume` brings the node to the plan; `Overwrite`
 //! updates the target's node in place, takes the package's GUID, replaces roles and scope and (rooms) deletes
 //! its messages; `Skip` writes nothing and maps to the target's item.
 
-use super::node_access::{read_roles, read_scopes, sync_roles, sync_scopes, Roles, Scopes};
+use super::node_access::{
+    insert_role_rows, insert_scope_rows, read_roles, read_scopes, sync_roles, sync_scopes, Roles,
+    Scopes,
+};
 use super::node_row::{self, NodeValues, Stamps};
 use super::sql::{exec, guid, ids_by_guid, rows, scalar_i64};
 use super::Apply;
@@ -39,36 +43,181 @@ pub async fn write(
     // Read once: nodes are written one transaction each by this run only (the admin lock is held), so the map
     // stays true for the nodes it is asked about, those the plan creates and this run has not written yet.
     let by_guid = ids_by_guid(client, &run.catalog, "tblNode", "nodeGuid", "nodeID").await?;
+    let mut group = NodeGroup::default();
     for step in &prepared.plan.categories {
         ctx.check_cancelled()?;
-        let key = step.planned.guid.to_ascii_lowercase();
         let wanted = category(run, step)?;
+        let key = Some(NodeKey::Category(step.planned.guid.to_ascii_lowercase()));
         let node = NodeWrite {
             name: &step.name,
             action: &step.action,
-            wanted: &wanted,
+            wanted,
             delete_messages: false,
         };
-        if let Some(id) = write_node(run, client, &by_guid, node).await? {
-            run.ids.categories.insert(key, id);
-        }
+        group.add(run, client, &by_guid, node, key).await?;
     }
+    // Rooms name their category's target id: every category is written first.
+    group.flush(run, client).await?;
     for (index, step) in prepared.plan.rooms.iter().enumerate() {
         ctx.check_cancelled()?;
         let wanted = room(run, index)?;
+        let skipped = matches!(step.action, StepAction::Skip { .. });
         let node = NodeWrite {
             name: &step.name,
             action: &step.action,
-            wanted: &wanted,
+            wanted,
             delete_messages: matches!(step.action, StepAction::Overwrite { .. }),
         };
-        if let Some(id) = write_node(run, client, &by_guid, node).await? {
-            if !matches!(step.action, StepAction::Skip { .. }) {
-                run.ids.rooms.insert(index, id);
+        group
+            .add(
+                run,
+                client,
+                &by_guid,
+                node,
+                (!skipped).then_some(NodeKey::Room(index)),
+            )
+            .await?;
+    }
+    group.flush(run, client).await
+}
+
+/// Where a written node's target id goes in the id map.
+enum NodeKey {
+    /// A category, by its package GUID (lower case).
+    Category(String),
+    /// A room that gets chat, by its index in the plan.
+    Room(usize),
+}
+
+/// Nodes written in one transaction, [`NODES_PER_TRANSACTION`] at a time: each node still lands whole (its row,
+/// roles and scope), and a failure rolls the group back, to be written again by the next run.
+#[derive(Default)]
+struct NodeGroup<'a> {
+    pending: Vec<(NodeWrite<'a>, Option<i32>, Option<NodeKey>)>,
+}
+
+/// Nodes per transaction (a round trip each for BEGIN and COMMIT was half of a small node's cost).
+const NODES_PER_TRANSACTION: usize = 50;
+
+impl<'a> NodeGroup<'a> {
+    /// Records a node that needs no write at once; queues the others, writing the group when it is full. An
+    /// overwritten room (its messages are deleted) is written in a transaction of its own.
+    async fn add(
+        &mut self,
+        run: &mut Apply<'_>,
+        client: &mut SqlClient,
+        by_guid: &HashMap<Uuid, i32>,
+        node: NodeWrite<'a>,
+        key: Option<NodeKey>,
+    ) -> Result<(), PcmError> {
+        match unwritten(run, client, by_guid, &node).await? {
+            Unwritten::Done(id) => {
+                if let (Some(id), Some(key)) = (id, key) {
+                    map_node(run, key, id);
+                }
+                Ok(())
+            }
+            Unwritten::Write(target) => {
+                if node.delete_messages {
+                    self.flush(run, client).await?;
+                    self.pending.push((node, target, key));
+                    return self.flush(run, client).await;
+                }
+                // Nodes inserted together are told apart by GUID: one GUID twice goes to the next batch.
+                if self
+                    .pending
+                    .iter()
+                    .any(|(queued, _, _)| queued.wanted.values.guid == node.wanted.values.guid)
+                {
+                    self.flush(run, client).await?;
+                }
+                self.pending.push((node, target, key));
+                if self.pending.len() >= NODES_PER_TRANSACTION {
+                    self.flush(run, client).await?;
+                }
+                Ok(())
             }
         }
     }
-    Ok(())
+
+    /// Writes the queued nodes in one transaction, then records and maps them.
+    async fn flush(&mut self, run: &mut Apply<'_>, client: &mut SqlClient) -> Result<(), PcmError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let pending = std::mem::take(&mut self.pending);
+        begin(client).await?;
+        let outcome = write_group(run, client, &pending).await;
+        let written = end(client, outcome).await?;
+        for ((node, target, key), (id, deleted)) in pending.into_iter().zip(written) {
+            record_written(run, &node, target, deleted);
+            if let Some(key) = key {
+                map_node(run, key, id);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The statements of a group (inside the caller's transaction): the nodes new to the target in one multi-row
+/// insert with their roles and scopes, then each other node on its own. Each node's id and messages deleted, in
+/// the group's order.
+async fn write_group(
+    run: &Apply<'_>,
+    client: &mut SqlClient,
+    pending: &[(NodeWrite<'_>, Option<i32>, Option<NodeKey>)],
+) -> Result<Vec<(i32, u64)>, PcmError> {
+    let c = &run.catalog;
+    let fresh: Vec<&Wanted> = pending
+        .iter()
+        .filter(|(node, target, _)| target.is_none() && !node.delete_messages)
+        .map(|(node, _, _)| &node.wanted)
+        .collect();
+    let values: Vec<(&NodeValues, Stamps)> = fresh.iter().map(|w| (&w.values, w.stamps)).collect();
+    let identity = run.prepared.state.node_id_is_identity;
+    let fresh_ids = node_row::insert_many(client, c, &values, identity).await?;
+    // A node inserted just now has no roles or scope yet: nothing to read or delete first.
+    let mut roles = Vec::new();
+    let mut scopes = Vec::new();
+    for (wanted, id) in fresh.iter().zip(&fresh_ids) {
+        roles.extend(wanted.roles.iter().map(|(prin, role)| (*id, *prin, *role)));
+        if wanted.values.is_category {
+            scopes.extend(
+                wanted
+                    .scopes
+                    .iter()
+                    .map(|(prin, denied)| (*id, *prin, *denied)),
+            );
+        }
+    }
+    insert_role_rows(client, c, &roles, run.system).await?;
+    insert_scope_rows(client, c, &scopes, run.system).await?;
+    let mut fresh_ids = fresh_ids.into_iter();
+    let mut written = Vec::with_capacity(pending.len());
+    for (node, target, _) in pending {
+        if target.is_none() && !node.delete_messages {
+            let id = fresh_ids
+                .next()
+                .ok_or_else(|| PcmError::Internal("a new node has no id".into()))?;
+            written.push((id, 0));
+        } else {
+            written.push(
+                write_node_rows(run, client, *target, &node.wanted, node.delete_messages).await?,
+            );
+        }
+    }
+    Ok(written)
+}
+
+fn map_node(run: &mut Apply<'_>, key: NodeKey, id: i32) {
+    match key {
+        NodeKey::Category(guid) => {
+            run.ids.categories.insert(guid, id);
+        }
+        NodeKey::Room(index) => {
+            run.ids.rooms.insert(index, id);
+        }
+    }
 }
 
 fn now() -> i64 {
@@ -238,28 +387,30 @@ pub async fn differs(
 struct NodeWrite<'a> {
     name: &'a str,
     action: &'a StepAction,
-    wanted: &'a Wanted,
+    wanted: Wanted,
     delete_messages: bool,
 }
 
-/// Writes one node in its own transaction and records it; its target id (`None`: skipped without one).
-async fn write_node(
+/// A node before its write: recorded already (skipped, or in the target as planned) with its target id, or to
+/// write over its target node (`None`: inserted).
+enum Unwritten {
+    Done(Option<i32>),
+    Write(Option<i32>),
+}
+
+/// Records a node that needs no write; else says which target node it writes.
+async fn unwritten(
     run: &mut Apply<'_>,
     client: &mut SqlClient,
     by_guid: &HashMap<Uuid, i32>,
-    node: NodeWrite<'_>,
-) -> Result<Option<i32>, PcmError> {
-    let NodeWrite {
-        name,
-        action,
-        wanted,
-        delete_messages,
-    } = node;
+    node: &NodeWrite<'_>,
+) -> Result<Unwritten, PcmError> {
+    let (name, wanted) = (node.name, &node.wanted);
     let kind = wanted.entity_type;
-    let target = match action {
+    let target = match node.action {
         StepAction::Skip { reason, target_id } => {
             run.record(kind, name, EntityStatus::Skipped, reason.clone());
-            return Ok(*target_id);
+            return Ok(Unwritten::Done(*target_id));
         }
         // A node an earlier, interrupted run of this import created has the package GUID.
         StepAction::Create => {
@@ -269,23 +420,26 @@ async fn write_node(
         StepAction::Resume { target_id } | StepAction::Overwrite { target_id } => Some(*target_id),
     };
     if let Some(id) = target {
-        if !delete_messages && !differs(run, client, id, wanted).await? {
+        if !node.delete_messages && !differs(run, client, id, wanted).await? {
             run.record(
                 kind,
                 name,
                 EntityStatus::Skipped,
                 "already in the target as planned (resumed)",
             );
-            return Ok(Some(id));
+            return Ok(Unwritten::Done(Some(id)));
         }
     }
-    begin(client).await?;
-    let outcome = write_node_rows(run, client, target, wanted, delete_messages).await;
-    let (id, deleted) = end(client, outcome).await?;
-    match (action, target) {
+    Ok(Unwritten::Write(target))
+}
+
+/// Records a node its transaction wrote.
+fn record_written(run: &mut Apply<'_>, node: &NodeWrite<'_>, target: Option<i32>, deleted: u64) {
+    let (kind, name) = (node.wanted.entity_type, node.name);
+    match (node.action, target) {
         (StepAction::Overwrite { .. }, _) => {
             let mut note = "overwritten: settings, roles and GUID replaced".to_string();
-            if delete_messages {
+            if node.delete_messages {
                 note.push_str(&format!(", {deleted} messages deleted"));
             }
             run.record_updated(kind, name, note);
@@ -293,7 +447,6 @@ async fn write_node(
         (_, Some(_)) => run.record_updated(kind, name, "resumed: brought up to the plan"),
         (_, None) => run.record(kind, name, EntityStatus::Successful, "created"),
     }
-    Ok(Some(id))
 }
 
 /// The node's statements (inside the caller's transaction): its row, roles, scope, and an overwritten room's

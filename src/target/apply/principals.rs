@@ -3,16 +3,19 @@
 //! self-affiliation and a `tblPrincipalMeta` row marked dirty, so the Persistent Chat server refreshes them
 //! from AD. System users map to the target's system principal.
 
-use super::sql::{exec, guid, ids_by_guid, scalar_i64, to_i32};
+use super::sql::{guid, ids_by_guid, scalar_i64, to_i32};
 use super::Apply;
 use crate::connection::transaction::{begin, end};
 use crate::connection::SqlClient;
 use crate::error::PcmError;
 use crate::jobs::JobContext;
 use crate::target::{EntityStatus, PrincipalStep, StepAction};
+use crate::util::rows::opt_i64;
 use crate::util::ticks::datetime_to_ticks;
+use tiberius::Uuid;
 
-/// Principals inserted per transaction (each is a few small statements).
+/// Principals inserted per transaction, in one batch ([`PARAMS_PER_ROW`] parameters each, well under SQL
+/// Server's 2,100 per request).
 const PER_TRANSACTION: usize = 100;
 
 /// `prinVerifiedOn` of an inserted principal: long ago, so the server's AD sync treats it as unverified and
@@ -70,10 +73,10 @@ pub async fn write(
     let missing = resolve_existing(run, client).await?;
     let statements = Statements::new(run);
     let prepared = run.prepared;
-    for chunk in missing.chunks(PER_TRANSACTION) {
+    for chunk in chunks(prepared, &missing) {
         ctx.check_cancelled()?;
         begin(client).await?;
-        let outcome = insert_chunk(client, &statements, prepared, chunk, run.system).await;
+        let outcome = insert_chunk(client, &statements, prepared, &chunk, run.system).await;
         let ids = end(client, outcome).await?;
         for (index, id) in chunk.iter().zip(ids) {
             run.ids
@@ -116,13 +119,18 @@ fn inserted_note(step: &PrincipalStep) -> String {
     note
 }
 
-/// The statements, spelled from the target's catalog once.
-/// Each insert is one batch: the principal, its self-affiliation and its meta row (one round trip per principal
-/// where `prinID` is an identity column, two where it is not).
+/// The statements, spelled from the target's catalog once. A chunk of principals is one batch: a multi-row
+/// insert, then their self-affiliations and meta rows selected from it by GUID, then the new ids by GUID. (One
+/// batch per principal cost a round trip each: 100,000 principals took minutes against a server's latency.)
 struct Statements {
-    next_id: String,
-    insert: String,
-    insert_with_id: String,
+    table: String,
+    columns: String,
+    id: String,
+    guid: String,
+    /// `(principalID, affiliationID, index, updatedBy)` of `tblPrincipalAffiliations`, when the target has it.
+    affiliations: Option<(String, String)>,
+    /// `tblPrincipalMeta` and its columns, when the target has it.
+    meta: Option<(String, String)>,
     identity: bool,
 }
 
@@ -144,69 +152,123 @@ const PRINCIPAL_COLUMNS: [&str; 15] = [
     "prinVerifiedOn",
 ];
 
+/// Parameters each principal of a chunk sends (every column but the system principal's two and
+/// `prinVerifiedOn`), plus its `prinID` where that is not an identity column.
+const PARAMS_PER_ROW: usize = 12;
+
 impl Statements {
     fn new(run: &Apply<'_>) -> Statements {
         let c = &run.catalog;
-        let t = c.table_ref("tblPrincipal");
         let cols: Vec<String> = PRINCIPAL_COLUMNS
             .iter()
             .map(|n| c.col("tblPrincipal", n))
             .collect();
-        let values: Vec<String> = (1..PRINCIPAL_COLUMNS.len())
-            .map(|i| format!("@P{i}"))
-            .chain([NEVER_VERIFIED.to_string()])
-            .collect();
-        let id = c.col("tblPrincipal", "prinID");
-        let n = PRINCIPAL_COLUMNS.len();
-        // @P11 is the system principal (prinAddedBy) in both inserts' parameters.
-        let identity_rows = dependent_rows(c, "@pcm_id", "@P11");
-        let explicit_rows = dependent_rows(c, &format!("@P{n}"), "@P11");
+        let a = "tblPrincipalAffiliations";
+        let m = "tblPrincipalMeta";
         Statements {
-            next_id: format!("SELECT ISNULL(MAX({id}), 0) + 1 FROM {t} WITH (TABLOCKX, HOLDLOCK)"),
-            insert: format!(
-                "INSERT INTO {t} ({}) VALUES ({}); DECLARE @pcm_id int; \
-                 SET @pcm_id = CAST(SCOPE_IDENTITY() AS int);{identity_rows} SELECT @pcm_id",
-                cols.join(", "),
-                values.join(", ")
-            ),
-            insert_with_id: format!(
-                "INSERT INTO {t} ({id}, {}) VALUES (@P{n}, {});{explicit_rows}",
-                cols.join(", "),
-                values.join(", ")
-            ),
+            table: c.table_ref("tblPrincipal"),
+            columns: cols.join(", "),
+            id: c.col("tblPrincipal", "prinID"),
+            guid: c.col("tblPrincipal", "prinGuid"),
+            affiliations: c.has_table(a).then(|| {
+                (
+                    c.table_ref(a),
+                    ["principalID", "affiliationID", "index", "updatedBy"]
+                        .map(|n| c.col(a, n))
+                        .join(", "),
+                )
+            }),
+            meta: c.has_table(m).then(|| {
+                (
+                    c.table_ref(m),
+                    [
+                        "prinID",
+                        "prinAffiliationsDirty",
+                        "prinAttributesDirty",
+                        "prinDeleted",
+                        "tryCount",
+                    ]
+                    .map(|n| c.col(m, n))
+                    .join(", "),
+                )
+            }),
             identity: run.prepared.state.prin_id_is_identity,
         }
     }
+
+    /// The batch that inserts `rows` principals. `@P1` is the system principal (`prinAddedBy`,
+    /// `prinUpdatedBy`, the affiliations' `updatedBy`); row `i` has [`PARAMS_PER_ROW`] parameters from
+    /// `@P{2 + i * PARAMS_PER_ROW}` (its GUID first), then, without identity, its `prinID` after all rows'.
+    /// Only this chunk's rows are selected back: their GUIDs (distinct within a chunk) among the ids above
+    /// the table's highest before the insert (a GUID an earlier chunk inserted too is not picked up again).
+    fn batch(&self, rows: usize) -> String {
+        let (t, id, g) = (&self.table, &self.id, &self.guid);
+        let first = |i: usize| 2 + i * PARAMS_PER_ROW;
+        let values: Vec<String> = (0..rows)
+            .map(|i| {
+                let p = |k: usize| format!("@P{}", first(i) + k);
+                let explicit = if self.identity {
+                    String::new()
+                } else {
+                    format!("@P{}, ", first(rows) + i)
+                };
+                format!(
+                    "({explicit}{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, @P1, {}, @P1, {}, {NEVER_VERIFIED})",
+                    p(0), p(1), p(2), p(3), p(4), p(5), p(6), p(7), p(8), p(9), p(10), p(11)
+                )
+            })
+            .collect();
+        let guids: Vec<String> = (0..rows).map(|i| format!("@P{}", first(i))).collect();
+        let mine = format!("{g} IN ({}) AND {id} > @pcm_before", guids.join(", "));
+        let id_column = if self.identity {
+            String::new()
+        } else {
+            format!("{id}, ")
+        };
+        let mut sql = format!(
+            "DECLARE @pcm_before int; \
+             SELECT @pcm_before = ISNULL(MAX({id}), 0) FROM {t} WITH (TABLOCKX, HOLDLOCK); \
+             INSERT INTO {t} ({id_column}{}) VALUES {};",
+            self.columns,
+            values.join(", ")
+        );
+        if let Some((table, columns)) = &self.affiliations {
+            sql.push_str(&format!(
+                " INSERT INTO {table} ({columns}) SELECT {id}, {id}, -1, @P1 FROM {t} WHERE {mine};"
+            ));
+        }
+        if let Some((table, columns)) = &self.meta {
+            sql.push_str(&format!(
+                " INSERT INTO {table} ({columns}) SELECT {id}, 1, 1, 0, 0 FROM {t} WHERE {mine};"
+            ));
+        }
+        sql.push_str(&format!(" SELECT {g}, {id} FROM {t} WHERE {mine}"));
+        sql
+    }
 }
 
-/// The statements that follow a principal's insert in its batch: its self-affiliation and its meta row marked
-/// dirty, where the target has those tables; `id` and `system` are the batch's expressions for them.
-fn dependent_rows(c: &crate::schema::Catalog, id: &str, system: &str) -> String {
-    let mut sql = String::new();
-    if c.has_table("tblPrincipalAffiliations") {
-        let a = "tblPrincipalAffiliations";
-        sql.push_str(&format!(
-            " INSERT INTO {} ({}, {}, {}, {}) VALUES ({id}, {id}, -1, {system});",
-            c.table_ref(a),
-            c.col(a, "principalID"),
-            c.col(a, "affiliationID"),
-            c.col(a, "index"),
-            c.col(a, "updatedBy")
-        ));
+/// The plan indexes of the principals to insert, in chunks of at most [`PER_TRANSACTION`] whose GUIDs are
+/// distinct (a package that holds one GUID twice inserts both, as separate rows, in separate chunks).
+fn chunks(prepared: &crate::target::plan::PreparedImport, missing: &[usize]) -> Vec<Vec<usize>> {
+    let mut chunks: Vec<Vec<usize>> = Vec::new();
+    let mut guids = std::collections::HashSet::new();
+    let mut current = Vec::new();
+    for &index in missing {
+        let g = prepared.plan.principals[index]
+            .planned
+            .guid
+            .to_ascii_lowercase();
+        if current.len() == PER_TRANSACTION || guids.contains(&g) {
+            chunks.push(std::mem::take(&mut current));
+            guids.clear();
+        }
+        guids.insert(g);
+        current.push(index);
     }
-    if c.has_table("tblPrincipalMeta") {
-        let m = "tblPrincipalMeta";
-        sql.push_str(&format!(
-            " INSERT INTO {} ({}, {}, {}, {}, {}) VALUES ({id}, 1, 1, 0, 0);",
-            c.table_ref(m),
-            c.col(m, "prinID"),
-            c.col(m, "prinAffiliationsDirty"),
-            c.col(m, "prinAttributesDirty"),
-            c.col(m, "prinDeleted"),
-            c.col(m, "tryCount")
-        ));
+    if !current.is_empty() {
+        chunks.push(current);
     }
-    sql
+    chunks
 }
 
 /// Inserts one chunk of principals (inside the caller's transaction); their new ids in order.
@@ -218,15 +280,48 @@ async fn insert_chunk(
     system: i32,
 ) -> Result<Vec<i32>, PcmError> {
     let now = datetime_to_ticks(chrono::Utc::now());
-    let mut ids = Vec::with_capacity(chunk.len());
+    struct Row<'a> {
+        guid: Uuid,
+        added: i64,
+        updated: i64,
+        step: &'a PrincipalStep,
+    }
+    let mut rows = Vec::with_capacity(chunk.len());
     for index in chunk {
         let step = &prepared.plan.principals[*index];
         let p = &step.planned;
-        let g = guid(&p.guid, &format!("Principal {}", p.uri))?;
         let added = p.added_on.unwrap_or(now);
-        let updated = p.updated_on.unwrap_or(added);
-        let params: [&dyn tiberius::ToSql; 14] = [
-            &g,
+        rows.push(Row {
+            guid: guid(&p.guid, &format!("Principal {}", p.uri))?,
+            added,
+            updated: p.updated_on.unwrap_or(added),
+            step,
+        });
+    }
+    let explicit_ids: Vec<i32> = if s.identity {
+        Vec::new()
+    } else {
+        let sql = format!(
+            "SELECT ISNULL(MAX({}), 0) + 1 FROM {} WITH (TABLOCKX, HOLDLOCK)",
+            s.id, s.table
+        );
+        let next = to_i32(scalar_i64(client, &sql, &[]).await?.unwrap_or(1), "prinID")?;
+        (0..chunk.len())
+            .map(|i| {
+                i32::try_from(i)
+                    .ok()
+                    .and_then(|i| next.checked_add(i))
+                    .ok_or_else(|| PcmError::Internal("prinID beyond the int range".into()))
+            })
+            .collect::<Result<_, _>>()?
+    };
+    let mut params: Vec<&dyn tiberius::ToSql> =
+        Vec::with_capacity(1 + chunk.len() * (PARAMS_PER_ROW + 1));
+    params.push(&system);
+    for row in &rows {
+        let p = &row.step.planned;
+        params.extend_from_slice(&[
+            &row.guid as &dyn tiberius::ToSql,
             &p.uri,
             &p.name,
             &p.display_name,
@@ -235,29 +330,35 @@ async fn insert_chunk(
             &p.ad_path,
             &p.user_principal_name,
             &p.disabled,
-            &step.type_id,
-            &system,
-            &added,
-            &system,
-            &updated,
-        ];
-        let id = if s.identity {
-            scalar_i64(client, &s.insert, &params)
-                .await?
-                .ok_or_else(|| {
-                    PcmError::Internal(
-                        "SCOPE_IDENTITY() returned nothing after inserting a principal".into(),
-                    )
-                })?
-        } else {
-            let next = scalar_i64(client, &s.next_id, &[]).await?.unwrap_or(1);
-            let next = to_i32(next, "prinID")?;
-            let mut with_id: Vec<&dyn tiberius::ToSql> = params.to_vec();
-            with_id.push(&next);
-            exec(client, &s.insert_with_id, &with_id).await?;
-            i64::from(next)
-        };
-        ids.push(to_i32(id, "prinID")?);
+            &row.step.type_id,
+            &row.added,
+            &row.updated,
+        ]);
     }
-    Ok(ids)
+    params.extend(explicit_ids.iter().map(|id| id as &dyn tiberius::ToSql));
+    let found = super::sql::rows(client, &s.batch(chunk.len()), &params).await?;
+    let mut by_guid = std::collections::HashMap::with_capacity(found.len());
+    for row in &found {
+        if let (Some(g), Some(id)) = (super::sql::opt_guid(row, 0)?, opt_i64(row, 1)?) {
+            by_guid.insert(g, to_i32(id, "prinID")?);
+        }
+    }
+    if found.len() != chunk.len() {
+        return Err(PcmError::Internal(format!(
+            "{} principals were inserted, but {} new rows were found by their GUIDs",
+            chunk.len(),
+            found.len()
+        )));
+    }
+    rows.iter()
+        .map(|row| {
+            let key = row.guid.to_string().to_ascii_lowercase();
+            by_guid.get(&key).copied().ok_or_else(|| {
+                PcmError::Internal(format!(
+                    "principal {} was inserted but not found by its GUID",
+                    row.step.planned.uri
+                ))
+            })
+        })
+        .collect()
 }

@@ -15,6 +15,40 @@ pub fn stage(ctx: &JobContext, status: &str) {
     ctx.progress(ACTIVITY, status, None, None);
 }
 
+/// A stage announced to the host whose duration is reported (verbose) when the next one starts: where an
+/// import's time went, for the administrator and the benchmark.
+pub struct StageTimer<'a> {
+    ctx: &'a JobContext,
+    status: &'static str,
+    started: Instant,
+}
+
+impl<'a> StageTimer<'a> {
+    pub fn start(ctx: &'a JobContext, status: &'static str) -> StageTimer<'a> {
+        stage(ctx, status);
+        StageTimer {
+            ctx,
+            status,
+            started: Instant::now(),
+        }
+    }
+
+    /// Reports this stage's duration and starts the next.
+    pub fn next(self, status: &'static str) -> StageTimer<'a> {
+        let ctx = self.ctx;
+        self.done();
+        StageTimer::start(ctx, status)
+    }
+
+    pub fn done(self) {
+        self.ctx.verbose(format!(
+            "{}: done in {:.1} s",
+            self.status,
+            self.started.elapsed().as_secs_f64()
+        ));
+    }
+}
+
 /// Counters of the chat stage.
 pub struct ChatProgress {
     started: Instant,
