@@ -5,6 +5,7 @@ mod common;
 
 use chat_fixtures::{create_database, generate_model, write_legacy, DatabaseKind, Size};
 use common::{unique_db_name, TestServer};
+use pchat_migrate::package::PackageReader;
 use std::process::Command;
 
 fn cli() -> Command {
@@ -140,11 +141,22 @@ async fn probe_export_inspect_from_the_command_line() {
     let out = cli().arg("inspect").arg(&package).output().expect("runs");
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("Valid         : yes"));
-    // inspect runs as a job: progress per entry on stderr, the last one at 100%.
+    // inspect runs as a job: progress on stderr, the last one at 100%. stderr is not a terminal here, so the
+    // log gets the first and the last line of the check (and one every 5 s), not one per package entry.
     let progress = String::from_utf8_lossy(&out.stderr);
     assert!(
         progress.contains("Checking the migration package: 100.0% Checked"),
         "{progress}"
+    );
+    let entries = PackageReader::open(&package)
+        .expect("the package opens")
+        .manifest()
+        .entries
+        .len();
+    let logged = progress.lines().filter(|l| l.contains("% Checked")).count();
+    assert!(
+        entries > 4 && logged <= 3,
+        "{logged} progress lines for {entries} entries: {progress}"
     );
 
     // A damaged package: exit code 1 and the reason on stderr.

@@ -392,7 +392,13 @@ struct Reporter {
     verbose: bool,
     quiet: bool,
     interactive: bool,
+    /// The activity of the last progress line written to a log, and when.
+    last_logged: std::cell::RefCell<Option<(String, std::time::Instant)>>,
 }
+
+/// How often a progress line goes to a log (stderr not a terminal) while one activity runs: an export of
+/// 40,000 rooms once wrote a line per package entry.
+const LOG_PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Reporter {
     fn event(&self, event: &JobEvent) {
@@ -408,7 +414,7 @@ impl Reporter {
                 let (activity, status) = (escape_control(activity), escape_control(status));
                 if self.interactive {
                     let _ = write!(err, "\r\x1b[2K{activity}:{pct} {status}");
-                } else {
+                } else if self.log_progress(&activity, *percent) {
                     let _ = writeln!(err, "{activity}:{pct} {status}");
                 }
             }
@@ -422,6 +428,25 @@ impl Reporter {
             }
             _ => {}
         }
+    }
+
+    /// Whether a progress update goes to the log: a new activity, a stage (no percentage), the end (100 %),
+    /// else one every [`LOG_PROGRESS_EVERY`].
+    fn log_progress(&self, activity: &str, percent: Option<f64>) -> bool {
+        let mut last = self.last_logged.borrow_mut();
+        let now = std::time::Instant::now();
+        let due = match &*last {
+            Some((logged, at)) => {
+                logged != activity
+                    || percent.is_none_or(|p| p >= 100.0)
+                    || now.duration_since(*at) >= LOG_PROGRESS_EVERY
+            }
+            None => true,
+        };
+        if due {
+            *last = Some((activity.to_string(), now));
+        }
+        due
     }
 
     fn clear(&self) -> &'static str {
@@ -523,6 +548,7 @@ fn reporter_for(cli: &Cli) -> Reporter {
         verbose: cli.verbose,
         quiet: cli.quiet,
         interactive: std::io::stderr().is_terminal(),
+        last_logged: Default::default(),
     }
 }
 
