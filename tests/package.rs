@@ -363,3 +363,120 @@ fn verify_reports_progress_per_entry_and_stops_when_cancelled() {
     assert_eq!(result.map(|_| ()).unwrap_err().code(), "cancelled");
     assert_eq!(calls, 1);
 }
+
+/// A valid package of `rooms` rooms (nodeIDs 100…), room `i` holding `i + 1` messages.
+fn write_many_rooms(path: &Path, rooms: i32) {
+    let mut writer = PackageWriter::create(path).expect("create");
+    let nodes: Vec<Node> = (0..rooms)
+        .map(|i| sample::node(100 + i, NodeKind::Room, Some(2), &format!("Room {i}"), &[]))
+        .collect();
+    writer
+        .write_entities(
+            &Entities {
+                principals: vec![
+                    principal(1, "sip:system"),
+                    principal(2, "sip:ann@contoso.com"),
+                ],
+                categories: vec![
+                    sample::node(1, NodeKind::Category, None, "Root", &[]),
+                    sample::node(2, NodeKind::Category, Some(1), "Sales", &[]),
+                ],
+                rooms: nodes,
+                ..Entities::default()
+            },
+            || Ok(()),
+        )
+        .expect("entities");
+    let mut histories = Vec::new();
+    let mut total = 0u64;
+    for i in 0..rooms {
+        let count = i64::from(i) + 1;
+        let history: Vec<Message> = (1..=count)
+            .map(|c| {
+                message(
+                    c,
+                    634_500_000_000_000_000 + c,
+                    &format!("room {i} line {c}"),
+                )
+            })
+            .collect();
+        writer
+            .write_entry(&messages_entry(100 + i), &history)
+            .expect("history");
+        total += history.len() as u64;
+        histories.push(RoomHistory {
+            room_id: 100 + i,
+            entry: messages_entry(100 + i),
+            messages: history.len() as u64,
+            first_chat_id: Some(1),
+            last_chat_id: Some(count),
+            chat_id_bound: Some(count),
+            first_message_utc: None,
+            last_message_utc: None,
+        });
+    }
+    let manifest = Manifest {
+        format: FORMAT_NAME.into(),
+        format_version: format!("{FORMAT_MAJOR}.{FORMAT_MINOR}"),
+        tool: ToolInfo {
+            name: "pchat-migrate".into(),
+            version: "test".into(),
+        },
+        created_utc: "2026-12-02T00:00:00Z".into(),
+        source: SourceInfo {
+            db_instance: "sql01".into(),
+            database: "GroupChat".into(),
+            kind: "LyncGroupChat2010".into(),
+            product_version: None,
+        },
+        parameters: serde_json::json!({}),
+        counts: EntityCounts {
+            principals: 2,
+            categories: 2,
+            rooms: rooms as u64,
+            messages: total,
+            ..EntityCounts::default()
+        },
+        rooms: histories,
+        entries: Vec::new(),
+    };
+    writer.finish(manifest).expect("finish");
+}
+
+/// Histories are checked on several threads where the machine has cores (a file is opened again for each
+/// helper): the figures still come in manifest order, progress comes once per entry in order, and of two
+/// damaged histories the one first in the manifest is reported, every time.
+#[test]
+fn a_many_room_package_checks_in_order_and_names_its_first_damaged_history() {
+    let dir = temp_dir("many-rooms");
+    let good = dir.join("good.zip");
+    write_many_rooms(&good, 40);
+    let mut reader = PackageReader::open(&good).expect("open");
+    let entries = reader.manifest().entries.len();
+    let mut seen = Vec::new();
+    let figures = reader
+        .verify(|done, total| seen.push((done, total)))
+        .expect("verify");
+    let expected: Vec<(usize, usize)> = (1..=entries).map(|d| (d, entries)).collect();
+    assert_eq!(seen, expected, "one progress call per entry, in order");
+    let rooms: Vec<(i32, u64)> = figures.iter().map(|f| (f.room_id, f.messages)).collect();
+    let want: Vec<(i32, u64)> = (0..40).map(|i| (100 + i, i as u64 + 1)).collect();
+    assert_eq!(rooms, want, "figures in manifest order");
+
+    // Rooms 103 and 131 altered (their checksums no longer match): room 103 is named, every time.
+    let damaged = dir.join("damaged.zip");
+    rewrite(&good, &damaged, |name, mut data| {
+        if name == messages_entry(103) || name == messages_entry(131) {
+            let at = data.len() / 2;
+            data[at] = if data[at] == b'7' { b'8' } else { b'7' };
+        }
+        vec![(name.to_string(), data)]
+    });
+    for _ in 0..10 {
+        let message = error_of(&damaged);
+        assert!(
+            message.contains("room-103") && !message.contains("room-131"),
+            "{message}"
+        );
+    }
+}

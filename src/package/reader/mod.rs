@@ -5,6 +5,7 @@
 
 mod diagnose;
 mod graph;
+mod histories;
 pub mod limits;
 mod manifest;
 mod structure;
@@ -48,6 +49,8 @@ pub struct PackageReader<R = BufReader<File>> {
     /// The read buffer and the line buffer, reused by every entry (see [`ScratchBuf`]).
     scratch: Vec<u8>,
     line: Vec<u8>,
+    /// Opens the same bytes again, for the threads that help [`PackageReader::verify`] (a file only).
+    reopen: Option<histories::Reopen<R>>,
 }
 
 /// Per-room figures found while verifying.
@@ -89,7 +92,12 @@ impl PackageReader {
     /// of a kind the format defines.
     pub fn open(path: &Path) -> Result<PackageReader, PcmError> {
         let file = File::open(path).map_err(|e| PcmError::io("opening", path, e))?;
-        PackageReader::from_reader(BufReader::new(file), path)
+        let mut reader = PackageReader::from_reader(BufReader::new(file), path)?;
+        let again = path.to_path_buf();
+        reader.reopen = Some(std::sync::Arc::new(move || {
+            File::open(&again).map(BufReader::new)
+        }));
+        Ok(reader)
     }
 }
 
@@ -119,6 +127,7 @@ impl<R: Read + Seek> PackageReader<R> {
             cancel: None,
             scratch: vec![0; 64 * 1024],
             line: Vec::new(),
+            reopen: None,
         })
     }
 
@@ -310,7 +319,10 @@ impl<R: Read + Seek> PackageReader<R> {
     pub fn verify(
         &mut self,
         mut progress: impl FnMut(usize, usize),
-    ) -> Result<Vec<RoomFigures>, PcmError> {
+    ) -> Result<Vec<RoomFigures>, PcmError>
+    where
+        R: Send,
+    {
         let total = self.manifest.entries.len();
         let mut done = 0usize;
         let entities = self.load_graph(&mut || {
@@ -321,30 +333,14 @@ impl<R: Read + Seek> PackageReader<R> {
         let rooms: HashMap<i32, &graph::NodeView> =
             entities.rooms.iter().map(|r| (r.id, r)).collect();
         let principals: HashSet<i32> = entities.principals.iter().copied().collect();
-        // Borrowed out of the manifest for the loop (no copy of 40,000 records), put back whatever the outcome.
+        // Borrowed out of the manifest for the check (no copy of 40,000 records), put back whatever the outcome.
         let histories = std::mem::take(&mut self.manifest.rooms);
-        let mut checked = Vec::with_capacity(histories.len());
-        let mut outcome = Ok(());
-        for history in &histories {
-            let Some(room) = rooms.get(&history.room_id) else {
-                outcome = Err(self.invalid(format!(
-                    "history '{}' belongs to no room in rooms.jsonl",
-                    history.entry
-                )));
-                break;
-            };
-            match self.verify_history(room, history, &principals) {
-                Ok(figures) => checked.push(figures),
-                Err(e) => {
-                    outcome = Err(e);
-                    break;
-                }
-            }
+        let outcome = self.check_histories(&histories, &rooms, &principals, &mut || {
             done += 1;
             progress(done.min(total), total);
-        }
+        });
         self.manifest.rooms = histories;
-        outcome?;
+        let checked = outcome?;
         let total_messages = checked
             .iter()
             .fold(0u64, |sum, h| sum.saturating_add(h.messages));
