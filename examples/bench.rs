@@ -12,6 +12,9 @@
 //!   inspect time; the peak RSS of every phase.
 //!
 //! Default sizes: 100000, 1M, 10M and realistic.
+//!
+//! For profiling one phase by hand: `bench --phase <name> key=value…` (see `run_phase`); with `BENCH_TRACE=1`
+//! a phase prints each progress status it receives with its time since the start, on stderr.
 
 #[path = "../tests/common/name_map.rs"]
 mod name_map;

@@ -72,7 +72,9 @@ async fn deployment(name: &str, seed: u64) -> Deployment {
     chat_fixtures::create_database_as(&mut admin, &source, schema)
         .await
         .expect("legacy schema");
-    let model = chat_fixtures::generate_model(seed, Size::Tiny);
+    // 600 messages: several chat transactions at -BatchSize 100 (small rooms share one up to the batch size),
+    // so a fault can land while chat is written.
+    let model = chat_fixtures::generate_model(seed, Size::Messages(600));
     chat_fixtures::write_schema(&mut admin, &model, schema)
         .await
         .expect("legacy data");

@@ -1,7 +1,8 @@
 //! Chat, per room in plan order: the target's highest chatId is the resume point (reconciled with the
 //! package first), then ordered batches of `batch_size` messages, each one transaction: a bulk insert into
 //! `tblChat` (plus an exact insert of content that is not valid Unicode) and the room's `tblLastChatId` raised
-//! to the batch's last chatId, never lowered. Cancellation is checked between batches only.
+//! to the batch's last chatId, never lowered. Consecutive small rooms share a transaction (up to `batch_size`
+//! messages and 200 rooms). Cancellation is checked between transactions only.
 
 use super::chat_feed::{self, ChatRow, Feed, RoomFeed};
 use super::finish::Pending;
@@ -91,7 +92,7 @@ pub struct ChatSql {
     table: String,
     columns: Vec<String>,
     insert_exact: String,
-    /// Raises the room's `tblLastChatId` row, or inserts it: one round trip per batch.
+    /// Raises a room's `tblLastChatId` row, or inserts it; `@PNODE` and `@PLAST` stand for its parameters.
     last_raise: String,
     has_last: bool,
 }
@@ -135,11 +136,26 @@ impl ChatSql {
             ),
             columns,
             last_raise: format!(
-                "UPDATE {lt} SET {id} = @P2 WHERE {n} = @P1 AND {id} < @P2; \
-                 IF NOT EXISTS (SELECT 1 FROM {lt} WHERE {n} = @P1) INSERT INTO {lt} ({n}, {id}) VALUES (@P1, @P2)"
+                "UPDATE {lt} SET {id} = @PLAST WHERE {n} = @PNODE AND {id} < @PLAST; \
+                 IF NOT EXISTS (SELECT 1 FROM {lt} WHERE {n} = @PNODE) INSERT INTO {lt} ({n}, {id}) VALUES (@PNODE, @PLAST)"
             ),
             has_last: c.has_table(l),
         }
+    }
+}
+
+impl ChatSql {
+    /// The batch that raises `rooms` rooms' `tblLastChatId`: room `k` (from 0) is `@P{2k+1}` (node) and
+    /// `@P{2k+2}` (its highest chatId written).
+    fn last_raise_for(&self, rooms: usize) -> String {
+        (0..rooms)
+            .map(|k| {
+                self.last_raise
+                    .replace("@PNODE", &format!("@P{}", 2 * k + 1))
+                    .replace("@PLAST", &format!("@P{}", 2 * k + 2))
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 }
 
@@ -226,6 +242,17 @@ pub async fn write(
     Ok(())
 }
 
+/// Rooms whose rows share one transaction at most (two parameters each for their `tblLastChatId`).
+const ROOMS_PER_TRANSACTION: usize = 200;
+
+/// Batches of one or more rooms written in one transaction: a big room's batch alone, small rooms together up to
+/// the batch size (a transaction per room of a few messages was most of the chat stage on 40,000 small rooms).
+#[derive(Default)]
+struct Group {
+    parts: Vec<(usize, Vec<ChatRow>)>,
+    rows: usize,
+}
+
 /// The writer loop: reconcile, insert batches, check cancellation between batches.
 async fn receive(
     run: &mut Apply<'_>,
@@ -236,6 +263,8 @@ async fn receive(
     progress: &mut ChatProgress,
     ctx: &JobContext,
 ) -> Result<(), PcmError> {
+    let batch_size = usize::try_from(run.prepared.batch_size.max(1)).unwrap_or(5_000);
+    let mut group = Group::default();
     while let Some(feed) = receiver.recv().await {
         match feed {
             Feed::Reconcile {
@@ -247,22 +276,59 @@ async fn receive(
             }
             Feed::Batch { slot, rows } => {
                 ctx.check_cancelled()?;
-                let job = &mut jobs[slot];
-                let mapped = map_posters(run, &rows, &job.name)?;
-                begin(client).await?;
-                let outcome = insert_batch(client, s, job.node, &rows, &mapped).await;
-                end(client, outcome).await?;
-                let bytes: u64 = rows.iter().map(ChatRow::bytes).sum();
-                job.imported += rows.len() as u64;
-                run.summary.messages_imported += rows.len() as u64;
-                run.summary.bytes_imported += bytes;
-                progress.add(rows.len() as u64, bytes);
-                if progress.due() {
-                    ctx.progress_event(progress.event());
+                if group.rows + rows.len() > batch_size
+                    || group.parts.len() >= ROOMS_PER_TRANSACTION
+                {
+                    write_group(run, client, s, jobs, &mut group, progress, ctx).await?;
+                }
+                group.rows += rows.len();
+                group.parts.push((slot, rows));
+                if group.rows >= batch_size {
+                    write_group(run, client, s, jobs, &mut group, progress, ctx).await?;
                 }
             }
             Feed::End => progress.room_done(),
         }
+    }
+    ctx.check_cancelled()?;
+    write_group(run, client, s, jobs, &mut group, progress, ctx).await
+}
+
+/// Writes the group's rows in one transaction and counts them; the group is empty afterwards.
+async fn write_group(
+    run: &mut Apply<'_>,
+    client: &mut SqlClient,
+    s: &ChatSql,
+    jobs: &mut [RoomJob],
+    group: &mut Group,
+    progress: &mut ChatProgress,
+    ctx: &JobContext,
+) -> Result<(), PcmError> {
+    let group = std::mem::take(group);
+    if group.parts.is_empty() {
+        return Ok(());
+    }
+    let mut parts = Vec::with_capacity(group.parts.len());
+    for (slot, rows) in &group.parts {
+        let job = &jobs[*slot];
+        parts.push(RoomRows {
+            node: job.node,
+            rows,
+            posters: map_posters(run, rows, &job.name)?,
+        });
+    }
+    begin(client).await?;
+    let outcome = insert_group(client, s, &parts).await;
+    end(client, outcome).await?;
+    for (slot, rows) in &group.parts {
+        let bytes: u64 = rows.iter().map(ChatRow::bytes).sum();
+        jobs[*slot].imported += rows.len() as u64;
+        run.summary.messages_imported += rows.len() as u64;
+        run.summary.bytes_imported += bytes;
+        progress.add(rows.len() as u64, bytes);
+    }
+    if progress.due() {
+        ctx.progress_event(progress.event());
     }
     Ok(())
 }
@@ -314,75 +380,100 @@ fn needs_row_insert(r: &ChatRow) -> bool {
         || r.rtf.as_deref().is_some_and(too_long_for_bulk)
 }
 
-/// One batch (inside the caller's transaction).
-async fn insert_batch(
+/// One room's rows of a group, with their posters' target ids.
+struct RoomRows<'a> {
+    node: i32,
+    rows: &'a [ChatRow],
+    posters: Vec<i32>,
+}
+
+/// One group (inside the caller's transaction): one bulk load of every room's plain rows, a row INSERT for each
+/// row the bulk load cannot carry, then every room's `tblLastChatId` raised in one batch.
+async fn insert_group(
     client: &mut SqlClient,
     s: &ChatSql,
-    node: i32,
-    rows: &[ChatRow],
-    posters: &[i32],
+    parts: &[RoomRows<'_>],
 ) -> Result<(), PcmError> {
     let with_rtf = s.columns.len() > 6;
-    let plain: Vec<usize> = (0..rows.len())
-        .filter(|&i| !needs_row_insert(&rows[i]))
-        .collect();
-    if !plain.is_empty() {
+    let plain = parts
+        .iter()
+        .any(|part| part.rows.iter().any(|r| !needs_row_insert(r)));
+    if plain {
         let columns: Vec<&str> = s.columns.iter().map(String::as_str).collect();
         let mut load = client
             .bulk_insert_columns(&s.table, &columns)
             .await
             .map_err(sql_error)?;
-        for &i in &plain {
-            let r = &rows[i];
-            let mut row = TokenRow::with_capacity(s.columns.len());
-            row.push(ColumnData::I32(Some(node)));
-            row.push(ColumnData::I64(Some(r.chat_id)));
-            row.push(ColumnData::I64(Some(r.chat_date)));
-            row.push(ColumnData::I32(Some(posters[i])));
-            row.push(ColumnData::Bit(Some(r.is_alert)));
-            row.push(ColumnData::String(Some(Cow::Borrowed(r.content.as_str()))));
-            if with_rtf {
-                row.push(ColumnData::String(r.rtf.as_deref().map(Cow::Borrowed)));
+        for part in parts {
+            for (r, poster) in part.rows.iter().zip(&part.posters) {
+                if needs_row_insert(r) {
+                    continue;
+                }
+                let mut row = TokenRow::with_capacity(s.columns.len());
+                row.push(ColumnData::I32(Some(part.node)));
+                row.push(ColumnData::I64(Some(r.chat_id)));
+                row.push(ColumnData::I64(Some(r.chat_date)));
+                row.push(ColumnData::I32(Some(*poster)));
+                row.push(ColumnData::Bit(Some(r.is_alert)));
+                row.push(ColumnData::String(Some(Cow::Borrowed(r.content.as_str()))));
+                if with_rtf {
+                    row.push(ColumnData::String(r.rtf.as_deref().map(Cow::Borrowed)));
+                }
+                load.send(row).await.map_err(sql_error)?;
             }
-            load.send(row).await.map_err(sql_error)?;
         }
         load.finalize().await.map_err(sql_error)?;
     }
-    for (i, r) in rows.iter().enumerate().filter(|(_, r)| needs_row_insert(r)) {
-        // CAST(@P6 AS nvarchar(max)) takes the exact bytes as varbinary, or the text as nvarchar(max).
-        let content: &dyn tiberius::ToSql = match &r.exact_utf16le {
-            Some(exact) => exact,
-            None => &r.content,
-        };
-        let mut params: Vec<&dyn tiberius::ToSql> = vec![
-            &node,
-            &r.chat_id,
-            &r.chat_date,
-            &posters[i],
-            &r.is_alert,
-            content,
-        ];
-        if with_rtf {
-            params.push(&r.rtf);
+    for part in parts {
+        for (r, poster) in part.rows.iter().zip(&part.posters) {
+            if !needs_row_insert(r) {
+                continue;
+            }
+            // CAST(@P6 AS nvarchar(max)) takes the exact bytes as varbinary, or the text as nvarchar(max).
+            let content: &dyn tiberius::ToSql = match &r.exact_utf16le {
+                Some(exact) => exact,
+                None => &r.content,
+            };
+            let mut params: Vec<&dyn tiberius::ToSql> = vec![
+                &part.node,
+                &r.chat_id,
+                &r.chat_date,
+                poster,
+                &r.is_alert,
+                content,
+            ];
+            if with_rtf {
+                params.push(&r.rtf);
+            }
+            exec(client, &s.insert_exact, &params).await?;
         }
-        exec(client, &s.insert_exact, &params).await?;
     }
-    if let Some(last) = rows.iter().map(|r| r.chat_id).max() {
-        raise_last_chat_id(client, s, node, last).await?;
-    }
-    Ok(())
+    raise_last_chat_ids(client, s, parts).await
 }
 
-/// `tblLastChatId` of the room: the larger of the existing value and `last` (one row per room).
-async fn raise_last_chat_id(
+/// `tblLastChatId` of every room of the group: the larger of the existing value and the room's highest chatId
+/// written (one row per room), in one batch.
+async fn raise_last_chat_ids(
     client: &mut SqlClient,
     s: &ChatSql,
-    node: i32,
-    last: i64,
+    parts: &[RoomRows<'_>],
 ) -> Result<(), PcmError> {
-    if s.has_last {
-        exec(client, &s.last_raise, &[&node, &last]).await?;
+    if !s.has_last {
+        return Ok(());
     }
+    let lasts: Vec<(i32, i64)> = parts
+        .iter()
+        .filter_map(|part| Some((part.node, part.rows.iter().map(|r| r.chat_id).max()?)))
+        .collect();
+    if lasts.is_empty() {
+        return Ok(());
+    }
+    let mut params: Vec<&dyn tiberius::ToSql> = Vec::with_capacity(2 * lasts.len());
+    for (node, last) in &lasts {
+        params.push(node);
+        params.push(last);
+    }
+    exec(client, &s.last_raise_for(lasts.len()), &params).await?;
     Ok(())
 }
 
@@ -477,6 +568,12 @@ mod tests {
             s.insert_exact.contains("[channelID], [chatID]")
                 && s.insert_exact.contains("CAST(@P6 AS nvarchar(max))")
         );
-        assert!(s.has_last && s.last_raise.contains("[lastChatID] < @P2"));
+        assert!(s.has_last);
+        let two = s.last_raise_for(2);
+        assert!(
+            two.contains("[lastChatID] < @P2")
+                && two.contains("[nodeID] = @P3 AND [lastChatID] < @P4"),
+            "{two}"
+        );
     }
 }
