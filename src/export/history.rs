@@ -351,7 +351,7 @@ fn hand_over(commands: &SyncSender<Command>, command: Command) -> Result<(), Pcm
 enum OpenRoom {
     /// In the worker's bundle (the bundle holds its lines).
     Bundled,
-    Fragment(FragmentWriter),
+    Fragment(Box<FragmentWriter>),
 }
 
 /// A worker's writer: every room the reader sends, into the bundle or a fragment of its own; each finished room's
@@ -403,7 +403,9 @@ impl<'a> RoomWriter<'a> {
         } else {
             // The open bundle is finished first, so a big room never holds it open for long.
             self.finish_bundle()?;
-            self.room = Some(OpenRoom::Fragment(staging.begin(room_id, fingerprint)?));
+            self.room = Some(OpenRoom::Fragment(Box::new(
+                staging.begin(room_id, fingerprint)?,
+            )));
         }
         Ok(())
     }
