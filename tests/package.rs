@@ -364,7 +364,8 @@ fn verify_reports_progress_per_entry_and_stops_when_cancelled() {
     assert_eq!(calls, 1);
 }
 
-/// A valid package of `rooms` rooms (nodeIDs 100…), room `i` holding `i + 1` messages.
+/// A valid package of `rooms` rooms (nodeIDs 100…), room `i` holding `i + 20` messages of ~500 bytes (enough
+/// history per room, over 8 KiB, for the check to take helpers on a machine with more than one core).
 fn write_many_rooms(path: &Path, rooms: i32) {
     let mut writer = PackageWriter::create(path).expect("create");
     let nodes: Vec<Node> = (0..rooms)
@@ -390,13 +391,13 @@ fn write_many_rooms(path: &Path, rooms: i32) {
     let mut histories = Vec::new();
     let mut total = 0u64;
     for i in 0..rooms {
-        let count = i64::from(i) + 1;
+        let count = i64::from(i) + 20;
         let history: Vec<Message> = (1..=count)
             .map(|c| {
                 message(
                     c,
                     634_500_000_000_000_000 + c,
-                    &format!("room {i} line {c}"),
+                    &format!("room {i} line {c} {}", "lorem ipsum ".repeat(40)),
                 )
             })
             .collect();
@@ -460,7 +461,7 @@ fn a_many_room_package_checks_in_order_and_names_its_first_damaged_history() {
     let expected: Vec<(usize, usize)> = (1..=entries).map(|d| (d, entries)).collect();
     assert_eq!(seen, expected, "one progress call per entry, in order");
     let rooms: Vec<(i32, u64)> = figures.iter().map(|f| (f.room_id, f.messages)).collect();
-    let want: Vec<(i32, u64)> = (0..40).map(|i| (100 + i, i as u64 + 1)).collect();
+    let want: Vec<(i32, u64)> = (0..40).map(|i| (100 + i, i as u64 + 20)).collect();
     assert_eq!(rooms, want, "figures in manifest order");
 
     // Rooms 103 and 131 altered (their checksums no longer match): room 103 is named, every time.
