@@ -63,21 +63,16 @@ pub async fn read_scopes(
     Ok(out)
 }
 
-/// Makes node `node`'s roles exactly `want` (`fresh`: the node was inserted in this transaction, so it has
-/// none yet); the number of rows changed.
+/// Makes existing node `node`'s roles exactly `want` (a node inserted by this run gets its roles with
+/// [`insert_role_rows`]); the number of rows changed.
 pub async fn sync_roles(
     client: &mut SqlClient,
     c: &Catalog,
     node: i32,
     want: &Roles,
     system: i32,
-    fresh: bool,
 ) -> Result<u64, PcmError> {
-    let have = if fresh {
-        Roles::default()
-    } else {
-        read_roles(client, c, node).await?
-    };
+    let have = read_roles(client, c, node).await?;
     let (t, n, p, ty) = (
         c.table_ref(ROLE),
         c.col(ROLE, "prinRoleNodeID"),
@@ -108,22 +103,13 @@ pub async fn insert_role_rows(
     rows: &[(i32, i32, i32)],
     system: i32,
 ) -> Result<u64, PcmError> {
-    let columns = format!(
-        "{}, {}, {}, {}",
-        c.col(ROLE, "prinRoleNodeID"),
-        c.col(ROLE, "prinRolePrinID"),
-        c.col(ROLE, "prinRoleTypeID"),
-        c.col(ROLE, "prinRoleUpdatedBy")
-    );
-    let mut inserted = 0;
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let mut params: Vec<&dyn tiberius::ToSql> = Vec::with_capacity(4 * chunk.len());
-        for (node, prin, role) in chunk {
-            params.extend([node as &dyn tiberius::ToSql, prin, role, &system]);
-        }
-        inserted += insert_rows(client, &c.table_ref(ROLE), &columns, &params).await?;
-    }
-    Ok(inserted)
+    let columns = [
+        "prinRoleNodeID",
+        "prinRolePrinID",
+        "prinRoleTypeID",
+        "prinRoleUpdatedBy",
+    ];
+    insert_rows(client, c, ROLE, columns, rows, system).await
 }
 
 /// Inserts scope rows `(category node, principal, denied)` of any number of categories, [`ROWS_PER_INSERT`]
@@ -137,62 +123,61 @@ pub async fn insert_scope_rows(
     if !c.has_table(SCOPE) {
         return Ok(0);
     }
-    let columns = format!(
-        "{}, {}, {}, {}",
-        c.col(SCOPE, "scopeNodeID"),
-        c.col(SCOPE, "scopePrinID"),
-        c.col(SCOPE, "scopeIsDenied"),
-        c.col(SCOPE, "scopeUpdatedBy")
-    );
+    let columns = [
+        "scopeNodeID",
+        "scopePrinID",
+        "scopeIsDenied",
+        "scopeUpdatedBy",
+    ];
+    insert_rows(client, c, SCOPE, columns, rows, system).await
+}
+
+/// Multi-row INSERTs into `table` of `(node, principal, value, system)` rows, [`ROWS_PER_INSERT`] per
+/// statement, `columns` named in that order.
+async fn insert_rows<T: tiberius::ToSql>(
+    client: &mut SqlClient,
+    c: &Catalog,
+    table: &str,
+    columns: [&str; 4],
+    rows: &[(i32, i32, T)],
+    system: i32,
+) -> Result<u64, PcmError> {
+    let columns = columns.map(|n| c.col(table, n)).join(", ");
+    let table = c.table_ref(table);
     let mut inserted = 0;
     for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let at = 4 * i + 1;
+                format!("(@P{at}, @P{}, @P{}, @P{})", at + 1, at + 2, at + 3)
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO {table} ({columns}) VALUES {}",
+            values.join(", ")
+        );
         let mut params: Vec<&dyn tiberius::ToSql> = Vec::with_capacity(4 * chunk.len());
-        for (node, prin, denied) in chunk {
-            params.extend([node as &dyn tiberius::ToSql, prin, denied, &system]);
+        for (node, prin, value) in chunk {
+            params.extend([node as &dyn tiberius::ToSql, prin, value, &system]);
         }
-        inserted += insert_rows(client, &c.table_ref(SCOPE), &columns, &params).await?;
+        inserted += exec(client, &sql, &params).await?;
     }
     Ok(inserted)
 }
 
-/// One multi-row INSERT of 4-column rows, `params` four per row.
-async fn insert_rows(
-    client: &mut SqlClient,
-    table: &str,
-    columns: &str,
-    params: &[&dyn tiberius::ToSql],
-) -> Result<u64, PcmError> {
-    let values: Vec<String> = (0..params.len() / 4)
-        .map(|i| {
-            let at = 4 * i + 1;
-            format!("(@P{at}, @P{}, @P{}, @P{})", at + 1, at + 2, at + 3)
-        })
-        .collect();
-    let sql = format!(
-        "INSERT INTO {table} ({columns}) VALUES {}",
-        values.join(", ")
-    );
-    exec(client, &sql, params).await
-}
-
-/// Makes category `node`'s scope exactly `want` (`fresh`: inserted in this transaction, no scope yet); the
-/// number of rows changed.
+/// Makes existing category `node`'s scope exactly `want` (a category inserted by this run gets its scope with
+/// [`insert_scope_rows`]); the number of rows changed.
 pub async fn sync_scopes(
     client: &mut SqlClient,
     c: &Catalog,
     node: i32,
     want: &Scopes,
     system: i32,
-    fresh: bool,
 ) -> Result<u64, PcmError> {
     if !c.has_table(SCOPE) {
         return Ok(0);
     }
-    let have = if fresh {
-        Scopes::default()
-    } else {
-        read_scopes(client, c, node).await?
-    };
+    let have = read_scopes(client, c, node).await?;
     let (t, n, p) = (
         c.table_ref(SCOPE),
         c.col(SCOPE, "scopeNodeID"),

@@ -1,6 +1,6 @@
 //! One `tblNode` row: the values the plan wants, reading the target's, inserting and updating.
 
-use super::sql::{exec, guid, opt_guid, rows, scalar_i64, to_i32};
+use super::sql::{exec, guid, inserted_ids, next_ids, opt_guid, rows, to_i32};
 use crate::connection::SqlClient;
 use crate::error::PcmError;
 use crate::schema::Catalog;
@@ -106,77 +106,6 @@ fn params_of(v: &NodeValues) -> Result<Params, PcmError> {
     })
 }
 
-/// Inserts a node; its new id (from the identity when `identity`, else MAX + 1 under an exclusive table lock
-/// held to the end of the caller's transaction).
-pub async fn insert(
-    client: &mut SqlClient,
-    c: &Catalog,
-    v: &NodeValues,
-    stamps: Stamps,
-    identity: bool,
-) -> Result<i32, PcmError> {
-    let p = params_of(v)?;
-    let t = c.table_ref("tblNode");
-    let mut names = vec![c.col("tblNode", "nodeGuid")];
-    names.extend(cols(c, &SETTINGS));
-    names.extend(cols(
-        c,
-        &[
-            "nodeAddedBy",
-            "nodeAddedOn",
-            "nodeUpdatedBy",
-            "nodeUpdatedOn",
-        ],
-    ));
-    let values: Vec<String> = (1..=names.len()).map(|i| format!("@P{i}")).collect();
-    let id_col = c.col("tblNode", "nodeID");
-    let params: [&dyn tiberius::ToSql; 16] = [
-        &p.guid,
-        &v.parent,
-        &v.is_category,
-        &v.name,
-        &v.description,
-        &v.invite,
-        &v.logged,
-        &v.file_post,
-        &v.disabled,
-        &v.behavior,
-        &v.visibility,
-        &p.siop,
-        &stamps.added_by,
-        &stamps.added_on,
-        &stamps.updated_by,
-        &stamps.updated_on,
-    ];
-    if identity {
-        let sql = format!(
-            "INSERT INTO {t} ({}) VALUES ({}); SELECT CAST(SCOPE_IDENTITY() AS int)",
-            names.join(", "),
-            values.join(", ")
-        );
-        let id = scalar_i64(client, &sql, &params).await?.ok_or_else(|| {
-            PcmError::Internal("SCOPE_IDENTITY() returned nothing after inserting a node".into())
-        })?;
-        return to_i32(id, "nodeID");
-    }
-    let next_sql =
-        format!("SELECT ISNULL(MAX({id_col}), 0) + 1 FROM {t} WITH (TABLOCKX, HOLDLOCK)");
-    let next = to_i32(
-        scalar_i64(client, &next_sql, &[]).await?.unwrap_or(1),
-        "nodeID",
-    )?;
-    let sql = format!(
-        "INSERT INTO {t} ({id_col}, {}) VALUES (@P{}, {})",
-        names.join(", "),
-        names.len() + 1,
-        values.join(", ")
-    );
-    let mut with_id: Vec<&dyn tiberius::ToSql> = params.to_vec();
-    with_id.push(&next);
-    exec(client, &sql, &with_id).await?;
-    Ok(next)
-}
-
 /// Inserts nodes new to the target in one batch (at most a few dozen: [`INSERT_PARAMS`] parameters each);
 /// their new ids in order. The ids come from the identity when `identity`, else from MAX + 1 on; either way
 /// under an exclusive table lock held to the end of the caller's transaction. Only this batch's rows are read
@@ -200,23 +129,10 @@ pub async fn insert_many(
         .iter()
         .map(|(v, _)| params_of(v))
         .collect::<Result<_, _>>()?;
-    let explicit: Vec<i32> = if identity {
+    let explicit = if identity {
         Vec::new()
     } else {
-        let next_sql =
-            format!("SELECT ISNULL(MAX({id_col}), 0) + 1 FROM {t} WITH (TABLOCKX, HOLDLOCK)");
-        let next = to_i32(
-            scalar_i64(client, &next_sql, &[]).await?.unwrap_or(1),
-            "nodeID",
-        )?;
-        (0..nodes.len())
-            .map(|i| {
-                i32::try_from(i)
-                    .ok()
-                    .and_then(|i| next.checked_add(i))
-                    .ok_or_else(|| PcmError::Internal("nodeID beyond the int range".into()))
-            })
-            .collect::<Result<_, _>>()?
+        next_ids(client, &t, &id_col, nodes.len()).await?
     };
     let per_row = INSERT_PARAMS + usize::from(!identity);
     let values: Vec<String> = (0..nodes.len())
@@ -270,30 +186,11 @@ pub async fn insert_many(
         ]);
     }
     let found = rows(client, &sql, &params).await?;
-    let mut by_guid = std::collections::HashMap::with_capacity(found.len());
-    for row in &found {
-        if let (Some(g), Some(id)) = (opt_guid(row, 0)?, opt_i64(row, 1)?) {
-            by_guid.insert(g, to_i32(id, "nodeID")?);
-        }
-    }
-    if found.len() != nodes.len() {
-        return Err(PcmError::Internal(format!(
-            "{} nodes were inserted, but {} new rows were found by their GUIDs",
-            nodes.len(),
-            found.len()
-        )));
-    }
-    nodes
+    let guids: Vec<(String, String)> = nodes
         .iter()
-        .map(|(v, _)| {
-            by_guid.get(&v.guid).copied().ok_or_else(|| {
-                PcmError::Internal(format!(
-                    "node '{}' was inserted but not found by its GUID",
-                    v.name
-                ))
-            })
-        })
-        .collect()
+        .map(|(v, _)| (v.guid.clone(), format!("node '{}'", v.name)))
+        .collect();
+    inserted_ids(&found, &guids, "nodes")
 }
 
 /// Parameters of one inserted node: its GUID, the [`SETTINGS`] and the [`STAMPS`].

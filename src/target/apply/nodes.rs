@@ -170,7 +170,7 @@ async fn write_group(
     let c = &run.catalog;
     let fresh: Vec<&Wanted> = pending
         .iter()
-        .filter(|(node, target, _)| target.is_none() && !node.delete_messages)
+        .filter(|(_, target, _)| target.is_none())
         .map(|(node, _, _)| &node.wanted)
         .collect();
     let values: Vec<(&NodeValues, Stamps)> = fresh.iter().map(|w| (&w.values, w.stamps)).collect();
@@ -195,15 +195,18 @@ async fn write_group(
     let mut fresh_ids = fresh_ids.into_iter();
     let mut written = Vec::with_capacity(pending.len());
     for (node, target, _) in pending {
-        if target.is_none() && !node.delete_messages {
-            let id = fresh_ids
-                .next()
-                .ok_or_else(|| PcmError::Internal("a new node has no id".into()))?;
-            written.push((id, 0));
-        } else {
-            written.push(
-                write_node_rows(run, client, *target, &node.wanted, node.delete_messages).await?,
-            );
+        match target {
+            None => {
+                let id = fresh_ids
+                    .next()
+                    .ok_or_else(|| PcmError::Internal("a new node has no id".into()))?;
+                written.push((id, 0));
+            }
+            Some(id) => {
+                let deleted =
+                    update_node(run, client, *id, &node.wanted, node.delete_messages).await?;
+                written.push((*id, deleted));
+            }
         }
     }
     Ok(written)
@@ -449,38 +452,26 @@ fn record_written(run: &mut Apply<'_>, node: &NodeWrite<'_>, target: Option<i32>
     }
 }
 
-/// The node's statements (inside the caller's transaction): its row, roles, scope, and an overwritten room's
-/// messages. The node id and the messages deleted.
-async fn write_node_rows(
+/// An existing node's statements (inside the caller's transaction): its row, roles, scope, and an overwritten
+/// room's messages. The messages deleted.
+async fn update_node(
     run: &Apply<'_>,
     client: &mut SqlClient,
-    target: Option<i32>,
+    id: i32,
     wanted: &Wanted,
     delete_messages: bool,
-) -> Result<(i32, u64), PcmError> {
+) -> Result<u64, PcmError> {
     let c = &run.catalog;
-    let id = match target {
-        Some(id) => {
-            node_row::update(client, c, id, &wanted.values, wanted.stamps).await?;
-            id
-        }
-        None => {
-            let identity = run.prepared.state.node_id_is_identity;
-            node_row::insert(client, c, &wanted.values, wanted.stamps, identity).await?
-        }
-    };
-    // A node inserted just now has no roles or scope yet: nothing to read first.
-    let fresh = target.is_none();
-    sync_roles(client, c, id, &wanted.roles, run.system, fresh).await?;
+    node_row::update(client, c, id, &wanted.values, wanted.stamps).await?;
+    sync_roles(client, c, id, &wanted.roles, run.system).await?;
     if wanted.values.is_category {
-        sync_scopes(client, c, id, &wanted.scopes, run.system, fresh).await?;
+        sync_scopes(client, c, id, &wanted.scopes, run.system).await?;
     }
-    let deleted = if delete_messages {
-        delete_chat(run, client, id).await?
+    if delete_messages {
+        delete_chat(run, client, id).await
     } else {
-        0
-    };
-    Ok((id, deleted))
+        Ok(0)
+    }
 }
 
 /// Deletes an overwritten room's messages in batches of [`DELETE_BATCH`] by key range (the highest chatId of

@@ -3,14 +3,13 @@
 //! self-affiliation and a `tblPrincipalMeta` row marked dirty, so the Persistent Chat server refreshes them
 //! from AD. System users map to the target's system principal.
 
-use super::sql::{guid, ids_by_guid, scalar_i64, to_i32};
+use super::sql::{guid, ids_by_guid, inserted_ids, next_ids};
 use super::Apply;
 use crate::connection::transaction::{begin, end};
 use crate::connection::SqlClient;
 use crate::error::PcmError;
 use crate::jobs::JobContext;
 use crate::target::{EntityStatus, PrincipalStep, StepAction};
-use crate::util::rows::opt_i64;
 use crate::util::ticks::datetime_to_ticks;
 use tiberius::Uuid;
 
@@ -298,22 +297,10 @@ async fn insert_chunk(
             step,
         });
     }
-    let explicit_ids: Vec<i32> = if s.identity {
+    let explicit_ids = if s.identity {
         Vec::new()
     } else {
-        let sql = format!(
-            "SELECT ISNULL(MAX({}), 0) + 1 FROM {} WITH (TABLOCKX, HOLDLOCK)",
-            s.id, s.table
-        );
-        let next = to_i32(scalar_i64(client, &sql, &[]).await?.unwrap_or(1), "prinID")?;
-        (0..chunk.len())
-            .map(|i| {
-                i32::try_from(i)
-                    .ok()
-                    .and_then(|i| next.checked_add(i))
-                    .ok_or_else(|| PcmError::Internal("prinID beyond the int range".into()))
-            })
-            .collect::<Result<_, _>>()?
+        next_ids(client, &s.table, &s.id, chunk.len()).await?
     };
     let mut params: Vec<&dyn tiberius::ToSql> =
         Vec::with_capacity(1 + chunk.len() * (PARAMS_PER_ROW + 1));
@@ -337,28 +324,12 @@ async fn insert_chunk(
     }
     params.extend(explicit_ids.iter().map(|id| id as &dyn tiberius::ToSql));
     let found = super::sql::rows(client, &s.batch(chunk.len()), &params).await?;
-    let mut by_guid = std::collections::HashMap::with_capacity(found.len());
-    for row in &found {
-        if let (Some(g), Some(id)) = (super::sql::opt_guid(row, 0)?, opt_i64(row, 1)?) {
-            by_guid.insert(g, to_i32(id, "prinID")?);
-        }
-    }
-    if found.len() != chunk.len() {
-        return Err(PcmError::Internal(format!(
-            "{} principals were inserted, but {} new rows were found by their GUIDs",
-            chunk.len(),
-            found.len()
-        )));
-    }
-    rows.iter()
+    let guids: Vec<(String, String)> = rows
+        .iter()
         .map(|row| {
-            let key = row.guid.to_string().to_ascii_lowercase();
-            by_guid.get(&key).copied().ok_or_else(|| {
-                PcmError::Internal(format!(
-                    "principal {} was inserted but not found by its GUID",
-                    row.step.planned.uri
-                ))
-            })
+            let label = format!("principal {}", row.step.planned.uri);
+            (row.guid.to_string().to_ascii_lowercase(), label)
         })
-        .collect()
+        .collect();
+    inserted_ids(&found, &guids, "principals")
 }

@@ -95,3 +95,54 @@ pub async fn ids_by_guid(
     }
     Ok(map)
 }
+
+/// `count` ids from `MAX + 1` of `table`'s `id_column` on, read `WITH (TABLOCKX, HOLDLOCK)` so they stay free
+/// to the end of the caller's transaction (for an id column that is not an identity). Both names are quoted.
+pub async fn next_ids(
+    client: &mut SqlClient,
+    table: &str,
+    id_column: &str,
+    count: usize,
+) -> Result<Vec<i32>, PcmError> {
+    let sql =
+        format!("SELECT ISNULL(MAX({id_column}), 0) + 1 FROM {table} WITH (TABLOCKX, HOLDLOCK)");
+    let next = to_i32(scalar_i64(client, &sql, &[]).await?.unwrap_or(1), id_column)?;
+    (0..count)
+        .map(|i| {
+            i32::try_from(i)
+                .ok()
+                .and_then(|i| next.checked_add(i))
+                .ok_or_else(|| PcmError::Internal(format!("{id_column} beyond the int range")))
+        })
+        .collect()
+}
+
+/// The ids of rows a batch inserted, from its `(GUID, id)` result rows: one per inserted GUID (lower case), in
+/// the order of `guids`; `what` names the rows in errors.
+pub fn inserted_ids(
+    found: &[Row],
+    guids: &[(String, String)],
+    what: &str,
+) -> Result<Vec<i32>, PcmError> {
+    if found.len() != guids.len() {
+        return Err(PcmError::Internal(format!(
+            "{} {what} were inserted, but {} new rows were found by their GUIDs",
+            guids.len(),
+            found.len()
+        )));
+    }
+    let mut by_guid = std::collections::HashMap::with_capacity(found.len());
+    for row in found {
+        if let (Some(g), Some(id)) = (opt_guid(row, 0)?, opt_i64(row, 1)?) {
+            by_guid.insert(g, to_i32(id, what)?);
+        }
+    }
+    guids
+        .iter()
+        .map(|(guid, label)| {
+            by_guid.get(guid).copied().ok_or_else(|| {
+                PcmError::Internal(format!("{label} was inserted but not found by its GUID"))
+            })
+        })
+        .collect()
+}
