@@ -12,7 +12,7 @@ use crate::error::PcmError;
 use crate::jobs::{JobContext, JobEvent};
 use crate::package::format::Message;
 use crate::schema::Catalog;
-use crate::source::{stream_room, RoomSlice, SourceEntities};
+use crate::source::{stream_room, RoomSlice};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
@@ -107,7 +107,7 @@ pub async fn export_history(
     settings: &ConnectionSettings,
     catalog: &Catalog,
     plan: &ExportPlan,
-    source: &SourceEntities,
+    poster_uris: HashMap<i32, String>,
     tasks: Vec<RoomTask>,
     expected_messages: u64,
     staging: &Staging,
@@ -128,12 +128,7 @@ pub async fn export_history(
         settings: settings.clone(),
         catalog: catalog.clone(),
         staging: staging.clone(),
-        poster_uris: source
-            .entities
-            .principals
-            .iter()
-            .map(|p| (p.id, p.uri.clone()))
-            .collect(),
+        poster_uris,
         queue: Mutex::new(queue),
         counters: Counters::default(),
         ctx: ctx.clone(),

@@ -96,7 +96,7 @@ pub(super) fn plan_rooms(
             let bound = bounds.get(&r.id);
             RoomTask {
                 room_id: r.id,
-                label: format!("room '{}' (nodeID {})", full_path(r), r.id),
+                label: format!("room '{}' (nodeID {})", r.path, r.id),
                 fingerprint: RoomFingerprint {
                     chat_id_bound: bound.map(|b| b.max_chat_id),
                     first_chat_id: bound.map(|b| b.min_chat_id),

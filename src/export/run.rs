@@ -13,8 +13,19 @@ use super::{assemble, fragments, ExportPlan, ACTIVITY};
 use crate::connection::ConnectionSettings;
 use crate::error::PcmError;
 use crate::jobs::JobContext;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
+
+/// Every principal's SIP URI by principal id.
+fn poster_uris(source: &crate::source::SourceEntities) -> HashMap<i32, String> {
+    source
+        .entities
+        .principals
+        .iter()
+        .map(|p| (p.id, p.uri.clone()))
+        .collect()
+}
 
 pub(super) async fn run(
     settings: &ConnectionSettings,
@@ -23,7 +34,10 @@ pub(super) async fn run(
 ) -> Result<ExportResult, PcmError> {
     let started = Instant::now();
     let mut read = read_source(settings, plan, ctx).await?;
-    let selection = select(&read.source, plan)?;
+    // Every principal's SIP URI by id (a poster need not be in the selection); the entities themselves move
+    // into the selection.
+    let poster_uris = poster_uris(&read.source);
+    let selection = select(std::mem::take(&mut read.source), plan)?;
     let mut warnings = selection_warnings(&selection, ctx);
     let (tasks, expected_messages) = plan_rooms(&selection, &read.bounds, plan);
     let staging = open_staging(&read, settings, plan, ctx).await?;
@@ -31,15 +45,13 @@ pub(super) async fn run(
         settings,
         &read.catalog,
         plan,
-        &read.source,
+        poster_uris,
         tasks,
         expected_messages,
         &staging,
         ctx,
     )
     .await?;
-    // The selection holds what the package needs; the source's whole entity set is not needed any more.
-    read.source = Default::default();
     ctx.check_cancelled()?;
     let (non_unicode, non_unicode_list) =
         fragments::non_unicode_summary(fragments.values().map(|(meta, _)| meta));

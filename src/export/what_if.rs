@@ -84,7 +84,7 @@ pub async fn what_if(
             Ok((detection, source, histories))
         })
         .await?;
-    let selection = select(&source, plan)?;
+    let selection = select(source, plan)?;
     let warnings = selection_warnings(&selection, ctx);
     let content: BTreeMap<i32, RoomHistoryCount> = selection
         .content_rooms

@@ -51,7 +51,7 @@ pub async fn read_database(
             ctx.progress(super::ACTIVITY, format!("Reading {step}"), None, None);
         })
         .await?;
-        let entities = select(&source, &whole_export())?.into_entities();
+        let entities = select(source, &whole_export())?.into_entities();
         ctx.progress(super::ACTIVITY, "Counting messages per month", None, None);
         let mut rooms = room_figures(client, &catalog, start_ticks).await?;
         // Every room of the package has a history (empty ones too), as the export writes them.

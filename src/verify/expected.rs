@@ -52,7 +52,7 @@ pub async fn read(plan: &VerifyPlan, ctx: &JobContext) -> Result<Expected, PcmEr
                     let (detection, catalog) = detect(client).await?;
                     detection.require_chat(&database)?;
                     let source = read_entities(client, &catalog, |_| {}).await?;
-                    let entities = select(&source, &whole_export())?.into_entities();
+                    let entities = select(source, &whole_export())?.into_entities();
                     Ok((kind_name(detection.kind), entities))
                 })
                 .await?;
