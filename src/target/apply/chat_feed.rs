@@ -118,19 +118,29 @@ pub fn stream(
     reader.set_cancellation(cancel);
     let closed = || PcmError::Cancelled;
     let package = path.display().to_string();
+    // Each room's message count by id: whether the package has its history, and how big its first batch can
+    // be (a batch of -BatchSize rows reserved for a room of a few messages held ~0.5 MB, and the writer holds up
+    // to 200 small rooms' batches at once).
+    let messages_by_room: std::collections::HashMap<i32, u64> = reader
+        .manifest()
+        .rooms
+        .iter()
+        .map(|h| (h.room_id, h.messages))
+        .collect();
     for room in rooms {
         let slot = room.slot;
         let mut counted = 0u64;
         let mut has_point = false;
         let mut reconciled = false;
-        let mut batch = Vec::with_capacity(batch_size);
-        let known = reader
-            .manifest()
-            .rooms
-            .iter()
-            .any(|h| h.room_id == room.source_id);
-        if known {
+        let known = messages_by_room.get(&room.source_id).copied();
+        // The manifest's count only sizes the batches; what the entry holds is what gets sent.
+        let mut unread = known.unwrap_or(0);
+        let next_batch =
+            |unread: u64| usize::try_from(unread).map_or(batch_size, |m| m.min(batch_size));
+        let mut batch = Vec::with_capacity(next_batch(unread));
+        if known.is_some() {
             reader.for_each_record(&messages_entry(room.source_id), |m: Written, _| {
+                unread = unread.saturating_sub(1);
                 if room.after.is_some_and(|after| m.chat_id <= after) {
                     counted += 1;
                     has_point |= Some(m.chat_id) == room.after;
@@ -148,7 +158,8 @@ pub fn stream(
                 }
                 batch.push(row_of(m, &package)?);
                 if batch.len() >= batch_size {
-                    let rows = std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
+                    let rows =
+                        std::mem::replace(&mut batch, Vec::with_capacity(next_batch(unread)));
                     sender
                         .blocking_send(Feed::Batch { slot, rows })
                         .map_err(|_| closed())?;
