@@ -25,11 +25,6 @@ pub mod verify;
 
 pub use error::{PcmError, Result};
 
-/// mimalloc for every Rust allocation of the library and the binaries (why: Cargo.toml, docs/benchmarks.md). It
-/// does not replace the host's `malloc`: PowerShell's own allocations are untouched.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Version of the C ABI. Bump on any incompatible change to `include/pchat_migrate.h` or the JSON contracts;
 /// the PowerShell module refuses to load a library whose ABI version differs from its own.
 pub const ABI_VERSION: u32 = 2;

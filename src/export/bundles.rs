@@ -12,7 +12,7 @@ use crate::error::PcmError;
 use crate::package::format::{messages_entry, Message};
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use zip::{ZipArchive, ZipWriter};
@@ -105,11 +105,11 @@ impl BundleWriter {
                 "a message written to a bundle with no room open".to_string(),
             ));
         };
-        let line = room.line_of(message)?;
-        zip.write_all(line)
+        let length = room.append(message)?;
+        room.drain_into(zip, false)
             .map_err(|e| PcmError::io("writing", &self.temp_path, e))?;
-        self.bytes += line.len() as u64;
-        Ok(line.len() as u64)
+        self.bytes += length;
+        Ok(length)
     }
 
     /// Ends the open room's entry (its record is written with the bundle's, when the bundle is finished).
@@ -117,6 +117,9 @@ impl BundleWriter {
         let mut room = self.room.take().ok_or_else(|| {
             PcmError::Internal("a bundle room ended that was not begun".to_string())
         })?;
+        let zip = self.zip_mut()?;
+        room.drain_into(zip, true)
+            .map_err(|e| PcmError::io("writing", &self.temp_path, e))?;
         self.metas.push(room.take_meta(Some(self.name.clone())));
         Ok(())
     }

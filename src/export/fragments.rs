@@ -9,7 +9,7 @@ use super::bundles::{bundle_number, BundledRooms, OpenArchives};
 use crate::error::PcmError;
 use crate::package::format::{messages_entry, EntryInfo, Message, RoomHistory};
 use crate::package::reader::limits::MAX_LINE_BYTES;
-use crate::package::writer::{digest_reader, EntryDigest};
+use crate::package::writer::{digest_reader, EntryDigest, WRITE_CHUNK_BYTES};
 use crate::util::ticks::ticks_to_iso;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -403,7 +403,8 @@ pub(super) struct RoomLines {
     fingerprint: RoomFingerprint,
     entry: String,
     digest: EntryDigest,
-    line: Vec<u8>,
+    /// Lines appended and not yet handed to the entry.
+    lines: Vec<u8>,
     first: Option<(i64, i64)>,
     last: Option<(i64, i64)>,
     count: u64,
@@ -418,7 +419,7 @@ impl RoomLines {
             fingerprint,
             entry: messages_entry(room_id),
             digest: EntryDigest::default(),
-            line: Vec::with_capacity(1024),
+            lines: Vec::with_capacity(1024),
             first: None,
             last: None,
             count: 0,
@@ -427,13 +428,16 @@ impl RoomLines {
         }
     }
 
-    /// The message as its package line (checked against the format's line limit), counted in the figures.
-    pub(super) fn line_of(&mut self, message: &Message) -> Result<&[u8], PcmError> {
-        self.line.clear();
-        serde_json::to_writer(&mut self.line, message)
+    /// Appends the message as its package line (checked against the format's line limit), counted in the
+    /// figures; returns the line's length. The lines reach the entry through [`RoomLines::drain_into`].
+    pub(super) fn append(&mut self, message: &Message) -> Result<u64, PcmError> {
+        let start = self.lines.len();
+        serde_json::to_writer(&mut self.lines, message)
             .map_err(|e| PcmError::Internal(e.to_string()))?;
-        self.line.push(b'\n');
-        if self.line.len() > MAX_LINE_BYTES {
+        self.lines.push(b'\n');
+        let length = self.lines.len() - start;
+        if length > MAX_LINE_BYTES {
+            self.lines.truncate(start);
             // A reader refuses such a line (bounded memory), so it must not be written in the first place.
             return Err(PcmError::InvalidSourceData(format!(
                 "room nodeID {}: message {} is {} bytes as a package line, over the format's limit of {} MiB \
@@ -441,18 +445,28 @@ impl RoomLines {
                  in the source database and export again",
                 self.room_id,
                 message.chat_id,
-                self.line.len(),
+                length,
                 MAX_LINE_BYTES / (1024 * 1024)
             )));
         }
-        self.digest.update(&self.line);
+        self.digest.update(&self.lines[start..]);
         self.first
             .get_or_insert((message.chat_id, message.chat_date));
         self.last = Some((message.chat_id, message.chat_date));
         self.count += 1;
         self.non_unicode.note(message);
         self.links.note(&message.content);
-        Ok(&self.line)
+        Ok(length as u64)
+    }
+
+    /// Hands the appended lines to the entry once they fill a chunk, or all of them with `all` (before the
+    /// entry ends).
+    pub(super) fn drain_into(&mut self, entry: &mut impl Write, all: bool) -> std::io::Result<()> {
+        if !self.lines.is_empty() && (all || self.lines.len() >= WRITE_CHUNK_BYTES) {
+            entry.write_all(&self.lines)?;
+            self.lines.clear();
+        }
+        Ok(())
     }
 
     /// The record of the finished entry, held by `bundle` or by the room's own fragment (the figures are
@@ -493,22 +507,26 @@ pub struct FragmentWriter {
 impl FragmentWriter {
     /// Appends a message; returns the bytes written (uncompressed).
     pub fn write(&mut self, message: &Message) -> Result<u64, PcmError> {
-        let line = self.lines.line_of(message)?;
         let zip = self
             .zip
             .as_mut()
             .ok_or_else(|| PcmError::Internal("fragment already finished".to_string()))?;
-        zip.write_all(line)
+        let length = self.lines.append(message)?;
+        self.lines
+            .drain_into(zip, false)
             .map_err(|e| PcmError::io("writing", &self.temp_path, e))?;
-        Ok(line.len() as u64)
+        Ok(length)
     }
 
     /// Closes the fragment, renames it into place and records its meta.
     pub fn finish(mut self) -> Result<FragmentMeta, PcmError> {
-        let zip = self
+        let mut zip = self
             .zip
             .take()
             .ok_or_else(|| PcmError::Internal("fragment already finished".to_string()))?;
+        self.lines
+            .drain_into(&mut zip, true)
+            .map_err(|e| PcmError::io("writing", &self.temp_path, e))?;
         let buffered = zip
             .finish()
             .map_err(|e| PcmError::io("writing", &self.temp_path, e))?;

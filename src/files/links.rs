@@ -96,11 +96,19 @@ pub fn file_links(content: &str) -> Vec<FileLink> {
 /// True when `content` holds at least one link, ASCII case-insensitively (no allocation: the readiness
 /// figures call it for every message).
 pub fn has_file_link(content: &str) -> bool {
-    let marker = FILE_LINK_MARKER.as_bytes();
-    content
-        .as_bytes()
-        .windows(marker.len())
-        .any(|w| w.eq_ignore_ascii_case(marker))
+    // The marker ends in its only ':': jump from colon to colon (`find` scans a word at a time) and compare the
+    // name before each, instead of comparing at every byte (1.7 % of an export's samples).
+    let name = FILE_LINK_MARKER.trim_end_matches(':').as_bytes();
+    let bytes = content.as_bytes();
+    let mut from = 0;
+    while let Some(found) = content[from..].find(':') {
+        let colon = from + found;
+        if colon >= name.len() && bytes[colon - name.len()..colon].eq_ignore_ascii_case(name) {
+            return true;
+        }
+        from = colon + 1;
+    }
+    false
 }
 
 fn ends_link(c: char) -> bool {
@@ -207,6 +215,20 @@ mod tests {
         assert_eq!(links[0].offset, 2);
         assert!(has_file_link("see MA-FileLink:///q"));
         assert!(!has_file_link("ma-filelink///x"));
+        // Colons before the marker, the marker first, after multi-byte text, and near misses.
+        for (content, expected) in [
+            ("http://a:b ma-filelink:///q", true),
+            ("ma-filelink:x", true),
+            ("Встреча:é MA-FILELINK:///q", true),
+            (":ma-filelink:", true),
+            ("a-filelink:///q", false),
+            ("ma-filelinks:///q", false),
+            ("ma_filelink:///q", false),
+            ("::::", false),
+            ("", false),
+        ] {
+            assert_eq!(has_file_link(content), expected, "{content}");
+        }
     }
 
     #[test]

@@ -17,20 +17,45 @@ pub fn ticks_to_datetime(ticks: i64) -> Option<DateTime<Utc>> {
 /// ISO 8601 UTC with the full 7-digit tick precision, e.g. `2010-06-01T12:00:00.1234567Z`.
 pub fn ticks_to_iso(ticks: i64) -> Option<String> {
     use chrono::{Datelike, Timelike};
-    // Formatted by hand: this runs once per exported message, and strftime-style formatting costs several times
-    // more.
-    ticks_to_datetime(ticks).map(|t| {
-        format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:07}Z",
-            t.year(),
-            t.month(),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second(),
-            t.timestamp_subsec_nanos() / 100
-        )
-    })
+    let t = ticks_to_datetime(ticks)?;
+    let fraction = t.timestamp_subsec_nanos() / 100;
+    let Ok(year @ 0..=9999) = u32::try_from(t.year()) else {
+        return Some(iso_formatted(&t, fraction));
+    };
+    // Written digit by digit: this runs once per exported message, and `format!` was 2.5 % of an export's
+    // samples (strftime-style formatting costs several times more again).
+    let mut text = *b"0000-00-00T00:00:00.0000000Z";
+    put_digits(&mut text[0..4], year);
+    put_digits(&mut text[5..7], t.month());
+    put_digits(&mut text[8..10], t.day());
+    put_digits(&mut text[11..13], t.hour());
+    put_digits(&mut text[14..16], t.minute());
+    put_digits(&mut text[17..19], t.second());
+    put_digits(&mut text[20..27], fraction);
+    std::str::from_utf8(&text).ok().map(str::to_owned)
+}
+
+/// Writes `value`'s last `slot.len()` decimal digits into `slot`, zero-padded.
+fn put_digits(slot: &mut [u8], mut value: u32) {
+    for digit in slot.iter_mut().rev() {
+        *digit = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
+}
+
+/// The same text through `format!`, for years outside 0..=9999 (wider or signed).
+fn iso_formatted(t: &DateTime<Utc>, fraction: u32) -> String {
+    use chrono::{Datelike, Timelike};
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:07}Z",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        fraction
+    )
 }
 
 /// The last tick .NET's DateTime holds (9999-12-31T23:59:59.9999999Z); SQL Server bigint tick columns hold
@@ -81,5 +106,26 @@ mod tests {
             ticks_to_iso(UNIX_EPOCH_TICKS - 1).as_deref(),
             Some("1969-12-31T23:59:59.9999999Z")
         );
+    }
+
+    #[test]
+    fn digit_by_digit_text_matches_the_formatted_one() {
+        let mut ticks = 0i64;
+        while ticks <= MAX_TICKS {
+            let t = ticks_to_datetime(ticks).expect("in range");
+            assert_eq!(
+                ticks_to_iso(ticks).as_deref(),
+                Some(iso_formatted(&t, t.timestamp_subsec_nanos() / 100).as_str()),
+                "{ticks}"
+            );
+            ticks += 1_234_567_890_123_457;
+        }
+        assert_eq!(
+            ticks_to_iso(MAX_TICKS).as_deref(),
+            Some("9999-12-31T23:59:59.9999999Z")
+        );
+        // Past 9999 (not .NET ticks, but a bigint can hold them): the wider year through `format!`.
+        let later = ticks_to_iso(MAX_TICKS + 1).expect("chrono holds it");
+        assert_eq!(later, "10000-01-01T00:00:00.0000000Z");
     }
 }
