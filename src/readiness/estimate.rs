@@ -31,12 +31,20 @@ pub struct ReadinessEstimate {
     pub basis: String,
 }
 
-/// The estimate for `export_messages` exported and `import_messages` imported in `nodes` categories and rooms.
-pub fn estimate(export_messages: u64, import_messages: u64, nodes: u64) -> ReadinessEstimate {
+/// The estimate for `export_messages` exported and `import_messages` imported in `nodes` categories and rooms,
+/// with `principals` users and groups.
+pub fn estimate(
+    export_messages: u64,
+    import_messages: u64,
+    nodes: u64,
+    principals: u64,
+) -> ReadinessEstimate {
+    use crate::target::estimate::{SECONDS_PER_NODE, SECONDS_PER_PRINCIPAL};
     let import_rate = crate::target::estimate::MESSAGES_PER_SECOND;
     let export_seconds = export_messages as f64 / EXPORT_MESSAGES_PER_SECOND;
     let import_seconds = import_messages as f64 / import_rate
-        + nodes as f64 * crate::target::estimate::SECONDS_PER_NODE;
+        + nodes as f64 * SECONDS_PER_NODE
+        + principals as f64 * SECONDS_PER_PRINCIPAL;
     ReadinessEstimate {
         export_messages,
         import_messages,
@@ -55,12 +63,16 @@ mod tests {
 
     #[test]
     fn seconds_follow_the_rates() {
-        let e = estimate(1_000_000, 500_000, 0);
+        let e = estimate(1_000_000, 500_000, 0, 0);
         assert!((e.export_seconds - 10.0).abs() < 1e-9);
         let expected = 500_000.0 / crate::target::estimate::MESSAGES_PER_SECOND;
         assert!((e.import_seconds - expected).abs() < 1e-9);
         assert!((e.total_seconds - e.export_seconds - e.import_seconds).abs() < 1e-9);
         assert!(e.basis.contains("bench-export.sh"));
-        assert_eq!(estimate(0, 0, 0).total_seconds, 0.0);
+        assert_eq!(estimate(0, 0, 0, 0).total_seconds, 0.0);
+        let people = estimate(0, 0, 10, 100_000);
+        let expected = 10.0 * crate::target::estimate::SECONDS_PER_NODE
+            + 100_000.0 * crate::target::estimate::SECONDS_PER_PRINCIPAL;
+        assert!((people.import_seconds - expected).abs() < 1e-9);
     }
 }

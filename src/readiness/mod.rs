@@ -260,6 +260,7 @@ fn assemble(
             export_messages,
             counts.messages,
             counts.categories + counts.rooms,
+            counts.principals,
         ),
         counts,
         file_links,

@@ -317,7 +317,7 @@ mod tests {
                 entity: Some(hostile.clone()),
                 rooms: (0..12).map(|i| format!("{hostile} {i}")).collect(),
             }],
-            estimate: crate::readiness::estimate::estimate(0, 0, 0),
+            estimate: crate::readiness::estimate::estimate(0, 0, 0, 0),
             months: vec![MonthCount {
                 month: "2011-01".into(),
                 year: 2011,

@@ -258,9 +258,14 @@ pub fn build_plan(
         .chain(nodes.rooms.iter().map(|r| &r.action))
         .filter(|a| !matches!(a, StepAction::Skip { .. }))
         .count();
+    let principals_to_write = principals
+        .iter()
+        .filter(|p| !matches!(p.action, StepAction::Skip { .. }))
+        .count();
     let estimate = estimate::estimate(
         &nodes.rooms,
         u64::try_from(nodes_to_write).unwrap_or(u64::MAX),
+        u64::try_from(principals_to_write).unwrap_or(u64::MAX),
         histories,
         entry_bytes,
     );
