@@ -128,7 +128,7 @@ impl<R: BufRead> LineReader<R> {
             if buf.is_empty() {
                 break;
             }
-            let (take, done) = match buf.iter().position(|b| *b == b'\n') {
+            let (take, done) = match memchr::memchr(b'\n', buf) {
                 Some(at) => (at + 1, true),
                 None => (buf.len(), false),
             };
