@@ -3,7 +3,7 @@
 
 use super::params::{ExportLevel, ExportPlan};
 use crate::error::PcmError;
-use crate::package::{Addin, Entities, Node, Principal};
+use crate::package::{Addin, Entities, Node, Principal, RoleAssignment, ScopeEntry};
 use crate::source::SourceEntities;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -87,8 +87,8 @@ pub fn select(source: SourceEntities, plan: &ExportPlan) -> Result<Selection, Pc
             .collect()
     };
 
-    let node_ids: HashSet<i32> = categories.iter().chain(&rooms).map(|n| n.id).collect();
     let (roles, scopes) = if level.has_access_lists() {
+        let node_ids: HashSet<i32> = categories.iter().chain(&rooms).map(|n| n.id).collect();
         (
             roles
                 .into_iter()
@@ -102,32 +102,12 @@ pub fn select(source: SourceEntities, plan: &ExportPlan) -> Result<Selection, Pc
     } else {
         (Vec::new(), Vec::new())
     };
-    let addins: Vec<Addin> = match level {
-        ExportLevel::All | ExportLevel::RoomDirectory
-            if in_scope.is_none() && plan.rooms.is_empty() =>
-        {
-            addins
-        }
-        _ => {
-            let used: HashSet<&str> = rooms.iter().filter_map(|r| r.addin_id.as_deref()).collect();
-            addins
-                .into_iter()
-                .filter(|a| used.contains(a.id.as_str()))
-                .collect()
-        }
-    };
-    let principals: Vec<Principal> = if level.all_principals() {
+    let every_room = in_scope.is_none() && plan.rooms.is_empty();
+    let addins = selected_addins(addins, &rooms, level, every_room);
+    let principals = if level.all_principals() {
         principals
     } else {
-        let named: HashSet<i32> = roles
-            .iter()
-            .map(|r| r.principal_id)
-            .chain(scopes.iter().map(|s| s.principal_id))
-            .collect();
-        principals
-            .into_iter()
-            .filter(|p| named.contains(&p.id))
-            .collect()
+        named_principals(principals, &roles, &scopes)
     };
     let content_rooms = if level.has_content() {
         rooms
@@ -156,6 +136,40 @@ pub fn select(source: SourceEntities, plan: &ExportPlan) -> Result<Selection, Pc
         }),
         content_rooms,
     })
+}
+
+/// Every add-in for the whole directory, else the ones the selected rooms use.
+fn selected_addins(
+    addins: Vec<Addin>,
+    rooms: &[Node],
+    level: ExportLevel,
+    every_room: bool,
+) -> Vec<Addin> {
+    if every_room && matches!(level, ExportLevel::All | ExportLevel::RoomDirectory) {
+        return addins;
+    }
+    let used: HashSet<&str> = rooms.iter().filter_map(|r| r.addin_id.as_deref()).collect();
+    addins
+        .into_iter()
+        .filter(|a| used.contains(a.id.as_str()))
+        .collect()
+}
+
+/// The principals the selected roles and scopes name.
+fn named_principals(
+    principals: Vec<Principal>,
+    roles: &[RoleAssignment],
+    scopes: &[ScopeEntry],
+) -> Vec<Principal> {
+    let named: HashSet<i32> = roles
+        .iter()
+        .map(|r| r.principal_id)
+        .chain(scopes.iter().map(|s| s.principal_id))
+        .collect();
+    principals
+        .into_iter()
+        .filter(|p| named.contains(&p.id))
+        .collect()
 }
 
 /// The nodes -Scope covers (the named categories and everything below them); None without -Scope.
