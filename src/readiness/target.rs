@@ -79,6 +79,7 @@ pub async fn check(
     let params = import_params(connection, conflict_action);
     let plan = build_plan(
         model,
+        model.findings.clone(),
         &state,
         histories,
         &BTreeMap::new(),

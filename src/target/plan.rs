@@ -58,8 +58,11 @@ pub async fn prepare(
     let mut options = params.transform_options();
     options.name_map = read_name_map(params, ctx).await?;
     ctx.progress(ACTIVITY, "Converting to the 2013 model", None, None);
-    let model = transform::transform(&manifest.source.kind, &entities, &manifest.rooms, &options);
+    let mut model =
+        transform::transform(&manifest.source.kind, &entities, &manifest.rooms, &options);
     drop(entities);
+    // The plan holds the transform's findings from here on (the model's copy is not read again).
+    let model_findings = std::mem::take(&mut model.findings);
     let database = settings
         .database
         .clone()
@@ -80,6 +83,7 @@ pub async fn prepare(
         .collect();
     let plan = build_plan(
         &model,
+        model_findings,
         &state,
         &manifest.rooms,
         &entry_bytes,
@@ -233,16 +237,18 @@ fn not_mgc(database: &str, kind: DatabaseKind, missing: &[String]) -> PcmError {
     ))
 }
 
-/// The plan against the target (pure): preflight, principals, collisions, lookups and the estimate.
+/// The plan against the target (pure): preflight, principals, collisions, lookups and the estimate. Its
+/// findings start with `model_findings`, the transform's (moved in: a deployment of 40,000 rooms has ~76,000).
 pub fn build_plan(
     model: &MigrationModel,
+    model_findings: Vec<Finding>,
     state: &TargetState,
     histories: &[RoomHistory],
     entry_bytes: &BTreeMap<String, u64>,
     params: &ImportParams,
     options: TransformOptions,
 ) -> ImportPlan {
-    let mut findings = model.findings.clone();
+    let mut findings = model_findings;
     findings.extend(preflight::readiness(state, params.force));
     findings.push(preflight::backup(state));
     let (principals, found) = preflight::principals(model, state);
