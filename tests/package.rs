@@ -84,22 +84,9 @@ fn write_sample(path: &Path) -> Vec<Message> {
     writer
         .write_entry::<Message>(&messages_entry(11), &[])
         .expect("empty history");
-    let manifest = Manifest {
-        format: FORMAT_NAME.into(),
-        format_version: format!("{FORMAT_MAJOR}.{FORMAT_MINOR}"),
-        tool: ToolInfo {
-            name: "pchat-migrate".into(),
-            version: "test".into(),
-        },
-        created_utc: "2026-11-24T00:00:00Z".into(),
-        source: SourceInfo {
-            db_instance: "sql01".into(),
-            database: "GroupChat".into(),
-            kind: "LyncGroupChat2010".into(),
-            product_version: None,
-        },
-        parameters: serde_json::json!({ "level": "All" }),
-        counts: EntityCounts {
+    let manifest = test_manifest(
+        serde_json::json!({ "level": "All" }),
+        EntityCounts {
             principals: 2,
             categories: 2,
             rooms: 2,
@@ -108,7 +95,7 @@ fn write_sample(path: &Path) -> Vec<Message> {
             addins: 0,
             messages: history.len() as u64,
         },
-        rooms: vec![
+        vec![
             RoomHistory {
                 room_id: 10,
                 entry: messages_entry(10),
@@ -130,8 +117,7 @@ fn write_sample(path: &Path) -> Vec<Message> {
                 last_message_utc: None,
             },
         ],
-        entries: Vec::new(),
-    };
+    );
     writer.finish(manifest).expect("finish");
     history
 }
@@ -416,32 +402,45 @@ fn write_many_rooms(path: &Path, rooms: i32) {
             last_message_utc: None,
         });
     }
-    let manifest = Manifest {
-        format: FORMAT_NAME.into(),
-        format_version: format!("{FORMAT_MAJOR}.{FORMAT_MINOR}"),
-        tool: ToolInfo {
-            name: "pchat-migrate".into(),
-            version: "test".into(),
-        },
-        created_utc: "2026-12-02T00:00:00Z".into(),
-        source: SourceInfo {
-            db_instance: "sql01".into(),
-            database: "GroupChat".into(),
-            kind: "LyncGroupChat2010".into(),
-            product_version: None,
-        },
-        parameters: serde_json::json!({}),
-        counts: EntityCounts {
+    let manifest = test_manifest(
+        serde_json::json!({}),
+        EntityCounts {
             principals: 2,
             categories: 2,
             rooms: rooms as u64,
             messages: total,
             ..EntityCounts::default()
         },
-        rooms: histories,
-        entries: Vec::new(),
-    };
+        histories,
+    );
     writer.finish(manifest).expect("finish");
+}
+
+/// The manifest of a test package from `sql01` / `GroupChat` (its entry list is filled in by the writer).
+fn test_manifest(
+    parameters: serde_json::Value,
+    counts: EntityCounts,
+    rooms: Vec<RoomHistory>,
+) -> Manifest {
+    Manifest {
+        format: FORMAT_NAME.into(),
+        format_version: format!("{FORMAT_MAJOR}.{FORMAT_MINOR}"),
+        tool: ToolInfo {
+            name: "pchat-migrate".into(),
+            version: "test".into(),
+        },
+        created_utc: "2026-11-24T00:00:00Z".into(),
+        source: SourceInfo {
+            db_instance: "sql01".into(),
+            database: "GroupChat".into(),
+            kind: "LyncGroupChat2010".into(),
+            product_version: None,
+        },
+        parameters,
+        counts,
+        rooms,
+        entries: Vec::new(),
+    }
 }
 
 /// Histories are checked on several threads where the machine has cores (a file is opened again for each

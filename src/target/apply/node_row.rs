@@ -98,6 +98,24 @@ struct Params {
     siop: Option<tiberius::Uuid>,
 }
 
+/// The node's GUID and its [`SETTINGS`] values, in that order (what an insert and an update both write).
+fn setting_params<'a>(p: &'a Params, v: &'a NodeValues) -> [&'a dyn tiberius::ToSql; 12] {
+    [
+        &p.guid,
+        &v.parent,
+        &v.is_category,
+        &v.name,
+        &v.description,
+        &v.invite,
+        &v.logged,
+        &v.file_post,
+        &v.disabled,
+        &v.behavior,
+        &v.visibility,
+        &p.siop,
+    ]
+}
+
 fn params_of(v: &NodeValues) -> Result<Params, PcmError> {
     let entity = format!("'{}'", v.name);
     Ok(Params {
@@ -166,20 +184,9 @@ pub async fn insert_many(
         if let Some(id) = explicit.get(row) {
             params.push(id);
         }
+        params.extend_from_slice(&setting_params(p, v));
         params.extend_from_slice(&[
-            &p.guid as &dyn tiberius::ToSql,
-            &v.parent,
-            &v.is_category,
-            &v.name,
-            &v.description,
-            &v.invite,
-            &v.logged,
-            &v.file_post,
-            &v.disabled,
-            &v.behavior,
-            &v.visibility,
-            &p.siop,
-            &stamps.added_by,
+            &stamps.added_by as &dyn tiberius::ToSql,
             &stamps.added_on,
             &stamps.updated_by,
             &stamps.updated_on,
@@ -227,23 +234,8 @@ pub async fn update(
         c.col("tblNode", "nodeID"),
         names.len() + 1
     );
-    let params: [&dyn tiberius::ToSql; 15] = [
-        &p.guid,
-        &v.parent,
-        &v.is_category,
-        &v.name,
-        &v.description,
-        &v.invite,
-        &v.logged,
-        &v.file_post,
-        &v.disabled,
-        &v.behavior,
-        &v.visibility,
-        &p.siop,
-        &stamps.updated_by,
-        &stamps.updated_on,
-        &id,
-    ];
+    let mut params: Vec<&dyn tiberius::ToSql> = setting_params(&p, v).to_vec();
+    params.extend_from_slice(&[&stamps.updated_by, &stamps.updated_on, &id]);
     exec(client, &sql, &params).await?;
     Ok(())
 }
